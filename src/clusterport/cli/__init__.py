@@ -1,0 +1,1 @@
+"""The command line: server, up, down, demo, admin, doctor, studio."""

@@ -1,0 +1,1 @@
+"""Where clusters really run: the engine interface and its implementations (local Spark)."""

@@ -1,0 +1,1 @@
+"""The pure CloudFormation template engine: parsing, parameters and guardrails, intrinsics, ordering."""
