@@ -7,14 +7,14 @@ protocol's own error format; nothing else reaches the wire.
 
 ::
 
-    ServiceError                      code, status, message, sender_fault
-    ├── ValidationError               400 ValidationException / ValidationError / InvalidParameterValue
-    ├── AccessDeniedError             403 AccessDenied / AccessDeniedException
-    ├── AuthenticationError           403 (SignatureDoesNotMatch, InvalidClientTokenId, ExpiredToken …)
-    ├── NotFoundError                 400/404 (NoSuchEntity, ResourceNotFoundException, InvalidVpcID.NotFound …)
-    ├── ConflictError                 400/409 (EntityAlreadyExists, ResourceInUseException …)
-    ├── LimitExceededError            400 LimitExceededException / LimitExceeded
-    └── InternalError                 500 InternalFailure (a bug; logged, message generic)
+    ServiceError               code, status, message, sender_fault
+    ├── ValidationError        400 ValidationException / ValidationError / InvalidParameterValue
+    ├── AccessDeniedError      403 AccessDenied / AccessDeniedException
+    ├── AuthenticationError    403 SignatureDoesNotMatch, InvalidClientTokenId, ExpiredToken …
+    ├── NotFoundError          400/404 NoSuchEntity, ResourceNotFoundException, …NotFound
+    ├── ConflictError          400/409 (EntityAlreadyExists, ResourceInUseException …)
+    ├── LimitExceededError     400 LimitExceededException / LimitExceeded
+    └── InternalError          500 InternalFailure (a bug; logged, message generic)
 
 Core packages (``iam``, ``network``, ``templates``) raise their own plain
 exceptions or return verdicts; the service layer turns them into these.

@@ -1,1 +1,1 @@
-"""The request pipeline: route, authenticate (SigV4), parse, authorize (IAM), dispatch, serialize, audit."""
+"""The request pipeline: route, authenticate, parse, authorize, dispatch, serialize, audit."""

@@ -1,0 +1,39 @@
+"""``clusterport``: the command line. Each subcommand lives in its own module."""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Sequence
+
+#: Subcommand modules; each exposes ``add_parser(subparsers)`` and ``run(args) -> int``.
+SUBCOMMANDS: tuple[str, ...] = ("server", "admin", "doctor")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="clusterport",
+        description="Self-hosted SageMaker Studio + Amazon EMR on real Apache Spark.",
+    )
+    subparsers = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    for name in SUBCOMMANDS:
+        try:
+            module = importlib.import_module(f"clusterport.cli.{name}")
+        except ModuleNotFoundError as exc:
+            if exc.name != f"clusterport.cli.{name}":
+                raise
+            continue
+        module.add_parser(subparsers)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    code: int = args.run(args)
+    return code
+
+
+if __name__ == "__main__":
+    sys.exit(main())

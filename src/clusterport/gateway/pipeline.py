@@ -1,0 +1,276 @@
+"""The request pipeline: route → authenticate → parse → authorize → dispatch → serialize → audit.
+
+Each step is a small method; :meth:`Gateway.handle` runs them in order and
+turns any :class:`ServiceError` into the protocol's error response. Anything
+else is a bug: it is logged with its traceback and answered with a generic
+InternalFailure, never with internals.
+"""
+
+from __future__ import annotations
+
+import inspect
+import json
+import logging
+import uuid
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from botocore import xform_name
+from botocore.model import OperationModel
+
+from clusterport.errors import (
+    AuthenticationError,
+    InternalError,
+    ServiceError,
+    ValidationError,
+)
+from clusterport.gateway.protocols.base import Protocol, WireRequest, WireResponse
+from clusterport.gateway.routing import Route, RouteError, Router
+from clusterport.gateway.service_models import ServiceInfo, ServiceModels
+from clusterport.gateway.sigv4 import SignedRequest, SigV4Error, SigV4Failure, verify
+from clusterport.platform import Platform
+from clusterport.services import audit, identity
+from clusterport.services.authorization import authorize
+from clusterport.services.base import Principal, Provider, RequestContext
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Call:
+    """What the pipeline has learned of one request so far."""
+
+    request: WireRequest
+    request_id: str
+    route: Route | None = None
+    op: OperationModel | None = None
+    signed: SignedRequest | None = None
+    principal: Principal | None = None
+    params: dict[str, Any] | None = None
+    context: RequestContext | None = None
+    resources: tuple[str, ...] = ()
+
+
+def _auth_error(service: ServiceInfo, error: SigV4Error | AuthenticationError) -> ServiceError:
+    """The code and status AWS uses for an authentication failure in this protocol."""
+    failure = error.failure if isinstance(error, SigV4Error) else None
+    message = error.message
+    json_like = service.protocols[0] in ("json", "smithy-rpc-v2-cbor")
+    if service.name == "ec2":
+        code = (
+            {
+                SigV4Failure.MISSING: "MissingParameter",
+                SigV4Failure.SKEWED: "RequestExpired",
+                SigV4Failure.PRESIGN_EXPIRED: "RequestExpired",
+            }.get(failure, "AuthFailure")
+            if failure
+            else _ec2_token_code(error)
+        )
+        status = 400 if code in ("MissingParameter", "RequestExpired") else 401
+        return ServiceError(message, code=code, status=status, sender_fault=True)
+    if failure is None:
+        assert isinstance(error, AuthenticationError)
+        code = error.code
+        if json_like:
+            code = {"InvalidClientTokenId": "UnrecognizedClientException"}.get(
+                code, code + "Exception" if code == "ExpiredToken" else code
+            )
+        return ServiceError(message, code=code, status=400 if json_like else 403, sender_fault=True)
+    if failure is SigV4Failure.MISSING:
+        code = "MissingAuthenticationTokenException" if json_like else "MissingAuthenticationToken"
+        return ServiceError(message, code=code, status=403 if not json_like else 400)
+    if failure is SigV4Failure.UNKNOWN_KEY:
+        code = "UnrecognizedClientException" if json_like else "InvalidClientTokenId"
+        return ServiceError(message, code=code, status=400 if json_like else 403)
+    if failure is SigV4Failure.MALFORMED:
+        code = "IncompleteSignatureException" if json_like else "IncompleteSignature"
+        return ServiceError(message, code=code, status=400)
+    code = "InvalidSignatureException" if json_like else "SignatureDoesNotMatch"
+    return ServiceError(message, code=code, status=400 if json_like else 403)
+
+
+def _ec2_token_code(error: SigV4Error | AuthenticationError) -> str:
+    if isinstance(error, AuthenticationError) and error.code == "ExpiredToken":
+        return "RequestExpired"
+    return "AuthFailure"
+
+
+class Gateway:
+    """Serves every AWS API of the platform through one pipeline."""
+
+    def __init__(self, platform: Platform, models: ServiceModels) -> None:
+        self.platform = platform
+        self.models = models
+        self.router = Router(models)
+
+    async def handle(self, request: WireRequest) -> WireResponse:
+        call = Call(request=request, request_id=str(uuid.uuid4()))
+        try:
+            call.route = self.router.route(request)
+        except RouteError as exc:
+            return self._unrouted(str(exc), call.request_id)
+        except ServiceError as exc:
+            return self._unrouted(exc.message, call.request_id)
+        route = call.route
+        try:
+            result = await self._run(call, route)
+            response = route.protocol.serialize(self._op(call), result, call.request_id)
+            self._audit(call, None)
+            return response
+        except ServiceError as exc:
+            self._audit(call, exc)
+            return route.protocol.serialize_error(route.service, exc, call.request_id)
+        except Exception:
+            log.exception("internal error in %s request %s", route.service.name, call.request_id)
+            error = InternalError()
+            self._audit(call, error)
+            return route.protocol.serialize_error(route.service, error, call.request_id)
+
+    # ---- the steps -----------------------------------------------------------------------
+    async def _run(self, call: Call, route: Route) -> Mapping[str, Any]:
+        self.authenticate(call, route)
+        op = self.find_operation(call, route)
+        call.params = route.protocol.parse(call.request, op, route.service)
+        provider = self.provider(route.service)
+        ctx = self.context(call, route, op)
+        call.context = ctx
+        call.resources = tuple(provider.resources_for(ctx, op.name, call.params))
+        if op.name not in provider.unauthorized_operations:
+            authorize(ctx, f"{provider.iam_prefix}:{op.name}", call.resources)
+        return await self.dispatch(provider, ctx, op, call.params)
+
+    def authenticate(self, call: Call, route: Route) -> None:
+        now = self.platform.now()
+        with self.platform.db.session() as session:
+            known_keys: dict[str, identity.KnownKey] = {}
+
+            def lookup(access_key_id: str) -> str | None:
+                known = identity.lookup_key(session, self.platform.secrets, access_key_id)
+                if known is None:
+                    return None
+                known_keys[access_key_id] = known
+                return known.secret
+
+            try:
+                signed = verify(call.request, lookup, now)
+            except SigV4Error as exc:
+                raise _auth_error(route.service, exc) from exc
+            if signed.scope.service != route.service.signing_name:
+                raise _auth_error(
+                    route.service,
+                    SigV4Error(
+                        SigV4Failure.BAD_SIGNATURE,
+                        f"Credential should be scoped to correct service: "
+                        f"'{route.service.signing_name}'.",
+                    ),
+                )
+            known = known_keys[signed.scope.access_key]
+            try:
+                identity.check_usable(known, signed.security_token, now)
+            except AuthenticationError as exc:
+                raise _auth_error(route.service, exc) from exc
+        call.signed = signed
+        call.principal = known.principal
+
+    def find_operation(self, call: Call, route: Route) -> OperationModel:
+        name = route.operation
+        op = route.service.operation(name) if name else None
+        if op is None or not self._implemented(route.service, op.name):
+            raise _unknown_operation(route, name)
+        call.op = op
+        return op
+
+    def provider(self, service: ServiceInfo) -> Provider:
+        return self.platform.providers[service.name]
+
+    def context(self, call: Call, route: Route, op: OperationModel) -> RequestContext:
+        assert call.signed is not None and call.principal is not None
+        return RequestContext(
+            platform=self.platform,
+            principal=call.principal,
+            region=call.signed.scope.region,
+            service=route.service.name,
+            operation=op.name,
+            request_id=call.request_id,
+            source_ip=call.request.client_ip,
+            now=self.platform.now(),
+            secure_transport=call.request.secure,
+            user_agent=call.request.headers.get("user-agent", ""),
+        )
+
+    async def dispatch(
+        self, provider: Provider, ctx: RequestContext, op: OperationModel, params: dict[str, Any]
+    ) -> Mapping[str, Any]:
+        method: Callable[[RequestContext, dict[str, Any]], Awaitable[Mapping[str, Any]]] = getattr(
+            provider, xform_name(op.name)
+        )
+        result = await method(ctx, params)
+        return result if result is not None else {}
+
+    # ---- helpers -------------------------------------------------------------------------
+    def _implemented(self, service: ServiceInfo, operation: str) -> bool:
+        provider = self.platform.providers.get(service.name)
+        if provider is None:
+            return False
+        method = getattr(provider, xform_name(operation), None)
+        return method is not None and inspect.iscoroutinefunction(method)
+
+    def _op(self, call: Call) -> OperationModel:
+        assert call.op is not None
+        return call.op
+
+    def _audit(self, call: Call, error: ServiceError | None) -> None:
+        if call.principal is None or call.route is None or call.op is None:
+            return  # unauthenticated or unknown calls have no account to record them in
+        ctx = call.context
+        record = audit.CallRecord(
+            event_time=ctx.now if ctx else self.platform.now(),
+            region=ctx.region if ctx else "",
+            event_source=f"{call.route.service.model.metadata['endpointPrefix']}.amazonaws.com",
+            event_name=call.op.name,
+            request_id=call.request_id,
+            source_ip=call.request.client_ip,
+            user_agent=call.request.headers.get("user-agent", ""),
+            principal=call.principal,
+            account_id=call.principal.account_id,
+            request_parameters=call.params,
+            error_code=error.code if error else None,
+            error_message=error.message if error else None,
+            resources=call.resources,
+        )
+        try:
+            with self.platform.db.session() as session:
+                audit.record(session, record)
+        except Exception:  # the audit trail must never turn a served call into a failure
+            log.exception("could not record audit event for request %s", call.request_id)
+
+    def _unrouted(self, message: str, request_id: str) -> WireResponse:
+        body = (
+            '{"__type":"UnknownServiceException","message":' + json.dumps(message) + "}"
+        ).encode()
+        return WireResponse(
+            status=400,
+            body=body,
+            headers={
+                "content-type": "application/x-amz-json-1.1",
+                "x-amzn-requestid": request_id,
+                "x-amzn-errortype": "UnknownServiceException",
+            },
+        )
+
+
+def _unknown_operation(route: Route, name: str | None) -> ServiceError:
+    protocol: Protocol = route.protocol
+    service = route.service
+    if protocol.name in ("query", "ec2"):
+        what = f"Could not find operation {name} for version {service.api_version}"
+        if not name:
+            what = "The request must contain the parameter Action."
+        code = "InvalidAction" if name else "MissingAction"
+        return ValidationError(what, code=code)
+    return ValidationError(
+        f"Operation {name or '(none)'} is not supported by {service.name} on this platform; "
+        "see docs/compatibility.md for the supported operations.",
+        code="UnknownOperationException",
+    )

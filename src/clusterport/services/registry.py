@@ -1,0 +1,14 @@
+"""Every service provider the platform serves, built for one platform."""
+
+from __future__ import annotations
+
+from clusterport.platform import Platform
+from clusterport.services.base import Provider
+from clusterport.services.sts.provider import StsProvider
+
+PROVIDER_CLASSES: tuple[type[Provider], ...] = (StsProvider,)
+
+
+def build_providers(platform: Platform) -> dict[str, Provider]:
+    """One provider per served service, keyed by botocore service name."""
+    return {cls.service: cls(platform) for cls in PROVIDER_CLASSES}
