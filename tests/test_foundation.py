@@ -1,0 +1,291 @@
+"""The foundation end to end: server, accounts, SigV4, STS GetCallerIdentity, CLI."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import signal
+import stat
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import boto3
+import botocore.auth as auth_module
+import botocore.exceptions
+import httpx
+import pytest
+from botocore.auth import SigV4Auth, SigV4QueryAuth
+from botocore.awsrequest import AWSRequest
+from botocore.credentials import Credentials
+
+from conftest import RunningServer
+
+VENV_BIN = Path(sys.executable).parent
+
+
+def test_health(server: RunningServer) -> None:
+    reply = httpx.get(f"{server.url}/_clusterport/health")
+    assert reply.status_code == 200
+    assert reply.json()["status"] == "ok"
+
+
+def test_get_caller_identity_root(server: RunningServer) -> None:
+    sts = server.client("sts", "111111111111")
+    ident = sts.get_caller_identity()
+    assert ident["Account"] == "111111111111"
+    assert ident["Arn"] == "arn:aws:iam::111111111111:root"
+    other = server.client("sts", "222222222222").get_caller_identity()
+    assert other["Arn"] == "arn:aws:iam::222222222222:root"
+
+
+def _error_code(call: object) -> tuple[str, int]:
+    with pytest.raises(botocore.exceptions.ClientError) as info:
+        call()  # type: ignore[operator]
+    err = info.value.response
+    return err["Error"]["Code"], err["ResponseMetadata"]["HTTPStatusCode"]
+
+
+def test_bad_secret_is_signature_mismatch(server: RunningServer) -> None:
+    key = server.account("111111111111")
+    sts = boto3.client(
+        "sts",
+        endpoint_url=server.url,
+        region_name="us-east-1",
+        aws_access_key_id=key.access_key_id,
+        aws_secret_access_key="x" * 40,
+    )
+    assert _error_code(sts.get_caller_identity) == ("SignatureDoesNotMatch", 403)
+    emr = boto3.client(
+        "emr",
+        endpoint_url=server.url,
+        region_name="us-east-1",
+        aws_access_key_id=key.access_key_id,
+        aws_secret_access_key="x" * 40,
+    )
+    code, status = _error_code(emr.list_clusters)
+    assert (code, status) == ("InvalidSignatureException", 400)
+
+
+def test_unknown_key(server: RunningServer) -> None:
+    sts = boto3.client(
+        "sts",
+        endpoint_url=server.url,
+        region_name="us-east-1",
+        aws_access_key_id="AKIAUNKNOWNUNKNOWN00",
+        aws_secret_access_key="x" * 40,
+    )
+    assert _error_code(sts.get_caller_identity) == ("InvalidClientTokenId", 403)
+
+
+def _signed(server: RunningServer, when: dt.datetime, body: str) -> httpx.Response:
+    key = server.account("111111111111")
+    creds = Credentials(key.access_key_id, key.secret_access_key)
+    request = AWSRequest(
+        method="POST",
+        url=server.url + "/",
+        data=body,
+        headers={"Content-Type": "application/x-www-form-urlencoded; charset=utf-8"},
+    )
+    signer = SigV4Auth(creds, "sts", "us-east-1")
+    # botocore's signer reads the wall clock; sign as a client whose clock says ``when``.
+
+    real = auth_module.datetime.datetime
+
+    class Frozen(real):  # type: ignore[misc, valid-type]
+        @classmethod
+        def utcnow(cls) -> dt.datetime:
+            return when.replace(tzinfo=None)
+
+        @classmethod
+        def now(cls, tz: dt.tzinfo | None = None) -> dt.datetime:
+            return when if tz else when.replace(tzinfo=None)
+
+    auth_module.datetime.datetime = Frozen  # type: ignore[misc]
+    try:
+        signer.add_auth(request)
+    finally:
+        auth_module.datetime.datetime = real  # type: ignore[misc]
+    prepared = request.prepare()
+    return httpx.post(prepared.url, content=body, headers=dict(prepared.headers))
+
+
+def test_clock_skew_rejected(server: RunningServer) -> None:
+    body = "Action=GetCallerIdentity&Version=2011-06-15"
+    now = dt.datetime.now(dt.UTC)
+    ok = _signed(server, now, body)
+    assert ok.status_code == 200, ok.text
+    late = _signed(server, now - dt.timedelta(minutes=20), body)
+    assert late.status_code == 403
+    assert "<Code>SignatureDoesNotMatch</Code>" in late.text
+    assert "Signature expired" in late.text
+
+
+def test_missing_authentication(server: RunningServer) -> None:
+    reply = httpx.post(
+        server.url + "/",
+        content=b"{}",
+        headers={
+            "X-Amz-Target": "ElasticMapReduce.ListClusters",
+            "Content-Type": "application/x-amz-json-1.1",
+        },
+    )
+    assert reply.status_code in (400, 403)
+    assert reply.json()["__type"] == "MissingAuthenticationTokenException"
+
+
+def test_presigned_query_request(server: RunningServer) -> None:
+    key = server.account("111111111111")
+    creds = Credentials(key.access_key_id, key.secret_access_key)
+    request = AWSRequest(
+        method="GET",
+        url=server.url + "/?Action=GetCallerIdentity&Version=2011-06-15",
+    )
+    SigV4QueryAuth(creds, "sts", "us-east-1", expires=60).add_auth(request)
+    reply = httpx.get(request.url)
+    assert reply.status_code == 200, reply.text
+    assert "arn:aws:iam::111111111111:root" in reply.text
+    tampered = request.url.replace("GetCallerIdentity", "GetCallerIdentitx")
+    bad = httpx.get(tampered)
+    assert bad.status_code == 403
+    assert "SignatureDoesNotMatch" in bad.text
+
+
+def test_expired_presigned_url(server: RunningServer) -> None:
+    key = server.account("111111111111")
+    creds = Credentials(key.access_key_id, key.secret_access_key)
+    request = AWSRequest(
+        method="GET", url=server.url + "/?Action=GetCallerIdentity&Version=2011-06-15"
+    )
+    SigV4QueryAuth(creds, "sts", "us-east-1", expires=1).add_auth(request)
+    time.sleep(2.2)
+    reply = httpx.get(request.url)
+    assert reply.status_code == 403
+    assert "Request has expired" in reply.text
+
+
+def test_unknown_action_and_service(server: RunningServer) -> None:
+    key = server.account("111111111111")
+    creds = Credentials(key.access_key_id, key.secret_access_key)
+    request = AWSRequest(
+        method="POST",
+        url=server.url + "/",
+        data="Action=NoSuchThing&Version=2011-06-15",
+        headers={"Content-Type": "application/x-www-form-urlencoded"},
+    )
+    SigV4Auth(creds, "sts", "us-east-1").add_auth(request)
+    answer = httpx.post(server.url + "/", content=request.body, headers=dict(request.headers))
+    assert answer.status_code == 400
+    assert "<Code>InvalidAction</Code>" in answer.text
+    unknown = AWSRequest(method="POST", url=server.url + "/", data="Action=ListBuckets")
+    SigV4Auth(creds, "s3", "us-east-1").add_auth(unknown)
+    answer = httpx.post(server.url + "/", content=unknown.body, headers=dict(unknown.headers))
+    assert answer.status_code == 400
+    assert "not served by clusterport" in answer.json()["message"]
+
+
+def test_secrets_encrypted_at_rest(server: RunningServer) -> None:
+    key = server.account("111111111111")
+    key_file = server.data_dir / "server.key"
+    assert stat.S_IMODE(key_file.stat().st_mode) == 0o600
+    raw = (server.data_dir / "clusterport.db").read_bytes()
+    wal = server.data_dir / "clusterport.db-wal"
+    if wal.exists():
+        raw += wal.read_bytes()
+    assert key.secret_access_key.encode() not in raw
+
+
+def _run_cli(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [str(VENV_BIN / "clusterport"), *args],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=env,
+        check=False,
+    )
+
+
+def test_cli_server_admin_profile_and_aws_cli(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    env = dict(os.environ)
+    env["AWS_CONFIG_FILE"] = str(tmp_path / "aws-config")
+    env["AWS_SHARED_CREDENTIALS_FILE"] = str(tmp_path / "aws-credentials")
+    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_PROFILE", "AWS_ENDPOINT_URL"):
+        env.pop(name, None)
+    # create-account works without a server
+    created = _run_cli(
+        "admin",
+        "create-account",
+        "--data-dir",
+        str(data),
+        "--account-id",
+        "111111111111",
+        "--name",
+        "studio",
+        env=env,
+    )
+    assert created.returncode == 0, created.stderr
+    assert json.loads(created.stdout)["AccountId"] == "111111111111"
+    bad = _run_cli(
+        "admin",
+        "create-account",
+        "--data-dir",
+        str(data),
+        "--account-id",
+        "12345",
+        "--name",
+        "x",
+        env=env,
+    )
+    assert bad.returncode == 1 and "12 digits" in bad.stderr
+    proc = subprocess.Popen(
+        [str(VENV_BIN / "clusterport"), "server", "--port", "0", "--data-dir", str(data)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+        start_new_session=True,
+    )
+    try:
+        assert proc.stdout is not None
+        line = proc.stdout.readline()
+        assert line.startswith("clusterport listening on http://127.0.0.1:")
+        url = line.split()[-1]
+        assert httpx.get(url + "/_clusterport/health").status_code == 200
+        second = _run_cli(
+            "admin",
+            "create-account",
+            "--data-dir",
+            str(data),
+            "--account-id",
+            "222222222222",
+            "--name",
+            "emr",
+            "--write-profile",
+            "emr-admin",
+            env=env,
+        )
+        assert second.returncode == 0, second.stderr
+        listed = _run_cli("admin", "list-accounts", "--data-dir", str(data), env=env)
+        ids = [a["AccountId"] for a in json.loads(listed.stdout)["Accounts"]]
+        assert ids == ["111111111111", "222222222222"]
+        aws = subprocess.run(
+            [str(VENV_BIN / "aws"), "--profile", "emr-admin", "sts", "get-caller-identity"],
+            capture_output=True,
+            text=True,
+            env=env,
+            timeout=120,
+            check=False,
+        )
+        assert aws.returncode == 0, aws.stderr
+        assert json.loads(aws.stdout)["Arn"] == "arn:aws:iam::222222222222:root"
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(timeout=20) == 0
+        assert not (data / "server.json").exists()
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
