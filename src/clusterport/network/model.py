@@ -266,7 +266,7 @@ class SecurityGroupRule:
         high = 65535 if self.to_port is None or self.to_port < 0 else self.to_port
         return low <= port <= high
 
-    def describe(self) -> str:
+    def describe(self, preposition: str = "with") -> str:
         """The rule in one short phrase, e.g. ``tcp 8998 from sg-0abc``."""
         if self.protocol == "-1":
             what = "all traffic"
@@ -278,7 +278,7 @@ class SecurityGroupRule:
         else:
             what = self.protocol
         peers = [*self.cidrs, *(_reference_text(g) for g in self.groups), *self.prefix_list_ids]
-        return f"{what} with {', '.join(peers) if peers else 'nothing'}"
+        return f"{what} {preposition} {', '.join(peers) if peers else 'nothing'}"
 
 
 def _reference_text(ref: GroupReference) -> str:

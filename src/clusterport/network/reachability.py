@@ -143,7 +143,8 @@ class ReachabilityVerdict:
         """The verdict in one sentence: what reaches what, or what to fix."""
         if self.missing is None:
             return f"Reachable: {self.summary}."
-        return f"Unreachable: {self.missing.fix}"
+        end = "" if self.missing.fix.endswith(".") else "."
+        return f"Unreachable: {self.missing.fix}{end}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -688,7 +689,7 @@ def _egress_hop(path: _Path, peering: VpcPeeringConnection | None) -> Hop:
     found = _match_rules(path, path.src_groups, "egress", path.dst_net, path.dst_groups, peering)
     if isinstance(found, tuple):
         group, rule = found
-        return Hop("security-group", group.id, group.owner, check, True, rule.describe())
+        return Hop("security-group", group.id, group.owner, check, True, rule.describe("to"))
     first = path.src_groups[0]
     names = ", ".join(g.id for g in path.src_groups)
     detail = f"no egress rule of {names} allows it"
@@ -713,7 +714,7 @@ def _ingress_hop(path: _Path, peering: VpcPeeringConnection | None) -> Hop:
     found = _match_rules(path, path.dst_groups, "ingress", path.src_net, path.src_groups, peering)
     if isinstance(found, tuple):
         group, rule = found
-        return Hop("security-group", group.id, group.owner, check, True, rule.describe())
+        return Hop("security-group", group.id, group.owner, check, True, rule.describe("from"))
     if not path.dst_groups:
         return Hop(
             "security-group",
