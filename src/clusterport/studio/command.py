@@ -88,6 +88,7 @@ def _parser() -> _Parser:
     parser.add_argument("--verify-certificate", default="True")
     parser.add_argument("--no-override-krb5-conf", action="store_true")
     parser.add_argument("--livy", action="store_true")
+    parser.add_argument("--application-id")  # emr-serverless, refused with an explanation
     return parser
 
 

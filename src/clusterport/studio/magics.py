@@ -1,0 +1,153 @@
+"""The ``%sm_analytics`` IPython magic: connect a notebook to an EMR cluster.
+
+Load it with ``%load_ext clusterport.studio.magics`` (the Studio set-up loads
+it in every kernel). ``%sm_analytics emr connect …`` by default starts an EMR
+session and binds a Spark Connect session to ``spark``; with ``--livy`` (or
+``--language scala``) it drives sparkmagic against the cluster's Livy
+endpoint. Either way it prints exactly one status line::
+
+    {"namespace": "sagemaker-analytics", "cluster_id": "j-…", "error_message": null,
+     "success": true, "service": "emr", "operation": "connect"}
+
+and on failure raises :class:`EmrConnectError` with the reason.
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+import uuid
+from collections.abc import Callable
+from typing import Any
+
+import boto3
+from botocore.exceptions import BotoCoreError, ClientError
+from IPython.core.error import UsageError
+from IPython.core.interactiveshell import InteractiveShell
+from IPython.core.magic import Magics, line_magic, magics_class
+
+from clusterport.studio.command import (
+    CommandError,
+    ConnectRequest,
+    HelpRequest,
+    parse_command,
+    usage,
+)
+from clusterport.studio.emr_connect import (
+    EmrConnectError,
+    check_reachable,
+    emr_client,
+    livy_endpoint,
+    ready_cluster,
+    refuse_unsupported,
+)
+from clusterport.studio.errors import from_boto
+
+__all__ = ["AnalyticsMagics", "EmrConnectError", "load_ipython_extension", "status_line"]
+
+
+def status_line(cluster_id: str, error_message: str | None) -> str:
+    """The one JSON line the magic prints after a connect attempt."""
+    return json.dumps(
+        {
+            "namespace": "sagemaker-analytics",
+            "cluster_id": cluster_id,
+            "error_message": error_message,
+            "success": error_message is None,
+            "service": "emr",
+            "operation": "connect",
+        }
+    )
+
+
+@magics_class
+class AnalyticsMagics(Magics):
+    """Provides ``%sm_analytics``."""
+
+    def __init__(
+        self,
+        shell: InteractiveShell,
+        session_factory: Callable[[], boto3.session.Session] = boto3.session.Session,
+    ) -> None:
+        super().__init__(shell)
+        self._shell = shell
+        self._session_factory = session_factory
+
+    @line_magic
+    def sm_analytics(self, line: str) -> None:
+        """Connect to an EMR cluster: ``%sm_analytics emr connect --cluster-id j-… …``."""
+        try:
+            request = parse_command(line)
+        except CommandError as exc:
+            raise UsageError(str(exc)) from exc
+        if isinstance(request, HelpRequest):
+            print(usage())
+            return
+        try:
+            self._connect(request)
+        except EmrConnectError as exc:
+            print(status_line(request.cluster_id, exc.message))
+            raise
+        except Exception as exc:
+            # Whatever failed (Spark, sparkmagic), the status line reports it; the error stays.
+            print(status_line(request.cluster_id, f"{type(exc).__name__}: {exc}"))
+            raise
+        print(status_line(request.cluster_id, None))
+
+    def _connect(self, request: ConnectRequest) -> None:
+        refuse_unsupported(request)
+        emr = emr_client(request, self._session_factory)
+        cluster = ready_cluster(emr, request)
+        if request.livy:
+            self._connect_livy(emr, cluster, request)
+        else:
+            self._connect_spark_connect(emr, request)
+
+    def _connect_spark_connect(self, emr: Any, request: ConnectRequest) -> None:
+        # Imported on use: it pulls in pyspark, which a kernel should not pay for at start-up.
+        try:
+            spark_session = importlib.import_module("clusterport.studio.spark_session")
+        except ModuleNotFoundError as exc:
+            raise EmrConnectError(
+                "This installation has no Spark Connect client (clusterport.studio.spark_session);"
+                " connect through Livy with --livy.",
+                "SparkConnectUnavailable",
+            ) from exc
+        try:
+            spark = spark_session.connect_session(
+                emr, request.cluster_id, execution_role_arn=request.emr_execution_role_arn
+            )
+        except (ClientError, BotoCoreError) as exc:
+            error = from_boto(exc)
+            raise EmrConnectError(
+                f"Cannot open a Spark session on {request.cluster_id}: "
+                f"{error.code}: {error.message}",
+                error.code,
+            ) from exc
+        self._shell.user_ns["spark"] = spark
+
+    def _connect_livy(self, emr: Any, cluster: Any, request: ConnectRequest) -> None:
+        endpoint = livy_endpoint(emr, cluster)
+        check_reachable(endpoint, request.cluster_id)
+        name = f"{request.cluster_id}-{uuid.uuid4().hex[:8]}"
+        self._shell.run_line_magic("load_ext", "sparkmagic.magics")
+        self._shell.run_line_magic(
+            "spark", f"add -s {name} -l {request.language} -u {endpoint.url} -t None"
+        )
+        spark_magics = self._shell.magics_manager.registry.get("RemoteSparkMagics")
+        sessions = (
+            spark_magics.spark_controller.session_manager.get_sessions_list()
+            if spark_magics is not None
+            else []
+        )
+        if name not in sessions:
+            raise EmrConnectError(
+                f"sparkmagic could not start a Livy session at {endpoint.url} for "
+                f"{request.cluster_id}; its error is printed above.",
+                "LivySessionFailed",
+            )
+
+
+def load_ipython_extension(ipython: InteractiveShell) -> None:
+    """Register ``%sm_analytics`` (``%load_ext clusterport.studio.magics``)."""
+    ipython.register_magics(AnalyticsMagics(ipython))
