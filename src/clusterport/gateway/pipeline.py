@@ -132,6 +132,8 @@ class Gateway:
         self.authenticate(call, route)
         op = self.find_operation(call, route)
         call.params = route.protocol.parse(call.request, op, route.service)
+        if not self._implemented(route.service, op.name):
+            raise _unknown_operation(route, op.name)
         provider = self.provider(route.service)
         ctx = self.context(call, route, op)
         call.context = ctx
@@ -176,7 +178,7 @@ class Gateway:
     def find_operation(self, call: Call, route: Route) -> OperationModel:
         name = route.operation
         op = route.service.operation(name) if name else None
-        if op is None or not self._implemented(route.service, op.name):
+        if op is None:
             raise _unknown_operation(route, name)
         call.op = op
         return op
