@@ -1,0 +1,122 @@
+"""What the benchmarks share: starting servers, timing calls, writing results."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import platform
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+BENCH_DIR = Path(__file__).resolve().parent
+RESULTS = BENCH_DIR / "results.md"
+VENV_BIN = Path(sys.executable).parent
+
+
+def machine() -> str:
+    return f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
+
+
+def percentile(samples: list[float], q: float) -> float:
+    ordered = sorted(samples)
+    index = min(len(ordered) - 1, max(0, round(q * (len(ordered) - 1))))
+    return ordered[index]
+
+
+def timed(call: Callable[[], object], count: int) -> list[float]:
+    """Wall milliseconds of ``count`` calls."""
+    samples = []
+    for _ in range(count):
+        start = time.perf_counter()
+        call()
+        samples.append((time.perf_counter() - start) * 1000)
+    return samples
+
+
+def summary(samples: list[float]) -> tuple[float, float]:
+    return statistics.median(samples), percentile(samples, 0.95)
+
+
+def append_results(section: str, lines: list[str]) -> None:
+    """Append a dated block under ``## section`` to results.md."""
+    stamp = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
+    block = [f"\n## {section}", f"_{stamp} — {machine()}_", "", *lines, ""]
+    with RESULTS.open("a", encoding="utf-8") as handle:
+        handle.write("\n".join(block))
+    print("\n".join(block))
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def wait_for_port(port: int, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with socket.socket() as sock:
+            if sock.connect_ex(("127.0.0.1", port)) == 0:
+                return
+        time.sleep(0.05)
+    raise TimeoutError(f"nothing listens on 127.0.0.1:{port} after {timeout} s")
+
+
+@contextmanager
+def clusterport_server(data_dir: Path) -> Iterator[tuple[str, dict[str, str]]]:
+    """A clusterport server subprocess and the root key of account 111111111111."""
+    created = subprocess.run(
+        [
+            str(VENV_BIN / "clusterport"),
+            "admin",
+            "create-account",
+            "--data-dir",
+            str(data_dir),
+            "--account-id",
+            "111111111111",
+            "--name",
+            "bench",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    key = json.loads(created.stdout)
+    proc = subprocess.Popen(
+        [str(VENV_BIN / "clusterport"), "server", "--port", "0", "--data-dir", str(data_dir)],
+        stdout=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
+    try:
+        assert proc.stdout is not None
+        url = proc.stdout.readline().split()[-1]
+        yield url, key
+    finally:
+        os.killpg(proc.pid, signal.SIGTERM)
+        proc.wait(30)
+
+
+@contextmanager
+def moto_server() -> Iterator[str]:
+    port = free_port()
+    proc = subprocess.Popen(
+        [str(VENV_BIN / "moto_server"), "-H", "127.0.0.1", "-p", str(port)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    try:
+        wait_for_port(port)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        os.killpg(proc.pid, signal.SIGTERM)
+        proc.wait(30)
