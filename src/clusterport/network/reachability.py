@@ -143,8 +143,8 @@ class ReachabilityVerdict:
         """The verdict in one sentence: what reaches what, or what to fix."""
         if self.missing is None:
             return f"Reachable: {self.summary}."
-        end = "" if self.missing.fix.endswith(".") else "."
-        return f"Unreachable: {self.missing.fix}{end}"
+        # No closing period: the fix usually ends with a command to copy.
+        return f"Unreachable: {self.missing.fix}"
 
 
 @dataclass(frozen=True, slots=True)
