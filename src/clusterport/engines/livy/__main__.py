@@ -1,0 +1,103 @@
+"""Command line of the Livy-compatible endpoint (a sidecar process of a cluster's primary node)."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+import uvicorn
+
+from clusterport.engines.livy.config import LivyConfig
+from clusterport.engines.livy.server import create_app
+
+__all__ = ["main", "parse_args"]
+
+
+def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
+    """Parse the command line (see ``--help``)."""
+    defaults = LivyConfig(spark_remote="", work_dir=Path("."))
+    parser = argparse.ArgumentParser(
+        prog="python -m clusterport.engines.livy",
+        description="Livy-compatible REST endpoint running PySpark sessions on Spark Connect.",
+    )
+    parser.add_argument("--host", default="127.0.0.1", help="address to listen on")
+    parser.add_argument("--port", type=int, default=8998, help="port to listen on (Livy: 8998)")
+    parser.add_argument(
+        "--spark-remote",
+        required=True,
+        help="Spark Connect URL for sessions, e.g. sc://localhost:15002/;token=T "
+        "(use the host 'localhost' with a token, or the client switches to TLS)",
+    )
+    parser.add_argument("--work-dir", type=Path, required=True, help="the cluster's work folder")
+    parser.add_argument("--spark-ui-url", default=None, help="shown as appInfo.sparkUiUrl")
+    parser.add_argument(
+        "--session-timeout",
+        type=float,
+        default=defaults.session_timeout,
+        help="kill sessions idle this many seconds (0: never)",
+    )
+    parser.add_argument("--max-sessions", type=int, default=defaults.max_sessions)
+    parser.add_argument("--max-code-bytes", type=int, default=defaults.max_code_bytes)
+    parser.add_argument("--max-output-bytes", type=int, default=defaults.max_output_bytes)
+    parser.add_argument("--startup-timeout", type=float, default=defaults.startup_timeout)
+    parser.add_argument("--cancel-grace", type=float, default=defaults.cancel_grace)
+    parser.add_argument("--stop-grace", type=float, default=defaults.stop_grace)
+    parser.add_argument("--port-file", type=Path, default=None, help="write the bound port here")
+    parser.add_argument("--access-log", action="store_true", help="log every HTTP request")
+    return parser.parse_args(argv)
+
+
+def config_from_args(args: argparse.Namespace) -> LivyConfig:
+    """The :class:`LivyConfig` the parsed command line describes."""
+    return LivyConfig(
+        spark_remote=args.spark_remote,
+        work_dir=args.work_dir,
+        python=sys.executable,
+        spark_ui_url=args.spark_ui_url,
+        session_timeout=args.session_timeout,
+        max_sessions=args.max_sessions,
+        max_code_bytes=args.max_code_bytes,
+        max_output_bytes=args.max_output_bytes,
+        startup_timeout=args.startup_timeout,
+        cancel_grace=args.cancel_grace,
+        stop_grace=args.stop_grace,
+    )
+
+
+async def _serve(args: argparse.Namespace) -> None:
+    config = config_from_args(args)
+    server = uvicorn.Server(
+        uvicorn.Config(
+            create_app(config),
+            host=args.host,
+            port=args.port,
+            lifespan="on",
+            access_log=args.access_log,
+            log_level="info",
+            timeout_graceful_shutdown=5,
+        )
+    )
+    task = asyncio.create_task(server.serve())
+    while not server.started and not task.done():
+        await asyncio.sleep(0.05)
+    if server.started and args.port_file is not None:
+        port = server.servers[0].sockets[0].getsockname()[1]
+        args.port_file.write_text(f"{port}\n", encoding="ascii")
+    await task
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Serve until SIGTERM/SIGINT; every session is stopped on the way out."""
+    logging.basicConfig(
+        level=logging.INFO, stream=sys.stderr, format="%(asctime)s %(levelname)s %(message)s"
+    )
+    asyncio.run(_serve(parse_args(argv)))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
