@@ -14,6 +14,7 @@ from typing import Any
 
 import boto3
 import pytest
+from botocore.exceptions import ClientError
 from moto.ec2.models import ec2_backends
 from moto.emr.models import emr_backends
 from moto.server import ThreadedMotoServer
@@ -483,3 +484,51 @@ def test_snapshot_from_ec2_reads_every_component(world: World) -> None:
     assert eni.id in with_enis.interfaces
     # No VPC asked for: nothing described.
     assert not snapshot_from_ec2(world.ec2_b, vpc_ids=[]).vpcs
+
+
+def test_primary_node_where_ec2_and_emr_disagree_is_noted(
+    world: World, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Left as moto launches it, the primary node is not in the cluster's subnet.
+    emr = client(world.endpoint, "emr", credentials(world.endpoint, B))
+    cluster_id = emr.run_job_flow(
+        Name="misplaced",
+        ReleaseLabel="emr-7.2.0",
+        Instances={
+            "InstanceGroups": [
+                {"InstanceRole": "MASTER", "InstanceType": "m5.xlarge", "InstanceCount": 1}
+            ],
+            "Ec2SubnetId": world.emr_subnet,
+            "KeepJobFlowAliveWhenNoSteps": True,
+        },
+        JobFlowRole="EMR_EC2_DefaultRole",
+        ServiceRole="EMR_DefaultRole",
+    )["JobFlowId"]
+    argv = world.argv()
+    argv[argv.index(world.cluster_id)] = cluster_id
+    status, out, _ = run(argv, capsys)
+    assert status == 1
+    assert f"while EMR reports {world.emr_subnet}; analyzing EC2's placement" in out
+
+
+def test_access_denied_names_the_permissions() -> None:
+    denied = ClientError(
+        {"Error": {"Code": "UnauthorizedOperation", "Message": "You are not authorized"}},
+        "DescribeRouteTables",
+    )
+    text = doctor._client_error_text(denied)
+    assert text.startswith("DescribeRouteTables failed: UnauthorizedOperation: You are not")
+    assert "ec2:DescribeRouteTables" in text
+
+
+def test_no_credentials_exits_2(
+    world: World, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"):
+        monkeypatch.delenv(name)
+    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+    monkeypatch.delenv("AWS_CONTAINER_CREDENTIALS_RELATIVE_URI", raising=False)
+    monkeypatch.delenv("AWS_CONTAINER_CREDENTIALS_FULL_URI", raising=False)
+    status, out, err = run(world.argv(), capsys)
+    assert (status, out) == (2, "")
+    assert "no AWS credentials found; pass --profile" in err

@@ -37,7 +37,14 @@ from clusterport.network.reachability import (
 )
 
 _SESSION_NAME = "clusterport-doctor"
-_GONE = {"TERMINATED", "TERMINATED_WITH_ERRORS"}
+_GONE = frozenset({"TERMINATED", "TERMINATED_WITH_ERRORS"})
+_ACCESS_CODES = frozenset({"UnauthorizedOperation", "AccessDenied", "AccessDeniedException"})
+_PERMISSIONS = (
+    "the doctor needs ec2:DescribeVpcs, ec2:DescribeVpcAttribute, ec2:DescribeSubnets, "
+    "ec2:DescribeRouteTables, ec2:DescribeSecurityGroups, ec2:DescribeVpcPeeringConnections "
+    "and ec2:DescribeInstances in both accounts, and elasticmapreduce:DescribeCluster and "
+    "elasticmapreduce:ListInstances in the cluster's"
+)
 
 
 class DoctorError(Exception):
@@ -305,4 +312,8 @@ def _error_code(exc: ClientError) -> str:
 def _client_error_text(exc: ClientError) -> str:
     error = exc.response.get("Error", {})
     operation = getattr(exc, "operation_name", "the call")
-    return f"{operation} failed: {error.get('Code', 'Error')}: {error.get('Message', str(exc))}"
+    code = str(error.get("Code", "Error"))
+    text = f"{operation} failed: {code}: {error.get('Message', str(exc))}"
+    if code in _ACCESS_CODES:
+        text += f" ({_PERMISSIONS})"
+    return text

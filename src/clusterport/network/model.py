@@ -70,7 +70,9 @@ _TARGET_PREFIXES: tuple[tuple[str, RouteTargetKind], ...] = (
 )
 
 # IANA protocol numbers EC2 accepts in place of the names it returns.
-_PROTOCOL_NAMES = {"6": "tcp", "17": "udp", "1": "icmp", "58": "icmpv6", "all": "-1"}
+_PROTOCOL_NAMES: Mapping[str, str] = MappingProxyType(
+    {"6": "tcp", "17": "udp", "1": "icmp", "58": "icmpv6", "all": "-1"}
+)
 
 
 def parse_network(value: str, what: str) -> IPNetwork:

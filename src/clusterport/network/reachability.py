@@ -61,16 +61,16 @@ AddressKind = Literal["private-ip", "private-dns"]
 HopKind = Literal["subnet", "route-table", "vpc", "vpc-peering-connection", "security-group"]
 
 # Which candidate connection to examine when several join the same two VPCs.
-_STATUS_RANK = {
-    "active": 0,
-    "pending-acceptance": 1,
-    "provisioning": 2,
-    "initiating-request": 3,
-    "failed": 4,
-    "rejected": 5,
-    "expired": 6,
-    "deleted": 7,
-}
+_STATUS_ORDER: tuple[str, ...] = (
+    "active",
+    "pending-acceptance",
+    "provisioning",
+    "initiating-request",
+    "failed",
+    "rejected",
+    "expired",
+    "deleted",
+)
 
 
 class ReachabilityInputError(ValueError):
@@ -391,7 +391,7 @@ def _choose_peering(
     for pcx in candidates:
         if pcx.id in routed:
             return pcx
-    return min(candidates, key=lambda p: (_STATUS_RANK[p.status], p.id))
+    return min(candidates, key=lambda p: (_STATUS_ORDER.index(p.status), p.id))
 
 
 # --------------------------------------------------------------------------- routes
