@@ -197,7 +197,7 @@ def run(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, 
     parser = argparse.ArgumentParser(prog="clusterport")
     doctor.add_parser(parser.add_subparsers(dest="command", required=True))
     args = parser.parse_args(argv)
-    status = args.func(args)
+    status = args.run(args)
     captured = capsys.readouterr()
     return status, captured.out, captured.err
 
