@@ -8,7 +8,7 @@ import sys
 from collections.abc import Sequence
 
 #: Subcommand modules; each exposes ``add_parser(subparsers)`` and ``run(args) -> int``.
-SUBCOMMANDS: tuple[str, ...] = ("server", "admin", "doctor")
+SUBCOMMANDS: tuple[str, ...] = ("server", "admin", "doctor", "up", "demo", "down", "studio")
 
 
 def build_parser() -> argparse.ArgumentParser:

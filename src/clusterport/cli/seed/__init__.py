@@ -1,0 +1,1 @@
+"""The seed's two-account world, built through the public APIs as an admin would."""
