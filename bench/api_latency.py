@@ -17,7 +17,7 @@ from pathlib import Path
 import boto3
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import append_results, clusterport_server, moto_server, summary, timed  # noqa: E402
+from _common import append_results, clusterport_server, moto_server, summary, timed
 
 
 def sts_client(url: str, key_id: str, secret: str):  # type: ignore[no-untyped-def]
