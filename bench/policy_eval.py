@@ -1,0 +1,334 @@
+"""Policy evaluation throughput: decisions per second on a 20-statement policy set.
+
+The set is what a Studio user's role session meets on a cross-account call:
+three identity policies (11 statements, one managed), a permissions boundary
+(3), a session policy (2) and a resource-based policy (4). The statements use
+String, StringLike with policy variables, Arn, Numeric, Date, Bool, IpAddress,
+Null, IfExists and ForAnyValue conditions, and resources with
+``${aws:username}``/``${aws:PrincipalTag/…}``. Eight requests cycle: allowed,
+explicitly denied and implicitly denied (each kind of missing policy).
+
+Each run times ``--decisions`` calls of ``evaluate`` (contexts built per call,
+as the gateway does); the figure is the median of ``--runs`` runs. It is
+printed and appended to results.md.
+
+Run: ``.venv/bin/python bench/policy_eval.py [--decisions 20000] [--runs 7]``
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import sys
+import time
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _common import append_results
+from clusterport.iam import (
+    AttachmentKind,
+    AuthorizationRequest,
+    NamedPolicy,
+    PolicyKind,
+    PolicySet,
+    PrincipalInfo,
+    PrincipalKind,
+    evaluate,
+    parse_policy,
+)
+
+A = "111111111111"
+B = "222222222222"
+CLUSTER = f"arn:aws:elasticmapreduce:us-east-1:{B}:cluster/j-1ABCDEF"
+
+
+def named(name: str, kind: PolicyKind, statements: list[dict[str, Any]]) -> NamedPolicy:
+    text = json.dumps({"Version": "2012-10-17", "Statement": statements})
+    arn = f"arn:aws:iam::{A}:policy/{name}" if kind is PolicyKind.IDENTITY else None
+    attachment = (
+        AttachmentKind.MANAGED if arn and name.startswith("Managed") else AttachmentKind.INLINE
+    )
+    return NamedPolicy(name, arn, attachment, parse_policy(text, kind))
+
+
+def policy_set() -> PolicySet:
+    identity = (
+        named(
+            "StudioAccess",
+            PolicyKind.IDENTITY,
+            [
+                {
+                    "Sid": "Discovery",
+                    "Effect": "Allow",
+                    "Action": ["elasticmapreduce:List*", "elasticmapreduce:Describe*"],
+                    "Resource": "*",
+                    "Condition": {
+                        "StringEquals": {"aws:RequestedRegion": ["us-east-1", "eu-west-1"]}
+                    },
+                },
+                {
+                    "Sid": "UiUrls",
+                    "Effect": "Allow",
+                    "Action": "elasticmapreduce:Get*PresignedURL",
+                    "Resource": "arn:aws:elasticmapreduce:*:*:cluster/*",
+                    "Condition": {"Bool": {"aws:SecureTransport": "true"}},
+                },
+                {
+                    "Sid": "Home",
+                    "Effect": "Allow",
+                    "Action": ["s3:GetObject", "s3:PutObject"],
+                    "Resource": "arn:aws:s3:::studio-home/${aws:PrincipalTag/team}/*",
+                },
+                {
+                    "Sid": "AssumeDiscovery",
+                    "Effect": "Allow",
+                    "Action": "sts:AssumeRole",
+                    "Resource": "arn:aws:iam::*:role/*Discovery*",
+                    "Condition": {
+                        "StringLike": {"sts:RoleSessionName": "${aws:PrincipalTag/team}-*"}
+                    },
+                },
+            ],
+        ),
+        named(
+            "NetworkGuard",
+            PolicyKind.IDENTITY,
+            [
+                {
+                    "Sid": "OnlyFromCorp",
+                    "Effect": "Deny",
+                    "Action": "*",
+                    "Resource": "*",
+                    "Condition": {
+                        "NotIpAddressIfExists": {"aws:SourceIp": ["10.0.0.0/8", "192.168.0.0/16"]}
+                    },
+                },
+                {
+                    "Sid": "NoOldTokens",
+                    "Effect": "Deny",
+                    "Action": "*",
+                    "Resource": "*",
+                    "Condition": {"DateLessThan": {"aws:TokenIssueTime": "2020-01-01T00:00:00Z"}},
+                },
+                {
+                    "Sid": "Notebooks",
+                    "Effect": "Allow",
+                    "Action": "sagemaker:*",
+                    "Resource": f"arn:aws:sagemaker:us-east-1:{A}:*",
+                    "Condition": {
+                        "ArnLike": {"aws:PrincipalArn": f"arn:aws:iam::{A}:role/Studio*"}
+                    },
+                },
+            ],
+        ),
+        named(
+            "ManagedClusterOps",
+            PolicyKind.IDENTITY,
+            [
+                {
+                    "Sid": "Steps",
+                    "Effect": "Allow",
+                    "Action": ["elasticmapreduce:AddJobFlowSteps", "elasticmapreduce:CancelSteps"],
+                    "Resource": "arn:aws:elasticmapreduce:*:*:cluster/*",
+                    "Condition": {
+                        "StringEquals": {"aws:ResourceTag/team": "${aws:PrincipalTag/team}"}
+                    },
+                },
+                {
+                    "Sid": "SmallLists",
+                    "Effect": "Allow",
+                    "Action": "s3:ListBucket",
+                    "Resource": "arn:aws:s3:::studio-home",
+                    "Condition": {"NumericLessThanEquals": {"s3:max-keys": "1000"}},
+                },
+                {
+                    "Sid": "TaggedCreate",
+                    "Effect": "Allow",
+                    "Action": "elasticmapreduce:RunJobFlow",
+                    "Resource": "*",
+                    "Condition": {"ForAnyValue:StringEquals": {"aws:TagKeys": ["team", "project"]}},
+                },
+                {
+                    "Sid": "NoTerminateProd",
+                    "Effect": "Deny",
+                    "Action": "elasticmapreduce:TerminateJobFlows",
+                    "Resource": "*",
+                    "Condition": {"StringEquals": {"aws:ResourceTag/env": "prod"}},
+                },
+            ],
+        ),
+    )
+    boundary = named(
+        "Boundary",
+        PolicyKind.BOUNDARY,
+        [
+            {
+                "Sid": "Services",
+                "Effect": "Allow",
+                "Action": ["elasticmapreduce:*", "s3:*", "sts:*"],
+                "Resource": "*",
+            },
+            {
+                "Sid": "Studio",
+                "Effect": "Allow",
+                "Action": "sagemaker:*",
+                "Resource": "*",
+                "Condition": {"Null": {"aws:SourceVpce": "true"}},
+            },
+            {"Sid": "NoIam", "Effect": "Deny", "Action": "iam:*", "Resource": "*"},
+        ],
+    )
+    session = (
+        named(
+            "Session",
+            PolicyKind.SESSION,
+            [
+                {"Sid": "Everything", "Effect": "Allow", "NotAction": "iam:*", "Resource": "*"},
+                {
+                    "Sid": "NotOtherHomes",
+                    "Effect": "Deny",
+                    "Action": "s3:*",
+                    "NotResource": [
+                        "arn:aws:s3:::studio-home/${aws:PrincipalTag/team}/*",
+                        "arn:aws:s3:::studio-home",
+                        "arn:aws:s3:::public-*",
+                    ],
+                },
+            ],
+        ),
+    )
+    resource = named(
+        "ClusterResourcePolicy",
+        PolicyKind.RESOURCE,
+        [
+            {
+                "Sid": "StudioAccount",
+                "Effect": "Allow",
+                "Principal": {"AWS": f"arn:aws:iam::{A}:root"},
+                "Action": [
+                    "elasticmapreduce:Describe*",
+                    "elasticmapreduce:List*",
+                    "elasticmapreduce:Get*",
+                ],
+                "Resource": CLUSTER,
+            },
+            {
+                "Sid": "StudioRoleSteps",
+                "Effect": "Allow",
+                "Principal": {"AWS": f"arn:aws:iam::{A}:role/StudioExecution"},
+                "Action": "elasticmapreduce:AddJobFlowSteps",
+                "Resource": CLUSTER,
+                "Condition": {"StringEqualsIgnoreCase": {"aws:PrincipalTag/team": "DATA"}},
+            },
+            {
+                "Sid": "NoTerminateFromOutside",
+                "Effect": "Deny",
+                "NotPrincipal": {"AWS": [f"arn:aws:iam::{B}:root"]},
+                "Action": "elasticmapreduce:TerminateJobFlows",
+                "Resource": CLUSTER,
+            },
+            {
+                "Sid": "Secure",
+                "Effect": "Deny",
+                "Principal": "*",
+                "Action": "*",
+                "Resource": CLUSTER,
+                "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+            },
+        ],
+    )
+    return PolicySet(identity=identity, boundary=boundary, session=session, resource=resource)
+
+
+def requests() -> list[AuthorizationRequest]:
+    principal = PrincipalInfo(
+        arn=f"arn:aws:sts::{A}:assumed-role/StudioExecution/SageMakerStudioUser",
+        account_id=A,
+        kind=PrincipalKind.ASSUMED_ROLE,
+        user_id="AROASTUDIOEXAMPLE001:SageMakerStudioUser",
+        session_name="SageMakerStudioUser",
+        tags={"team": "data", "project": "churn"},
+    )
+    base = {
+        "aws:SourceIp": "10.20.30.40",
+        "aws:SecureTransport": "true",
+        "aws:RequestedRegion": "us-east-1",
+        "aws:CurrentTime": "2026-05-01T12:00:00Z",
+        "aws:TokenIssueTime": "2026-05-01T11:00:00Z",
+    }
+    tagged = {**base, "aws:ResourceTag/team": "data", "aws:ResourceTag/env": "prod"}
+    return [
+        AuthorizationRequest(principal, "elasticmapreduce:DescribeCluster", CLUSTER, base, B),
+        AuthorizationRequest(principal, "elasticmapreduce:ListClusters", "*", base, B),
+        AuthorizationRequest(
+            principal, "elasticmapreduce:GetOnClusterAppUIPresignedURL", CLUSTER, base, B
+        ),
+        AuthorizationRequest(principal, "elasticmapreduce:AddJobFlowSteps", CLUSTER, tagged, B),
+        AuthorizationRequest(principal, "elasticmapreduce:TerminateJobFlows", CLUSTER, tagged, B),
+        AuthorizationRequest(
+            principal, "s3:GetObject", "arn:aws:s3:::studio-home/data/nb.ipynb", base, A
+        ),
+        AuthorizationRequest(principal, "s3:GetObject", "arn:aws:s3:::studio-home/ops/x", base, A),
+        AuthorizationRequest(
+            principal, "iam:CreateUser", "*", {**base, "aws:SourceIp": "203.0.113.5"}, A
+        ),
+    ]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--decisions", type=int, default=20000, help="decisions per run")
+    parser.add_argument("--runs", type=int, default=7, help="runs; the median is reported")
+    args = parser.parse_args()
+
+    start = time.perf_counter()
+    policies = policy_set()
+    parse_ms = (time.perf_counter() - start) * 1000
+    statement_count = sum(
+        len(p.document.statements)
+        for p in (*policies.identity, policies.boundary, *policies.session, policies.resource)
+        if p is not None
+    )
+    mix = requests()
+    outcomes = Counter(
+        f"{d.outcome.value}{' (' + d.missing + ')' if d.missing else ''}"
+        for d in (evaluate(r, policies) for r in mix)
+    )
+    for request in mix * 50:  # warm-up
+        evaluate(request, policies)
+
+    rates: list[float] = []
+    for _ in range(args.runs):
+        batch = [mix[i % len(mix)] for i in range(args.decisions)]
+        begin = time.perf_counter()
+        for request in batch:
+            evaluate(request, policies)
+        elapsed = time.perf_counter() - begin
+        rates.append(args.decisions / elapsed)
+    median = statistics.median(rates)
+    append_results(
+        "Policy evaluation",
+        [
+            f"{statement_count} statements in 6 policies (3 identity, boundary, session, "
+            f"resource); {len(mix)} requests cycled; {args.decisions} decisions per run, "
+            f"{args.runs} runs.",
+            "",
+            "| measure | value |",
+            "|---|---|",
+            f"| decisions per second, median | {median:,.0f} |",
+            f"| one decision, median | {1e6 / median:.1f} µs |",
+            f"| slowest / fastest run | {min(rates):,.0f} / {max(rates):,.0f} per s |",
+            f"| parse the {statement_count} statements | {parse_ms:.1f} ms |",
+            "",
+            "Outcomes of the mix: "
+            + ", ".join(f"{k} {v}" for k, v in sorted(outcomes.items()))
+            + ".",
+        ],
+    )
+
+
+if __name__ == "__main__":
+    main()
