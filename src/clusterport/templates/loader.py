@@ -138,7 +138,7 @@ def parse_document(
     if body.lstrip().startswith("{"):
         try:
             document = _parse_json(body, max_depth=max_depth, max_nodes=max_nodes)
-        except TemplateError as json_error:
+        except _JsonSyntaxError as json_error:
             # A YAML flow mapping also starts with "{"; report the JSON error if YAML fails too.
             try:
                 document = _parse_yaml(body, max_depth=max_depth, max_nodes=max_nodes)
@@ -146,6 +146,8 @@ def parse_document(
                 raise json_error from None
     else:
         document = _parse_yaml(body, max_depth=max_depth, max_nodes=max_nodes)
+    if document is None:
+        raise TemplateError("Template format error: the template body is empty (only comments).")
     if not isinstance(document, dict):
         raise TemplateError(
             "Template format error: a template must be a JSON object or a YAML mapping "
@@ -155,6 +157,10 @@ def parse_document(
 
 
 # --------------------------------------------------------------------------- JSON
+
+
+class _JsonSyntaxError(TemplateError):
+    """The body is not JSON at all (it may still be YAML in flow style)."""
 
 
 def _refuse_constant(name: str) -> Any:
@@ -178,7 +184,7 @@ def _parse_json(body: str, *, max_depth: int, max_nodes: int) -> Any:
             body, object_pairs_hook=_unique_pairs, parse_constant=_refuse_constant
         )
     except json.JSONDecodeError as error:
-        raise TemplateError(
+        raise _JsonSyntaxError(
             f"Template format error: JSON not well-formed. (line {error.lineno}, "
             f"column {error.colno}: {error.msg})"
         ) from None
@@ -428,6 +434,8 @@ def _parse_yaml(body: str, *, max_depth: int, max_nodes: int) -> Any:
     try:
         return _Builder(loader, max_depth=max_depth, max_nodes=max_nodes).run()
     except yaml.MarkedYAMLError as error:
+        if error.problem and "nesting depth" in error.problem:
+            raise _too_deep(max_depth) from None
         mark = error.problem_mark or error.context_mark
         where = f" (line {mark.line + 1}, column {mark.column + 1})" if mark else ""
         problem = f": {error.problem}" if error.problem else ""

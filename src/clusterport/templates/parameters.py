@@ -77,7 +77,7 @@ class ResourceIdChecker(Protocol):
     with the item type.
     """
 
-    def __call__(self, parameter_type: str, value: str) -> bool:
+    def __call__(self, parameter_type: str, value: str, /) -> bool:
         """True when ``value`` names an existing resource of ``parameter_type``."""
         ...
 

@@ -34,7 +34,7 @@ from clusterport.templates.references import (
     find_condition_references,
     find_references,
 )
-from clusterport.templates.syntax import PSEUDO_PARAMETERS, is_logical_id
+from clusterport.templates.syntax import PSEUDO_PARAMETERS, REFUSED_FUNCTIONS, is_logical_id
 
 SECTIONS: Final = (
     "AWSTemplateFormatVersion",
@@ -143,6 +143,8 @@ def _check_plain(document: Mapping[str, Any], max_depth: int) -> None:
                     raise TemplateError(
                         f"Template format error: mapping keys must be strings, not {key!r}."
                     )
+                if key == "Fn::Transform":
+                    raise TemplateError(f"Template format error: {REFUSED_FUNCTIONS[key]}.")
                 stack.append((value, depth + 1))
         elif isinstance(node, list):
             stack.extend((value, depth + 1) for value in node)
