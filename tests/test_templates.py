@@ -1177,8 +1177,8 @@ def test_render_before_dependencies_exist() -> None:
             "for literal text)",
         ),
         (
-            "Resources: {A: {Type: AWS::EC2::SecurityGroup, Properties: {X: {Fn::Length: [1]}}}}",
-            "Template format error: Encountered unsupported function: Fn::Length Supported "
+            "Resources: {A: {Type: AWS::EC2::SecurityGroup, Properties: {X: {Fn::Lenght: [1]}}}}",
+            "Template format error: Encountered unsupported function: Fn::Lenght Supported "
             "functions are: [",
         ),
         (
@@ -1405,6 +1405,28 @@ def test_transforms_are_declared_but_not_run() -> None:
     assert summary.capabilities == ("CAPABILITY_AUTO_EXPAND",)
     with pytest.raises(TemplateError, match="this platform runs no transforms or macros"):
         plan(template, resolve_parameters(template, {}), CONTEXT)
+
+
+def test_language_extensions_functions() -> None:
+    template = load(
+        """
+        Transform: AWS::LanguageExtensions
+        Parameters:
+          Zones: {Type: CommaDelimitedList, Default: "a,b,c"}
+        Resources:
+          Probe:
+            Type: AWS::EC2::SecurityGroup
+            Properties:
+              Count: {"Fn::Length": !Ref Zones}
+              Policy: {"Fn::ToJsonString": {Version: "2012-10-17", Zones: !Ref Zones}}
+        """
+    )
+    assert summarize_template(template).capabilities == ("CAPABILITY_AUTO_EXPAND",)
+    stack = plan(template, resolve_parameters(template, {}), CONTEXT)
+    assert stack.render_properties("Probe", ResourceValueTable()) == {
+        "Count": 3,
+        "Policy": '{"Version":"2012-10-17","Zones":["a","b","c"]}',
+    }
 
 
 def test_capabilities_follow_iam_resources() -> None:

@@ -471,6 +471,8 @@ EXPRESSIONS = st.recursive(
         _call("Fn::FindInMap", st.lists(st.one_of(SCALARS, inner), max_size=4)),
         _call("Fn::Cidr", st.lists(st.one_of(SCALARS, inner), max_size=3)),
         _call("Fn::Base64", inner),
+        _call("Fn::Length", inner),
+        _call("Fn::ToJsonString", inner),
         _call("Fn::GetAtt", st.one_of(SCALARS, st.lists(st.one_of(NAMES, inner), max_size=2))),
         _call("Fn::ImportValue", inner),
         _call("Fn::Equals", st.lists(inner, max_size=2)),

@@ -12,6 +12,7 @@ from __future__ import annotations
 import base64
 import ipaddress
 import itertools
+import json
 from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
@@ -303,6 +304,17 @@ class Evaluator:
             raise TemplateError("Template error: the delimiter of Fn::Split must not be empty")
         return source.split(delimiter)
 
+    def _length(self, argument: Any) -> int:
+        return len(self._list(argument, "Fn::Length", "argument"))
+
+    def _to_json_string(self, argument: Any) -> str:
+        value = self._operand(argument, "Fn::ToJsonString")
+        if not isinstance(value, dict | list):
+            raise TemplateError(
+                f"Template error: Fn::ToJsonString requires a mapping or a list, not {_kind(value)}"
+            )
+        return json.dumps(value, separators=(",", ":"))
+
     def _base64(self, argument: Any) -> str:
         text = self._text(argument, "Fn::Base64", "argument")
         return base64.b64encode(text.encode("utf-8")).decode("ascii")
@@ -544,5 +556,7 @@ _HANDLERS: Final[Mapping[str, Callable[[Evaluator, Any], Any]]] = MappingProxyTy
         "Fn::Cidr": Evaluator._cidr,
         "Fn::ImportValue": Evaluator._import_value,
         "Fn::If": Evaluator._if,
+        "Fn::Length": Evaluator._length,
+        "Fn::ToJsonString": Evaluator._to_json_string,
     }
 )

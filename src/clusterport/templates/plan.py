@@ -29,7 +29,7 @@ from clusterport.templates.intrinsics import NO_VALUE, Evaluator, ParameterValue
 from clusterport.templates.model import Template
 from clusterport.templates.parameters import ResolvedParameters
 from clusterport.templates.references import find_references
-from clusterport.templates.syntax import scalar_text
+from clusterport.templates.syntax import LANGUAGE_EXTENSIONS, scalar_text
 
 
 @dataclass(frozen=True)
@@ -182,12 +182,13 @@ def plan(
     ``parameters`` comes from :func:`~clusterport.templates.parameters.resolve_parameters`
     for the same template; ``import_value`` looks up the account's exports for Fn::ImportValue.
     """
-    if template.transforms:
+    foreign = [name for name in template.transforms if name != LANGUAGE_EXTENSIONS]
+    if foreign:
         raise TemplateError(
             f"Template format error: the template declares the transform(s) "
-            f"{', '.join(template.transforms)}, and this platform runs no transforms or macros. "
-            "Process the template (for example with 'sam build' or 'aws cloudformation package') "
-            "and submit the result."
+            f"{', '.join(foreign)}, and this platform runs no transforms or macros (only the "
+            f"functions of {LANGUAGE_EXTENSIONS}). Process the template (for example with "
+            "'sam build' or 'aws cloudformation package') and submit the result."
         )
     missing = [key for key in template.parameters if key not in parameters]
     if missing:

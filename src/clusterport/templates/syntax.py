@@ -29,11 +29,17 @@ VALUE_FUNCTIONS: Final = frozenset(
         "Fn::If",
         "Fn::ImportValue",
         "Fn::Join",
+        "Fn::Length",
         "Fn::Select",
         "Fn::Split",
         "Fn::Sub",
+        "Fn::ToJsonString",
     }
 )
+
+#: The transform whose functions (Fn::Length, Fn::ToJsonString, Fn::FindInMap's
+#: DefaultValue) the engine evaluates itself; every other transform is refused.
+LANGUAGE_EXTENSIONS: Final = "AWS::LanguageExtensions"
 
 #: Condition functions (Conditions, Rules, and the condition argument of Fn::If).
 CONDITION_FUNCTIONS: Final = frozenset({"Fn::And", "Fn::Equals", "Fn::Not", "Fn::Or"})
@@ -59,8 +65,8 @@ REFUSED_FUNCTIONS: Final = {
         "expand the macro and submit the processed template"
     ),
     "Fn::ForEach": (
-        "Fn::ForEach needs the AWS::LanguageExtensions transform, which this platform does "
-        "not run; write the resources out one by one"
+        "Fn::ForEach (from the AWS::LanguageExtensions transform) is not supported by this "
+        "platform; write the resources out one by one"
     ),
 }
 
