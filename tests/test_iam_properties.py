@@ -4,7 +4,8 @@
 - adding an Allow statement never narrows it;
 - the order of statements and of policies never changes the decision;
 - the decision is deterministic;
-- a document survives serialize -> parse unchanged.
+- a document survives serialize -> parse unchanged;
+- hostile input is refused with MalformedPolicyError, never another exception.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from clusterport.iam import (
     AttachmentKind,
     AuthorizationRequest,
     DecisionOutcome,
+    MalformedPolicyError,
     NamedPolicy,
     PolicyDecision,
     PolicyKind,
@@ -365,3 +367,142 @@ def test_serialize_then_parse_round_trips(kind: PolicyKind, data: st.DataObject)
     again = parse_policy(text, kind)
     assert again == parsed
     assert serialize_policy(again) == text
+
+
+JSON_VALUES = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers(-(2**70), 2**70)
+    | st.floats(allow_nan=False)
+    | st.text(max_size=20)
+    | st.sampled_from(["*", "${", "${aws:username", "${a, 'x}", "${${*}}", "arn:aws:s3:::${?}"]),
+    lambda children: (
+        st.lists(children, max_size=4)
+        | st.dictionaries(
+            st.sampled_from(
+                [
+                    "Effect",
+                    "Action",
+                    "Resource",
+                    "Principal",
+                    "Condition",
+                    "Sid",
+                    "AWS",
+                    "StringLike",
+                    "x",
+                ]
+            ),
+            children,
+            max_size=4,
+        )
+    ),
+    max_leaves=12,
+)
+HOSTILE_STRINGS = st.text(max_size=20) | st.sampled_from(
+    [
+        "*",
+        "?",
+        "${",
+        "}",
+        "${aws:username",
+        "${aws:username, 'x}",
+        "${${*}}",
+        "${ }",
+        "${aws:PrincipalTag/team, 'it''s'}",
+        "arn:aws:s3:::${?}/${*}/${$}",
+        "arn:aws:s3:::bucket/${aws:username}/*",
+        "arn:aws:s3:::" + "*" * 300,
+        "s3:" + "?" * 50,
+        "s3:Get*",
+        "arn:aws:iam::111111111111:root",
+        "111111111111",
+        "10.0.0.0/33",
+        "::1/128",
+        "2024-13-45T99:99:99Z",
+        "1e999",
+        "-0",
+        "NaN",
+    ]
+)
+HOSTILE_CONDITIONS = st.dictionaries(
+    st.sampled_from(
+        [
+            "StringLike",
+            "ForAnyValue:StringNotLike",
+            "ArnLike",
+            "NumericLessThan",
+            "DateGreaterThan",
+            "IpAddress",
+            "NotIpAddressIfExists",
+            "BinaryEquals",
+            "Bool",
+            "Null",
+            "ForAllValues:ArnNotEquals",
+        ]
+    ),
+    st.dictionaries(
+        st.sampled_from(["aws:SourceIp", "aws:username", "s3:prefix", "aws:CurrentTime", "k"]),
+        HOSTILE_STRINGS | st.lists(HOSTILE_STRINGS, max_size=3) | st.integers() | st.booleans(),
+        max_size=2,
+    ),
+    max_size=3,
+)
+REPLACEMENTS = (
+    JSON_VALUES
+    | HOSTILE_STRINGS
+    | st.lists(HOSTILE_STRINGS, min_size=1, max_size=3)
+    | HOSTILE_CONDITIONS
+)
+STATEMENT_ELEMENTS = [
+    "Sid",
+    "Effect",
+    "Action",
+    "NotAction",
+    "Resource",
+    "NotResource",
+    "Principal",
+    "NotPrincipal",
+    "Condition",
+    "Unknown",
+]
+
+
+HOSTILE_CONTEXT = {
+    "aws:SourceIp": "not-an-ip",
+    "aws:CurrentTime": "yesterday",
+    "s3:prefix": ["${*}", "*", ""],
+    "k": "\x00",
+}
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    kind=st.sampled_from(list(PolicyKind)),
+    data=st.data(),
+)
+def test_hostile_documents_are_refused_cleanly(kind: PolicyKind, data: st.DataObject) -> None:
+    """Any input either parses into a usable document or raises MalformedPolicyError."""
+    document: Any = data.draw(documents(kind, "Hx", trust=kind is PolicyKind.TRUST))
+    for _ in range(data.draw(st.integers(1, 3))):
+        statement = data.draw(st.sampled_from(document["Statement"]))
+        statement[data.draw(st.sampled_from(STATEMENT_ELEMENTS))] = data.draw(REPLACEMENTS)
+    if data.draw(st.booleans()) and data.draw(st.booleans()):
+        document = data.draw(JSON_VALUES)
+    text = json.dumps(document)
+    if data.draw(st.booleans()):
+        cut = data.draw(st.integers(0, len(text)))
+        text = text[:cut]
+    try:
+        parsed = parse_policy(text, kind)
+    except MalformedPolicyError as refused:
+        assert refused.reason
+        return
+    policies = (
+        PolicySet(resource=NamedPolicy("r", None, AttachmentKind.INLINE, parsed))
+        if kind.requires_principal
+        else PolicySet(identity=(NamedPolicy("p", None, AttachmentKind.INLINE, parsed),))
+    )
+    for principal in PRINCIPALS:
+        for resource in ("*", "arn:aws:s3:::bucket/k1"):
+            request = AuthorizationRequest(principal, "s3:GetObject", resource, HOSTILE_CONTEXT)
+            assert isinstance(evaluate(request, policies), PolicyDecision)

@@ -30,11 +30,12 @@ import base64
 import binascii
 import ipaddress
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 from enum import Enum
+from types import MappingProxyType
 
 from clusterport.iam.context import ContextValues
 from clusterport.iam.matching import compile_arn, compile_glob
@@ -115,18 +116,22 @@ class BaseOperator(Enum):
         return self.family in (OperatorFamily.STRING, OperatorFamily.ARN)
 
 
-_POSITIVE_OF: dict[BaseOperator, BaseOperator] = {
-    BaseOperator.STRING_NOT_EQUALS: BaseOperator.STRING_EQUALS,
-    BaseOperator.STRING_NOT_EQUALS_IGNORE_CASE: BaseOperator.STRING_EQUALS_IGNORE_CASE,
-    BaseOperator.STRING_NOT_LIKE: BaseOperator.STRING_LIKE,
-    BaseOperator.NUMERIC_NOT_EQUALS: BaseOperator.NUMERIC_EQUALS,
-    BaseOperator.DATE_NOT_EQUALS: BaseOperator.DATE_EQUALS,
-    BaseOperator.NOT_IP_ADDRESS: BaseOperator.IP_ADDRESS,
-    BaseOperator.ARN_NOT_EQUALS: BaseOperator.ARN_EQUALS,
-    BaseOperator.ARN_NOT_LIKE: BaseOperator.ARN_LIKE,
-}
+_POSITIVE_OF: Mapping[BaseOperator, BaseOperator] = MappingProxyType(
+    {
+        BaseOperator.STRING_NOT_EQUALS: BaseOperator.STRING_EQUALS,
+        BaseOperator.STRING_NOT_EQUALS_IGNORE_CASE: BaseOperator.STRING_EQUALS_IGNORE_CASE,
+        BaseOperator.STRING_NOT_LIKE: BaseOperator.STRING_LIKE,
+        BaseOperator.NUMERIC_NOT_EQUALS: BaseOperator.NUMERIC_EQUALS,
+        BaseOperator.DATE_NOT_EQUALS: BaseOperator.DATE_EQUALS,
+        BaseOperator.NOT_IP_ADDRESS: BaseOperator.IP_ADDRESS,
+        BaseOperator.ARN_NOT_EQUALS: BaseOperator.ARN_EQUALS,
+        BaseOperator.ARN_NOT_LIKE: BaseOperator.ARN_LIKE,
+    }
+)
 
-_BY_NAME: dict[str, BaseOperator] = {op.value.lower(): op for op in BaseOperator}
+_BY_NAME: Mapping[str, BaseOperator] = MappingProxyType(
+    {op.value.lower(): op for op in BaseOperator}
+)
 
 
 class SetQualifier(Enum):
@@ -304,13 +309,15 @@ def parse_number(text: str) -> Decimal | None:
     return number if number.is_finite() else None
 
 
-_NUMERIC_TESTS: dict[BaseOperator, Callable[[Decimal, Decimal], bool]] = {
-    BaseOperator.NUMERIC_EQUALS: lambda a, b: a == b,
-    BaseOperator.NUMERIC_LESS_THAN: lambda a, b: a < b,
-    BaseOperator.NUMERIC_LESS_THAN_EQUALS: lambda a, b: a <= b,
-    BaseOperator.NUMERIC_GREATER_THAN: lambda a, b: a > b,
-    BaseOperator.NUMERIC_GREATER_THAN_EQUALS: lambda a, b: a >= b,
-}
+_NUMERIC_TESTS: Mapping[BaseOperator, Callable[[Decimal, Decimal], bool]] = MappingProxyType(
+    {
+        BaseOperator.NUMERIC_EQUALS: lambda a, b: a == b,
+        BaseOperator.NUMERIC_LESS_THAN: lambda a, b: a < b,
+        BaseOperator.NUMERIC_LESS_THAN_EQUALS: lambda a, b: a <= b,
+        BaseOperator.NUMERIC_GREATER_THAN: lambda a, b: a > b,
+        BaseOperator.NUMERIC_GREATER_THAN_EQUALS: lambda a, b: a >= b,
+    }
+)
 
 
 def _numeric_predicate(operator: BaseOperator, text: str) -> Predicate:
@@ -343,13 +350,15 @@ def parse_date(text: str) -> datetime | None:
 
 _EPOCH = re.compile(r"-?\d+(?:\.\d+)?")
 
-_DATE_TESTS: dict[BaseOperator, Callable[[datetime, datetime], bool]] = {
-    BaseOperator.DATE_EQUALS: lambda a, b: a == b,
-    BaseOperator.DATE_LESS_THAN: lambda a, b: a < b,
-    BaseOperator.DATE_LESS_THAN_EQUALS: lambda a, b: a <= b,
-    BaseOperator.DATE_GREATER_THAN: lambda a, b: a > b,
-    BaseOperator.DATE_GREATER_THAN_EQUALS: lambda a, b: a >= b,
-}
+_DATE_TESTS: Mapping[BaseOperator, Callable[[datetime, datetime], bool]] = MappingProxyType(
+    {
+        BaseOperator.DATE_EQUALS: lambda a, b: a == b,
+        BaseOperator.DATE_LESS_THAN: lambda a, b: a < b,
+        BaseOperator.DATE_LESS_THAN_EQUALS: lambda a, b: a <= b,
+        BaseOperator.DATE_GREATER_THAN: lambda a, b: a > b,
+        BaseOperator.DATE_GREATER_THAN_EQUALS: lambda a, b: a >= b,
+    }
+)
 
 
 def _date_predicate(operator: BaseOperator, text: str) -> Predicate:

@@ -24,6 +24,7 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import Enum
+from types import MappingProxyType
 from typing import Any
 
 from clusterport.iam.conditions import (
@@ -127,13 +128,15 @@ class SizeQuota(Enum):
         return f"Cannot exceed quota for {self.quota_name}: {self.limit}"
 
 
-DEFAULT_QUOTAS: Mapping[PolicyKind, SizeQuota] = {
-    PolicyKind.IDENTITY: SizeQuota.ROLE_INLINE,
-    PolicyKind.TRUST: SizeQuota.TRUST_POLICY,
-    PolicyKind.RESOURCE: SizeQuota.RESOURCE_POLICY,
-    PolicyKind.SESSION: SizeQuota.SESSION_POLICY,
-    PolicyKind.BOUNDARY: SizeQuota.MANAGED_POLICY,
-}
+DEFAULT_QUOTAS: Mapping[PolicyKind, SizeQuota] = MappingProxyType(
+    {
+        PolicyKind.IDENTITY: SizeQuota.ROLE_INLINE,
+        PolicyKind.TRUST: SizeQuota.TRUST_POLICY,
+        PolicyKind.RESOURCE: SizeQuota.RESOURCE_POLICY,
+        PolicyKind.SESSION: SizeQuota.SESSION_POLICY,
+        PolicyKind.BOUNDARY: SizeQuota.MANAGED_POLICY,
+    }
+)
 """The quota applied when the caller names none (identity: the largest, an inline role policy)."""
 
 

@@ -255,7 +255,7 @@ def _catalog() -> list[tuple[str, str, str, list[dict[str, Any]]]]:
             "AmazonEMRReadOnlyAccessPolicy_v2",
             "Provides read only access to Amazon EMR.",
             [
-                _allow("ElasticMapReduceActions", _EMR_READ_ACTIONS),
+                _allow("ElasticMapReduceActions", list(_EMR_READ_ACTIONS)),
                 _allow("ViewMetricsInEMRConsole", ["cloudwatch:GetMetricStatistics"]),
             ],
         ),
@@ -637,7 +637,7 @@ def _catalog() -> list[tuple[str, str, str, list[dict[str, Any]]]]:
     ]
 
 
-_EMR_READ_ACTIONS = [
+_EMR_READ_ACTIONS = (
     "elasticmapreduce:DescribeCluster",
     "elasticmapreduce:DescribeEditor",
     "elasticmapreduce:DescribeJobFlows",
@@ -660,7 +660,7 @@ _EMR_READ_ACTIONS = [
     "elasticmapreduce:ListSteps",
     "elasticmapreduce:ListSupportedInstanceTypes",
     "elasticmapreduce:ViewEventsFromAllClustersInConsole",
-]
+)
 
 
 def _spot_service_linked_role() -> dict[str, Any]:

@@ -15,6 +15,9 @@ message, exactly as AWS keeps it out.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from types import MappingProxyType
+
 from clusterport.iam.documents import PolicyKind
 from clusterport.iam.evaluation import (
     MISSING_BOUNDARY,
@@ -26,13 +29,15 @@ from clusterport.iam.evaluation import (
 )
 from clusterport.iam.request import AuthorizationRequest
 
-_KIND_NAMES = {
-    PolicyKind.IDENTITY: MISSING_IDENTITY,
-    PolicyKind.BOUNDARY: MISSING_BOUNDARY,
-    PolicyKind.SESSION: MISSING_SESSION,
-    PolicyKind.RESOURCE: MISSING_RESOURCE,
-    PolicyKind.TRUST: MISSING_RESOURCE,
-}
+_KIND_NAMES: Mapping[PolicyKind, str] = MappingProxyType(
+    {
+        PolicyKind.IDENTITY: MISSING_IDENTITY,
+        PolicyKind.BOUNDARY: MISSING_BOUNDARY,
+        PolicyKind.SESSION: MISSING_SESSION,
+        PolicyKind.RESOURCE: MISSING_RESOURCE,
+        PolicyKind.TRUST: MISSING_RESOURCE,
+    }
+)
 
 
 def access_denied_message(request: AuthorizationRequest, decision: PolicyDecision) -> str:

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from enum import Enum
+from types import MappingProxyType
 
 from clusterport.iam.documents import PolicyKind
 from clusterport.iam.evaluation import (
@@ -35,11 +36,13 @@ class EvalDecision(Enum):
     IMPLICIT_DENY = "implicitDeny"
 
 
-_DECISIONS = {
-    DecisionOutcome.ALLOW: EvalDecision.ALLOWED,
-    DecisionOutcome.EXPLICIT_DENY: EvalDecision.EXPLICIT_DENY,
-    DecisionOutcome.IMPLICIT_DENY: EvalDecision.IMPLICIT_DENY,
-}
+_DECISIONS: Mapping[DecisionOutcome, EvalDecision] = MappingProxyType(
+    {
+        DecisionOutcome.ALLOW: EvalDecision.ALLOWED,
+        DecisionOutcome.EXPLICIT_DENY: EvalDecision.EXPLICIT_DENY,
+        DecisionOutcome.IMPLICIT_DENY: EvalDecision.IMPLICIT_DENY,
+    }
+)
 
 
 @dataclass(frozen=True)
