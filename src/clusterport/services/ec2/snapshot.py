@@ -1,0 +1,180 @@
+"""The network of some accounts in one region, as the reachability analyzer reads it.
+
+Built straight from the store (no API round trips), so the platform can check a
+connection from a Studio subnet to a cluster node across accounts in one call.
+Connections are merged by id across the accounts' views; terminated instances
+have no interface.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from clusterport.network.model import (
+    GroupReference,
+    NetworkInterface,
+    NetworkSnapshot,
+    PeeringSide,
+    PeeringStatus,
+    Route,
+    RouteTable,
+    SecurityGroup,
+    SecurityGroupRule,
+    Subnet,
+    Vpc,
+    VpcPeeringConnection,
+)
+from clusterport.services.ec2 import routes
+from clusterport.services.ec2.records import (
+    INSTANCE,
+    PEERING,
+    ROUTE_TABLE,
+    SECURITY_GROUP,
+    SUBNET,
+    VPC,
+    Ec2Records,
+)
+from clusterport.store.resources import ResourceRow
+
+
+def network_snapshot(session: Session, account_ids: Sequence[str], region: str) -> NetworkSnapshot:
+    """Every VPC, subnet, table, group, peering connection and instance of the accounts."""
+    vpcs: list[Vpc] = []
+    subnets: list[Subnet] = []
+    tables: list[RouteTable] = []
+    groups: list[SecurityGroup] = []
+    peerings: dict[str, VpcPeeringConnection] = {}
+    interfaces: list[NetworkInterface] = []
+    for account_id in dict.fromkeys(account_ids):
+        rec = Ec2Records(session, account_id, region)
+        vpcs += [_vpc(row) for row in rec.find(VPC)]
+        subnets += [_subnet(row) for row in rec.find(SUBNET)]
+        tables += [_table(rec, row) for row in rec.find(ROUTE_TABLE)]
+        groups += [_group(row) for row in rec.find(SECURITY_GROUP)]
+        for row in rec.find(PEERING):
+            peerings.setdefault(row.resource_id, _peering(row))
+        interfaces += [_interface(row) for row in rec.find(INSTANCE) if row.state != "terminated"]
+    return NetworkSnapshot.of(
+        vpcs=vpcs,
+        subnets=subnets,
+        route_tables=tables,
+        security_groups=groups,
+        peering_connections=peerings.values(),
+        interfaces=interfaces,
+    )
+
+
+def _vpc(row: ResourceRow) -> Vpc:
+    data = row.data
+    return Vpc(
+        id=row.resource_id,
+        owner=row.account_id,
+        cidr_blocks=tuple(a["CidrBlock"] for a in data["CidrBlockAssociationSet"]),
+        dns_support=bool(data.get("EnableDnsSupport", True)),
+        dns_hostnames=bool(data.get("EnableDnsHostnames", False)),
+    )
+
+
+def _subnet(row: ResourceRow) -> Subnet:
+    return Subnet(
+        id=row.resource_id,
+        vpc_id=str(row.data["VpcId"]),
+        owner=row.account_id,
+        cidr=str(row.data["CidrBlock"]),
+    )
+
+
+def _table(rec: Ec2Records, row: ResourceRow) -> RouteTable:
+    found = []
+    for route in row.data["Routes"]:
+        destination = route.get("DestinationCidrBlock") or route.get("DestinationIpv6CidrBlock")
+        target = route.get("VpcPeeringConnectionId") or route.get("GatewayId") or "unknown"
+        found.append(
+            Route(
+                destination=str(destination),
+                target=str(target),
+                blackhole=routes.route_state(rec, route) == "blackhole",
+            )
+        )
+    associations = row.data["Associations"]
+    return RouteTable(
+        id=row.resource_id,
+        vpc_id=str(row.data["VpcId"]),
+        owner=row.account_id,
+        routes=tuple(found),
+        main=any(a.get("Main") for a in associations),
+        subnet_ids=tuple(str(a["SubnetId"]) for a in associations if a.get("SubnetId")),
+    )
+
+
+def _rule(rule: Mapping[str, Any]) -> SecurityGroupRule:
+    reference = rule.get("ReferencedGroupInfo")
+    cidrs = tuple(str(rule[k]) for k in ("CidrIpv4", "CidrIpv6") if rule.get(k))
+    return SecurityGroupRule(
+        protocol=str(rule["IpProtocol"]),
+        from_port=int(rule["FromPort"]),
+        to_port=int(rule["ToPort"]),
+        cidrs=cidrs,
+        groups=(
+            (
+                GroupReference(
+                    group_id=str(reference["GroupId"]),
+                    owner=reference.get("UserId"),
+                    vpc_id=reference.get("VpcId"),
+                    peering_id=reference.get("VpcPeeringConnectionId"),
+                ),
+            )
+            if reference
+            else ()
+        ),
+        prefix_list_ids=(str(rule["PrefixListId"]),) if rule.get("PrefixListId") else (),
+    )
+
+
+def _group(row: ResourceRow) -> SecurityGroup:
+    rules = row.data["Rules"]
+    return SecurityGroup(
+        id=row.resource_id,
+        vpc_id=str(row.data["VpcId"]),
+        owner=row.account_id,
+        ingress=tuple(_rule(r) for r in rules if not r["IsEgress"]),
+        egress=tuple(_rule(r) for r in rules if r["IsEgress"]),
+        name=str(row.data["GroupName"]),
+    )
+
+
+def _side(info: Mapping[str, Any]) -> PeeringSide:
+    options = info.get("PeeringOptions") or {}
+    return PeeringSide(
+        vpc_id=str(info["VpcId"]),
+        owner=str(info["OwnerId"]),
+        cidr_blocks=tuple(str(b["CidrBlock"]) for b in info.get("CidrBlockSet", [])),
+        allow_dns_resolution_from_remote_vpc=bool(options.get("AllowDnsResolutionFromRemoteVpc")),
+        region=info.get("Region"),
+    )
+
+
+def _peering(row: ResourceRow) -> VpcPeeringConnection:
+    status: PeeringStatus = row.data["Status"]["Code"]
+    return VpcPeeringConnection(
+        id=row.resource_id,
+        requester=_side(row.data["RequesterVpcInfo"]),
+        accepter=_side(row.data["AccepterVpcInfo"]),
+        status=status,
+    )
+
+
+def _interface(row: ResourceRow) -> NetworkInterface:
+    data = row.data
+    return NetworkInterface(
+        id=str(data["NetworkInterfaceId"]),
+        owner=row.account_id,
+        subnet_id=str(data["SubnetId"]),
+        private_ip=str(data["PrivateIpAddress"]),
+        security_group_ids=tuple(str(g["GroupId"]) for g in data["SecurityGroups"]),
+        private_dns_name=str(data["PrivateDnsName"]),
+        instance_id=row.resource_id,
+    )
