@@ -610,3 +610,26 @@ def set_rule_tags(rec: Ec2Records, rule_id: str, tags: Mapping[str, str], now: d
         for r in group.data["Rules"]
     ]
     rec.update(group, {**group.data, "Rules": rules}, now)
+
+
+_REVOKED_KEYS = (
+    "SecurityGroupRuleId",
+    "GroupId",
+    "IsEgress",
+    "IpProtocol",
+    "FromPort",
+    "ToPort",
+    "CidrIpv4",
+    "CidrIpv6",
+    "PrefixListId",
+    "Description",
+)
+
+
+def revoked_view(rule: Mapping[str, Any]) -> dict[str, Any]:
+    """A revoked rule (from :func:`rule_view`) as ``RevokedSecurityGroupRules`` lists it."""
+    out = {k: rule[k] for k in _REVOKED_KEYS if k in rule}
+    reference = rule.get("ReferencedGroupInfo")
+    if reference:
+        out["ReferencedGroupId"] = reference["GroupId"]
+    return out
