@@ -27,7 +27,9 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import psutil
 from moto.server import ThreadedMotoServer
+from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import sync_playwright
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -64,6 +66,27 @@ def aws_environment(endpoint: str, home: Path, region: str = "us-east-1") -> dic
         "AWS_CONFIG_FILE": str(home / ".aws" / "config"),
         "AWS_SHARED_CREDENTIALS_FILE": str(home / ".aws" / "credentials"),
         "AWS_EC2_METADATA_DISABLED": "true",
+    }
+
+
+def jupyter_environment(home: Path) -> dict[str, str]:
+    """Environment variables that keep Jupyter's config, data and IPython dirs inside ``home``.
+
+    JupyterLab's news prompt is switched off so it never covers the page.
+    """
+    config = home / ".jupyter"
+    notification = config / "lab" / "user-settings" / "@jupyterlab" / "apputils-extension"
+    notification.mkdir(parents=True, exist_ok=True)
+    (notification / "notification.jupyterlab-settings").write_text(
+        '{"fetchNews": "false", "checkForUpdates": false}'
+    )
+    data = home / ".local" / "share" / "jupyter"
+    return {
+        "HOME": str(home),
+        "JUPYTER_CONFIG_DIR": str(config),
+        "JUPYTER_DATA_DIR": str(data),
+        "JUPYTER_RUNTIME_DIR": str(data / "runtime"),
+        "IPYTHONDIR": str(home / ".ipython"),
     }
 
 
@@ -121,14 +144,14 @@ class JupyterLab:
             "-m",
             "jupyterlab",
             "--no-browser",
-            f"--ServerApp.token={self.token}",
-            "--ServerApp.password=",
+            f"--IdentityProvider.token={self.token}",
             "--ServerApp.ip=127.0.0.1",
             f"--ServerApp.port={self.port}",
             "--ServerApp.port_retries=0",
             f"--ServerApp.root_dir={self.root_dir}",
             "--LabApp.news_url=",
             "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
+            *(["--allow-root"] if os.geteuid() == 0 else []),
             *self.extra_args,
         ]
         log = self.log_path.open("wb")
@@ -170,10 +193,19 @@ class JupyterLab:
         return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
 
     def stop(self) -> None:
-        """Stop the server and every process of its group (kernels included)."""
+        """Stop the server, its kernels (each in a session of its own) and its process group."""
         if self.process is None:
             return
         pgid = self.process.pid
+        descendants: list[psutil.Process] = []
+        with contextlib.suppress(psutil.Error):
+            descendants = psutil.Process(pgid).children(recursive=True)
+        with contextlib.suppress(httpx.HTTPError):
+            kernels = httpx.get(f"{self.url}/api/kernels", headers=self.headers(), timeout=5)
+            for kernel in kernels.json() if kernels.status_code == 200 else []:
+                httpx.delete(
+                    f"{self.url}/api/kernels/{kernel['id']}", headers=self.headers(), timeout=15
+                )
         with contextlib.suppress(ProcessLookupError):
             os.killpg(pgid, signal.SIGTERM)
         try:
@@ -182,9 +214,11 @@ class JupyterLab:
             with contextlib.suppress(ProcessLookupError):
                 os.killpg(pgid, signal.SIGKILL)
             self.process.wait(timeout=5)
-        # Kernels run in the server's group; make sure none outlives it.
         with contextlib.suppress(ProcessLookupError):
             os.killpg(pgid, signal.SIGKILL)
+        for child in descendants:
+            with contextlib.suppress(psutil.Error):
+                child.kill()
         self.process = None
 
     def __exit__(self, *exc: object) -> None:
@@ -204,6 +238,17 @@ def chromium(headless: bool = True) -> Iterator[Any]:
             yield browser
         finally:
             browser.close()
+
+
+@contextlib.contextmanager
+def screenshot_on_failure(page: Any, name: str) -> Iterator[None]:
+    """Keep ``test-artifacts/<name>-failure.png`` when the block fails, then re-raise."""
+    try:
+        yield
+    except BaseException:
+        with contextlib.suppress(PlaywrightError):
+            screenshot(page, f"{name}-failure")
+        raise
 
 
 def screenshot(page: Any, name: str) -> Path:

@@ -114,7 +114,8 @@ def build(source: Path = SOURCE, target: Path = TARGET, *, force: bool = False) 
     )
     if not (target / "package.json").is_file():
         raise BuildError(f"The build finished but {target / 'package.json'} is missing.")
-    STAMP.write_text(wanted + "\n")
+    # Hashed again: npm install may have rewritten package-lock.json.
+    STAMP.write_text(source_hash(source) + "\n")
     return True
 
 

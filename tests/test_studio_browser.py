@@ -1,0 +1,484 @@
+"""The Studio notebook side in a real JupyterLab: the Clusters API and the panel in Chromium.
+
+JupyterLab runs as a child process with the server extension and the panel installed
+(``build_labextension``), its AWS endpoint pointing at moto. Accounts: 123456789012 is
+the user's own, 222222222222 is reached through the role in the cross-account role file.
+
+Neither moto nor (yet) the platform serves Service Catalog's end-user API, so the Create
+cluster test answers the panel's product, parameter, provision and record calls with the
+JSON the manager produces for a Service Catalog product (built here by the manager's own
+classes from Service Catalog-shaped data); everything else goes through the real server
+extension and moto.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlparse
+
+import boto3
+import httpx
+import pytest
+
+from browser_support import (
+    JupyterLab,
+    MotoEndpoint,
+    aws_environment,
+    chromium,
+    jupyter_environment,
+    screenshot,
+    screenshot_on_failure,
+)
+from clusterport.studio import build_labextension
+from clusterport.studio.command import connect_line
+from clusterport.studio.manager import ProvisioningForm, RecordStatus
+from clusterport.studio.parameters import ProvisioningParameter
+from clusterport.studio.role_config import ROLE_FILE
+
+OWN = "123456789012"
+B = "222222222222"
+ROLE_B = f"arn:aws:iam::{B}:role/StudioDiscovery"
+TIMEOUT_MS = 60_000
+KERNEL_TIMEOUT_MS = 180_000  # a kernel start competes with Spark tests for the two cores
+
+
+@dataclass
+class Studio:
+    """A running JupyterLab with clusters in two accounts."""
+
+    lab: JupyterLab
+    own_cluster: str
+    scratch_cluster: str
+    b_cluster: str
+    b_stopped: str
+
+    def api(self, path: str, method: str = "GET", **kwargs: Any) -> httpx.Response:
+        return httpx.request(
+            method,
+            f"{self.lab.url}/clusterport/{path}",
+            headers=self.lab.headers(),
+            timeout=60,
+            **kwargs,
+        )
+
+
+def run_cluster(emr: Any, name: str) -> str:
+    return str(
+        emr.run_job_flow(
+            Name=name,
+            ReleaseLabel="emr-7.1.0",
+            Instances={
+                "MasterInstanceType": "m5.xlarge",
+                "InstanceCount": 1,
+                "KeepJobFlowAliveWhenNoSteps": True,
+            },
+            JobFlowRole="EMR_EC2_DefaultRole",
+            ServiceRole="EMR_DefaultRole",
+        )["JobFlowId"]
+    )
+
+
+def lab_environment(moto: MotoEndpoint, home: Path) -> dict[str, str]:
+    return {
+        **aws_environment(moto.url, home),
+        **jupyter_environment(home),
+        # moto answers EMR sessions with a 500: fail at once rather than retry.
+        "AWS_MAX_ATTEMPTS": "1",
+    }
+
+
+@pytest.fixture(scope="module")
+def moto() -> Iterator[MotoEndpoint]:
+    with MotoEndpoint() as endpoint:
+        yield endpoint
+
+
+@pytest.fixture(scope="module")
+def studio(moto: MotoEndpoint, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Studio]:
+    build_labextension.build()
+    build_labextension.install()
+    moto.reset()
+    home = tmp_path_factory.mktemp("home")
+    env = lab_environment(moto, home)
+    with pytest.MonkeyPatch.context() as patch:
+        for key, value in env.items():
+            patch.setenv(key, value)
+        emr = boto3.client("emr")
+        own = run_cluster(emr, "own-analytics")
+        scratch = run_cluster(emr, "own-scratch")
+        credentials = boto3.client("sts").assume_role(RoleArn=ROLE_B, RoleSessionName="admin")[
+            "Credentials"
+        ]
+        emr_b = boto3.client(
+            "emr",
+            aws_access_key_id=credentials["AccessKeyId"],
+            aws_secret_access_key=credentials["SecretAccessKey"],
+            aws_session_token=credentials["SessionToken"],
+        )
+        b_cluster = run_cluster(emr_b, "b-etl")
+        b_stopped = run_cluster(emr_b, "b-old")
+        emr_b.terminate_job_flows(JobFlowIds=[b_stopped])
+    role_file = home / ROLE_FILE
+    role_file.parent.mkdir(parents=True)
+    role_file.write_text(json.dumps({B: ROLE_B}))
+    with JupyterLab(root_dir=home / "work", env=env) as lab:
+        # The server read the role file at start: a later edit must change nothing.
+        role_file.write_text("{ edited by the user")
+        yield Studio(lab, own, scratch, b_cluster, b_stopped)
+
+
+# -- the Clusters API of the server extension -----------------------------------------------------
+
+
+def test_api_needs_an_authenticated_user(studio: Studio) -> None:
+    response = httpx.get(f"{studio.lab.url}/clusterport/config", timeout=30)
+    assert response.status_code == 403
+
+
+def test_api_config_is_the_role_file_as_read_at_start(studio: Studio) -> None:
+    response = studio.api("config")
+    assert response.status_code == 200
+    body = response.json()
+    assert body["assumableRoles"] == {B: ROLE_B}
+    assert body["errors"] == []
+    assert body["roleFile"].endswith(str(ROLE_FILE))
+
+
+def test_api_lists_clusters_of_both_accounts(studio: Studio) -> None:
+    response = studio.api("clusters")
+    assert response.status_code == 200
+    rows = {row["id"]: row for row in response.json()["clusters"]}
+    assert {studio.own_cluster, studio.b_cluster} <= set(rows)
+    assert studio.b_stopped not in rows
+    assert rows[studio.own_cluster]["accountId"] == OWN
+    assert rows[studio.b_cluster]["accountId"] == B
+    assert rows[studio.b_cluster]["connectCell"] == connect_line(studio.b_cluster, ROLE_B)
+    assert rows[studio.own_cluster]["connectCell"] == connect_line(studio.own_cluster)
+    assert response.json()["failures"] == []
+
+    stopped = studio.api("clusters?states=TERMINATED,TERMINATING").json()["clusters"]
+    assert [row["id"] for row in stopped] == [studio.b_stopped]
+
+
+def test_api_errors_carry_the_aws_code_and_status(studio: Studio) -> None:
+    response = studio.api("clusters/j-NOSUCHCLUSTER")
+    assert response.status_code == 400
+    body = response.json()
+    assert body["code"] == "InvalidRequestException"
+    assert "j-NOSUCHCLUSTER" in body["message"]
+    assert set(body) == {"code", "message"}
+
+    bad_state = studio.api("clusters?states=SLEEPING")
+    assert bad_state.status_code == 400
+    assert bad_state.json()["code"] == "ValidationException"
+
+
+def test_api_describes_a_cluster_of_another_account(studio: Studio) -> None:
+    response = studio.api(f"clusters/{studio.b_cluster}?accountId={B}")
+    assert response.status_code == 200
+    assert response.json()["cluster"]["Name"] == "b-etl"
+    # With the user's own credentials the cluster of account B does not exist.
+    assert studio.api(f"clusters/{studio.b_cluster}").status_code == 400
+
+
+def test_api_refuses_a_body_that_is_not_json(studio: Studio) -> None:
+    response = studio.api(f"clusters/{studio.own_cluster}/terminate", "POST", content=b"{oops")
+    assert response.status_code == 400
+    assert response.json()["code"] == "BadRequest"
+    provision = studio.api("products/prod-1/provision", "POST", json={"parameters": {}})
+    assert provision.status_code == 400
+    assert "name" in provision.json()["message"]
+
+
+# -- the panel in Chromium -------------------------------------------------------------------------
+
+
+def open_lab(page: Any, lab: JupyterLab) -> None:
+    # "reset" starts from an empty workspace, so the sidebar tab is closed and a click opens it.
+    page.goto(lab.lab_url() + "&reset", timeout=TIMEOUT_MS)
+    page.wait_for_selector("#jp-main-dock-panel", timeout=TIMEOUT_MS)
+    page.click('.jp-SideBar .lm-TabBar-tab[data-id="clusterport-clusters"]', timeout=TIMEOUT_MS)
+    page.wait_for_selector("#clusterport-clusters .cp-table", timeout=TIMEOUT_MS)
+
+
+def visible_rows(page: Any) -> dict[str, str]:
+    rows: dict[str, str] = {}
+    for row in page.query_selector_all("#clusterport-clusters tr[data-cluster-id]"):
+        rows[row.get_attribute("data-cluster-id")] = row.query_selector(".cp-account").inner_text()
+    return rows
+
+
+def wait_rows(page: Any, count: int) -> None:
+    page.wait_for_function(
+        "(n) => document.querySelectorAll("
+        "'#clusterport-clusters tr[data-cluster-id]').length === n",
+        arg=count,
+        timeout=TIMEOUT_MS,
+    )
+
+
+@pytest.mark.browser
+def test_clusters_panel_connect_filter_terminate(studio: Studio) -> None:
+    with chromium() as browser:
+        page = browser.new_page(viewport={"width": 1500, "height": 900})
+        with screenshot_on_failure(page, "studio-panel"):
+            panel_journey(page, studio)
+    state = boto3.client("emr", **_client_kwargs(studio.lab.env)).describe_cluster(
+        ClusterId=studio.scratch_cluster
+    )["Cluster"]["Status"]["State"]
+    assert state in {"TERMINATING", "TERMINATED"}
+
+
+def panel_journey(page: Any, studio: Studio) -> None:
+    open_lab(page, studio.lab)
+    wait_rows(page, 3)
+    rows = visible_rows(page)
+    assert rows == {studio.own_cluster: OWN, studio.scratch_cluster: OWN, studio.b_cluster: B}
+    header = page.inner_text("#clusterport-clusters thead")
+    for column in ("Name", "ID", "Status", "Creation Time", "Account ID"):
+        assert column in header
+    screenshot(page, "studio-01-clusters-panel")
+
+    # Filter: every state shows the terminated cluster of account B; the search narrows.
+    page.select_option("#clusterport-clusters .cp-state-filter", label="All")
+    wait_rows(page, 4)
+    assert studio.b_stopped in visible_rows(page)
+    page.fill("#clusterport-clusters .cp-search", "b-")
+    wait_rows(page, 2)
+    assert set(visible_rows(page)) == {studio.b_cluster, studio.b_stopped}
+    screenshot(page, "studio-02-filtered")
+    page.fill("#clusterport-clusters .cp-search", "")
+    page.select_option("#clusterport-clusters .cp-state-filter", label="Running / Waiting")
+    wait_rows(page, 3)
+
+    # A notebook, then Connect on account B's cluster: the magic cell appears and runs.
+    page.click('.jp-LauncherCard[data-category="Notebook"]', timeout=TIMEOUT_MS)
+    page.wait_for_selector(".jp-NotebookPanel .jp-Cell", timeout=TIMEOUT_MS)
+    screenshot(page, "studio-03-notebook")
+    page.click(f'tr[data-cluster-id="{studio.b_cluster}"] .cp-connect')
+    expected = connect_line(studio.b_cluster, ROLE_B)
+    page.wait_for_function(
+        """(text) => [...document.querySelectorAll('.jp-NotebookPanel .jp-Cell .cm-content')]
+               .some(e => e.innerText.trim() === text)""",
+        arg=expected,
+        timeout=TIMEOUT_MS,
+    )
+    page.wait_for_function(
+        """() => [...document.querySelectorAll('.jp-NotebookPanel .jp-OutputArea-output')]
+               .some(e => e.innerText.includes('"namespace": "sagemaker-analytics"'))""",
+        timeout=KERNEL_TIMEOUT_MS,
+    )
+    output = page.inner_text(".jp-NotebookPanel .jp-OutputArea")
+    status_lines = [line for line in output.splitlines() if "sagemaker-analytics" in line]
+    assert len(status_lines) == 1
+    assert json.loads(status_lines[0])["cluster_id"] == studio.b_cluster
+    screenshot(page, "studio-04-connected-cell")
+
+    # Terminate the scratch cluster: confirmation dialog, then the result.
+    page.click(f'tr[data-cluster-id="{studio.scratch_cluster}"] .cp-terminate')
+    page.wait_for_selector(".jp-Dialog", timeout=TIMEOUT_MS)
+    assert studio.scratch_cluster in page.inner_text(".jp-Dialog")
+    screenshot(page, "studio-05-terminate-dialog")
+    page.click(".jp-Dialog .jp-mod-warn")
+    page.wait_for_selector(
+        "#clusterport-clusters .cp-message-success:has-text('TerminateJobFlows')",
+        timeout=TIMEOUT_MS,
+    )
+    wait_rows(page, 2)
+    screenshot(page, "studio-06-terminated")
+
+
+def _client_kwargs(env: Any) -> dict[str, str]:
+    return {
+        "endpoint_url": env["AWS_ENDPOINT_URL"],
+        "region_name": env["AWS_DEFAULT_REGION"],
+        "aws_access_key_id": env["AWS_ACCESS_KEY_ID"],
+        "aws_secret_access_key": env["AWS_SECRET_ACCESS_KEY"],
+    }
+
+
+# -- Create cluster --------------------------------------------------------------------------------
+
+FORM = ProvisioningForm(
+    product_id="prod-emr0000000001",
+    product_name="EMR for analytics",
+    artifact_id="pa-v2",
+    artifact_name="v2",
+    path_id="lpv3-analytics",
+    parameters=tuple(
+        ProvisioningParameter.from_aws(p, {"CoreInstanceCount": "Number of core nodes"})
+        for p in [
+            {"ParameterKey": "EmrClusterName", "ParameterType": "String", "Description": "Name"},
+            {
+                "ParameterKey": "CoreInstanceCount",
+                "ParameterType": "String",
+                "DefaultValue": "2",
+                "ParameterConstraints": {"AllowedValues": ["2", "5", "10"]},
+            },
+            {
+                "ParameterKey": "IdleTimeout",
+                "ParameterType": "Number",
+                "DefaultValue": "3600",
+                "ParameterConstraints": {
+                    "MinValue": "600",
+                    "MaxValue": "86400",
+                    "ConstraintDescription": "between 10 minutes and a day, in seconds",
+                },
+            },
+            {
+                "ParameterKey": "DbPassword",
+                "ParameterType": "String",
+                "IsNoEcho": True,
+                "DefaultValue": "changeit",
+            },
+        ]
+    ),
+    hidden_keys=("SageMakerProjectName", "SageMakerProjectId"),
+)
+
+
+@pytest.mark.browser
+def test_create_cluster_form_guardrails_and_progress(studio: Studio) -> None:
+    provisioned: list[dict[str, Any]] = []
+    records = iter(
+        [
+            RecordStatus("rec-1", "IN_PROGRESS", "PROVISION_PRODUCT", "pp-1", "team-analytics"),
+            RecordStatus(
+                "rec-1",
+                "SUCCEEDED",
+                "PROVISION_PRODUCT",
+                "pp-1",
+                "team-analytics",
+                cluster_id="j-NEWCLUSTER01",
+                cluster_state="WAITING",
+            ),
+        ]
+    )
+    last: list[RecordStatus] = []
+
+    def answer(route: Any, body: Any, status: int = 200) -> None:
+        route.fulfill(status=status, content_type="application/json", body=json.dumps(body))
+
+    def catalog(route: Any) -> None:
+        url = urlparse(route.request.url).path  # JupyterLab adds a cache-busting query
+        if url.endswith("/clusterport/products"):
+            answer(
+                route,
+                {
+                    "products": [
+                        {
+                            "id": FORM.product_id,
+                            "viewId": "prodview-1",
+                            "name": FORM.product_name,
+                            "owner": "IT",
+                            "shortDescription": "",
+                        }
+                    ]
+                },
+            )
+        elif "/parameters" in url:
+            answer(route, FORM.to_json())
+        elif url.endswith("/provision"):
+            provisioned.append(json.loads(route.request.post_data))
+            answer(route, {"recordId": "rec-1"}, 201)
+        else:
+            last[:] = [next(records, last[0] if last else None)]
+            answer(route, last[0].to_json())
+
+    with chromium() as browser:
+        page = browser.new_page(viewport={"width": 1400, "height": 900})
+        with screenshot_on_failure(page, "studio-create"):
+            page.route(re.compile(r".*/clusterport/(products|records)(/.*)?(\?.*)?$"), catalog)
+            open_lab(page, studio.lab)
+            page.click("#clusterport-clusters .cp-create-button")
+            page.wait_for_selector(".cp-create-form", timeout=TIMEOUT_MS)
+            form = page.locator(".cp-create-form")
+            assert (
+                page.eval_on_selector('select[name="cp-param-CoreInstanceCount"]', "e => e.value")
+                == "2"
+            )
+            idle = page.locator('input[name="cp-param-IdleTimeout"]')
+            assert idle.get_attribute("type") == "number"
+            assert (idle.get_attribute("min"), idle.get_attribute("max")) == ("600", "86400")
+            assert idle.input_value() == "3600"
+            assert (
+                page.locator('input[name="cp-param-DbPassword"]').get_attribute("type")
+                == "password"
+            )
+            assert "Number of core nodes" in form.inner_text()
+            assert "between 10 minutes and a day" in form.inner_text()
+            assert "SageMakerProject" not in form.inner_text()
+            screenshot(page, "studio-07-create-form")
+
+            # Invalid input is refused before anything is sent.
+            page.fill('input[name="cp-cluster-name"]', "team analytics")
+            idle.fill("60")
+            page.click(".cp-submit")
+            error = page.locator(".cp-create .cp-message-error")
+            error.wait_for(timeout=TIMEOUT_MS)
+            assert "Cluster name" in error.inner_text()
+            assert "must be at least 600" in error.inner_text()
+            assert "EmrClusterName: a value is required" in error.inner_text()
+            assert provisioned == []
+            screenshot(page, "studio-08-create-refused")
+
+            page.fill('input[name="cp-cluster-name"]', "team-analytics")
+            page.fill('input[name="cp-param-EmrClusterName"]', "etl")
+            idle.fill("7200")
+            page.select_option('select[name="cp-param-CoreInstanceCount"]', "5")
+            page.click(".cp-submit")
+            page.wait_for_selector(".cp-progress", timeout=TIMEOUT_MS)
+            screenshot(page, "studio-09-create-progress")
+            page.wait_for_selector(
+                ".cp-create .cp-message-success:has-text('j-NEWCLUSTER01 is WAITING')",
+                timeout=TIMEOUT_MS,
+            )
+            assert page.eval_on_selector(".cp-progress", "e => e.value") == 100
+            screenshot(page, "studio-10-create-done")
+    assert provisioned == [
+        {
+            "artifactId": "pa-v2",
+            "pathId": "lpv3-analytics",
+            "name": "team-analytics",
+            "parameters": {
+                "EmrClusterName": "etl",
+                "CoreInstanceCount": "5",
+                "IdleTimeout": "7200",
+                "DbPassword": "changeit",
+            },
+        }
+    ]
+
+
+# -- a malformed role file -------------------------------------------------------------------------
+
+
+@pytest.mark.browser
+def test_malformed_role_file_is_a_banner(
+    moto: MotoEndpoint, tmp_path: Path, studio: Studio
+) -> None:
+    home = tmp_path / "home"
+    role_file = home / ROLE_FILE
+    role_file.parent.mkdir(parents=True)
+    role_file.write_text('{"222222222222": ')
+    with JupyterLab(root_dir=home / "work", env=lab_environment(moto, home)) as lab:
+        config = httpx.get(f"{lab.url}/clusterport/config", headers=lab.headers(), timeout=30)
+        assert config.status_code == 200
+        (error,) = config.json()["errors"]
+        assert "not valid JSON" in error
+        with chromium() as browser:
+            page = browser.new_page(viewport={"width": 1400, "height": 900})
+            open_lab(page, lab)
+            banner = page.locator("#clusterport-clusters .cp-banner")
+            banner.wait_for(state="visible", timeout=TIMEOUT_MS)
+            assert "not valid JSON" in banner.inner_text()
+            # The user's own clusters are still listed.
+            page.wait_for_selector(
+                f'tr[data-cluster-id="{studio.own_cluster}"]', timeout=TIMEOUT_MS
+            )
+            screenshot(page, "studio-11-configuration-banner")
