@@ -27,7 +27,7 @@ from clusterport.network.model import (
     Vpc,
     VpcPeeringConnection,
 )
-from clusterport.services.ec2 import routes
+from clusterport.services.ec2 import routes, security_groups
 from clusterport.services.ec2.records import (
     INSTANCE,
     PEERING,
@@ -110,27 +110,27 @@ def _table(rec: Ec2Records, row: ResourceRow) -> RouteTable:
     )
 
 
-def _rule(rule: Mapping[str, Any]) -> SecurityGroupRule:
-    reference = rule.get("ReferencedGroupInfo")
-    cidrs = tuple(str(rule[k]) for k in ("CidrIpv4", "CidrIpv6") if rule.get(k))
+def _rule(permission: Mapping[str, Any]) -> SecurityGroupRule:
+    """One ``IpPermission`` (rules grouped by protocol and ports, as EC2 describes them)."""
+    ports = permission["IpProtocol"] != "-1"
     return SecurityGroupRule(
-        protocol=str(rule["IpProtocol"]),
-        from_port=int(rule["FromPort"]),
-        to_port=int(rule["ToPort"]),
-        cidrs=cidrs,
-        groups=(
-            (
-                GroupReference(
-                    group_id=str(reference["GroupId"]),
-                    owner=reference.get("UserId"),
-                    vpc_id=reference.get("VpcId"),
-                    peering_id=reference.get("VpcPeeringConnectionId"),
-                ),
-            )
-            if reference
-            else ()
+        protocol=str(permission["IpProtocol"]),
+        from_port=int(permission["FromPort"]) if ports else None,
+        to_port=int(permission["ToPort"]) if ports else None,
+        cidrs=(
+            *(str(r["CidrIp"]) for r in permission["IpRanges"]),
+            *(str(r["CidrIpv6"]) for r in permission["Ipv6Ranges"]),
         ),
-        prefix_list_ids=(str(rule["PrefixListId"]),) if rule.get("PrefixListId") else (),
+        groups=tuple(
+            GroupReference(
+                group_id=str(pair["GroupId"]),
+                owner=pair.get("UserId"),
+                vpc_id=pair.get("VpcId"),
+                peering_id=pair.get("VpcPeeringConnectionId"),
+            )
+            for pair in permission["UserIdGroupPairs"]
+        ),
+        prefix_list_ids=tuple(str(p["PrefixListId"]) for p in permission["PrefixListIds"]),
     )
 
 
@@ -140,8 +140,8 @@ def _group(row: ResourceRow) -> SecurityGroup:
         id=row.resource_id,
         vpc_id=str(row.data["VpcId"]),
         owner=row.account_id,
-        ingress=tuple(_rule(r) for r in rules if not r["IsEgress"]),
-        egress=tuple(_rule(r) for r in rules if r["IsEgress"]),
+        ingress=tuple(_rule(p) for p in security_groups.permissions(rules, egress=False)),
+        egress=tuple(_rule(p) for p in security_groups.permissions(rules, egress=True)),
         name=str(row.data["GroupName"]),
     )
 

@@ -1,0 +1,85 @@
+"""Helpers for the EC2 tests: fresh accounts, error codes, the AWS CLI, store access."""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import subprocess
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import pytest
+from botocore.exceptions import ClientError
+from sqlalchemy.orm import Session
+
+from conftest import RunningServer
+
+AWS = Path(__file__).resolve().parents[1] / ".venv" / "bin" / "aws"
+REGION = "us-east-1"
+
+
+def fresh_account() -> str:
+    """A new random 12-digit account id (accounts are created on first use)."""
+    return "9" + "".join(str(secrets.randbelow(10)) for _ in range(11))
+
+
+def error_of(excinfo: pytest.ExceptionInfo[ClientError]) -> tuple[str, str]:
+    """The (code, message) of a ClientError."""
+    error = excinfo.value.response["Error"]
+    return str(error["Code"]), str(error["Message"])
+
+
+@contextmanager
+def store(server: RunningServer) -> Iterator[Session]:
+    """A committed store session of the running server."""
+    with server.platform.db.session() as session:
+        yield session
+
+
+def cli_env(server: RunningServer, account_id: str) -> dict[str, str]:
+    """Environment for the AWS CLI signing as the root of ``account_id``."""
+    key = server.account(account_id)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+    env.update(
+        {
+            "AWS_ACCESS_KEY_ID": key.access_key_id,
+            "AWS_SECRET_ACCESS_KEY": key.secret_access_key,
+            "AWS_DEFAULT_REGION": REGION,
+            "AWS_CONFIG_FILE": os.devnull,
+            "AWS_SHARED_CREDENTIALS_FILE": os.devnull,
+            "AWS_PAGER": "",
+        }
+    )
+    return env
+
+
+def aws(server: RunningServer, account_id: str, *args: str) -> dict[str, Any]:
+    """Run ``aws ec2 <args>`` as ``account_id``'s root; the parsed JSON output."""
+    result = subprocess.run(
+        [str(AWS), "ec2", *args, "--endpoint-url", server.url, "--output", "json"],
+        env=cli_env(server, account_id),
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    if result.returncode != 0:
+        raise AssertionError(f"aws ec2 {' '.join(args)} failed: {result.stderr}")
+    return json.loads(result.stdout) if result.stdout.strip() else {}
+
+
+def aws_error(server: RunningServer, account_id: str, *args: str) -> str:
+    """Run ``aws ec2 <args>`` expecting failure; its error output."""
+    result = subprocess.run(
+        [str(AWS), "ec2", *args, "--endpoint-url", server.url, "--output", "json"],
+        env=cli_env(server, account_id),
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode != 0, f"aws ec2 {' '.join(args)} unexpectedly succeeded"
+    return result.stderr
