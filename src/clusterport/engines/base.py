@@ -1,0 +1,310 @@
+"""The engine interface: where a cluster's processes really run.
+
+An :class:`Engine` turns a :class:`ClusterSpec` into running Spark processes and
+reports what it sees. The control plane's reconciler compares the desired state
+in the store with :meth:`Engine.observe` and calls the other methods; the
+engine itself keeps no desired state and decides nothing on its own.
+
+Errors raised by engines::
+
+    EngineError                 any engine failure; the message names the fix
+    ├── ClusterNotFoundError    the engine has no record of that cluster id
+    ├── NodeNotFoundError       the cluster has no node with that instance id
+    ├── StepNotFoundError       the cluster has no step with that id
+    └── InvalidSpecError        a spec the engine cannot run (bad path, bad template, …)
+
+A failure while a cluster starts is not raised: :meth:`Engine.start` yields a
+FAILED :class:`Checkpoint` carrying the reason instead.
+"""
+
+from __future__ import annotations
+
+import abc
+import enum
+from collections.abc import AsyncIterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+#: Placeholders a :class:`SidecarSpec` argv or env template may contain.
+SIDECAR_PLACEHOLDERS = (
+    "port",
+    "connect_port",
+    "connect_token",
+    "master_url",
+    "work_dir",
+    "python",
+)
+
+#: Path, below a cluster's ``ui_prefix``, under which its history server's
+#: links are generated (the history server is told this as its proxy base).
+HISTORY_UI_SUFFIX = "/shs"
+
+
+class EngineError(Exception):
+    """An engine could not do what it was asked; the message names the fix."""
+
+
+class ClusterNotFoundError(EngineError):
+    """The engine has no record of the cluster (never started, or stopped)."""
+
+
+class NodeNotFoundError(EngineError):
+    """The cluster has no node with the given instance id."""
+
+
+class StepNotFoundError(EngineError):
+    """The cluster has no step with the given id."""
+
+
+class InvalidSpecError(EngineError):
+    """The spec cannot be run as given (unsupported path scheme, bad template, …)."""
+
+
+class NodeRole(enum.StrEnum):
+    """EMR instance roles: the primary node, core nodes and task nodes."""
+
+    MASTER = "MASTER"
+    CORE = "CORE"
+    TASK = "TASK"
+
+
+class Phase(enum.StrEnum):
+    """Phases an engine reports while a cluster starts (EMR state names)."""
+
+    STARTING = "STARTING"
+    BOOTSTRAPPING = "BOOTSTRAPPING"
+    WAITING = "WAITING"
+    FAILED = "FAILED"
+
+
+@dataclass(frozen=True)
+class NodeSpec:
+    """One instance of the cluster: its role and the resources its type offers."""
+
+    instance_id: str
+    role: NodeRole
+    cores: int
+    memory_mb: int
+    instance_group_id: str = ""
+
+
+@dataclass(frozen=True)
+class BootstrapAction:
+    """A script run on the cluster before Spark starts (``file://`` URL or local path)."""
+
+    name: str
+    path: str
+    args: Sequence[str] = ()
+
+
+@dataclass(frozen=True)
+class SidecarSpec:
+    """An extra server started on the primary node once Spark answers.
+
+    ``argv`` (and the values of ``env``) are templates: ``{port}`` (a free port
+    the engine picks for this sidecar), ``{connect_port}``, ``{connect_token}``,
+    ``{master_url}``, ``{work_dir}`` and ``{python}`` (the interpreter running
+    the engine) are filled in; a literal brace is written ``{{`` / ``}}``. The
+    engine waits until the sidecar listens on ``{port}`` before the cluster is
+    WAITING. ``role`` is the node it belongs to; every sidecar runs once, on
+    the primary node.
+    """
+
+    name: str
+    argv: Sequence[str]
+    role: NodeRole = NodeRole.MASTER
+    env: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class ClusterSpec:
+    """Everything an engine needs to start one cluster."""
+
+    cluster_id: str
+    account_id: str
+    work_dir: Path
+    release_label: str
+    connect_token: str
+    ui_prefix: str
+    nodes: Sequence[NodeSpec]
+    spark_properties: Mapping[str, str] = field(default_factory=dict)
+    env: Mapping[str, str] = field(default_factory=dict)
+    bootstrap_actions: Sequence[BootstrapAction] = ()
+    sidecars: Sequence[SidecarSpec] = ()
+
+
+@dataclass(frozen=True)
+class ClusterEndpoints:
+    """Where a running cluster answers, and which processes make it up.
+
+    ``pids`` maps a process role to its pid: ``master``, ``connect`` (the
+    driver), ``history``, ``worker:<instance-id>``, ``sidecar:<name>``.
+    The master UI (``master_ui_port``) serves every worker and application UI
+    under ``/proxy/<id>/`` with links prefixed by the cluster's ``ui_prefix``;
+    the history server's links carry ``ui_prefix + HISTORY_UI_SUFFIX``.
+    """
+
+    master_url: str
+    master_ui_port: int
+    connect_port: int
+    app_ui_port: int
+    history_port: int
+    sidecar_ports: Mapping[str, int] = field(default_factory=dict)
+    pids: Mapping[str, int] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Checkpoint:
+    """One step of a cluster's start-up; ``endpoints`` is set once WAITING."""
+
+    phase: Phase
+    message: str
+    endpoints: ClusterEndpoints | None = None
+
+
+@dataclass(frozen=True)
+class ProcessHealth:
+    """Whether one process of a cluster is still the process the engine started."""
+
+    role: str
+    pid: int
+    alive: bool
+    instance_id: str | None = None
+
+
+@dataclass(frozen=True)
+class ClusterHealth:
+    """What an engine observes of a running cluster.
+
+    ``dead_instance_ids`` lists nodes whose process died (the primary node's
+    id when the master or the driver died). ``active_sessions`` counts the
+    Spark Connect sessions online. ``busy`` is true while any application
+    other than the cluster's own Connect server runs, a Connect session is
+    online, or a Spark job is active; ``last_activity`` is the latest job or
+    application event seen, for idle auto-termination.
+    """
+
+    cluster_id: str
+    processes: Sequence[ProcessHealth]
+    dead_instance_ids: Sequence[str]
+    alive_workers: int | None
+    running_applications: int
+    active_jobs: int
+    active_sessions: int
+    busy: bool
+    last_activity: datetime | None
+    observed_at: datetime
+
+    @property
+    def healthy(self) -> bool:
+        """True when every process of the cluster is alive."""
+        return all(p.alive for p in self.processes)
+
+
+class StepJar(enum.StrEnum):
+    """The step runners a cluster understands (anything else is a local jar path)."""
+
+    COMMAND_RUNNER = "command-runner.jar"
+    SCRIPT_RUNNER = "script-runner.jar"
+
+
+@dataclass(frozen=True)
+class StepSpec:
+    """An EMR step: ``HadoopJarStep`` (``Jar``, ``Args``, ``MainClass``, ``Properties``)."""
+
+    step_id: str
+    jar: str
+    args: Sequence[str] = ()
+    main_class: str | None = None
+    properties: Mapping[str, str] = field(default_factory=dict)
+    name: str = ""
+
+
+@dataclass(frozen=True)
+class StepResult:
+    """How a step ended, and where its output is kept."""
+
+    step_id: str
+    exit_code: int
+    stdout_path: Path
+    stderr_path: Path
+    cancelled: bool
+    started_at: datetime
+    ended_at: datetime
+    message: str = ""
+
+    @property
+    def succeeded(self) -> bool:
+        """True when the step ran to the end and exited 0."""
+        return self.exit_code == 0 and not self.cancelled
+
+
+class Engine(abc.ABC):
+    """Runs clusters. One implementation per place clusters can run."""
+
+    @abc.abstractmethod
+    def start(self, spec: ClusterSpec) -> AsyncIterator[Checkpoint]:
+        """Start a cluster, yielding its phases; the last checkpoint is WAITING or FAILED.
+
+        A FAILED start leaves no process of the cluster running.
+        """
+
+    @abc.abstractmethod
+    async def stop(self, cluster_id: str) -> None:
+        """Stop every process of the cluster (gracefully, then by force); idempotent."""
+
+    @abc.abstractmethod
+    async def observe(self, cluster_id: str) -> ClusterHealth:
+        """Report process liveness and how busy the cluster is."""
+
+    @abc.abstractmethod
+    async def add_nodes(self, cluster_id: str, nodes: Sequence[NodeSpec]) -> ClusterEndpoints:
+        """Add core/task nodes to a running cluster; returns once they have joined."""
+
+    @abc.abstractmethod
+    async def remove_nodes(self, cluster_id: str, instance_ids: Sequence[str]) -> ClusterEndpoints:
+        """Remove core/task nodes from a running cluster; returns once they have left."""
+
+    @abc.abstractmethod
+    async def replace_node(self, cluster_id: str, instance_id: str) -> ClusterEndpoints:
+        """Restart the process of a (dead) core/task node; returns once it has joined."""
+
+    @abc.abstractmethod
+    async def run_step(self, cluster_id: str, step: StepSpec) -> StepResult:
+        """Run one step to its end (or until cancelled) and report how it ended."""
+
+    @abc.abstractmethod
+    async def cancel_step(self, cluster_id: str, step_id: str) -> bool:
+        """Cancel a running step; False when it was not running."""
+
+    @abc.abstractmethod
+    async def adopt(self, cluster_id: str, work_dir: Path) -> ClusterEndpoints | None:
+        """Re-attach to a cluster started before a control-plane restart.
+
+        Returns None when the cluster's primary node is gone (anything left of
+        it is then stopped).
+        """
+
+    @abc.abstractmethod
+    async def stop_all(self, data_dir: Path) -> list[str]:
+        """Stop every process any cluster under ``data_dir`` started; returns their ids."""
+
+    @abc.abstractmethod
+    async def start_history_server(
+        self, cluster_id: str, work_dir: Path, *, link_prefix: str = ""
+    ) -> int:
+        """Serve a cluster's event logs (also after it stopped); returns the UI port.
+
+        ``link_prefix`` is the path under which a reverse proxy exposes it; the
+        server's links carry it. Calling it again while it runs returns the same port.
+        """
+
+    @abc.abstractmethod
+    async def stop_history_server(self, cluster_id: str) -> None:
+        """Stop the history server started by :meth:`start_history_server`; idempotent."""
+
+
+def now_utc() -> datetime:
+    """The current time, timezone-aware (UTC)."""
+    return datetime.now(UTC)

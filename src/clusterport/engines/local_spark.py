@@ -1,0 +1,998 @@
+"""The local engine: every cluster as real Spark processes on this host.
+
+A cluster is, on 127.0.0.1 and each in its own session (``setsid``):
+
+* a standalone **Master** (the primary node);
+* one **Worker** per CORE/TASK node, its ``--cores``/``--memory`` taken from the
+  node and scaled to the :class:`~clusterport.engines.host_budget.HostBudget`
+  (see that module for the rule); a cluster with only a primary node runs one
+  worker sized like it, as a single-node EMR cluster runs YARN on its primary;
+* a **Spark Connect server** as the primary node's driver (token-protected,
+  event logging on, one executor kept warm);
+* a **Spark History Server** over the cluster's event logs;
+* the **sidecars** of the spec (Livy, a Connect auth proxy, …).
+
+Start-up order (races measured on small hosts): bootstrap actions → master →
+(once the master is ALIVE) workers and Connect server together → a warm-up
+query through Spark Connect → history server and sidecars → WAITING. Ports are
+picked free on 127.0.0.1 and Spark is told not to drift to another port; a
+port taken in between is retried with fresh ports.
+
+Files under the cluster's ``work_dir``: ``state.json`` (pids, start times,
+ports), ``logs/``, ``eventlog/``, ``conf/``, ``nodes/<instance-id>/`` (worker
+and executor folders), ``bootstrap/``, ``steps/``, ``warmup.log``. The data
+dir holds the registry of clusters (``engine/``) and the CDS archives
+(``cds/``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import os
+import signal
+from collections.abc import AsyncIterator, Callable, Coroutine, Mapping, Sequence
+from pathlib import Path
+from typing import Any, TypeVar
+
+import httpx
+
+from clusterport.engines.base import (
+    HISTORY_UI_SUFFIX,
+    SIDECAR_PLACEHOLDERS,
+    Checkpoint,
+    ClusterEndpoints,
+    ClusterHealth,
+    ClusterNotFoundError,
+    ClusterSpec,
+    Engine,
+    EngineError,
+    InvalidSpecError,
+    NodeNotFoundError,
+    NodeRole,
+    NodeSpec,
+    Phase,
+    ProcessHealth,
+    SidecarSpec,
+    StepResult,
+    StepSpec,
+    now_utc,
+)
+from clusterport.engines.bootstrap import run_bootstrap_actions
+from clusterport.engines.cds import ArchiveChoice, CdsArchives, CdsRole
+from clusterport.engines.host_budget import HostBudget
+from clusterport.engines.processes import (
+    ProcessExitedError,
+    ProcessRecord,
+    boot_id,
+    free_ports,
+    group_members,
+    is_running,
+    log_tail,
+    reap,
+    spawn,
+    terminate,
+    wait_for_port,
+)
+from clusterport.engines.spark_commands import (
+    ExecutorSizing,
+    SparkCommands,
+    write_properties,
+)
+from clusterport.engines.spark_install import LaunchTemplate, SparkInstall
+from clusterport.engines.spark_status import (
+    driver_activity,
+    http_client,
+    master_view,
+    wait_master_alive,
+    wait_workers,
+)
+from clusterport.engines.state import (
+    ClusterState,
+    NodeState,
+    Registry,
+    cluster_lock,
+    load_state,
+    save_state,
+)
+from clusterport.engines.steps import StepRunner, running_steps
+from clusterport.engines.steps import cancel_step as cancel_step_process
+
+_T = TypeVar("_T")
+
+#: Environment variables the engine sets itself; a cluster's ``env`` cannot change them.
+_ENGINE_ENV = frozenset(
+    {"SPARK_HOME", "SPARK_CONF_DIR", "SPARK_SCALA_VERSION", "SPARK_LOCAL_IP", "SPARK_PUBLIC_DNS"}
+)
+_PORT_CLASH = ("Address already in use", "BindException", "Failed to bind")
+_PORT_ATTEMPTS = 3
+_CONNECT_ROLE = "connect"
+_MASTER_ROLE = "master"
+_HISTORY_ROLE = "history"
+
+
+def _worker_role(instance_id: str) -> str:
+    return f"worker:{instance_id}"
+
+
+async def _run_all(*coros: Coroutine[Any, Any, _T]) -> list[_T]:
+    """Run coroutines together; the first failure cancels the others and is raised."""
+    tasks: list[asyncio.Task[_T]] = []
+    try:
+        async with asyncio.TaskGroup() as group:
+            tasks = [group.create_task(c) for c in coros]
+    except BaseExceptionGroup as failures:
+        first: BaseException = failures
+        while isinstance(first, BaseExceptionGroup):
+            first = first.exceptions[0]
+        raise first from None
+    return [t.result() for t in tasks]
+
+
+def validate_spec(spec: ClusterSpec) -> None:
+    """Refuse specs the local engine cannot run, naming the problem."""
+    if not spec.connect_token:
+        raise InvalidSpecError("connect_token is empty; give the cluster a pre-shared token.")
+    if not spec.ui_prefix.startswith("/") or spec.ui_prefix.endswith("/"):
+        raise InvalidSpecError(
+            f"ui_prefix {spec.ui_prefix!r} must start with '/' and not end with one."
+        )
+    for word in ("proxy", "history"):
+        if word in spec.ui_prefix:
+            raise InvalidSpecError(
+                f"ui_prefix {spec.ui_prefix!r} contains {word!r}, which Spark's UI treats "
+                "specially; choose a prefix without it."
+            )
+    masters = [n for n in spec.nodes if n.role is NodeRole.MASTER]
+    if len(masters) != 1:
+        raise InvalidSpecError(
+            f"A cluster needs exactly one MASTER node; this spec has {len(masters)}."
+        )
+    ids = [n.instance_id for n in spec.nodes]
+    if len(set(ids)) != len(ids):
+        raise InvalidSpecError("Instance ids of the nodes must be unique.")
+    names = [s.name for s in spec.sidecars]
+    if len(set(names)) != len(names) or any(not n.replace("-", "").isalnum() for n in names):
+        raise InvalidSpecError("Sidecar names must be unique and made of letters, digits and '-'.")
+    for sidecar in spec.sidecars:
+        fill_template(sidecar, dict.fromkeys(SIDECAR_PLACEHOLDERS, "0"))
+
+
+def fill_template(
+    sidecar: SidecarSpec, values: Mapping[str, str]
+) -> tuple[list[str], dict[str, str]]:
+    """A sidecar's argv and env with the placeholders filled in."""
+    try:
+        argv = [part.format_map(values) for part in sidecar.argv]
+        env = {k: v.format_map(values) for k, v in sidecar.env.items()}
+    except KeyError as exc:
+        raise InvalidSpecError(
+            f"Sidecar {sidecar.name!r} uses the unknown placeholder {{{exc.args[0]}}}; "
+            f"known ones: {', '.join(SIDECAR_PLACEHOLDERS)} (write {{{{ for a literal brace)."
+        ) from exc
+    except (ValueError, IndexError) as exc:
+        raise InvalidSpecError(
+            f"Sidecar {sidecar.name!r} has a malformed template ({exc}); write {{{{ and }}}} "
+            "for literal braces."
+        ) from exc
+    if not argv:
+        raise InvalidSpecError(f"Sidecar {sidecar.name!r} has an empty argv.")
+    return argv, env
+
+
+class LocalSparkEngine(Engine):
+    """Runs clusters as standalone Spark processes on this host.
+
+    ``host_budget`` bounds what the workers of one cluster get (default: all
+    CPUs and 60 % of memory, see :mod:`clusterport.engines.host_budget`).
+    ``cds`` turns the Class Data Sharing archives on (kept under ``cds_dir``,
+    default ``<data_dir>/cds``). Timeouts are in seconds; ``training_grace``
+    is how long a stop waits for JVMs writing their first CDS archives.
+    """
+
+    def __init__(
+        self,
+        data_dir: Path,
+        host_budget: HostBudget | None = None,
+        *,
+        cds: bool = True,
+        cds_dir: Path | None = None,
+        python: str | None = None,
+        start_timeout: float = 300.0,
+        bootstrap_timeout: float = 600.0,
+        stop_grace: float = 20.0,
+        training_grace: float = 120.0,
+    ) -> None:
+        self.data_dir = data_dir.resolve()
+        self.host_budget = host_budget or HostBudget.detect()
+        self.install = SparkInstall.locate(python)
+        self.cds_enabled = cds
+        self.cds_root = (cds_dir or self.data_dir / "cds").resolve()
+        self.start_timeout = start_timeout
+        self.bootstrap_timeout = bootstrap_timeout
+        self.stop_grace = stop_grace
+        self.training_grace = training_grace
+        self.registry = Registry(self.data_dir)
+
+    # ------------------------------------------------------------------ shared helpers
+
+    def _conf_dir(self) -> Path:
+        """An always-empty SPARK_CONF_DIR shared by all clusters (CDS needs it empty)."""
+        conf = self.data_dir / "engine" / "empty-spark-conf"
+        conf.mkdir(parents=True, exist_ok=True)
+        return conf
+
+    def _cds(self) -> CdsArchives:
+        return CdsArchives(self.cds_root, self.install.fingerprint(), enabled=self.cds_enabled)
+
+    async def _template(self) -> LaunchTemplate:
+        cache = self.data_dir / "engine" / f"launch-{self.install.fingerprint()}.json"
+        return await self.install.launch_template(cache, self._conf_dir())
+
+    def _env(self, cluster_env: Mapping[str, str], **extra: str) -> dict[str, str]:
+        env = self.install.base_env(self._conf_dir())
+        env.update({k: v for k, v in cluster_env.items() if k not in _ENGINE_ENV})
+        env.update(extra)
+        return env
+
+    def _state(self, cluster_id: str) -> ClusterState:
+        work_dir = self.registry.cluster_dir(cluster_id)
+        state = load_state(work_dir) if work_dir is not None else None
+        if state is None:
+            raise ClusterNotFoundError(
+                f"The engine runs no cluster {cluster_id}; start it (or adopt it after a "
+                "restart) first."
+            )
+        return state
+
+    async def _commands(self, state: ClusterState) -> SparkCommands:
+        return SparkCommands(
+            self.install,
+            await self._template(),
+            work_dir=state.work_dir,
+            ui_prefix=state.ui_prefix,
+            user_properties=state.spark_properties,
+        )
+
+    # ------------------------------------------------------------------ start
+
+    async def start(self, spec: ClusterSpec) -> AsyncIterator[Checkpoint]:
+        """Start a cluster: STARTING, BOOTSTRAPPING, then WAITING or FAILED."""
+        try:
+            validate_spec(spec)
+        except InvalidSpecError as exc:
+            yield Checkpoint(Phase.FAILED, str(exc))
+            return
+        work_dir = spec.work_dir.resolve()
+        previous = load_state(work_dir)
+        if previous is not None and any(is_running(p) for p in previous.processes):
+            yield Checkpoint(
+                Phase.FAILED,
+                f"Cluster {previous.cluster_id} still runs from {work_dir}; stop it first.",
+            )
+            return
+        launch = _Launch(self, initial_state(spec, work_dir, self.host_budget), spec=spec)
+        finished = False
+        try:
+            launch.prepare()
+            yield Checkpoint(Phase.STARTING, "Starting the cluster's processes on this host.")
+            count = len(spec.bootstrap_actions)
+            yield Checkpoint(Phase.BOOTSTRAPPING, f"Running {count} bootstrap action(s).")
+            failure = await launch.bootstrap()
+            if failure is not None:
+                await launch.abort()
+                finished = True
+                yield Checkpoint(Phase.FAILED, failure)
+                return
+            endpoints = await launch.spark()
+            finished = True
+            yield Checkpoint(
+                Phase.WAITING, "Cluster ready: Spark answered through Spark Connect.", endpoints
+            )
+        except (EngineError, OSError, httpx.HTTPError) as exc:
+            await launch.abort()
+            finished = True
+            yield Checkpoint(Phase.FAILED, str(exc))
+        finally:
+            if not finished:  # cancelled, or the consumer stopped listening mid-start
+                await launch.abort()
+
+    # ------------------------------------------------------------------ stop
+
+    async def _stop_records(self, records: Sequence[ProcessRecord]) -> None:
+        """Stop processes; JVMs that write CDS archives on exit get time to finish.
+
+        When the cluster trains archives, a worker must not kill its executors
+        while they write theirs (a worker gives an executor 10 s once the
+        master drops the application). So the master stops first (workers keep
+        their executors when the master goes), then the driver, whose
+        executors then exit on their own and write their archives; only then
+        the workers and the rest.
+        """
+        owners = self._cds().training_owners()
+        if not any((r.pid, r.start_ticks) in owners for r in records):
+            await terminate(records, grace=self.stop_grace)
+            return
+        grace = max(self.stop_grace, self.training_grace)
+        masters = [r for r in records if r.role == _MASTER_ROLE]
+        workers = [r for r in records if r.role.startswith("worker:")]
+        drivers = [r for r in records if r not in masters and r not in workers]
+        drivers = [r for r in drivers if r.role != _HISTORY_ROLE]
+        await terminate(masters, grace=grace)
+        await terminate(drivers, grace=grace)
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + grace
+        while loop.time() < deadline and any(
+            set(group_members(w.pid)) - {w.pid} for w in workers if is_running(w)
+        ):
+            await asyncio.sleep(0.2)
+        await terminate([r for r in records if r not in masters and r not in drivers], grace=grace)
+
+    async def stop(self, cluster_id: str) -> None:
+        """Stop every process of the cluster: SIGTERM, SIGKILL after ``stop_grace`` s."""
+        work_dir = self.registry.cluster_dir(cluster_id)
+        if work_dir is None:
+            return
+        async with cluster_lock(work_dir):
+            state = load_state(work_dir)
+            records = [*(state.processes if state else ()), *running_steps(work_dir)]
+            await self._stop_records(records)
+            if state is not None:
+                save_state(dataclasses.replace(state, phase="STOPPED", processes=[]))
+            self.registry.remove_cluster(cluster_id)
+        self._cds().promote()
+
+    async def stop_all(self, data_dir: Path) -> list[str]:
+        """Stop every cluster and history server started under ``data_dir``."""
+        registry = Registry(data_dir.resolve())
+        stopped = []
+        for cluster_id, work_dir in registry.clusters().items():
+            async with cluster_lock(work_dir):
+                state = load_state(work_dir)
+                records = [*(state.processes if state else ()), *running_steps(work_dir)]
+                await self._stop_records(records)
+                if state is not None:
+                    save_state(dataclasses.replace(state, phase="STOPPED", processes=[]))
+                registry.remove_cluster(cluster_id)
+            stopped.append(cluster_id)
+        for cluster_id, record in registry.histories().items():
+            await terminate([record], grace=self.stop_grace)
+            registry.remove_history(cluster_id)
+            stopped.append(f"{cluster_id} history server")
+        self._cds().promote()
+        return stopped
+
+    # ------------------------------------------------------------------ observe
+
+    async def observe(self, cluster_id: str) -> ClusterHealth:
+        """Liveness of every process, and how busy Spark is."""
+        state = self._state(cluster_id)
+        current = boot_id()
+        processes = []
+        for record in state.processes:
+            if record.role.startswith("bootstrap:"):
+                continue
+            alive = is_running(record, current)
+            if not alive:
+                reap(record.pid)
+            processes.append(ProcessHealth(record.role, record.pid, alive, record.instance_id))
+        dead = sorted({p.instance_id for p in processes if not p.alive and p.instance_id})
+        alive_roles = {p.role for p in processes if p.alive}
+        alive_workers: int | None = None
+        active_apps: list[str] = []
+        app_times = []
+        connect_app = None
+        active_jobs = sessions = requests = 0
+        last_activity = None
+        async with http_client() as client:
+            if _MASTER_ROLE in alive_roles:
+                try:
+                    view = await master_view(client, state.ports["master_ui"])
+                    alive_workers = len(view.alive_worker_ports)
+                    active_apps = [a.app_id for a in view.active_apps]
+                    app_times = [a.started_at for a in view.active_apps] + [
+                        a.ended_at for a in view.completed_apps if a.ended_at is not None
+                    ]
+                except (httpx.HTTPError, ValueError):
+                    alive_workers = None
+            if _CONNECT_ROLE in alive_roles:
+                try:
+                    activity = await driver_activity(client, state.ports["app_ui"])
+                except (httpx.HTTPError, ValueError):
+                    activity = None
+                if activity is not None:
+                    connect_app = activity.app_id
+                    active_jobs = activity.active_jobs
+                    sessions = activity.online_sessions
+                    requests = activity.running_requests
+                    last_activity = activity.last_activity
+        other_apps = [a for a in active_apps if a != connect_app]
+        times = [t for t in (last_activity, *app_times) if t is not None]
+        return ClusterHealth(
+            cluster_id=cluster_id,
+            processes=processes,
+            dead_instance_ids=dead,
+            alive_workers=alive_workers,
+            running_applications=len(other_apps),
+            active_jobs=active_jobs,
+            active_sessions=sessions,
+            busy=bool(other_apps or active_jobs or sessions or requests),
+            last_activity=max(times) if times else None,
+            observed_at=now_utc(),
+        )
+
+    # ------------------------------------------------------------------ resize
+
+    async def add_nodes(self, cluster_id: str, nodes: Sequence[NodeSpec]) -> ClusterEndpoints:
+        """Start a worker per new node; returns once the master lists them ALIVE."""
+        work_dir = self._state(cluster_id).work_dir
+        async with cluster_lock(work_dir):
+            state = self._state(cluster_id)
+            known = {n.spec.instance_id for n in state.nodes}
+            for node in nodes:
+                if node.role is NodeRole.MASTER:
+                    raise InvalidSpecError("A cluster cannot gain a second MASTER node.")
+                if node.instance_id in known:
+                    raise InvalidSpecError(f"Node {node.instance_id} is already in the cluster.")
+            new = [NodeState(n, *dataclasses.astuple(state.scaling.size(n))) for n in nodes]
+            state = dataclasses.replace(state, nodes=[*state.nodes, *new])
+            save_state(state)
+            launch = await _Launch.resume(self, state)
+            await launch.start_workers(new)
+            return launch.state.endpoints()
+
+    async def remove_nodes(self, cluster_id: str, instance_ids: Sequence[str]) -> ClusterEndpoints:
+        """Stop the workers of the given nodes; returns once the master no longer lists them."""
+        work_dir = self._state(cluster_id).work_dir
+        async with cluster_lock(work_dir):
+            state = self._state(cluster_id)
+            by_id = {n.spec.instance_id: n for n in state.nodes}
+            for instance_id in instance_ids:
+                node = by_id.get(instance_id)
+                if node is None:
+                    raise NodeNotFoundError(f"Cluster {cluster_id} has no node {instance_id}.")
+                if node.spec.role is NodeRole.MASTER:
+                    raise InvalidSpecError("The primary node cannot be removed from a cluster.")
+            roles = [_worker_role(i) for i in instance_ids]
+            records = [p for p in state.processes if p.role in roles]
+            await terminate(records, grace=self.stop_grace)
+            master = state.process(_MASTER_ROLE)
+            if master is not None and is_running(master):
+                await wait_workers(
+                    state.ports["master_ui"],
+                    absent=[r.ports["rpc"] for r in records],
+                    watched=[master],
+                    timeout=self.start_timeout,
+                )
+            state = dataclasses.replace(
+                state.without_processes(roles),
+                nodes=[n for n in state.nodes if n.spec.instance_id not in instance_ids],
+            )
+            save_state(state)
+            return state.endpoints()
+
+    async def replace_node(self, cluster_id: str, instance_id: str) -> ClusterEndpoints:
+        """Restart a core/task node's worker (stopping what is left of the old one)."""
+        work_dir = self._state(cluster_id).work_dir
+        async with cluster_lock(work_dir):
+            state = self._state(cluster_id)
+            node = next((n for n in state.nodes if n.spec.instance_id == instance_id), None)
+            if node is None:
+                raise NodeNotFoundError(f"Cluster {cluster_id} has no node {instance_id}.")
+            old = state.process(_worker_role(instance_id))
+            if old is None:
+                raise EngineError(
+                    f"Node {instance_id} runs no worker (the primary node cannot be "
+                    "replaced: a cluster whose master died must be recreated)."
+                )
+            await terminate([old], grace=self.stop_grace)
+            state = state.without_processes([old.role])
+            save_state(state)
+            launch = await _Launch.resume(self, state)
+            await launch.start_workers([node])
+            return launch.state.endpoints()
+
+    # ------------------------------------------------------------------ steps
+
+    async def _step_runner(self, state: ClusterState) -> StepRunner:
+        return StepRunner(
+            self.install,
+            work_dir=state.work_dir,
+            spark_conf_dir=state.work_dir / "conf" / "steps",
+            env=self._env(state.env),
+        )
+
+    async def run_step(self, cluster_id: str, step: StepSpec) -> StepResult:
+        """Run one step on the cluster to its end."""
+        state = self._state(cluster_id)
+        return await (await self._step_runner(state)).run(step)
+
+    async def cancel_step(self, cluster_id: str, step_id: str) -> bool:
+        """Cancel a running step; False when it was not running."""
+        state = self._state(cluster_id)
+        return await cancel_step_process(state.work_dir, step_id)
+
+    # ------------------------------------------------------------------ adopt
+
+    async def adopt(self, cluster_id: str, work_dir: Path) -> ClusterEndpoints | None:
+        """Re-attach to a cluster whose master and driver still run (checked by start time)."""
+        work_dir = work_dir.resolve()
+        async with cluster_lock(work_dir):
+            state = load_state(work_dir)
+            if state is None or state.cluster_id != cluster_id:
+                return None
+            current = boot_id()
+            primary = [state.process(_MASTER_ROLE), state.process(_CONNECT_ROLE)]
+            if state.phase == Phase.WAITING.value and all(
+                p is not None and is_running(p, current) for p in primary
+            ):
+                self.registry.add_cluster(cluster_id, work_dir)
+                return state.endpoints()
+            await terminate([*state.processes, *running_steps(work_dir)], grace=self.stop_grace)
+            save_state(dataclasses.replace(state, phase="STOPPED", processes=[]))
+            self.registry.remove_cluster(cluster_id)
+            return None
+
+    # ------------------------------------------------------------------ history server
+
+    async def start_history_server(
+        self, cluster_id: str, work_dir: Path, *, link_prefix: str = ""
+    ) -> int:
+        """A history server over the cluster's event logs that outlives the cluster."""
+        work_dir = work_dir.resolve()
+        existing = self.registry.history(cluster_id)
+        if existing is not None and is_running(existing):
+            return existing.ports["ui"]
+        if not (work_dir / "eventlog").is_dir():
+            raise ClusterNotFoundError(
+                f"No event logs under {work_dir}; the cluster never ran an application."
+            )
+        state = load_state(work_dir)
+        commands = SparkCommands(
+            self.install,
+            await self._template(),
+            work_dir=work_dir,
+            ui_prefix=state.ui_prefix if state else "",
+            user_properties={},
+        )
+        cds = self._cds()
+        choice = cds.choose(CdsRole.HISTORY)
+
+        def on_spawn(record: ProcessRecord) -> None:
+            self.registry.add_history(cluster_id, record, work_dir)
+            cds.bind(choice, [record])
+
+        record = await _spawn_server(
+            role=_HISTORY_ROLE,
+            port_names=("ui",),
+            ready="ui",
+            build=lambda ports: commands.history(
+                ui_port=ports["ui"], link_prefix=link_prefix, cds=choice.options
+            ),
+            env=self._env(state.env if state else {}),
+            cwd=work_dir / "run" / "persistent-history",
+            log_path=work_dir / "logs" / "persistent-history.log",
+            timeout=self.start_timeout,
+            on_spawn=on_spawn,
+        )
+        return record.ports["ui"]
+
+    async def stop_history_server(self, cluster_id: str) -> None:
+        """Stop the persistent history server of a cluster; idempotent."""
+        record = self.registry.history(cluster_id)
+        if record is None:
+            return
+        await terminate([record], grace=self.stop_grace)
+        self.registry.remove_history(cluster_id)
+        self._cds().promote()
+
+
+async def _spawn_server(
+    *,
+    role: str,
+    port_names: Sequence[str],
+    ready: str,
+    build: Callable[[dict[str, int]], list[str]],
+    env: Mapping[str, str],
+    cwd: Path,
+    log_path: Path,
+    timeout: float,
+    on_spawn: Callable[[ProcessRecord], object],
+    on_exit: Callable[[ProcessRecord], object] | None = None,
+    instance_id: str | None = None,
+) -> ProcessRecord:
+    """Spawn a server on fresh ports and wait for ``ready``; retry if a port was taken."""
+    for attempt in range(1, _PORT_ATTEMPTS + 1):
+        ports = dict(zip(port_names, free_ports(len(port_names)), strict=True))
+        record = spawn(
+            build(ports),
+            role=role,
+            env=env,
+            cwd=cwd,
+            log_path=log_path,
+            ports=ports,
+            instance_id=instance_id,
+        )
+        on_spawn(record)
+        try:
+            await wait_for_port(record, ports[ready], timeout=timeout)
+        except ProcessExitedError as exc:
+            if on_exit is not None:
+                on_exit(record)
+            if attempt < _PORT_ATTEMPTS and any(s in exc.log_tail for s in _PORT_CLASH):
+                continue
+            raise
+        return record
+    raise EngineError(f"Could not find free ports for the {role} process.")  # pragma: no cover
+
+
+def initial_state(spec: ClusterSpec, work_dir: Path, budget: HostBudget) -> ClusterState:
+    """The state of a cluster about to start: its nodes sized to the host budget."""
+    master = next(n for n in spec.nodes if n.role is NodeRole.MASTER)
+    workers = [n for n in spec.nodes if n.role is not NodeRole.MASTER]
+    if not workers:  # single-node cluster: the primary node also does the work
+        workers = [dataclasses.replace(master, role=NodeRole.CORE)]
+    scaling = budget.scaling(workers)
+    nodes = [NodeState(master, 0, 0)] + [
+        NodeState(n, *dataclasses.astuple(scaling.size(n))) for n in workers
+    ]
+    return ClusterState(
+        cluster_id=spec.cluster_id,
+        account_id=spec.account_id,
+        work_dir=work_dir,
+        release_label=spec.release_label,
+        ui_prefix=spec.ui_prefix,
+        phase=Phase.STARTING.value,
+        nodes=nodes,
+        spark_properties=dict(spec.spark_properties),
+        env=dict(spec.env),
+        scaling=scaling,
+    )
+
+
+class _Launch:
+    """One cluster being started (or grown): its state, kept on disk after every change.
+
+    ``spec`` is None when growing a running cluster (only workers start then).
+    """
+
+    def __init__(
+        self,
+        engine: LocalSparkEngine,
+        state: ClusterState,
+        *,
+        spec: ClusterSpec | None = None,
+        commands: SparkCommands | None = None,
+    ) -> None:
+        self.engine = engine
+        self.state = state
+        self.spec = spec
+        self.token = spec.connect_token if spec else ""
+        self.master_id = next(
+            n.spec.instance_id for n in state.nodes if n.spec.role is NodeRole.MASTER
+        )
+        self.cds = engine._cds()
+        self.commands = commands
+
+    @classmethod
+    async def resume(cls, engine: LocalSparkEngine, state: ClusterState) -> _Launch:
+        """A launch object for changing a running cluster (adding workers)."""
+        return cls(engine, state, commands=await engine._commands(state))
+
+    # -- bookkeeping
+
+    def _remember(self, record: ProcessRecord) -> None:
+        self.state = self.state.with_process(record)
+        save_state(self.state)
+
+    def _forget(self, record: ProcessRecord) -> None:
+        self.state = self.state.without_processes([record.role])
+        save_state(self.state)
+
+    def prepare(self) -> None:
+        """Create the cluster's folders, write its first state and register it."""
+        work_dir = self.state.work_dir
+        for sub in ("logs", "eventlog", "conf/steps", "run", "tmp", "nodes", "warehouse"):
+            (work_dir / sub).mkdir(parents=True, exist_ok=True)
+        save_state(self.state)
+        self.engine.registry.add_cluster(self.state.cluster_id, work_dir)
+
+    async def abort(self) -> None:
+        """Stop whatever this launch started and mark the cluster FAILED."""
+        records = [*self.state.processes, *running_steps(self.state.work_dir)]
+        await terminate(records, grace=self.engine.stop_grace)
+        self.state = dataclasses.replace(self.state, phase=Phase.FAILED.value, processes=[])
+        save_state(self.state)
+        self.engine.registry.remove_cluster(self.state.cluster_id)
+
+    # -- phases
+
+    async def bootstrap(self) -> str | None:
+        """Run the bootstrap actions; returns the failure message, or None."""
+        assert self.spec is not None
+        outcome = await run_bootstrap_actions(
+            self.spec.bootstrap_actions,
+            work_dir=self.state.work_dir,
+            env=self.engine._env(self.state.env),
+            timeout=self.engine.bootstrap_timeout,
+        )
+        for daemon in outcome.daemons:
+            self._remember(daemon)
+        return outcome.failure.message if outcome.failure else None
+
+    async def spark(self) -> ClusterEndpoints:
+        """Start Spark, check it answers, start the history server and sidecars."""
+        engine = self.engine
+        assert self.spec is not None
+        self.cds.promote()
+        self.commands = await engine._commands(self.state)
+        await self._start_master()
+        workers = [n for n in self.state.nodes if n.worker_cores > 0]
+        executor_choice = self.cds.choose(CdsRole.EXECUTOR, train_name="{{APP_ID}}-{{EXECUTOR_ID}}")
+        try:
+            await _run_all(
+                self.start_workers(workers, wait=False), self._start_driver(executor_choice)
+            )
+            owners = [p for p in self.state.processes if p.role.startswith(("worker:", "connect"))]
+            self.cds.bind(executor_choice, owners)
+        except BaseException:
+            self.cds.release(executor_choice)
+            raise
+        master = self.state.process(_MASTER_ROLE)
+        assert master is not None
+        await wait_workers(
+            self.state.ports["master_ui"],
+            present=[p.ports["rpc"] for p in self.state.processes if p.role.startswith("worker:")],
+            watched=[p for p in self.state.processes if p.role.startswith(("worker:", "master"))],
+            timeout=engine.start_timeout,
+        )
+        # The history server needs no Spark answer: it starts while the warm-up runs.
+        await _run_all(self._warmup(), self._start_history())
+        await _run_all(*(self._start_sidecar(s) for s in self.spec.sidecars))
+        self.state = dataclasses.replace(self.state, phase=Phase.WAITING.value)
+        save_state(self.state)
+        return self.state.endpoints()
+
+    async def _server(
+        self,
+        *,
+        role: str,
+        cds_role: CdsRole,
+        port_names: Sequence[str],
+        ready: str,
+        build: Callable[[dict[str, int], Sequence[str]], list[str]],
+        env: Mapping[str, str],
+        instance_id: str | None,
+    ) -> ProcessRecord:
+        choice: ArchiveChoice = self.cds.choose(cds_role)
+        work_dir = self.state.work_dir
+        safe = role.replace(":", "-")
+
+        def on_spawn(record: ProcessRecord) -> None:
+            self._remember(record)
+            self.cds.bind(choice, [record])
+
+        try:
+            return await _spawn_server(
+                role=role,
+                port_names=port_names,
+                ready=ready,
+                build=lambda ports: build(ports, choice.options),
+                env=env,
+                cwd=work_dir / "run" / safe,
+                log_path=work_dir / "logs" / f"{safe}.log",
+                timeout=self.engine.start_timeout,
+                on_spawn=on_spawn,
+                on_exit=self._forget,
+                instance_id=instance_id,
+            )
+        except BaseException:
+            if choice.claim is not None and self.state.process(role) is None:
+                self.cds.release(choice)
+            raise
+
+    async def _start_master(self) -> None:
+        assert self.commands is not None
+        commands = self.commands
+        record = await self._server(
+            role=_MASTER_ROLE,
+            cds_role=CdsRole.MASTER,
+            port_names=("rpc", "ui"),
+            ready="ui",
+            build=lambda p, cds: commands.master(port=p["rpc"], ui_port=p["ui"], cds=cds),
+            env=self.engine._env(self.state.env),
+            instance_id=self.master_id,
+        )
+        self.state = dataclasses.replace(
+            self.state,
+            ports={
+                **self.state.ports,
+                "master": record.ports["rpc"],
+                "master_ui": record.ports["ui"],
+            },
+        )
+        save_state(self.state)
+        await wait_master_alive(record, record.ports["ui"], timeout=self.engine.start_timeout)
+
+    async def start_workers(self, nodes: Sequence[NodeState], *, wait: bool = True) -> None:
+        """Start one worker per node; with ``wait``, until the master lists them ALIVE."""
+        records = await _run_all(*(self._start_worker(n) for n in nodes))
+        if wait:
+            master = self.state.process(_MASTER_ROLE)
+            await wait_workers(
+                self.state.ports["master_ui"],
+                present=[r.ports["rpc"] for r in records],
+                watched=[*records, *([master] if master else [])],
+                timeout=self.engine.start_timeout,
+            )
+
+    async def _start_worker(self, node: NodeState) -> ProcessRecord:
+        assert self.commands is not None
+        commands = self.commands
+        instance_id = node.spec.instance_id
+        node_dir = self.state.work_dir / "nodes" / instance_id
+        (node_dir / "work").mkdir(parents=True, exist_ok=True)
+        (node_dir / "local").mkdir(parents=True, exist_ok=True)
+        master_url = self.state.master_url
+        return await self._server(
+            role=_worker_role(instance_id),
+            cds_role=CdsRole.WORKER,
+            port_names=("rpc", "ui"),
+            ready="rpc",
+            build=lambda p, cds: commands.worker(
+                master_url=master_url,
+                port=p["rpc"],
+                ui_port=p["ui"],
+                cores=node.worker_cores,
+                memory_mb=node.worker_memory_mb,
+                work_dir=node_dir / "work",
+                cds=cds,
+            ),
+            env=self.engine._env(self.state.env, SPARK_LOCAL_DIRS=str(node_dir / "local")),
+            instance_id=instance_id,
+        )
+
+    def _executor_sizing(self) -> ExecutorSizing:
+        sizes = [(n.worker_cores, n.worker_memory_mb) for n in self.state.nodes if n.worker_cores]
+        return ExecutorSizing.for_workers(sizes)
+
+    async def _start_driver(self, executor_choice: ArchiveChoice) -> None:
+        assert self.commands is not None
+        commands = self.commands
+        work_dir = self.state.work_dir
+        sizing = self._executor_sizing()
+        master_url = self.state.master_url
+        executor_use_only = self.cds.choose(CdsRole.EXECUTOR, train=False)
+        write_properties(
+            work_dir / "conf" / "steps" / "spark-defaults.conf",
+            commands.application_defaults(
+                master_url=master_url, executor=sizing, executor_cds=executor_use_only.options
+            ),
+        )
+        ui_ports: dict[str, int] = {}
+
+        def build(ports: dict[str, int], cds: Sequence[str]) -> list[str]:
+            props = commands.connect_properties(
+                master_url=master_url,
+                connect_port=ports["connect"],
+                ui_port=ports["ui"],
+                cluster_id=self.state.cluster_id,
+                executor=sizing,
+                executor_cds=executor_choice.options,
+            )
+            properties_file = work_dir / "conf" / "connect.properties"
+            write_properties(properties_file, props)
+            ui_ports.update(ports)
+            return commands.driver(
+                properties_file=properties_file,
+                app_name=props["spark.app.name"],
+                cds=cds,
+            )
+
+        env = commands.driver_env(
+            self.engine._env(self.state.env, SPARK_CONNECT_AUTHENTICATE_TOKEN=self.token)
+        )
+        record = await self._server(
+            role=_CONNECT_ROLE,
+            cds_role=CdsRole.DRIVER,
+            port_names=("connect", "ui"),
+            ready="connect",
+            build=build,
+            env=env,
+            instance_id=self.master_id,
+        )
+        self.state = dataclasses.replace(
+            self.state,
+            ports={
+                **self.state.ports,
+                "connect": record.ports["connect"],
+                "app_ui": record.ports["ui"],
+            },
+        )
+        save_state(self.state)
+
+    async def _warmup(self) -> None:
+        """Run the warm-up query through Spark Connect, as a fresh client would."""
+        log = self.state.work_dir / "logs" / "warmup.log"
+        env = self.engine._env(self.state.env, SPARK_CONNECT_AUTHENTICATE_TOKEN=self.token)
+        with open(log, "wb") as out:
+            proc = await asyncio.create_subprocess_exec(
+                self.engine.install.python,
+                "-m",
+                "clusterport.engines.warmup",
+                str(self.state.ports["connect"]),
+                env=env,
+                cwd=self.state.work_dir / "run",
+                stdin=asyncio.subprocess.DEVNULL,
+                stdout=out,
+                stderr=asyncio.subprocess.STDOUT,
+                start_new_session=True,
+            )
+        try:
+            code = await asyncio.wait_for(proc.wait(), self.engine.start_timeout)
+        except TimeoutError:
+            raise EngineError(
+                f"The warm-up query got no answer within {self.engine.start_timeout:.0f} s; "
+                f"see {log} and the driver log:\n{log_tail(log, 10)}"
+            ) from None
+        finally:
+            if proc.returncode is None:
+                os.killpg(proc.pid, signal.SIGKILL)
+                await proc.wait()
+        if code != 0:
+            driver = self.state.process(_CONNECT_ROLE)
+            driver_log = log_tail(driver.log_path, 10) if driver else ""
+            raise EngineError(
+                f"The warm-up query through Spark Connect failed (exit {code}):\n"
+                f"{log_tail(log, 15)}\n--- driver log:\n{driver_log}"
+            )
+
+    async def _start_history(self) -> None:
+        assert self.commands is not None
+        commands = self.commands
+        link_prefix = f"{self.state.ui_prefix}{HISTORY_UI_SUFFIX}"
+        record = await self._server(
+            role=_HISTORY_ROLE,
+            cds_role=CdsRole.HISTORY,
+            port_names=("ui",),
+            ready="ui",
+            build=lambda p, cds: commands.history(
+                ui_port=p["ui"], link_prefix=link_prefix, cds=cds
+            ),
+            env=self.engine._env(self.state.env),
+            instance_id=self.master_id,
+        )
+        self.state = dataclasses.replace(
+            self.state, ports={**self.state.ports, "history": record.ports["ui"]}
+        )
+        save_state(self.state)
+
+    async def _start_sidecar(self, sidecar: SidecarSpec) -> None:
+        port = free_ports(1)[0]
+        values = {
+            "port": str(port),
+            "connect_port": str(self.state.ports["connect"]),
+            "connect_token": self.token,
+            "master_url": self.state.master_url,
+            "work_dir": str(self.state.work_dir),
+            "python": self.engine.install.python,
+        }
+        argv, sidecar_env = fill_template(sidecar, values)
+        role = f"sidecar:{sidecar.name}"
+        env = self.engine._env(self.state.env)
+        env.update(sidecar_env)
+        record = spawn(
+            argv,
+            role=role,
+            env=env,
+            cwd=self.state.work_dir / "run" / f"sidecar-{sidecar.name}",
+            log_path=self.state.work_dir / "logs" / f"sidecar-{sidecar.name}.log",
+            ports={"port": port},
+            instance_id=self.master_id,
+        )
+        self._remember(record)
+        await wait_for_port(record, port, timeout=self.engine.start_timeout)
+        self.state = dataclasses.replace(
+            self.state, sidecar_ports={**self.state.sidecar_ports, sidecar.name: port}
+        )
+        save_state(self.state)

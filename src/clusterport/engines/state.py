@@ -1,0 +1,271 @@
+"""What the local engine remembers about a cluster, kept on disk so it outlives the engine.
+
+Each cluster's folder holds ``state.json`` (:class:`ClusterState`: ports, the
+processes started with their identities, node sizes). The data dir holds a
+registry (:class:`Registry`) of the clusters and persistent history servers the
+engine started, so ``stop`` by cluster id and ``stop_all`` work from a fresh
+engine object, even when no control plane runs.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import fcntl
+import json
+import os
+from collections.abc import AsyncIterator, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+from clusterport.engines.base import ClusterEndpoints, NodeRole, NodeSpec
+from clusterport.engines.host_budget import NodeScaling
+from clusterport.engines.processes import ProcessRecord
+
+STATE_FILE = "state.json"
+STATE_VERSION = 1
+
+
+@dataclass(frozen=True)
+class NodeState:
+    """A node of the cluster and the worker size the host budget gave it."""
+
+    spec: NodeSpec
+    worker_cores: int
+    worker_memory_mb: int
+
+    def to_json(self) -> dict[str, Any]:
+        """This node as JSON-ready data."""
+        return {
+            "instance_id": self.spec.instance_id,
+            "role": self.spec.role.value,
+            "cores": self.spec.cores,
+            "memory_mb": self.spec.memory_mb,
+            "instance_group_id": self.spec.instance_group_id,
+            "worker_cores": self.worker_cores,
+            "worker_memory_mb": self.worker_memory_mb,
+        }
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> NodeState:
+        """Read a node written by :meth:`to_json`."""
+        return cls(
+            spec=NodeSpec(
+                instance_id=str(data["instance_id"]),
+                role=NodeRole(data["role"]),
+                cores=int(data["cores"]),
+                memory_mb=int(data["memory_mb"]),
+                instance_group_id=str(data.get("instance_group_id", "")),
+            ),
+            worker_cores=int(data["worker_cores"]),
+            worker_memory_mb=int(data["worker_memory_mb"]),
+        )
+
+
+@dataclass(frozen=True)
+class ClusterState:
+    """The engine's record of one cluster (``<work_dir>/state.json``)."""
+
+    cluster_id: str
+    account_id: str
+    work_dir: Path
+    release_label: str
+    ui_prefix: str
+    phase: str
+    nodes: Sequence[NodeState] = ()
+    processes: Sequence[ProcessRecord] = ()
+    ports: Mapping[str, int] = field(default_factory=dict)
+    sidecar_ports: Mapping[str, int] = field(default_factory=dict)
+    spark_properties: Mapping[str, str] = field(default_factory=dict)
+    env: Mapping[str, str] = field(default_factory=dict)
+    scaling: NodeScaling = field(default_factory=NodeScaling)
+
+    @property
+    def master_url(self) -> str:
+        """The standalone master's URL."""
+        return f"spark://127.0.0.1:{self.ports['master']}"
+
+    def process(self, role: str) -> ProcessRecord | None:
+        """The record of the process with that role, if any."""
+        return next((p for p in self.processes if p.role == role), None)
+
+    def with_process(self, record: ProcessRecord) -> ClusterState:
+        """A copy with ``record`` replacing any record of the same role."""
+        others = [p for p in self.processes if p.role != record.role]
+        return replace(self, processes=[*others, record])
+
+    def without_processes(self, roles: Sequence[str]) -> ClusterState:
+        """A copy without the records of ``roles``."""
+        return replace(self, processes=[p for p in self.processes if p.role not in roles])
+
+    def endpoints(self) -> ClusterEndpoints:
+        """The endpoints of the (running) cluster."""
+        return ClusterEndpoints(
+            master_url=self.master_url,
+            master_ui_port=self.ports["master_ui"],
+            connect_port=self.ports["connect"],
+            app_ui_port=self.ports["app_ui"],
+            history_port=self.ports.get("history", 0),
+            sidecar_ports=dict(self.sidecar_ports),
+            pids={p.role: p.pid for p in self.processes},
+        )
+
+    def to_json(self) -> dict[str, Any]:
+        """This state as JSON-ready data."""
+        return {
+            "version": STATE_VERSION,
+            "engine": "local-spark",
+            "cluster_id": self.cluster_id,
+            "account_id": self.account_id,
+            "work_dir": str(self.work_dir),
+            "release_label": self.release_label,
+            "ui_prefix": self.ui_prefix,
+            "phase": self.phase,
+            "nodes": [n.to_json() for n in self.nodes],
+            "processes": [p.to_json() for p in self.processes],
+            "ports": dict(self.ports),
+            "sidecar_ports": dict(self.sidecar_ports),
+            "spark_properties": dict(self.spark_properties),
+            "env": dict(self.env),
+            "scaling": {
+                "cores_factor": self.scaling.cores_factor,
+                "memory_factor": self.scaling.memory_factor,
+            },
+        }
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> ClusterState:
+        """Read a state written by :meth:`to_json`."""
+        scaling = data.get("scaling", {})
+        return cls(
+            cluster_id=str(data["cluster_id"]),
+            account_id=str(data["account_id"]),
+            work_dir=Path(data["work_dir"]),
+            release_label=str(data["release_label"]),
+            ui_prefix=str(data["ui_prefix"]),
+            phase=str(data["phase"]),
+            nodes=[NodeState.from_json(n) for n in data.get("nodes", [])],
+            processes=[ProcessRecord.from_json(p) for p in data.get("processes", [])],
+            ports={str(k): int(v) for k, v in data.get("ports", {}).items()},
+            sidecar_ports={str(k): int(v) for k, v in data.get("sidecar_ports", {}).items()},
+            spark_properties={str(k): str(v) for k, v in data.get("spark_properties", {}).items()},
+            env={str(k): str(v) for k, v in data.get("env", {}).items()},
+            scaling=NodeScaling(
+                cores_factor=float(scaling.get("cores_factor", 1.0)),
+                memory_factor=float(scaling.get("memory_factor", 1.0)),
+            ),
+        )
+
+
+def write_json_atomic(path: Path, data: Mapping[str, Any]) -> None:
+    """Write JSON so that readers see the old or the new content, never a mix."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    tmp.write_text(json.dumps(data, indent=1, sort_keys=True))
+    tmp.replace(path)
+
+
+def load_state(work_dir: Path) -> ClusterState | None:
+    """The cluster state kept in ``work_dir``, or None when there is none."""
+    try:
+        data = json.loads((work_dir / STATE_FILE).read_text())
+    except FileNotFoundError:
+        return None
+    if data.get("engine") != "local-spark":
+        return None
+    return ClusterState.from_json(data)
+
+
+def save_state(state: ClusterState) -> None:
+    """Persist a cluster state to its work dir."""
+    write_json_atomic(state.work_dir / STATE_FILE, state.to_json())
+
+
+@contextlib.asynccontextmanager
+async def cluster_lock(work_dir: Path, poll: float = 0.05) -> AsyncIterator[None]:
+    """Serialize changes to one cluster, across engine objects and processes."""
+    work_dir.mkdir(parents=True, exist_ok=True)
+    with open(work_dir / ".engine.lock", "a") as handle:
+        while True:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                await asyncio.sleep(poll)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+class Registry:
+    """Which clusters and persistent history servers an engine started under a data dir."""
+
+    def __init__(self, data_dir: Path) -> None:
+        self.root = data_dir / "engine"
+
+    def _cluster_file(self, cluster_id: str) -> Path:
+        return self.root / "clusters" / f"{cluster_id}.json"
+
+    def _history_file(self, cluster_id: str) -> Path:
+        return self.root / "history" / f"{cluster_id}.json"
+
+    def add_cluster(self, cluster_id: str, work_dir: Path) -> None:
+        """Remember that ``cluster_id`` runs from ``work_dir``."""
+        write_json_atomic(self._cluster_file(cluster_id), {"work_dir": str(work_dir)})
+
+    def remove_cluster(self, cluster_id: str) -> None:
+        """Forget a cluster (all its processes are gone)."""
+        self._cluster_file(cluster_id).unlink(missing_ok=True)
+
+    def cluster_dir(self, cluster_id: str) -> Path | None:
+        """The work dir of a registered cluster."""
+        try:
+            data = json.loads(self._cluster_file(cluster_id).read_text())
+        except FileNotFoundError:
+            return None
+        return Path(data["work_dir"])
+
+    def clusters(self) -> dict[str, Path]:
+        """Every registered cluster and its work dir."""
+        folder = self.root / "clusters"
+        if not folder.is_dir():
+            return {}
+        found = {}
+        for entry in sorted(folder.glob("*.json")):
+            with contextlib.suppress(FileNotFoundError, json.JSONDecodeError):
+                found[entry.stem] = Path(json.loads(entry.read_text())["work_dir"])
+        return found
+
+    def add_history(self, cluster_id: str, record: ProcessRecord, work_dir: Path) -> None:
+        """Remember a persistent history server."""
+        write_json_atomic(
+            self._history_file(cluster_id),
+            {"work_dir": str(work_dir), "process": record.to_json()},
+        )
+
+    def history(self, cluster_id: str) -> ProcessRecord | None:
+        """The persistent history server of a cluster, if one was started."""
+        try:
+            data = json.loads(self._history_file(cluster_id).read_text())
+        except FileNotFoundError:
+            return None
+        return ProcessRecord.from_json(data["process"])
+
+    def histories(self) -> dict[str, ProcessRecord]:
+        """Every persistent history server started under the data dir."""
+        folder = self.root / "history"
+        if not folder.is_dir():
+            return {}
+        found = {}
+        for entry in sorted(folder.glob("*.json")):
+            with contextlib.suppress(FileNotFoundError, json.JSONDecodeError):
+                found[entry.stem] = ProcessRecord.from_json(
+                    json.loads(entry.read_text())["process"]
+                )
+        return found
+
+    def remove_history(self, cluster_id: str) -> None:
+        """Forget a persistent history server (it has stopped)."""
+        self._history_file(cluster_id).unlink(missing_ok=True)

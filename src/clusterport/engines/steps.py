@@ -1,0 +1,255 @@
+"""EMR steps on the local engine: ``command-runner.jar``, ``script-runner.jar`` and local jars.
+
+* ``command-runner.jar`` runs ``Args`` as a command. ``spark-submit`` (and
+  Spark's other ``bin/`` tools) resolve to the cluster's Spark, with the
+  cluster's ``spark-defaults`` (master URL, event log, executor sizing);
+  ``--master`` given in the args is dropped (``yarn`` means this cluster) and
+  ``--deploy-mode cluster`` becomes ``client``, so the driver runs on the
+  primary node and the step's exit code is the application's. Any other
+  command runs as a plain process with Spark's ``bin/`` first on ``PATH``.
+* ``script-runner.jar`` runs the script named by the first arg (``file://``
+  URL or path) with the remaining args.
+* Any other ``Jar`` (a ``file://`` URL or path) is submitted with
+  ``spark-submit`` (``--class MainClass`` when given).
+
+``Properties`` become JVM system properties of the step's driver. Each step
+keeps ``stdout``, ``stderr``, ``process.json`` and, when it ends, ``exit_code``
+under ``<work_dir>/steps/<step-id>/``; the exit code is written by the step's
+own wrapper shell, so it survives a control-plane restart.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import re
+import shlex
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+from clusterport.engines.base import (
+    InvalidSpecError,
+    StepJar,
+    StepNotFoundError,
+    StepResult,
+    StepSpec,
+    now_utc,
+)
+from clusterport.engines.bootstrap import local_path, script_argv
+from clusterport.engines.processes import (
+    ProcessRecord,
+    boot_id,
+    log_tail,
+    owned_group,
+    start_ticks,
+    terminate,
+)
+from clusterport.engines.spark_install import SparkInstall
+
+SPARK_TOOLS = frozenset(
+    {"spark-submit", "spark-sql", "spark-shell", "pyspark", "spark-class", "run-example"}
+)
+_NO_VALUE_FLAGS = frozenset({"--verbose", "-v", "--supervise", "--help", "-h", "--version"})
+_STEP_ID = re.compile(r"^[A-Za-z0-9._-]{1,128}$")
+# The wrapper records the command's exit code next to its output, then exits with it.
+_WRAPPER = '"$@"; rc=$?; printf "%s\\n" "$rc" > "$CLUSTERPORT_STEP_EXIT_FILE"; exit "$rc"'
+
+
+def step_dir(work_dir: Path, step_id: str) -> Path:
+    """Where a step's output and records live."""
+    if not _STEP_ID.match(step_id):
+        raise InvalidSpecError(
+            f"Step id {step_id!r} is not usable as a folder name; use letters, digits, '.-_'."
+        )
+    return work_dir / "steps" / step_id
+
+
+def rewrite_submit_args(args: Sequence[str]) -> list[str]:
+    """spark-submit options with ``--master`` dropped and cluster deploy mode made client."""
+    out: list[str] = []
+    index = 0
+    while index < len(args):
+        arg = args[index]
+        if not arg.startswith("-"):
+            out.extend(args[index:])  # the application and its own arguments
+            break
+        name, has_inline, _value = arg.partition("=")
+        takes_value = not has_inline and arg not in _NO_VALUE_FLAGS
+        value = args[index + 1] if takes_value and index + 1 < len(args) else None
+        index += 2 if takes_value else 1
+        if name == "--master":
+            continue
+        if name == "--deploy-mode":
+            out.extend(["--deploy-mode", "client"])
+            continue
+        out.append(arg)
+        if value is not None:
+            out.append(value)
+    return out
+
+
+class StepRunner:
+    """Runs the steps of one cluster."""
+
+    def __init__(
+        self,
+        install: SparkInstall,
+        *,
+        work_dir: Path,
+        spark_conf_dir: Path,
+        env: Mapping[str, str],
+    ) -> None:
+        self.install = install
+        self.work_dir = work_dir
+        self.spark_conf_dir = spark_conf_dir
+        self.env = dict(env)
+
+    def _spark_tool(self, name: str) -> str:
+        return str(self.install.spark_home / "bin" / name)
+
+    def command(self, step: StepSpec) -> list[str]:
+        """The argv a step runs; raises :class:`InvalidSpecError` for steps the host cannot run."""
+        args = list(step.args)
+        if step.jar == StepJar.COMMAND_RUNNER:
+            if not args:
+                raise InvalidSpecError("command-runner.jar needs the command to run in Args.")
+            tool, rest = args[0], args[1:]
+            if tool == "spark-submit":
+                return [self._spark_tool(tool), *rewrite_submit_args(rest)]
+            if tool in SPARK_TOOLS:
+                return [self._spark_tool(tool), *rest]
+            return args
+        if step.jar == StepJar.SCRIPT_RUNNER:
+            if not args:
+                raise InvalidSpecError("script-runner.jar needs the script location in Args.")
+            script = local_path(args[0], "script-runner script")
+            if not script.is_file():
+                raise InvalidSpecError(f"The script {script} does not exist on this host.")
+            return script_argv(script, args[1:])
+        jar = local_path(step.jar, "step jar")
+        if not jar.is_file():
+            raise InvalidSpecError(f"The step jar {jar} does not exist on this host.")
+        main = ["--class", step.main_class] if step.main_class else []
+        return [self._spark_tool("spark-submit"), *main, str(jar), *args]
+
+    def _step_env(self, step: StepSpec, folder: Path) -> dict[str, str]:
+        env = dict(self.env)
+        env["SPARK_CONF_DIR"] = str(self.spark_conf_dir)
+        env["PATH"] = f"{self.install.spark_home / 'bin'}:{env.get('PATH', os.defpath)}"
+        env["CLUSTERPORT_STEP_EXIT_FILE"] = str(folder / "exit_code")
+        if step.properties:
+            props = " ".join(shlex.quote(f"-D{k}={v}") for k, v in step.properties.items())
+            env["SPARK_SUBMIT_OPTS"] = f"{env.get('SPARK_SUBMIT_OPTS', '')} {props}".strip()
+        return env
+
+    async def run(self, step: StepSpec) -> StepResult:
+        """Run a step to its end; a cancelled step reports ``cancelled=True``."""
+        folder = step_dir(self.work_dir, step.step_id)
+        folder.mkdir(parents=True, exist_ok=True)
+        for leftover in ("exit_code", "cancelled"):
+            (folder / leftover).unlink(missing_ok=True)
+        stdout, stderr = folder / "stdout", folder / "stderr"
+        started = now_utc()
+        try:
+            argv = self.command(step)
+        except InvalidSpecError as exc:
+            stdout.write_text("")
+            stderr.write_text(f"{exc}\n")
+            return StepResult(
+                step.step_id, 127, stdout, stderr, False, started, now_utc(), str(exc)
+            )
+        with open(stdout, "wb") as out, open(stderr, "wb") as err:
+            proc = await asyncio.create_subprocess_exec(
+                "/bin/sh",
+                "-c",
+                _WRAPPER,
+                "step",
+                *argv,
+                cwd=folder,
+                env=self._step_env(step, folder),
+                stdin=asyncio.subprocess.DEVNULL,
+                stdout=out,
+                stderr=err,
+                start_new_session=True,
+            )
+        record = ProcessRecord(
+            role=f"step:{step.step_id}",
+            pid=proc.pid,
+            start_ticks=start_ticks(proc.pid) or 0,
+            boot_id=boot_id(),
+            log_path=str(stderr),
+        )
+        (folder / "process.json").write_text(json.dumps(record.to_json()))
+        try:
+            code = await proc.wait()
+        except BaseException:
+            await terminate([record], grace=5.0)
+            raise
+        # A step's children (a driver's Python workers, say) end with it.
+        await terminate([record], grace=5.0)
+        cancelled = (folder / "cancelled").exists()
+        message = ""
+        if cancelled:
+            message = "Cancelled by request."
+        elif code != 0:
+            message = f"Step exited with code {code}. Last lines of stderr:\n{log_tail(stderr, 20)}"
+        return StepResult(
+            step.step_id, code, stdout, stderr, cancelled, started, now_utc(), message
+        )
+
+
+def step_record(work_dir: Path, step_id: str) -> ProcessRecord | None:
+    """The process record of a step that was started, if any."""
+    try:
+        data = json.loads((step_dir(work_dir, step_id) / "process.json").read_text())
+    except FileNotFoundError:
+        return None
+    return ProcessRecord.from_json(data)
+
+
+def running_steps(work_dir: Path) -> list[ProcessRecord]:
+    """Records of the cluster's steps whose processes still run."""
+    folder = work_dir / "steps"
+    if not folder.is_dir():
+        return []
+    records = []
+    for entry in sorted(folder.iterdir()):
+        record = step_record(work_dir, entry.name) if _STEP_ID.match(entry.name) else None
+        if record is not None and owned_group(record):
+            records.append(record)
+    return records
+
+
+async def cancel_step(work_dir: Path, step_id: str) -> bool:
+    """Stop a running step (SIGTERM, then SIGKILL); False when it was not running."""
+    folder = step_dir(work_dir, step_id)
+    record = step_record(work_dir, step_id)
+    if record is None:
+        if folder.is_dir():
+            return False
+        raise StepNotFoundError(f"No step {step_id} was run on this cluster; check the step id.")
+    if not owned_group(record):
+        return False
+    (folder / "cancelled").write_text("cancelled\n")
+    await terminate([record], grace=10.0)
+    return True
+
+
+def step_exit_code(work_dir: Path, step_id: str) -> int | None:
+    """The recorded exit code of a step that ended (None while it runs or if it was killed)."""
+    try:
+        return int((step_dir(work_dir, step_id) / "exit_code").read_text().strip())
+    except (FileNotFoundError, ValueError):
+        return None
+
+
+__all__ = [
+    "StepRunner",
+    "cancel_step",
+    "rewrite_submit_args",
+    "running_steps",
+    "step_dir",
+    "step_exit_code",
+    "step_record",
+]
