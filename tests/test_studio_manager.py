@@ -816,12 +816,27 @@ async def test_provisioning_status_finds_the_cluster_of_the_product(home: Path) 
                 },
                 {"Id": "rec-10"},
             )
+            catalog.add_response(
+                "describe_record",
+                {
+                    "RecordDetail": {
+                        "RecordId": "rec-11",
+                        "Status": "SUCCEEDED",
+                        "RecordType": "PROVISION_PRODUCT",
+                        "ProvisionedProductId": "pp-no-cluster",
+                    }
+                },
+                {"Id": "rec-11"},
+            )
             ready = await manager.provisioning_status("rec-9")
             failed = await manager.provisioning_status("rec-10")
+            clusterless = await manager.provisioning_status("rec-11")
         assert (ready.cluster_id, ready.cluster_state, ready.done) == (cluster_id, "WAITING", True)
         assert ready.to_json()["outputs"] == {"EMRMasterDNSName": "ip-10-0-0-5.ec2.internal"}
         assert failed.done
         assert failed.cluster_id is None
         assert failed.errors == ("CFN: Parameter CoreInstanceCount failed",)
+        # A product that made no cluster we can find: provisioning is over all the same.
+        assert (clusterless.cluster_id, clusterless.done) == (None, True)
     finally:
         manager.close()

@@ -76,6 +76,18 @@ class _Handler(APIHandler):
         self.set_status(status)
         self.finish(json.dumps(result, default=_default))
 
+    def write_error(self, status_code: int, **kwargs: Any) -> None:
+        """Anything unexpected still answers ``{"code", "message"}``, never a traceback."""
+        self.set_header("Content-Type", "application/json")
+        error = kwargs.get("exc_info", (None, None, None))[1]
+        if isinstance(error, tornado.web.HTTPError):
+            code = error.reason or str(status_code)
+            message = error.log_message or code
+        else:
+            code = "InternalFailure"
+            message = "The Clusters extension failed; the Jupyter server log has the details."
+        self.finish(json.dumps({"code": code, "message": message}))
+
     def fail(self, error: StudioError) -> None:
         self.set_status(error.status)
         self.finish(json.dumps(error.to_json()))

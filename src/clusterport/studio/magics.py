@@ -14,7 +14,6 @@ and on failure raises :class:`EmrConnectError` with the reason.
 
 from __future__ import annotations
 
-import importlib
 import json
 import uuid
 from collections.abc import Callable
@@ -105,14 +104,8 @@ class AnalyticsMagics(Magics):
 
     def _connect_spark_connect(self, emr: Any, request: ConnectRequest) -> None:
         # Imported on use: it pulls in pyspark, which a kernel should not pay for at start-up.
-        try:
-            spark_session = importlib.import_module("clusterport.studio.spark_session")
-        except ModuleNotFoundError as exc:
-            raise EmrConnectError(
-                "This installation has no Spark Connect client (clusterport.studio.spark_session);"
-                " connect through Livy with --livy.",
-                "SparkConnectUnavailable",
-            ) from exc
+        from clusterport.studio import spark_session  # noqa: PLC0415
+
         try:
             spark = spark_session.connect_session(
                 emr, request.cluster_id, execution_role_arn=request.emr_execution_role_arn
@@ -123,6 +116,11 @@ class AnalyticsMagics(Magics):
                 f"Cannot open a Spark session on {request.cluster_id}: "
                 f"{error.code}: {error.message}",
                 error.code,
+            ) from exc
+        except (spark_session.SparkSessionError, ValueError) as exc:
+            raise EmrConnectError(
+                f"Cannot open a Spark session on {request.cluster_id}: {exc}",
+                type(exc).__name__,
             ) from exc
         self._shell.user_ns["spark"] = spark
 

@@ -234,6 +234,8 @@ class RecordStatus:
         """Whether polling can stop: the cluster is ready, or something failed."""
         if self.status in {"FAILED", "IN_PROGRESS_IN_ERROR"}:
             return True
+        if self.status == "SUCCEEDED" and self.cluster_id is None:
+            return True  # the template made no cluster we can find; nothing more to follow
         return self.cluster_state in {"WAITING", "RUNNING", "TERMINATED_WITH_ERRORS", "TERMINATED"}
 
     def to_json(self) -> dict[str, Any]:

@@ -256,8 +256,10 @@ export class CreateClusterWidget extends Widget {
       if (failed) {
         const reasons = [...status.errors, status.clusterStateReason].filter(Boolean).join('\n');
         showMessage(this.messages, 'error', `Creating ${name} failed.\n${reasons}`);
-      } else {
+      } else if (status.clusterId) {
         showMessage(this.messages, 'success', `Cluster ${status.clusterId} is ${status.clusterState}: ready to connect.`);
+      } else {
+        showMessage(this.messages, 'success', `${name} is provisioned; its cluster appears in the Clusters panel.`);
       }
     };
     void poll();
