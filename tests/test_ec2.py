@@ -1072,3 +1072,40 @@ def test_store_snapshot_matches_what_the_api_describes(server: RunningServer) ->
     for snapshot in (from_store, through_api):
         verdict = analyze(snapshot, source, destination)
         assert verdict.reachable, verdict.sentence()
+
+
+def test_inter_region_peering_is_accepted_in_the_peer_region(server: RunningServer) -> None:
+    a, b = fresh_account(), fresh_account()
+    east_a = server.client("ec2", a)
+    west_b = server.session(b, "us-west-2").client("ec2", endpoint_url=server.url)
+    east_b = server.client("ec2", b)
+    vpc_a, vpc_b = _vpc(east_a, "10.10.0.0/16"), _vpc(west_b, "10.20.0.0/16")
+    pcx = east_a.create_vpc_peering_connection(
+        VpcId=vpc_a, PeerVpcId=vpc_b, PeerOwnerId=b, PeerRegion="us-west-2"
+    )["VpcPeeringConnection"]
+    assert pcx["AccepterVpcInfo"]["Region"] == "us-west-2"
+    assert pcx["RequesterVpcInfo"]["Region"] == REGION
+    pcx_id = pcx["VpcPeeringConnectionId"]
+    with pytest.raises(ClientError) as excinfo:
+        east_b.accept_vpc_peering_connection(VpcPeeringConnectionId=pcx_id)
+    assert error_of(excinfo)[0] == "InvalidVpcPeeringConnectionID.NotFound"
+    west_b.accept_vpc_peering_connection(VpcPeeringConnectionId=pcx_id)
+    assert _status(east_a, pcx_id) == "active"
+    # a route can switch from an internet gateway to the peering
+    table = _main_table(east_a, vpc_a)["RouteTableId"]
+    gateway = east_a.create_internet_gateway()["InternetGateway"]["InternetGatewayId"]
+    east_a.attach_internet_gateway(InternetGatewayId=gateway, VpcId=vpc_a)
+    east_a.create_route(RouteTableId=table, DestinationCidrBlock="10.20.0.0/16", GatewayId=gateway)
+    east_a.replace_route(
+        RouteTableId=table, DestinationCidrBlock="10.20.0.0/16", VpcPeeringConnectionId=pcx_id
+    )
+    routes = {
+        r["DestinationCidrBlock"]: r
+        for r in east_a.describe_route_tables(RouteTableIds=[table])["RouteTables"][0]["Routes"]
+    }
+    assert routes["10.20.0.0/16"]["VpcPeeringConnectionId"] == pcx_id
+    assert "GatewayId" not in routes["10.20.0.0/16"]
+    assert routes["10.20.0.0/16"]["State"] == "active"
+    with pytest.raises(ClientError) as excinfo:
+        east_a.delete_internet_gateway(InternetGatewayId=gateway)
+    assert error_of(excinfo)[0] == "DependencyViolation"

@@ -269,7 +269,7 @@ def interface_view(rec: Ec2Records, row: ResourceRow, *, attached: bool = False)
 
 
 def reservations(
-    rec: Ec2Records, rows: Sequence[ResourceRow], views: Sequence[Mapping[str, Any]]
+    rows: Sequence[ResourceRow], views: Sequence[Mapping[str, Any]]
 ) -> list[dict[str, Any]]:
     """Instances grouped in their reservations, in launch order."""
     grouped: dict[str, dict[str, Any]] = {}

@@ -513,9 +513,7 @@ class Ec2Provider(Provider):
             ]
             chunk, token = page(chosen, params, ctx.operation)
             out: Result = {
-                "Reservations": instances.reservations(
-                    rec, [r for r, _ in chunk], [v for _, v in chunk]
-                )
+                "Reservations": instances.reservations([r for r, _ in chunk], [v for _, v in chunk])
             }
             if token:
                 out["NextToken"] = token

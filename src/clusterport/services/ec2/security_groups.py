@@ -39,8 +39,18 @@ from clusterport.store.resources import ResourceRow
 RULES_PER_DIRECTION = 60
 DEFAULT_GROUP = "default"
 
-_PROTOCOLS = {"tcp": "tcp", "6": "tcp", "udp": "udp", "17": "udp", "icmp": "icmp", "1": "icmp"}
-_PROTOCOLS |= {"icmpv6": "icmpv6", "58": "icmpv6", "-1": "-1", "all": "-1"}
+_PROTOCOLS: Mapping[str, str] = {
+    "tcp": "tcp",
+    "6": "tcp",
+    "udp": "udp",
+    "17": "udp",
+    "icmp": "icmp",
+    "1": "icmp",
+    "icmpv6": "icmpv6",
+    "58": "icmpv6",
+    "-1": "-1",
+    "all": "-1",
+}
 
 _PERMISSION_FILTERS = {
     "cidr": ("IpRanges", "CidrIp"),
@@ -51,24 +61,30 @@ _PERMISSION_FILTERS = {
     "prefix-list-id": ("PrefixListIds", "PrefixListId"),
 }
 
-FILTERS: dict[str, Accessor] = {
-    "description": field("Description"),
-    "group-id": field("GroupId"),
-    "group-name": field("GroupName"),
-    "owner-id": field("OwnerId"),
-    "vpc-id": field("VpcId"),
-}
-for _prefix, _key in (
-    ("ip-permission", "IpPermissions"),
-    ("egress.ip-permission", "IpPermissionsEgress"),
-):
-    FILTERS[f"{_prefix}.protocol"] = field(_key, "IpProtocol")
-    FILTERS[f"{_prefix}.from-port"] = field(_key, "FromPort")
-    FILTERS[f"{_prefix}.to-port"] = field(_key, "ToPort")
-    for _name, (_list, _member) in _PERMISSION_FILTERS.items():
-        FILTERS[f"{_prefix}.{_name}"] = field(_key, _list, _member)
 
-RULE_FILTERS: dict[str, Accessor] = {
+def _group_filters() -> dict[str, Accessor]:
+    filters: dict[str, Accessor] = {
+        "description": field("Description"),
+        "group-id": field("GroupId"),
+        "group-name": field("GroupName"),
+        "owner-id": field("OwnerId"),
+        "vpc-id": field("VpcId"),
+    }
+    for prefix, key in (
+        ("ip-permission", "IpPermissions"),
+        ("egress.ip-permission", "IpPermissionsEgress"),
+    ):
+        filters[f"{prefix}.protocol"] = field(key, "IpProtocol")
+        filters[f"{prefix}.from-port"] = field(key, "FromPort")
+        filters[f"{prefix}.to-port"] = field(key, "ToPort")
+        for name, (listed, member) in _PERMISSION_FILTERS.items():
+            filters[f"{prefix}.{name}"] = field(key, listed, member)
+    return filters
+
+
+FILTERS: Mapping[str, Accessor] = _group_filters()
+
+RULE_FILTERS: Mapping[str, Accessor] = {
     "group-id": field("GroupId"),
     "security-group-rule-id": field("SecurityGroupRuleId"),
 }
