@@ -641,13 +641,15 @@ class StudioLauncher:
             "--ServerApp.ip=127.0.0.1",
             f"--ServerApp.port={self.port}",
             "--ServerApp.port_retries=0",
-            f"--ServerApp.token={self.token}",
-            "--ServerApp.password=",
+            f"--IdentityProvider.token={self.token}",
             f"--ServerApp.root_dir={self.paths.home}",
             f"--config={self.paths.jupyter_config}",
             "--LabApp.news_url=",
             "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
         ]
+        if os.geteuid() == 0:
+            # Jupyter refuses root unless told; the launcher's user is the Studio user here.
+            command.append("--ServerApp.allow_root=True")
         self.say(f"starting JupyterLab on {self.url} (root {self.paths.home})")
         self.jupyter = subprocess.Popen(
             command, cwd=self.paths.home, env=dict(env), start_new_session=True

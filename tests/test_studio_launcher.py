@@ -1,0 +1,486 @@
+"""``clusterport studio`` against the real server: lifecycle scripts, the execution role,
+JupyterLab with the server extension and the magic, presigned logins, restarts, stops."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+import psutil
+import pytest
+from jupyter_client import BlockingKernelClient
+from sqlalchemy import select
+
+from clusterport.store.identity import SessionCredential
+from clusterport.studio.credentials import DOMAIN_TAG, PROFILE_TAG
+from clusterport.studio.launcher import effective_user_settings
+from sagemaker_support import Network, lifecycle_config, make_network
+
+A = "111111111111"
+B = "222222222222"
+ROLE_FILE = Path(".cross-account-configuration-DO_NOT_DELETE") / (
+    "emr-discovery-iam-role-arns-DO_NOT_DELETE.json"
+)
+DISCOVERY_ROLE = f"arn:aws:iam::{B}:role/StudioDiscovery"
+CLUSTERPORT = Path(sys.executable).parent / "clusterport"
+
+ROLE_SCRIPT = f"""#!/bin/bash
+set -eu
+mkdir -p "$HOME/.cross-account-configuration-DO_NOT_DELETE"
+cat > "$HOME/{ROLE_FILE}" <<'JSON'
+{{"{B}": "{DISCOVERY_ROLE}"}}
+JSON
+echo "role file written"
+{sys.executable} -c "import boto3; print('acting as', boto3.client('sts').\\
+get_caller_identity()['Arn'])"
+"""
+
+EXECUTION_TRUST = {
+    "Version": "2012-10-17",
+    "Statement": [
+        {
+            "Effect": "Allow",
+            "Principal": {"Service": "sagemaker.amazonaws.com", "AWS": f"arn:aws:iam::{A}:root"},
+            "Action": ["sts:AssumeRole", "sts:TagSession", "sts:SetSourceIdentity"],
+        }
+    ],
+}
+
+
+# ---- the settings a profile runs with ---------------------------------------------------------
+def test_effective_settings_profile_overrides_domain() -> None:
+    domain = {
+        "ExecutionRole": "arn:aws:iam::111111111111:role/Domain",
+        "SecurityGroups": ["sg-1", "sg-2"],
+        "JupyterServerAppSettings": {
+            "DefaultResourceSpec": {"LifecycleConfigArn": "arn:lcc/domain"},
+            "LifecycleConfigArns": ["arn:lcc/domain"],
+        },
+        "JupyterLabAppSettings": {"EmrSettings": {"AssumableRoleArns": ["arn:domain-role"]}},
+    }
+    profile = {
+        "ExecutionRole": "arn:aws:iam::111111111111:role/Ana",
+        "SecurityGroups": ["sg-2", "sg-3"],
+        "JupyterLabAppSettings": {"EmrSettings": {"ExecutionRoleArns": ["arn:runtime"]}},
+    }
+    merged = effective_user_settings(domain, profile)
+    assert merged["ExecutionRole"] == "arn:aws:iam::111111111111:role/Ana"
+    assert merged["SecurityGroups"] == ["sg-1", "sg-2", "sg-3"]
+    assert merged["JupyterServerAppSettings"] == domain["JupyterServerAppSettings"]
+    assert merged["JupyterLabAppSettings"] == {
+        "EmrSettings": {"ExecutionRoleArns": ["arn:runtime"]}
+    }
+    assert effective_user_settings(domain, {}) == domain
+
+
+# ---- a launcher process ---------------------------------------------------------------------
+@dataclass
+class Launcher:
+    """``clusterport studio`` as a child process of the test (its own process group)."""
+
+    server: Any
+    domain_id: str
+    profile: str
+    log_path: Path
+    extra: tuple[str, ...] = ()
+    process: subprocess.Popen[bytes] | None = None
+    seen: list[psutil.Process] = field(default_factory=list)
+
+    @property
+    def app_file(self) -> Path:
+        return self.server.data_dir / "studio" / self.domain_id / "apps" / f"{self.profile}.json"
+
+    @property
+    def home(self) -> Path:
+        return self.server.data_dir / "studio" / self.domain_id / "home" / self.profile
+
+    def env(self) -> dict[str, str]:
+        key = self.server.account(A)
+        sandbox = self.log_path.parent / "launcher-home"
+        sandbox.mkdir(exist_ok=True)
+        keep = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "JUPYTER"))}
+        return {
+            **keep,
+            "HOME": str(sandbox),
+            "AWS_ACCESS_KEY_ID": key.access_key_id,
+            "AWS_SECRET_ACCESS_KEY": key.secret_access_key,
+            "AWS_DEFAULT_REGION": "us-east-1",
+            "AWS_ENDPOINT_URL": self.server.url,
+            "AWS_CONFIG_FILE": str(sandbox / "no-config"),
+            "AWS_SHARED_CREDENTIALS_FILE": str(sandbox / "no-credentials"),
+        }
+
+    def start(self) -> Launcher:
+        command = [
+            str(CLUSTERPORT),
+            "studio",
+            "--domain-id",
+            self.domain_id,
+            "--user-profile",
+            self.profile,
+            "--data-dir",
+            str(self.server.data_dir),
+            *self.extra,
+        ]
+        with self.log_path.open("ab") as log:
+            self.process = subprocess.Popen(
+                command,
+                env=self.env(),
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+        return self
+
+    def output(self) -> str:
+        return self.log_path.read_text(errors="replace")
+
+    def finish(self, timeout: float = 120) -> int:
+        """Wait for a launcher that stops by itself (a failed start)."""
+        assert self.process is not None
+        return self.process.wait(timeout=timeout)
+
+    def app(self, timeout: float = 180) -> dict[str, Any]:
+        """Wait for the app file of this run, and record every process below the launcher."""
+        assert self.process is not None
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise AssertionError(f"the launcher exited early:\n{self.output()}")
+            try:
+                record: dict[str, Any] = json.loads(self.app_file.read_text())
+            except (OSError, ValueError):
+                time.sleep(0.25)
+                continue
+            if record.get("launcher_pid") == self.process.pid:
+                self.seen = psutil.Process(self.process.pid).children(recursive=True)
+                return record
+            time.sleep(0.25)
+        raise AssertionError(f"no app file after {timeout} s:\n{self.output()}")
+
+    def stop(self) -> int:
+        """SIGTERM, as a service manager would; returns the launcher's exit status."""
+        assert self.process is not None
+        if self.process.poll() is None:
+            self.seen += psutil.Process(self.process.pid).children(recursive=True)
+            os.kill(self.process.pid, signal.SIGTERM)
+        try:
+            return self.process.wait(timeout=60)
+        finally:
+            with_group_killed(self.process.pid)
+
+    def leftovers(self) -> list[psutil.Process]:
+        alive = []
+        for proc in self.seen:
+            try:
+                if proc.is_running() and proc.status() != psutil.STATUS_ZOMBIE:
+                    alive.append(proc)
+            except psutil.NoSuchProcess:
+                continue
+        return alive
+
+
+def with_group_killed(pgid: int) -> None:
+    """Make sure nothing of a test's launcher survives, even when an assertion failed."""
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(pgid, signal.SIGKILL)
+
+
+@pytest.fixture
+def launchers(tmp_path: Path) -> Iterator[list[Launcher]]:
+    started: list[Launcher] = []
+    yield started
+    for launcher in started:
+        if launcher.process is not None and launcher.process.poll() is None:
+            launcher.stop()
+        for proc in launcher.leftovers():
+            proc.kill()
+
+
+# ---- the Studio set-up ----------------------------------------------------------------------
+@dataclass(frozen=True)
+class Studio:
+    """A domain of account A with the role-file lifecycle configuration."""
+
+    domain_id: str
+    domain_arn: str
+    role_arn: str
+    network: Network
+
+
+@pytest.fixture(scope="module")
+def studio(server: Any) -> Studio:
+    providers = server.platform.providers
+    if "iam" not in providers:
+        pytest.skip("the IAM API is not served yet: the execution role cannot be created")
+    if not hasattr(providers["sts"], "assume_role"):
+        pytest.skip("sts:AssumeRole is not served yet: the launcher cannot assume the role")
+    iam = server.client("iam", A)
+    role_arn = iam.create_role(
+        RoleName="StudioExecution", AssumeRolePolicyDocument=json.dumps(EXECUTION_TRUST)
+    )["Role"]["Arn"]
+    sm = server.client("sagemaker", A)
+    net = make_network(server, A, 40)
+    lcc = lifecycle_config(sm, ROLE_SCRIPT)
+    created = sm.create_domain(
+        DomainName="launcher-tests",
+        AuthMode="IAM",
+        VpcId=net.vpc_id,
+        SubnetIds=[net.subnet_id],
+        DefaultUserSettings={
+            "ExecutionRole": role_arn,
+            "SecurityGroups": [net.security_group_id],
+            "JupyterServerAppSettings": {
+                "DefaultResourceSpec": {"LifecycleConfigArn": lcc},
+                "LifecycleConfigArns": [lcc],
+            },
+            "JupyterLabAppSettings": {
+                "EmrSettings": {"ExecutionRoleArns": [f"arn:aws:iam::{B}:role/Runtime"]}
+            },
+        },
+    )
+    return Studio(created["DomainId"], created["DomainArn"], role_arn, net)
+
+
+def _get(record: dict[str, Any], path: str) -> httpx.Response:
+    return httpx.get(
+        f"{record['url']}{path}", headers={"Authorization": f"token {record['token']}"}, timeout=30
+    )
+
+
+def _in_kernel(record: dict[str, Any], home: Path, code: str) -> str:
+    """Run ``code`` in a new kernel of the lab and return what it printed."""
+    kernel = httpx.post(
+        f"{record['url']}/api/kernels",
+        headers={"Authorization": f"token {record['token']}"},
+        json={"name": "python3"},
+        timeout=60,
+    ).json()
+    connection = home / ".local" / "share" / "jupyter" / "runtime" / f"kernel-{kernel['id']}.json"
+    client = BlockingKernelClient(connection_file=str(connection))
+    client.load_connection_file()
+    client.start_channels()
+    printed: list[str] = []
+
+    def keep(message: dict[str, Any]) -> None:
+        if message["msg_type"] == "stream":
+            printed.append(message["content"]["text"])
+        elif message["msg_type"] == "error":
+            printed.append("\n".join(message["content"]["traceback"]))
+
+    try:
+        client.wait_for_ready(timeout=90)
+        client.execute_interactive(code, output_hook=keep, timeout=90)
+    finally:
+        client.stop_channels()
+    return "".join(printed)
+
+
+def test_studio_starts_runs_lifecycle_and_stops(
+    server: Any, studio: Studio, launchers: list[Launcher], tmp_path: Path
+) -> None:
+    sm = server.client("sagemaker", A)
+    sm.create_user_profile(DomainId=studio.domain_id, UserProfileName="ana")
+    launcher = Launcher(server, studio.domain_id, "ana", tmp_path / "ana.log").start()
+    launchers.append(launcher)
+    record = launcher.app()
+    assert record["url"].startswith("http://127.0.0.1:") and record["token"]
+    assert psutil.pid_exists(record["pid"])
+
+    # The lifecycle script ran first, as the execution role, and wrote the role file.
+    log = (launcher.home / ".clusterport" / "lifecycle.log").read_text()
+    assert "role file written" in log and "== exit 0 ==" in log
+    assert f"acting as arn:aws:sts::{A}:assumed-role/StudioExecution/ana" in log
+    assert "role file written" in launcher.output()
+    assert json.loads((launcher.home / ROLE_FILE).read_text()) == {B: DISCOVERY_ROLE}
+
+    # The server extension read it at start, with the domain's EmrSettings.
+    config = _get(record, "/clusterport/config").json()
+    assert config["assumableRoles"] == {B: DISCOVERY_ROLE}
+    assert config["executionRoles"] == {B: [f"arn:aws:iam::{B}:role/Runtime"]}
+    assert config["errors"] == []
+
+    # The session carries the profile as source identity and the ARNs as transitive tags.
+    with server.platform.db.session() as session:
+        issued = session.scalars(
+            select(SessionCredential).where(SessionCredential.source_identity == "ana")
+        ).all()
+    assert issued
+    tags = issued[-1].session_tags
+    assert tags[DOMAIN_TAG] == studio.domain_arn
+    assert tags[PROFILE_TAG].endswith(f"user-profile/{studio.domain_id}/ana")
+    assert set(issued[-1].transitive_tag_keys) == {DOMAIN_TAG, PROFILE_TAG}
+
+    # Kernels load the magic and act as the execution role.
+    printed = _in_kernel(
+        record,
+        launcher.home,
+        "import boto3\n"
+        "print('magic', 'clusterport.studio.magics' in get_ipython().extension_manager.loaded)\n"
+        "print('arn', boto3.client('sts').get_caller_identity()['Arn'])\n",
+    )
+    assert "magic True" in printed, printed
+    assert f"arn arn:aws:sts::{A}:assumed-role/StudioExecution/ana" in printed, printed
+
+    # A presigned URL logs into this lab once.
+    url = sm.create_presigned_domain_url(DomainId=studio.domain_id, UserProfileName="ana")[
+        "AuthorizedUrl"
+    ]
+    login = httpx.get(url, follow_redirects=False)
+    assert login.status_code == 302
+    assert login.headers["location"] == f"{record['url']}/lab?token={record['token']}"
+    lab = httpx.get(login.headers["location"], timeout=30)
+    assert lab.status_code == 200 and "JupyterLab" in lab.text
+
+    # A second launcher for the same profile is refused while this one runs.
+    twin = Launcher(server, studio.domain_id, "ana", tmp_path / "twin.log").start()
+    launchers.append(twin)
+    assert twin.finish() == 1
+    assert "already runs" in twin.output()
+
+    assert launcher.stop() == 0
+    assert launcher.leftovers() == []
+    assert not launcher.app_file.exists()
+    gone = httpx.get(
+        sm.create_presigned_domain_url(DomainId=studio.domain_id, UserProfileName="ana")[
+            "AuthorizedUrl"
+        ],
+        follow_redirects=False,
+    )
+    assert gone.status_code == 409
+
+
+def test_role_file_edits_count_only_after_a_restart(
+    server: Any, studio: Studio, launchers: list[Launcher], tmp_path: Path
+) -> None:
+    server.client("sagemaker", A).create_user_profile(
+        DomainId=studio.domain_id, UserProfileName="cy"
+    )
+    first = Launcher(server, studio.domain_id, "cy", tmp_path / "first.log").start()
+    launchers.append(first)
+    record = first.app()
+    role_file = first.home / ROLE_FILE
+    assert _get(record, "/clusterport/config").json()["assumableRoles"] == {B: DISCOVERY_ROLE}
+
+    edited = {"333333333333": "arn:aws:iam::333333333333:role/Elsewhere"}
+    role_file.write_text(json.dumps(edited))
+    # The running server read the file once, at start: the edit changes nothing yet.
+    assert _get(record, "/clusterport/config").json()["assumableRoles"] == {B: DISCOVERY_ROLE}
+    assert first.stop() == 0
+    assert first.leftovers() == []
+    assert json.loads(role_file.read_text()) == edited
+
+    # A restart re-runs the lifecycle script, which overwrites the file.
+    second = Launcher(server, studio.domain_id, "cy", tmp_path / "second.log").start()
+    launchers.append(second)
+    again = second.app()
+    assert again["token"] != record["token"]
+    assert json.loads(role_file.read_text()) == {B: DISCOVERY_ROLE}
+    assert _get(again, "/clusterport/config").json()["assumableRoles"] == {B: DISCOVERY_ROLE}
+    assert second.stop() == 0
+    assert second.leftovers() == []
+
+
+def test_a_failing_lifecycle_script_stops_the_start(
+    server: Any, studio: Studio, launchers: list[Launcher], tmp_path: Path
+) -> None:
+    sm = server.client("sagemaker", A)
+    failing = lifecycle_config(
+        sm,
+        "#!/bin/bash\necho 'mounting shared data'\n"
+        "echo 'cannot mount /shared: permission denied' >&2\nexit 3\n",
+    )
+    sm.create_user_profile(
+        DomainId=studio.domain_id,
+        UserProfileName="bo",
+        UserSettings={
+            "JupyterServerAppSettings": {
+                "DefaultResourceSpec": {"LifecycleConfigArn": failing},
+                "LifecycleConfigArns": [failing],
+            }
+        },
+    )
+    launcher = Launcher(server, studio.domain_id, "bo", tmp_path / "bo.log").start()
+    launchers.append(launcher)
+    assert launcher.finish() == 1
+    output = launcher.output()
+    # The domain's script ran first, then the profile's, which failed with its output shown.
+    assert output.index("role file written") < output.index("mounting shared data")
+    assert "cannot mount /shared: permission denied" in output
+    assert "exit code 3" in output and failing.rsplit("/", 1)[1] in output
+    assert "starting JupyterLab" not in output
+    assert not launcher.app_file.exists()
+    log = (launcher.home / ".clusterport" / "lifecycle.log").read_text()
+    assert "cannot mount /shared" in log and "== exit 3 ==" in log
+
+
+def test_a_lifecycle_script_that_hangs_is_stopped(
+    server: Any, studio: Studio, launchers: list[Launcher], tmp_path: Path
+) -> None:
+    sm = server.client("sagemaker", A)
+    hanging = lifecycle_config(sm, '#!/bin/bash\necho $$ > "$HOME/hanging.pid"\nsleep 120\n')
+    sm.create_user_profile(
+        DomainId=studio.domain_id,
+        UserProfileName="dee",
+        UserSettings={
+            "JupyterServerAppSettings": {
+                "DefaultResourceSpec": {"LifecycleConfigArn": hanging},
+                "LifecycleConfigArns": [hanging],
+            }
+        },
+    )
+    launcher = Launcher(
+        server,
+        studio.domain_id,
+        "dee",
+        tmp_path / "dee.log",
+        extra=("--lifecycle-timeout", "3"),
+    ).start()
+    launchers.append(launcher)
+    assert launcher.finish() == 1
+    assert "ran longer than 3 s" in launcher.output()
+    script_pid = int((launcher.home / "hanging.pid").read_text())
+    assert not psutil.pid_exists(script_pid) or (
+        psutil.Process(script_pid).status() == psutil.STATUS_ZOMBIE
+    )
+
+
+def test_credentials_process_explains_a_missing_source(tmp_path: Path) -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "clusterport.studio.credentials", "--source", str(tmp_path / "x")],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 1
+    assert "start the user's Studio again" in done.stderr
+
+
+def test_unknown_profile_is_reported(
+    server: Any, launchers: list[Launcher], tmp_path: Path
+) -> None:
+    sm = server.client("sagemaker", A)
+    net = make_network(server, A, 41)
+    domain_id = sm.create_domain(
+        DomainName="no-profiles",
+        AuthMode="IAM",
+        VpcId=net.vpc_id,
+        SubnetIds=[net.subnet_id],
+        DefaultUserSettings={"ExecutionRole": f"arn:aws:iam::{A}:role/Unused"},
+    )["DomainId"]
+    launcher = Launcher(server, domain_id, "nobody", tmp_path / "nobody.log").start()
+    launchers.append(launcher)
+    assert launcher.finish() == 1
+    output = launcher.output()
+    assert "DescribeUserProfile failed: ResourceNotFound" in output
+    assert "Cannot find user profile nobody" in output
