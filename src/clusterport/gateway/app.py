@@ -81,8 +81,17 @@ def create_app(platform: Platform, models: ServiceModels | None = None) -> Starl
 
     @asynccontextmanager
     async def lifespan(_: Starlette) -> AsyncIterator[None]:
-        yield
-        platform.close()
+        # Providers with background work (the EMR reconciler) start and stop with the app.
+        for provider in platform.providers.values():
+            if hasattr(provider, "startup"):
+                await provider.startup()
+        try:
+            yield
+        finally:
+            for provider in platform.providers.values():
+                if hasattr(provider, "shutdown"):
+                    await provider.shutdown()
+            platform.close()
 
     routes = [
         Route("/_clusterport/health", health, methods=["GET"]),

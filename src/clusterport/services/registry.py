@@ -5,10 +5,16 @@ from __future__ import annotations
 from clusterport.platform import Platform
 from clusterport.services.base import Provider
 from clusterport.services.ec2.provider import Ec2Provider
+from clusterport.services.emr.provider import EmrProvider
 from clusterport.services.sagemaker.provider import SageMakerProvider
 from clusterport.services.sts.provider import StsProvider
 
-PROVIDER_CLASSES: tuple[type[Provider], ...] = (StsProvider, SageMakerProvider, Ec2Provider)
+PROVIDER_CLASSES: tuple[type[Provider], ...] = (
+    StsProvider,
+    SageMakerProvider,
+    Ec2Provider,
+    EmrProvider,
+)
 
 
 def build_providers(platform: Platform) -> dict[str, Provider]:

@@ -1,0 +1,416 @@
+"""The EMR API: clusters that really run on this host's Spark.
+
+Operations store what is wanted and return at once; the :class:`Reconciler`
+(started with the app, or on the first call) makes the engine do it and keeps
+the stored state up to date. Local engine naming: every node runs on this
+host; instances' private IPs and DNS names come from their EC2 subnet (the
+network model), while ``MasterPublicDnsName`` is ``localhost``, the name a
+client on this host connects to (the Livy port is in the ``livy-conf``
+configuration, Spark Connect comes through ``GetSessionEndpoint``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, ClassVar
+
+from clusterport.engines.local_spark import LocalSparkEngine
+from clusterport.errors import ValidationError
+from clusterport.platform import Platform
+from clusterport.services.base import Provider, RequestContext, ResourceArns
+from clusterport.services.emr import clusters, groups, paging, request, steps
+from clusterport.services.emr.reconciler import ClusterKey, Reconciler
+from clusterport.services.emr.records import records_of
+from clusterport.services.emr.releases import (
+    DEFAULT_RELEASE_LABEL,
+    RELEASE_LABELS,
+    application_filter_matches,
+    check_release_label,
+    release_applications,
+)
+
+MAX_OPEN_STEPS = 256
+
+
+def _cluster_arn(member: str) -> ResourceArns:
+    def arns(ctx: RequestContext, params: Mapping[str, Any]) -> list[str]:
+        return [ctx.arn("elasticmapreduce", f"cluster/{params[member]}")]
+
+    return arns
+
+
+def _cluster_arns(member: str) -> ResourceArns:
+    def arns(ctx: RequestContext, params: Mapping[str, Any]) -> list[str]:
+        return [ctx.arn("elasticmapreduce", f"cluster/{c}") for c in params[member]]
+
+    return arns
+
+
+def _optional_cluster_arn(ctx: RequestContext, params: Mapping[str, Any]) -> list[str]:
+    cluster = params.get("ClusterId")
+    return [ctx.arn("elasticmapreduce", f"cluster/{cluster}")] if cluster else ["*"]
+
+
+_BY_CLUSTER_ID = (
+    "DescribeCluster",
+    "ListInstanceGroups",
+    "ListInstances",
+    "ListSteps",
+    "DescribeStep",
+    "CancelSteps",
+    "ListBootstrapActions",
+    "PutAutoTerminationPolicy",
+    "GetAutoTerminationPolicy",
+    "RemoveAutoTerminationPolicy",
+    "PutManagedScalingPolicy",
+    "GetManagedScalingPolicy",
+    "RemoveManagedScalingPolicy",
+    "StartSession",
+    "GetSession",
+    "ListSessions",
+    "TerminateSession",
+    "GetSessionEndpoint",
+    "GetOnClusterAppUIPresignedURL",
+)
+
+
+class EmrRuntime:
+    """The engine and the reconciler one platform's clusters run with."""
+
+    def __init__(self, platform: Platform) -> None:
+        self.engine = LocalSparkEngine(platform.data_dir)
+        self.host_budget = self.engine.host_budget
+        self.reconciler = Reconciler(platform, self.engine, self.host_budget)
+
+
+class EmrProvider(Provider):
+    """The EMR API (json protocol, IAM prefix ``elasticmapreduce``)."""
+
+    service = "emr"
+    iam_prefix = "elasticmapreduce"
+    resource_arns: ClassVar[Mapping[str, ResourceArns]] = {
+        **{op: _cluster_arn("ClusterId") for op in _BY_CLUSTER_ID},
+        "TerminateJobFlows": _cluster_arns("JobFlowIds"),
+        "SetTerminationProtection": _cluster_arns("JobFlowIds"),
+        "SetKeepJobFlowAliveWhenNoSteps": _cluster_arns("JobFlowIds"),
+        "SetVisibleToAllUsers": _cluster_arns("JobFlowIds"),
+        "AddJobFlowSteps": _cluster_arn("JobFlowId"),
+        "AddTags": _cluster_arn("ResourceId"),
+        "RemoveTags": _cluster_arn("ResourceId"),
+        "ModifyInstanceGroups": _optional_cluster_arn,
+        "CreatePersistentAppUI": lambda ctx, p: [str(p["TargetResourceArn"])],
+    }
+
+    def __init__(self, platform: Platform) -> None:
+        super().__init__(platform)
+        self._runtime: EmrRuntime | None = None
+
+    # ------------------------------------------------------------------ runtime
+
+    async def runtime(self) -> EmrRuntime:
+        """The engine and the running reconciler (started on first use)."""
+        if self._runtime is None:
+            self._runtime = EmrRuntime(self.platform)
+        await self._runtime.reconciler.start()
+        return self._runtime
+
+    async def startup(self) -> None:
+        """Start the reconciler with the app: clusters alive in the store are adopted."""
+        await self.runtime()
+
+    async def shutdown(self) -> None:
+        """Stop the reconciler; the clusters keep running for the next start to adopt."""
+        if self._runtime is not None:
+            await self._runtime.reconciler.close()
+
+    async def _notify(self, ctx: RequestContext, *cluster_ids: str) -> None:
+        runtime = await self.runtime()
+        for cluster_id in cluster_ids:
+            runtime.reconciler.notify(ClusterKey(ctx.account_id, ctx.region, cluster_id))
+
+    # ------------------------------------------------------------------ clusters
+
+    async def run_job_flow(self, ctx: RequestContext, params: Mapping[str, Any]) -> dict[str, Any]:
+        runtime = await self.runtime()
+        cluster_id, arn = clusters.create_cluster(ctx, params, runtime.host_budget)
+        await self._notify(ctx, cluster_id)
+        return {"JobFlowId": cluster_id, "ClusterArn": arn}
+
+    async def describe_cluster(
+        self, ctx: RequestContext, params: Mapping[str, Any]
+    ) -> dict[str, Any]:
+        await self.runtime()
+        with records_of(ctx) as rec:
+            return {"Cluster": clusters.describe_cluster(rec, params["ClusterId"], ctx.now)}
+
+    async def list_clusters(self, ctx: RequestContext, params: Mapping[str, Any]) -> dict[str, Any]:
+        await self.runtime()
+        with records_of(ctx) as rec:
+            return clusters.list_clusters(rec, params, ctx.now)
+
+    async def terminate_job_flows(
+        self, ctx: RequestContext, params: Mapping[str, Any]
+    ) -> dict[str, Any]:
+        with records_of(ctx) as rec:
+            changed = clusters.terminate_clusters(rec, list(params["JobFlowIds"]), ctx.now)
+        await self._notify(ctx, *changed)
+        return {}
+
+    async def set_termination_protection(
+        self, ctx: RequestContext, params: Mapping[str, Any]
+    ) -> dict[str, Any]:
+        with records_of(ctx) as rec:
+            clusters.set_cluster_flag(
+                rec,
+                list(params["JobFlowIds"]),
+                "TerminationProtected",
+                bool(params["TerminationProtected"]),
+                ctx.now,
+            )
+        return {}
+
+    async def set_keep_job_flow_alive_when_no_steps(
+        self, ctx: RequestContext, params: Mapping[str, Any]
+    ) -> dict[str, Any]:
+        keep = bool(params["KeepJobFlowAliveWhenNoSteps"])
+        with records_of(ctx) as rec:
+            clusters.set_cluster_flag(
+                rec, list(params["JobFlowIds"]), "AutoTerminate", not keep, ctx.now
+            )
+        await self._notify(ctx, *params["JobFlowIds"])
+        return {}
+
+    async def set_visible_to_all_users(
+        self, ctx: RequestContext, params: Mapping[str, Any]
+    ) -> dict[str, Any]:
+        with records_of(ctx) as rec:
+            clusters.set_cluster_flag(
+                rec,
+                list(params["JobFlowIds"]),
+                "VisibleToAllUsers",
+                bool(params["VisibleToAllUsers"]),
+                ctx.now,
+            )
+        return {}
+
+    async def list_bootstrap_actions(
+        self, ctx: RequestContext, params: Mapping[str, Any]
+    ) -> dict[str, Any]:
+        with records_of(ctx) as rec:
+            actions = rec.cluster(params["ClusterId"]).data.get("BootstrapActions", [])
+        chosen, marker = paging.page(
+            actions, params.get("Marker"), f"bootstrap|{params['ClusterId']}"
+        )
+        return {"BootstrapActions": chosen, **({"Marker": marker} if marker else {})}
+
+    # ------------------------------------------------------------------ tags
+
+    async def add_tags(self, ctx: RequestContext, params: Mapping[str, Any]) -> dict[str, Any]:
+        added = request.tag_list(params["Tags"])
+        with records_of(ctx) as rec:
+            row = rec.cluster(params["ResourceId"])
+            doc = dict(row.data)
+            doc["Cluster"] = {
+                **doc["Cluster"],
+                "Tags": clusters.merge_tags(doc["Cluster"].get("Tags", []), added, []),
+            }
+            rec.store.update(row, doc, ctx.now)
+        return {}
+
+    async def remove_tags(self, ctx: RequestContext, params: Mapping[str, Any]) -> dict[str, Any]:
+        with records_of(ctx) as rec:
+            row = rec.cluster(params["ResourceId"])
+            doc = dict(row.data)
+            doc["Cluster"] = {
+                **doc["Cluster"],
+                "Tags": clusters.merge_tags(
+                    doc["Cluster"].get("Tags", []), [], [str(k) for k in params["TagKeys"]]
+                ),
+            }
+            rec.store.update(row, doc, ctx.now)
+        return {}
+
+    # ------------------------------------------------------------------ policies
+
+    def _set_policy(self, ctx: RequestContext, cluster_id: str, name: str, value: Any) -> None:
+        with records_of(ctx) as rec:
+            row = clusters.open_cluster(rec, cluster_id, "change the policy of")
+            rec.store.update(row, {**row.data, name: value}, ctx.now)
+
+    def _get_policy(self, ctx: RequestContext, cluster_id: str, name: str) -> dict[str, Any]:
+        with records_of(ctx) as rec:
+            value = rec.cluster(cluster_id).data.get(name)
+        return {name: value} if value else {}
+
+    async def put_auto_termination_policy(
+        self, ctx: RequestContext, params: Mapping[str, Any]
+    ) -> dict[str, Any]:
+        policy = params.get("AutoTerminationPolicy") or {}
+        timeout = request.check_idle_timeout(policy.get("IdleTimeout"))
+        self._set_policy(
+            ctx, params["ClusterId"], "AutoTerminationPolicy", {"IdleTimeout": timeout}
+        )
+        await self._notify(ctx, params["ClusterId"])
+        return {}
+
+    async def get_auto_termination_policy(
+        self, ctx: RequestContext, params: Mapping[str, Any]
+    ) -> dict[str, Any]:
+        return self._get_policy(ctx, params["ClusterId"], "AutoTerminationPolicy")
+
+    async def remove_auto_termination_policy(
+        self, ctx: RequestContext, params: Mapping[str, Any]
+    ) -> dict[str, Any]:
+        self._set_policy(ctx, params["ClusterId"], "AutoTerminationPolicy", None)
+        return {}
+
+    async def put_managed_scaling_policy(
+        self, ctx: RequestContext, params: Mapping[str, Any]
+    ) -> dict[str, Any]:
+        policy = request.check_managed_scaling(params["ManagedScalingPolicy"])
+        self._set_policy(ctx, params["ClusterId"], "ManagedScalingPolicy", policy)
+        await self._notify(ctx, params["ClusterId"])
+        return {}
+
+    async def get_managed_scaling_policy(
+        self, ctx: RequestContext, params: Mapping[str, Any]
+    ) -> dict[str, Any]:
+        return self._get_policy(ctx, params["ClusterId"], "ManagedScalingPolicy")
+
+    async def remove_managed_scaling_policy(
+        self, ctx: RequestContext, params: Mapping[str, Any]
+    ) -> dict[str, Any]:
+        self._set_policy(ctx, params["ClusterId"], "ManagedScalingPolicy", None)
+        return {}
+
+    # ------------------------------------------------------------------ instances
+
+    async def list_instance_groups(
+        self, ctx: RequestContext, params: Mapping[str, Any]
+    ) -> dict[str, Any]:
+        with records_of(ctx) as rec:
+            return groups.list_groups(rec, params)
+
+    async def list_instances(
+        self, ctx: RequestContext, params: Mapping[str, Any]
+    ) -> dict[str, Any]:
+        with records_of(ctx) as rec:
+            return groups.list_instances(rec, params)
+
+    async def modify_instance_groups(
+        self, ctx: RequestContext, params: Mapping[str, Any]
+    ) -> dict[str, Any]:
+        runtime = await self.runtime()
+        with records_of(ctx) as rec:
+            changed = groups.modify_groups(rec, params, self.platform, runtime.host_budget, ctx.now)
+        await self._notify(ctx, *changed)
+        return {}
+
+    # ------------------------------------------------------------------ steps
+
+    async def add_job_flow_steps(
+        self, ctx: RequestContext, params: Mapping[str, Any]
+    ) -> dict[str, Any]:
+        configs = request.check_steps(params["Steps"])
+        cluster_id = params["JobFlowId"]
+        with records_of(ctx) as rec:
+            clusters.open_cluster(rec, cluster_id, "add steps to")
+            open_steps = [s for s in rec.steps(cluster_id) if s.state in steps.OPEN_STATES]
+            if len(open_steps) + len(configs) > MAX_OPEN_STEPS:
+                raise ValidationError(
+                    f"A cluster can have at most {MAX_OPEN_STEPS} pending and running steps; "
+                    f"{cluster_id} has {len(open_steps)}. Wait for some to finish."
+                )
+            step_ids = clusters.add_steps(
+                rec, cluster_id, configs, ctx.now, params.get("ExecutionRoleArn")
+            )
+        await self._notify(ctx, cluster_id)
+        return {"StepIds": step_ids}
+
+    async def list_steps(self, ctx: RequestContext, params: Mapping[str, Any]) -> dict[str, Any]:
+        cluster_id = params["ClusterId"]
+        wanted_states = params.get("StepStates")
+        wanted_ids = params.get("StepIds")
+        with records_of(ctx) as rec:
+            rec.cluster(cluster_id)
+            rows = list(reversed(rec.steps(cluster_id)))
+        found = [
+            steps.api(r.data)
+            for r in rows
+            if (not wanted_states or r.state in wanted_states)
+            and (not wanted_ids or r.resource_id in wanted_ids)
+        ]
+        scope = f"steps|{cluster_id}|{sorted(wanted_states or [])}|{sorted(wanted_ids or [])}"
+        chosen, marker = paging.page(found, params.get("Marker"), scope)
+        return {"Steps": chosen, **({"Marker": marker} if marker else {})}
+
+    async def describe_step(self, ctx: RequestContext, params: Mapping[str, Any]) -> dict[str, Any]:
+        with records_of(ctx) as rec:
+            rec.cluster(params["ClusterId"])
+            return {"Step": steps.api(rec.step(params["ClusterId"], params["StepId"]).data)}
+
+    async def cancel_steps(self, ctx: RequestContext, params: Mapping[str, Any]) -> dict[str, Any]:
+        runtime = await self.runtime()
+        cluster_id = params["ClusterId"]
+        results: list[dict[str, Any]] = []
+        running: list[str] = []
+        with records_of(ctx) as rec:
+            rec.cluster(cluster_id)
+            for step_id in params["StepIds"]:
+                row = rec.store.get(ctx.account_id, ctx.region, "step", step_id)
+                if row is None or row.parent_id != cluster_id:
+                    results.append(
+                        {"StepId": step_id, "Status": "FAILED", "Reason": "No such step."}
+                    )
+                elif row.state == steps.PENDING:
+                    data = steps.moved(
+                        row.data, steps.CANCELLED, ctx.now, message="Cancelled by request."
+                    )
+                    rec.store.update(row, data, ctx.now, state=steps.CANCELLED)
+                    results.append({"StepId": step_id, "Status": "SUBMITTED"})
+                elif row.state == steps.RUNNING:
+                    data = steps.moved(row.data, steps.CANCEL_PENDING, ctx.now)
+                    rec.store.update(row, data, ctx.now, state=steps.CANCEL_PENDING)
+                    running.append(step_id)
+                    results.append({"StepId": step_id, "Status": "SUBMITTED"})
+                else:
+                    results.append(
+                        {
+                            "StepId": step_id,
+                            "Status": "FAILED",
+                            "Reason": f"The step is {row.state}; only PENDING and RUNNING "
+                            "steps can be cancelled.",
+                        }
+                    )
+        for step_id in running:
+            await runtime.engine.cancel_step(cluster_id, step_id)
+        await self._notify(ctx, cluster_id)
+        return {"CancelStepsInfoList": results}
+
+    # ------------------------------------------------------------------ releases
+
+    async def list_release_labels(
+        self, ctx: RequestContext, params: Mapping[str, Any]
+    ) -> dict[str, Any]:
+        filters = params.get("Filters") or {}
+        prefix = filters.get("Prefix") or ""
+        app = filters.get("Application")
+        labels = [
+            label
+            for label in RELEASE_LABELS
+            if label.startswith(prefix) and (not app or application_filter_matches(app))
+        ]
+        size = int(params.get("MaxResults") or paging.PAGE_SIZE)
+        scope = f"labels|{prefix}|{app}"
+        chosen, token = paging.page(labels, params.get("NextToken"), scope, size)
+        return {"ReleaseLabels": chosen, **({"NextToken": token} if token else {})}
+
+    async def describe_release_label(
+        self, ctx: RequestContext, params: Mapping[str, Any]
+    ) -> dict[str, Any]:
+        label = check_release_label(params.get("ReleaseLabel") or DEFAULT_RELEASE_LABEL)
+        return {
+            "ReleaseLabel": label,
+            "Applications": release_applications(),
+            "AvailableOSReleases": [],
+        }

@@ -1,0 +1,127 @@
+"""From a stored cluster to the engine's :class:`ClusterSpec`: nodes, properties and sidecars.
+
+Every cluster's primary node runs two sidecars next to Spark:
+
+* ``connect-proxy``: the Spark Connect session-token proxy that
+  ``GetSessionEndpoint`` hands out (its signing key is
+  ``<work dir>/session-token.key``, shared with the EMR service);
+* ``livy`` (when the cluster has the Livy application): the Livy-compatible
+  endpoint sparkmagic connects to.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from clusterport.engines.base import (
+    BootstrapAction,
+    ClusterSpec,
+    NodeRole,
+    NodeSpec,
+    SidecarSpec,
+)
+from clusterport.services.emr import configurations
+from clusterport.services.emr.instance_types import instance_type
+
+CONNECT_PROXY = "connect-proxy"
+LIVY = "livy"
+SESSION_KEY_FILE = "session-token.key"
+PROXY_ACTIVITY_FILE = "connect-proxy-activity.json"
+
+
+def work_dir_for(data_dir: Path, cluster_id: str) -> Path:
+    """Where a cluster's processes keep their files."""
+    return data_dir / "clusters" / cluster_id
+
+
+def ui_prefix_for(cluster_id: str) -> str:
+    """The gateway path a cluster's Spark UIs are served under (no 'proxy' or 'history')."""
+    return f"/_ui/{cluster_id}"
+
+
+def node_spec(instance: Mapping[str, Any], role: str) -> NodeSpec:
+    """The engine's view of one instance: its id, role and the resources of its type."""
+    itype = instance_type(str(instance["InstanceType"]))
+    return NodeSpec(
+        instance_id=str(instance["Ec2InstanceId"]),
+        role=NodeRole(role),
+        cores=itype.vcpus,
+        memory_mb=itype.memory_mib,
+        instance_group_id=str(instance["InstanceGroupId"]),
+    )
+
+
+def sidecars(doc: Mapping[str, Any]) -> list[SidecarSpec]:
+    """The connect proxy, and Livy when the cluster runs the Livy application."""
+    work = "{work_dir}"
+    out = [
+        SidecarSpec(
+            name=CONNECT_PROXY,
+            argv=[
+                "{python}",
+                "-m",
+                "clusterport.engines.connect_proxy",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                "{port}",
+                "--upstream",
+                "localhost:{connect_port}",
+                "--key-file",
+                f"{work}/{SESSION_KEY_FILE}",
+                "--activity-file",
+                f"{work}/{PROXY_ACTIVITY_FILE}",
+            ],
+            env={"SPARK_CONNECT_AUTHENTICATE_TOKEN": "{connect_token}"},
+        )
+    ]
+    apps = {a["Name"] for a in doc["Cluster"].get("Applications", [])}
+    if "Livy" in apps:
+        argv = [
+            "{python}",
+            "-m",
+            "clusterport.engines.livy",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            "{port}",
+            "--spark-remote",
+            "sc://localhost:{connect_port}/;token={connect_token}",
+            "--work-dir",
+            work,
+        ]
+        timeout = configurations.livy_session_timeout(doc["Cluster"].get("Configurations", []))
+        if timeout is not None:
+            argv += ["--session-timeout", f"{timeout:g}"]
+        out.append(SidecarSpec(name=LIVY, argv=argv))
+    return out
+
+
+def cluster_spec(doc: Mapping[str, Any], account_id: str, connect_token: str) -> ClusterSpec:
+    """The spec the engine starts a stored cluster from."""
+    cluster = doc["Cluster"]
+    roles = {g["Id"]: g["InstanceGroupType"] for g in doc["InstanceGroups"]}
+    nodes = [
+        node_spec(i, roles[i["InstanceGroupId"]])
+        for i in doc["Instances"]
+        if i["Status"]["State"] != "TERMINATED"
+    ]
+    configs = cluster.get("Configurations", [])
+    return ClusterSpec(
+        cluster_id=str(cluster["Id"]),
+        account_id=account_id,
+        work_dir=Path(doc["Engine"]["WorkDir"]),
+        release_label=str(cluster["ReleaseLabel"]),
+        connect_token=connect_token,
+        ui_prefix=str(doc["Engine"]["UiPrefix"]),
+        nodes=nodes,
+        spark_properties=configurations.spark_properties(configs),
+        env=configurations.spark_env(configs),
+        bootstrap_actions=[
+            BootstrapAction(name=b["Name"], path=b["ScriptPath"], args=list(b["Args"]))
+            for b in doc.get("BootstrapActions", [])
+        ],
+        sidecars=sidecars(doc),
+    )
