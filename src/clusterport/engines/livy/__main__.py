@@ -5,8 +5,10 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import signal
 import sys
-from collections.abc import Sequence
+from collections.abc import Generator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 
 import uvicorn
@@ -15,6 +17,21 @@ from clusterport.engines.livy.config import LivyConfig
 from clusterport.engines.livy.server import create_app
 
 __all__ = ["main", "parse_args"]
+
+
+class _Server(uvicorn.Server):
+    """uvicorn, except that SIGTERM/SIGINT end the process with status 0 after a clean
+    shutdown (stock uvicorn re-raises the signal once it has shut down)."""
+
+    @contextmanager
+    def capture_signals(self) -> Generator[None, None, None]:
+        handled = (signal.SIGTERM, signal.SIGINT)
+        previous = {sig: signal.signal(sig, self.handle_exit) for sig in handled}
+        try:
+            yield
+        finally:
+            for sig, handler in previous.items():
+                signal.signal(sig, handler)
 
 
 def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
@@ -70,7 +87,7 @@ def config_from_args(args: argparse.Namespace) -> LivyConfig:
 
 async def _serve(args: argparse.Namespace) -> None:
     config = config_from_args(args)
-    server = uvicorn.Server(
+    server = _Server(
         uvicorn.Config(
             create_app(config),
             host=args.host,

@@ -246,6 +246,8 @@ class _Interrupter:
         self.current: int | None = None
         self._lock = threading.Lock()
         self._main = threading.main_thread().ident
+        # Cancels that arrived before their statement started (it is still queued).
+        self._early: set[int] = set()
 
     def handler(self, signum: int, frame: FrameType | None) -> None:
         if self.current is not None:
@@ -255,9 +257,20 @@ class _Interrupter:
         with self._lock:
             self.current = statement_id
 
+    def cancelled_early(self, statement_id: int) -> bool:
+        """Whether ``statement_id`` was cancelled before it started (consumes the mark)."""
+        with self._lock:
+            if statement_id in self._early:
+                self._early.discard(statement_id)
+                return True
+            return False
+
     def interrupt(self, statement_id: int | None = None) -> None:
         with self._lock:
-            if self.current is None or (statement_id is not None and statement_id != self.current):
+            if statement_id is not None and statement_id != self.current:
+                self._early.add(statement_id)
+                return
+            if self.current is None:
                 return
         assert self._main is not None
         signal.pthread_kill(self._main, signal.SIGINT)
@@ -369,6 +382,16 @@ def _serve(proto_in: IO[bytes], channel: _Channel) -> int:
             if message.get("op") != protocol.OP_EXECUTE:
                 continue
             statement_id = int(message["id"])
+            if interrupter.cancelled_early(statement_id):
+                channel.send(
+                    {
+                        "event": protocol.EVENT_RESULT,
+                        "id": statement_id,
+                        "cancelled": True,
+                        "output": None,
+                    }
+                )
+                continue
             channel.send({"event": protocol.EVENT_STARTED, "id": statement_id})
             cancelled = False
             output: dict[str, Any] | None

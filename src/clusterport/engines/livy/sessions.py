@@ -210,6 +210,9 @@ class Statement:
         self.started = 0
         self.completed = 0
         self.done: asyncio.Event = asyncio.Event()
+        # Sent to the interpreter (which reports "started" a moment later).
+        self.dispatched = False
+        self.cancel_requested = False
 
     def transition(self, new: StatementState) -> None:
         """Move to ``new``; an impossible move is a bug and raises ``RuntimeError``."""
@@ -340,6 +343,7 @@ class LivySession:
             "appInfo": {"driverLogUrl": None, "sparkUiUrl": self.config.spark_ui_url},
             "log": self.log_slice(None, 100)[2],
             "heartbeatTimeoutInSecond": self.heartbeat_timeout,
+            "connectSessionId": self.connect_session_id,
         }
 
     # ---- lifecycle
@@ -395,6 +399,7 @@ class LivySession:
         self._on_exit()
 
     async def _execute(self, statement: Statement) -> None:
+        statement.dispatched = True
         try:
             await self._process.send(
                 {
@@ -458,6 +463,8 @@ class LivySession:
                 return
             if kind == protocol.EVENT_STARTED and statement.state == StatementState.WAITING:
                 statement.transition(StatementState.RUNNING)
+                if statement.cancel_requested:
+                    statement.transition(StatementState.CANCELLING)
             elif kind == protocol.EVENT_PROGRESS:
                 statement.progress = float(event.get("progress", 0.0))
             elif kind == protocol.EVENT_RESULT:
@@ -507,16 +514,19 @@ class LivySession:
     async def cancel(self, statement_id: int) -> None:
         """Cancel a waiting or running statement (finished ones are left as they are)."""
         statement = self.statement(statement_id)
-        if statement.state == StatementState.WAITING:
+        if statement.final or statement.cancel_requested:
+            return
+        if statement.state == StatementState.WAITING and not statement.dispatched:
             statement.transition(StatementState.CANCELLED)
             if self.state == SessionState.BUSY and not any(
                 not s.final for s in self.statements.values()
             ):
                 self._set_state(SessionState.IDLE)
             return
-        if statement.state != StatementState.RUNNING:
-            return
-        statement.transition(StatementState.CANCELLING)
+        # Handed to the interpreter already (running, or about to start): it must stop it.
+        statement.cancel_requested = True
+        if statement.state == StatementState.RUNNING:
+            statement.transition(StatementState.CANCELLING)
         try:
             await self._process.send({"op": protocol.OP_CANCEL, "id": statement_id})
         except InterpreterGoneError:
