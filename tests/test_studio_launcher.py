@@ -4,9 +4,11 @@ JupyterLab with the server extension and the magic, presigned logins, restarts, 
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import json
 import os
 import signal
+import stat
 import subprocess
 import sys
 import time
@@ -320,6 +322,28 @@ def test_studio_starts_runs_lifecycle_and_stops(
     assert tags[DOMAIN_TAG] == studio.domain_arn
     assert tags[PROFILE_TAG].endswith(f"user-profile/{studio.domain_id}/ana")
     assert set(issued[-1].transitive_tag_keys) == {DOMAIN_TAG, PROFILE_TAG}
+
+    # The admin's key stays in a 0600 file outside the home; the home's AWS config only names
+    # the credential process, which hands out fresh role credentials.
+    source = server.data_dir / "studio" / studio.domain_id / "launcher" / "ana" / "credentials.json"
+    assert stat.S_IMODE(source.stat().st_mode) == 0o600
+    admin_secret = server.account(A).secret_access_key
+    assert admin_secret in source.read_text()
+    for path in launcher.home.rglob("*"):
+        if path.is_file():
+            assert admin_secret not in path.read_text(errors="replace"), path
+    aws_config = (launcher.home / ".clusterport" / "aws-config").read_text()
+    assert "credential_process = " in aws_config and str(source) in aws_config
+    fresh = subprocess.run(
+        [sys.executable, "-m", "clusterport.studio.credentials", "--source", str(source)],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    issued_now = json.loads(fresh.stdout)
+    assert issued_now["Version"] == 1 and issued_now["AccessKeyId"].startswith("ASIA")
+    expires = dt.datetime.fromisoformat(issued_now["Expiration"])
+    assert expires > dt.datetime.now(dt.UTC) + dt.timedelta(minutes=30)
 
     # Kernels load the magic and act as the execution role.
     printed = _in_kernel(
