@@ -8,6 +8,8 @@ import datetime as dt
 import json
 import os
 import re
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -512,3 +514,53 @@ def test_a_dead_app_is_not_running(server: Any, sm: Any, net: Network) -> None:
         sm.delete_user_profile(DomainId=domain_id, UserProfileName="ana")
     finally:
         app.unlink()
+
+
+def test_aws_cli_creates_a_domain_and_a_login_url(
+    server: Any, sm: Any, net: Network, tmp_path: Path
+) -> None:
+    key = server.account(A)
+    env = {
+        **{k: v for k, v in os.environ.items() if not k.startswith("AWS_")},
+        "AWS_ACCESS_KEY_ID": key.access_key_id,
+        "AWS_SECRET_ACCESS_KEY": key.secret_access_key,
+        "AWS_DEFAULT_REGION": "us-east-1",
+        "AWS_CONFIG_FILE": str(tmp_path / "config"),
+        "AWS_SHARED_CREDENTIALS_FILE": str(tmp_path / "credentials"),
+    }
+    aws = [str(Path(sys.executable).parent / "aws"), "--endpoint-url", server.url, "sagemaker"]
+
+    def run(*args: str) -> Any:
+        done = subprocess.run(
+            [*aws, *args], env=env, capture_output=True, text=True, check=False, timeout=120
+        )
+        assert done.returncode == 0, done.stderr
+        return json.loads(done.stdout) if done.stdout.strip() else None
+
+    settings = json.dumps({"ExecutionRole": execution_role_arn(A)})
+    created = run(
+        "create-domain",
+        "--domain-name",
+        "from-the-cli",
+        "--auth-mode",
+        "IAM",
+        "--vpc-id",
+        net.vpc_id,
+        "--subnet-ids",
+        net.subnet_id,
+        "--default-user-settings",
+        settings,
+    )
+    domain_id = created["DomainId"]
+    run("create-user-profile", "--domain-id", domain_id, "--user-profile-name", "ana")
+    url = run(
+        "create-presigned-domain-url",
+        "--domain-id",
+        domain_id,
+        "--user-profile-name",
+        "ana",
+        "--expires-in-seconds",
+        "60",
+    )["AuthorizedUrl"]
+    assert url.startswith(f"{server.url}/_studio/login/")
+    assert sm.describe_domain(DomainId=domain_id)["DomainName"] == "from-the-cli"
