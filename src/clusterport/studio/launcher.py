@@ -788,6 +788,9 @@ class StudioLauncher:
             except _StopRequested:
                 return 0
             finally:
+                # The cleanup must finish: later SIGTERM/SIGINT wait until it has.
+                signal.signal(signal.SIGTERM, signal.SIG_IGN)
+                signal.signal(signal.SIGINT, signal.SIG_IGN)
                 if self._script is not None:
                     self._kill_group(self._script)
                 self.remove_app_file()
@@ -803,9 +806,6 @@ def _configured_endpoint(client: Any) -> str | None:
 @contextlib.contextmanager
 def _stop_on_signals() -> Iterator[None]:
     def stop(signum: int, _frame: FrameType | None) -> None:
-        # Further signals while stopping are ignored: the cleanup must finish.
-        signal.signal(signal.SIGTERM, signal.SIG_IGN)
-        signal.signal(signal.SIGINT, signal.SIG_IGN)
         raise _StopRequested(signum)
 
     previous = {sig: signal.signal(sig, stop) for sig in (signal.SIGTERM, signal.SIGINT)}
