@@ -42,6 +42,11 @@ async function insertAndRun(
   }
   app.shell.activateById(panel.id);
   await panel.context.ready;
+  // A new notebook's kernel may still be starting: running before it exists drops the cell.
+  await panel.sessionContext.ready;
+  if (panel.sessionContext.hasNoKernel) {
+    throw new ApiError('NoKernel', 'The notebook has no kernel: select a Python kernel, then Connect again.');
+  }
   const notebook = panel.content;
   const active = notebook.activeCell;
   const reuse = active && active.model.type === 'code' && active.model.sharedModel.getSource().trim() === '';
