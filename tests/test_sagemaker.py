@@ -18,6 +18,8 @@ import httpx
 import pytest
 from botocore.exceptions import ClientError
 
+from clusterport.services.base import Principal
+from clusterport.services.sagemaker.source_network import DOMAIN_TAG, PROFILE_TAG, studio_source
 from sagemaker_support import (
     Network,
     create_domain,
@@ -564,3 +566,39 @@ def test_aws_cli_creates_a_domain_and_a_login_url(
     )["AuthorizedUrl"]
     assert url.startswith(f"{server.url}/_studio/login/")
     assert sm.describe_domain(DomainId=domain_id)["DomainName"] == "from-the-cli"
+
+
+def test_session_tags_name_the_studio_source_network(server: Any, sm: Any, net: Network) -> None:
+    ec2 = server.client("ec2", A)
+    extra = ec2.create_security_group(
+        GroupName="ana-extra", Description="Ana's own", VpcId=net.vpc_id
+    )["GroupId"]
+    domain_id = create_domain(sm, net, A)
+    domain_arn = sm.describe_domain(DomainId=domain_id)["DomainArn"]
+    profile_arn = sm.create_user_profile(
+        DomainId=domain_id, UserProfileName="ana", UserSettings={"SecurityGroups": [extra]}
+    )["UserProfileArn"]
+
+    def principal(account: str, tags: dict[str, str]) -> Principal:
+        return Principal(
+            account_id=account,
+            arn=f"arn:aws:sts::{account}:assumed-role/SomeRole/ana",
+            user_id="AROAEXAMPLE:ana",
+            kind="assumed-role",
+            access_key_id="ASIAEXAMPLE",
+            session_tags=tags,
+        )
+
+    tags = {DOMAIN_TAG: domain_arn, PROFILE_TAG: profile_arn}
+    with server.platform.db.session() as session:
+        # The same answer in the domain's account and after chaining into another account.
+        for account in (A, B):
+            source = studio_source(session, principal(account, tags))
+            assert source is not None
+            assert source.domain_id == domain_id and source.user_profile == "ana"
+            assert source.account_id == A and source.vpc_id == net.vpc_id
+            assert source.subnet_ids == (net.subnet_id,)
+            assert source.security_group_ids == (net.security_group_id, extra)
+        assert studio_source(session, principal(A, {})) is None
+        other_domain = {**tags, DOMAIN_TAG: domain_arn.replace(domain_id, "d-000000000000")}
+        assert studio_source(session, principal(A, other_domain)) is None

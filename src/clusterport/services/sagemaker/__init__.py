@@ -6,4 +6,5 @@ configurations and presigned domain URLs.
 - :mod:`.user_settings`: walking and merging ``UserSettings`` (lifecycle references)
 - :mod:`.apps`: where a running Studio app (a JupyterLab of the launcher) is recorded
 - :mod:`.login`: the one-time tokens behind presigned domain URLs
+- :mod:`.source_network`: the Studio network a request comes from (by its session tags)
 """
