@@ -5,10 +5,10 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import JSON, Index, Integer, String, Text
+from sqlalchemy import JSON, Index, Integer
 from sqlalchemy.orm import Mapped, mapped_column
 
-from clusterport.store.base import Base, UtcDateTime
+from clusterport.store.base import Base, LogString, LogText, UtcDateTime
 
 
 class AuditEvent(Base):
@@ -18,17 +18,17 @@ class AuditEvent(Base):
     __table_args__ = (Index("ix_audit_events_account_time", "account_id", "event_time"),)
 
     pk: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    event_id: Mapped[str] = mapped_column(String(36), unique=True)
-    account_id: Mapped[str] = mapped_column(String(12))
-    region: Mapped[str] = mapped_column(String(32))
+    event_id: Mapped[str] = mapped_column(LogString(), unique=True)
+    account_id: Mapped[str] = mapped_column(LogString())
+    region: Mapped[str] = mapped_column(LogString())
     event_time: Mapped[dt.datetime] = mapped_column(UtcDateTime)
-    event_source: Mapped[str] = mapped_column(String(64))
-    event_name: Mapped[str] = mapped_column(String(128))
-    username: Mapped[str | None] = mapped_column(String(256), nullable=True)
-    access_key_id: Mapped[str | None] = mapped_column(String(32), nullable=True)
-    read_only: Mapped[str] = mapped_column(String(8))
-    error_code: Mapped[str | None] = mapped_column(String(128), nullable=True)
+    event_source: Mapped[str] = mapped_column(LogString())
+    event_name: Mapped[str] = mapped_column(LogString())
+    username: Mapped[str | None] = mapped_column(LogString(), nullable=True)
+    access_key_id: Mapped[str | None] = mapped_column(LogString(), nullable=True)
+    read_only: Mapped[str] = mapped_column(LogString())
+    error_code: Mapped[str | None] = mapped_column(LogString(), nullable=True)
     resource_names: Mapped[list[str]] = mapped_column(JSON, default=list)
     resource_types: Mapped[list[str]] = mapped_column(JSON, default=list)
     event: Mapped[dict[str, Any]] = mapped_column(JSON)
-    error_message: Mapped[str | None] = mapped_column(Text, nullable=True)
+    error_message: Mapped[str | None] = mapped_column(LogText(), nullable=True)

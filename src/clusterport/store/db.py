@@ -1,8 +1,9 @@
 """The database: engine, sessions and migrations.
 
 SQLite in WAL mode under the data dir by default, any SQLAlchemy URL (such as
-PostgreSQL) otherwise. The schema is owned by Alembic migrations, applied with
-``upgrade heads`` at start: each area keeps its own branch of revisions.
+PostgreSQL, see :mod:`clusterport.store.postgres`) otherwise. The schema is
+owned by Alembic migrations, applied with ``upgrade heads`` at start: each area
+keeps its own branch of revisions.
 """
 
 from __future__ import annotations
@@ -17,6 +18,8 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
+
+from clusterport.store import postgres
 
 
 def sqlite_url(data_dir: Path) -> str:
@@ -36,13 +39,21 @@ class Database:
     """An engine and a session factory over one database URL."""
 
     def __init__(self, url: str) -> None:
+        self.postgres = postgres.is_postgres(url)
+        if self.postgres:
+            url = postgres.normalize_url(url)
         self.url = url
         kwargs: dict[str, Any] = {}
         if url.startswith("sqlite"):
             kwargs["connect_args"] = {"check_same_thread": False, "timeout": 10}
+        elif self.postgres:
+            kwargs["connect_args"] = postgres.connect_args(url)
+            kwargs["pool_pre_ping"] = True
         self.engine: Engine = create_engine(url, **kwargs)
         if url.startswith("sqlite"):
             event.listen(self.engine, "connect", _on_sqlite_connect)
+        elif self.postgres:
+            postgres.configure(self.engine)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
 
     def migrate(self) -> None:
@@ -52,6 +63,8 @@ class Database:
         config.set_main_option("script_location", str(location))
         config.set_main_option("sqlalchemy.url", self.url.replace("%", "%%"))
         with self.engine.begin() as connection:
+            if self.postgres:
+                postgres.lock_for_migration(connection)
             config.attributes["connection"] = connection
             command.upgrade(config, "heads")
 
