@@ -139,7 +139,12 @@ class Gateway:
         call.context = ctx
         call.resources = tuple(provider.resources_for(ctx, op.name, call.params))
         if op.name not in provider.unauthorized_operations:
-            authorize(ctx, f"{provider.iam_prefix}:{op.name}", call.resources)
+            authorize(
+                ctx,
+                f"{provider.iam_prefix}:{op.name}",
+                call.resources,
+                provider.context_keys_for(ctx, op.name, call.params),
+            )
         return await self.dispatch(provider, ctx, op, call.params)
 
     def authenticate(self, call: Call, route: Route) -> None:

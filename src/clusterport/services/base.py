@@ -16,7 +16,7 @@ from __future__ import annotations
 import datetime as dt
 import secrets
 import string
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
@@ -102,6 +102,16 @@ class Provider:
     ) -> list[str]:
         found = self.resource_arns.get(operation)
         return found(ctx, params) if found is not None else ["*"]
+
+    def context_keys_for(
+        self, ctx: RequestContext, operation: str, params: Mapping[str, Any]
+    ) -> Mapping[str, str | Sequence[str]]:
+        """Condition keys of this request beyond the global ones, for the gateway's check.
+
+        Override to supply ``aws:RequestTag/…`` and ``aws:TagKeys`` (see
+        ``authorization.request_tag_context``) or service keys such as ``sts:ExternalId``.
+        """
+        return {}
 
     def region_key(self, ctx: RequestContext) -> str:
         """The region rows of this service are stored under (``""`` for global services)."""

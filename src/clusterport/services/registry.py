@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from clusterport.platform import Platform
 from clusterport.services.base import Provider
+from clusterport.services.cloudtrail.provider import CloudTrailProvider
 from clusterport.services.ec2.provider import Ec2Provider
 from clusterport.services.emr.provider import EmrProvider
+from clusterport.services.iam.provider import IamProvider
 from clusterport.services.sagemaker.provider import SageMakerProvider
 from clusterport.services.sts.provider import StsProvider
 
@@ -14,6 +16,8 @@ PROVIDER_CLASSES: tuple[type[Provider], ...] = (
     SageMakerProvider,
     Ec2Provider,
     EmrProvider,
+    IamProvider,
+    CloudTrailProvider,
 )
 
 

@@ -1,11 +1,29 @@
-"""STS: who am I, and temporary credentials."""
+"""STS: who am I, and temporary credentials (role sessions, session tokens).
+
+``AssumeRole`` is authorized by the gateway like every call, against the
+role's ARN: the caller's identity policies must allow ``sts:AssumeRole`` and
+the role's trust policy must allow the caller (both, across accounts). Passing
+session tags also needs ``sts:TagSession``, setting a source identity
+``sts:SetSourceIdentity``, on the same terms. The condition keys of the call
+(``sts:ExternalId``, ``sts:RoleSessionName``, ``sts:SourceIdentity``,
+``sts:TransitiveTagKeys``, ``aws:RequestTag/…``, ``aws:TagKeys``) are given to
+every one of these checks.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any, ClassVar
 
-from clusterport.services.base import Provider, RequestContext
+from clusterport.errors import AccessDeniedError
+from clusterport.services.authorization import authorize, request_tag_context
+from clusterport.services.base import Provider, RequestContext, ResourceArns
+from clusterport.services.iam import sessions
+
+
+def _role_arns(ctx: RequestContext, params: Mapping[str, Any]) -> list[str]:
+    sessions.parse_role_arn(params["RoleArn"])
+    return [params["RoleArn"]]
 
 
 class StsProvider(Provider):
@@ -15,9 +33,62 @@ class StsProvider(Provider):
     iam_prefix = "sts"
     global_service = True
     unauthorized_operations: ClassVar[frozenset[str]] = frozenset({"GetCallerIdentity"})
+    resource_arns: ClassVar[Mapping[str, ResourceArns]] = {"AssumeRole": _role_arns}
+
+    def context_keys_for(
+        self, ctx: RequestContext, operation: str, params: Mapping[str, Any]
+    ) -> Mapping[str, str | Sequence[str]]:
+        if operation != "AssumeRole":
+            return {}
+        keys: dict[str, str | Sequence[str]] = {"sts:RoleSessionName": params["RoleSessionName"]}
+        if params.get("ExternalId") is not None:
+            keys["sts:ExternalId"] = params["ExternalId"]
+        source_identity = params.get("SourceIdentity") or ctx.principal.source_identity
+        if source_identity:
+            keys["sts:SourceIdentity"] = source_identity
+        if params.get("TransitiveTagKeys"):
+            keys["sts:TransitiveTagKeys"] = list(params["TransitiveTagKeys"])
+        keys.update(request_tag_context(params.get("Tags")))
+        return keys
 
     async def get_caller_identity(
         self, ctx: RequestContext, params: Mapping[str, Any]
     ) -> dict[str, Any]:
         principal = ctx.principal
         return {"UserId": principal.user_id, "Account": principal.account_id, "Arn": principal.arn}
+
+    async def assume_role(self, ctx: RequestContext, params: Mapping[str, Any]) -> dict[str, Any]:
+        role_arn = params["RoleArn"]
+        context = self.context_keys_for(ctx, "AssumeRole", params)
+        if params.get("Tags"):
+            authorize(ctx, "sts:TagSession", [role_arn], context)
+        if params.get("SourceIdentity") and not ctx.principal.source_identity:
+            authorize(ctx, "sts:SetSourceIdentity", [role_arn], context)
+        request = sessions.RoleSessionRequest(
+            session_name=params["RoleSessionName"],
+            duration_seconds=params.get("DurationSeconds"),
+            policy=params.get("Policy"),
+            policy_arns=tuple(d["arn"] for d in params.get("PolicyArns") or () if d.get("arn")),
+            tags=tuple(params.get("Tags") or ()),
+            transitive_tag_keys=tuple(params.get("TransitiveTagKeys") or ()),
+            source_identity=params.get("SourceIdentity"),
+        )
+        with ctx.platform.db.session() as session:
+            role = sessions.find_role(session, role_arn)
+            if role is None:  # deleted since the gateway's check
+                raise AccessDeniedError(
+                    f"User: {ctx.principal.arn} is not authorized to perform: sts:AssumeRole on "
+                    f"resource: {role_arn}. Check that the role exists.",
+                    code="AccessDenied",
+                )
+            return sessions.assume_role(
+                session, ctx.platform, ctx.principal, role, request, ctx.region, ctx.now
+            )
+
+    async def get_session_token(
+        self, ctx: RequestContext, params: Mapping[str, Any]
+    ) -> dict[str, Any]:
+        with ctx.platform.db.session() as session:
+            return sessions.session_token(
+                session, ctx.platform, ctx.principal, params.get("DurationSeconds"), ctx.now
+            )

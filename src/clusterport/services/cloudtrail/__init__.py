@@ -1,0 +1,1 @@
+"""CloudTrail: ``LookupEvents`` over the audit trail the gateway records for every call."""

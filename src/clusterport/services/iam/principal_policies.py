@@ -1,0 +1,221 @@
+"""The policies that apply to a caller, loaded from the store for the policy engine.
+
+- root: none (the engine lets an account's root do anything in its own account);
+- IAM user: its inline and attached managed policies, its permissions boundary,
+  and its tags as ``aws:PrincipalTag``;
+- role session: the role's inline and attached policies and boundary, the
+  session policies it was issued with (inline ``Policy`` and ``PolicyArns``),
+  and the role's tags overlaid with the session tags.
+
+A role or user deleted after its credentials were issued has no policies left,
+so its calls are denied.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from sqlalchemy.orm import Session
+
+from clusterport.iam import (
+    AttachmentKind,
+    NamedPolicy,
+    PolicyDocument,
+    PolicyKind,
+    PolicySet,
+    PrincipalInfo,
+    PrincipalKind,
+)
+from clusterport.services.base import Principal
+from clusterport.services.iam import documents, managed_policies, names
+from clusterport.services.iam import tags as tag_rules
+from clusterport.services.iam.records import IamRecords
+from clusterport.store.resources import ResourceRow
+
+_KINDS = {
+    "root": PrincipalKind.ROOT,
+    "user": PrincipalKind.USER,
+    "assumed-role": PrincipalKind.ASSUMED_ROLE,
+    "service": PrincipalKind.SERVICE,
+}
+
+SESSION_POLICY_NAME = "SessionPolicy"
+
+
+@dataclass(frozen=True)
+class CallerPolicies:
+    """A caller as the engine sees it, with every policy of its own that applies.
+
+    ``label`` names the identity whose policies these are (``role R``, ``user U``,
+    ``the root user``), for messages that say where to add a permission.
+    """
+
+    info: PrincipalInfo
+    label: str
+    identity: tuple[NamedPolicy, ...] = ()
+    boundary: NamedPolicy | None = None
+    session: tuple[NamedPolicy, ...] = ()
+    entity_arn: str | None = None
+    tags: dict[str, str] = field(default_factory=dict)
+    #: False when the user or role was deleted after its credentials were issued.
+    exists: bool = True
+
+    def policy_set(self, resource: NamedPolicy | None = None) -> PolicySet:
+        """The engine's policy set, with the target's resource-based policy if it has one."""
+        return PolicySet(
+            identity=self.identity, boundary=self.boundary, session=self.session, resource=resource
+        )
+
+
+def encode_session_policies(policy: str | None, policy_arns: Sequence[str]) -> str | None:
+    """How a session's policies are stored with its credentials (None when it has none)."""
+    if policy is None and not policy_arns:
+        return None
+    return json.dumps({"Policy": policy, "PolicyArns": list(policy_arns)})
+
+
+def _session_parts(stored: str) -> tuple[str | None, list[str]]:
+    data = json.loads(stored)
+    if isinstance(data, dict) and "Statement" in data:
+        return stored, []  # a bare policy document
+    return data.get("Policy"), list(data.get("PolicyArns", []))
+
+
+def session_policies(rec: IamRecords, stored: str | None) -> tuple[NamedPolicy, ...]:
+    """The session policies of a role session (one of them must allow).
+
+    A managed session policy deleted since the session began allows nothing;
+    it never widens the session.
+    """
+    if not stored:
+        return ()
+    policy, arns = _session_parts(stored)
+    found: list[NamedPolicy] = []
+    if policy is not None:
+        found.append(
+            NamedPolicy(
+                SESSION_POLICY_NAME,
+                None,
+                AttachmentKind.INLINE,
+                documents.parsed(policy, PolicyKind.SESSION),
+            )
+        )
+    for arn in arns:
+        attached = managed(rec, arn)
+        found.append(
+            attached
+            if attached is not None
+            else NamedPolicy(
+                arn.rsplit("/", 1)[-1],
+                arn,
+                AttachmentKind.MANAGED,
+                PolicyDocument(kind=PolicyKind.SESSION, statements=()),
+            )
+        )
+    return tuple(found)
+
+
+def managed(rec: IamRecords, arn: str, source: str | None = None) -> NamedPolicy | None:
+    """A managed policy (default version) as the engine takes it."""
+    catalog_document = managed_policies.aws_policy_document(arn)
+    if catalog_document is not None:
+        name = arn.rsplit("/", 1)[-1]
+        return NamedPolicy(name, arn, AttachmentKind.MANAGED, catalog_document, source)
+    policy = managed_policies.find(rec, arn)
+    if policy is None:
+        return None
+    return NamedPolicy(
+        policy.name,
+        policy.arn,
+        AttachmentKind.MANAGED,
+        documents.parsed(policy.default_document),
+        source,
+    )
+
+
+def entity_policies(
+    rec: IamRecords, row: ResourceRow
+) -> tuple[tuple[NamedPolicy, ...], NamedPolicy | None]:
+    """The identity policies and the permissions boundary of a user or role row."""
+    source = row.kind
+    found = [
+        NamedPolicy(name, None, AttachmentKind.INLINE, documents.parsed(text), source)
+        for name, text in sorted(row.data.get("InlinePolicies", {}).items())
+    ]
+    for arn in row.data.get("AttachedPolicies", []):
+        policy = managed(rec, arn)
+        if policy is not None:
+            found.append(policy)
+    boundary_arn = row.data.get("PermissionsBoundary")
+    boundary = managed(rec, boundary_arn) if boundary_arn else None
+    return tuple(found), boundary
+
+
+def _nothing_left(info: PrincipalInfo, label: str) -> CallerPolicies:
+    # The user or role is gone: an empty session policy makes sure nothing is allowed.
+    empty = NamedPolicy(
+        "deleted", None, AttachmentKind.INLINE, PolicyDocument(PolicyKind.SESSION, ())
+    )
+    return CallerPolicies(info=info, label=label, session=(empty,), exists=False)
+
+
+def load_caller(session: Session, principal: Principal) -> CallerPolicies:
+    """The caller of a request with its policies, read from the store."""
+    kind = _KINDS[principal.kind]
+    if kind is PrincipalKind.ROOT:
+        info = PrincipalInfo(
+            arn=principal.arn, account_id=principal.account_id, kind=kind, user_id=principal.user_id
+        )
+        return CallerPolicies(info=info, label=f"the root user of account {principal.account_id}")
+    if kind is PrincipalKind.SERVICE:
+        info = PrincipalInfo(arn=principal.arn, account_id=principal.account_id, kind=kind)
+        return CallerPolicies(info=info, label=f"service {principal.arn}")
+    rec = IamRecords(session, principal.account_id)
+    if kind is PrincipalKind.USER:
+        name = principal.name or ""
+        row = rec.find(names.USER, name)
+        label = f"user {name}"
+        tags = tag_rules.as_dict(row.data.get("Tags", [])) if row is not None else {}
+        info = PrincipalInfo(
+            arn=principal.arn,
+            account_id=principal.account_id,
+            kind=kind,
+            user_id=principal.user_id,
+            username=name,
+            tags=tags,
+        )
+    else:
+        name = principal.name or ""
+        row = rec.find(names.ROLE, name)
+        label = f"role {name}"
+        tags = tag_rules.as_dict(row.data.get("Tags", [])) if row is not None else {}
+        tags.update(principal.session_tags)
+        info = PrincipalInfo(
+            arn=principal.arn,
+            account_id=principal.account_id,
+            kind=kind,
+            user_id=principal.user_id,
+            tags=tags,
+            session_name=principal.session_name,
+            source_identity=principal.source_identity,
+            role_arn=principal.issuer_arn,
+        )
+    if row is None:
+        return _nothing_left(info, label)
+    identity, boundary = entity_policies(rec, row)
+    sessions = (
+        session_policies(rec, principal.session_policy)
+        if kind is PrincipalKind.ASSUMED_ROLE
+        else ()
+    )
+    return CallerPolicies(
+        info=info,
+        label=label,
+        identity=identity,
+        boundary=boundary,
+        session=sessions,
+        entity_arn=str(row.data["Arn"]),
+        tags=tags,
+    )
