@@ -193,7 +193,11 @@ class StepRunner:
         if cancelled:
             message = "Cancelled by request."
         elif code != 0:
-            message = f"Step exited with code {code}. Last lines of stderr:\n{log_tail(stderr, 20)}"
+            # spark-submit passes a Python application's stderr to its own stdout.
+            message = (
+                f"Step exited with code {code}. Last lines of stderr:\n{log_tail(stderr, 15)}\n"
+                f"Last lines of stdout:\n{log_tail(stdout, 15)}"
+            )
         return StepResult(
             step.step_id, code, stdout, stderr, cancelled, started, now_utc(), message
         )

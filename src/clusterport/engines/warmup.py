@@ -21,9 +21,12 @@ def run(port: int) -> int:
     """Run the warm-up query against ``localhost:port``; returns a process exit code."""
     session = SparkSession.builder.remote(f"sc://localhost:{port}").create()
     try:
-        total = session.range(0, 20_000, 1, 4).selectExpr("sum(id) AS s").collect()[0]["s"]
+        # One partition: the warm executor runs every task, so dynamic allocation
+        # asks for no more executors than the one it keeps.
+        session.conf.set("spark.sql.shuffle.partitions", "1")
+        total = session.range(0, 20_000, 1, 1).selectExpr("sum(id) AS s").collect()[0]["s"]
         counted = (
-            session.range(0, 20_000, 1, 4)
+            session.range(0, 20_000, 1, 1)
             .selectExpr("id % 7 AS k")
             .groupBy("k")
             .count()

@@ -1,0 +1,548 @@
+"""The local Spark engine, with real Spark processes on this host.
+
+Run by hand under ``flock /tmp/clusterport-spark.lock`` (these tests start JVMs).
+
+Cluster start-ups are few: a single-node cluster B (first, so it trains the
+CDS archives the others use), then one shared 1-master + 1-core cluster A for
+the Connect, observe, step, resize, replace and adopt tests, stopped by
+``stop_all`` from a fresh engine at the end. Every fixture stops what it
+started even when a test fails.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import shutil
+import signal
+import textwrap
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TypeVar
+
+import httpx
+import pytest
+import pytest_asyncio
+from pyspark.sql import SparkSession
+
+from clusterport.engines.base import (
+    BootstrapAction,
+    Checkpoint,
+    ClusterEndpoints,
+    ClusterNotFoundError,
+    ClusterSpec,
+    InvalidSpecError,
+    NodeRole,
+    NodeSpec,
+    Phase,
+    SidecarSpec,
+    StepJar,
+    StepSpec,
+)
+from clusterport.engines.cds import CdsRole
+from clusterport.engines.host_budget import MIN_WORKER_MEMORY_MB, HostBudget
+from clusterport.engines.local_spark import LocalSparkEngine, fill_template, validate_spec
+from clusterport.engines.processes import group_members
+from clusterport.engines.spark_status import http_client, master_view
+from clusterport.engines.state import load_state
+from clusterport.engines.steps import rewrite_submit_args
+
+T = TypeVar("T")
+spark = pytest.mark.spark
+module_loop = pytest.mark.asyncio(loop_scope="module")
+
+TOKEN = "test-token-9f2c"
+BUDGET = HostBudget(cores=2, memory_mb=6144)
+
+
+def make_spec(
+    work_root: Path,
+    cluster_id: str,
+    nodes: Iterable[NodeSpec],
+    **extra: object,
+) -> ClusterSpec:
+    return ClusterSpec(
+        cluster_id=cluster_id,
+        account_id="222222222222",
+        work_dir=work_root / cluster_id,
+        release_label="emr-7.1.0",
+        connect_token=TOKEN,
+        ui_prefix=f"/_ui/{cluster_id}",
+        nodes=list(nodes),
+        # Give idle executors back quickly so steps find free cores in the tests.
+        spark_properties={"spark.dynamicAllocation.executorIdleTimeout": "3s"},
+        **extra,  # type: ignore[arg-type]
+    )
+
+
+async def start_all(engine: LocalSparkEngine, spec: ClusterSpec) -> list[Checkpoint]:
+    return [checkpoint async for checkpoint in engine.start(spec)]
+
+
+def live_groups(pids: Iterable[int]) -> dict[int, list[int]]:
+    """Process groups (led by the given pids) that still hold a live process."""
+    return {pid: members for pid in pids if (members := group_members(pid))}
+
+
+def run_query(port: int, token: str | None, sql: str) -> list[tuple[object, ...]]:
+    """Run one query through Spark Connect as a fresh client and close the session."""
+    url = f"sc://localhost:{port}/" + (f";token={token}" if token is not None else "")
+    session = SparkSession.builder.remote(url).create()
+    try:
+        return [tuple(row) for row in session.sql(sql).collect()]
+    finally:
+        session.stop()
+
+
+async def wait_for(probe: Callable[[], Awaitable[T]], what: str, timeout: float = 120.0) -> T:
+    """Poll ``probe`` until it returns something truthy."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while True:
+        value = await probe()
+        if value:
+            return value
+        if loop.time() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        await asyncio.sleep(0.25)
+
+
+# --------------------------------------------------------------------------- pure checks
+
+
+def test_spec_validation_names_the_problem(tmp_path: Path) -> None:
+    nodes = [NodeSpec("i-m", NodeRole.MASTER, 2, 4096)]
+    good = make_spec(tmp_path, "j-V", nodes)
+    validate_spec(good)
+    bad_prefix = make_spec(tmp_path, "j-V", nodes)
+    object.__setattr__(bad_prefix, "ui_prefix", "/proxy/j-V")
+    with pytest.raises(InvalidSpecError, match="proxy"):
+        validate_spec(bad_prefix)
+    with pytest.raises(InvalidSpecError, match="exactly one MASTER"):
+        validate_spec(make_spec(tmp_path, "j-V", [NodeSpec("i-c", NodeRole.CORE, 2, 4096)]))
+    sidecar = SidecarSpec("livy", ["{python}", "--port", "{port}", "{nonsense}"])
+    with pytest.raises(InvalidSpecError, match="nonsense"):
+        fill_template(sidecar, {"python": "py", "port": "1"})
+    argv, env = fill_template(
+        SidecarSpec(
+            "x", ["{python}", "{{literal}}", "--port={port}"], env={"T": "{connect_token}"}
+        ),
+        {"python": "py", "port": "7", "connect_token": "t"},
+    )
+    assert argv == ["py", "{literal}", "--port=7"] and env == {"T": "t"}
+
+
+def test_host_budget_scales_nodes_to_fit() -> None:
+    nodes = [
+        NodeSpec("i-m", NodeRole.MASTER, 4, 16384),
+        NodeSpec("i-c1", NodeRole.CORE, 4, 16384),
+        NodeSpec("i-c2", NodeRole.CORE, 4, 16384),
+    ]
+    scaling = HostBudget(cores=2, memory_mb=8192).scaling(nodes)
+    sizes = [scaling.size(n) for n in nodes[1:]]
+    assert [(s.cores, s.memory_mb) for s in sizes] == [(1, 4096), (1, 4096)]
+    small = HostBudget(cores=64, memory_mb=1 << 20).scaling(nodes)
+    assert small.size(nodes[1]).cores == 4 and small.size(nodes[1]).memory_mb == 16384
+    tiny = HostBudget(cores=1, memory_mb=100).scaling(nodes)
+    assert tiny.size(nodes[1]).memory_mb == MIN_WORKER_MEMORY_MB
+    assert HostBudget.detect().cores >= 1
+
+
+def test_spark_submit_args_target_this_cluster() -> None:
+    args = ["--master", "yarn", "--deploy-mode=cluster", "--conf", "a=b", "app.py", "--master", "x"]
+    assert rewrite_submit_args(args) == [
+        "--deploy-mode",
+        "client",
+        "--conf",
+        "a=b",
+        "app.py",
+        "--master",
+        "x",
+    ]
+
+
+# --------------------------------------------------------------------------- fixtures
+
+
+@pytest.fixture(scope="module")
+def cds_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("cds")
+
+
+@pytest.fixture(scope="module")
+def data_a(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("data-a")
+
+
+@dataclass
+class RunningCluster:
+    engine: LocalSparkEngine
+    spec: ClusterSpec
+    endpoints: ClusterEndpoints
+    checkpoints: list[Checkpoint]
+
+
+@pytest_asyncio.fixture(scope="module", loop_scope="module")
+async def cluster_a(data_a: Path, cds_dir: Path) -> AsyncIterator[RunningCluster]:
+    engine = LocalSparkEngine(data_a, BUDGET, cds_dir=cds_dir)
+    spec = make_spec(
+        data_a / "clusters",
+        "j-AAAA",
+        [NodeSpec("i-ma", NodeRole.MASTER, 4, 16384), NodeSpec("i-c1", NodeRole.CORE, 2, 4096)],
+    )
+    try:
+        checkpoints = await start_all(engine, spec)
+        assert checkpoints[-1].phase is Phase.WAITING, checkpoints[-1].message
+        assert checkpoints[-1].endpoints is not None
+        yield RunningCluster(engine, spec, checkpoints[-1].endpoints, checkpoints)
+    finally:
+        await engine.stop_all(data_a)
+
+
+# --------------------------------------------------------------------------- bootstrap failure
+
+
+@spark
+async def test_failing_bootstrap_action_fails_the_start_and_leaves_nothing(
+    tmp_path: Path, cds_dir: Path
+) -> None:
+    engine = LocalSparkEngine(tmp_path / "data", BUDGET, cds_dir=cds_dir)
+    daemon = tmp_path / "daemon.sh"
+    daemon.write_text('#!/bin/sh\nsleep 300 &\necho $! > "$1"\necho started daemon\n')
+    failing = tmp_path / "fail.sh"
+    failing.write_text("echo about to fail\necho 'boom: disk not found' >&2\nexit 3\n")
+    pid_file = tmp_path / "daemon.pid"
+    spec = make_spec(
+        tmp_path / "clusters",
+        "j-BOOT",
+        [NodeSpec("i-m", NodeRole.MASTER, 2, 4096)],
+        bootstrap_actions=[
+            BootstrapAction("start a daemon", f"file://{daemon}", [str(pid_file)]),
+            BootstrapAction("install drivers", str(failing)),
+        ],
+    )
+    os.chmod(daemon, 0o755)
+    try:
+        checkpoints = await start_all(engine, spec)
+        assert [c.phase for c in checkpoints] == [Phase.STARTING, Phase.BOOTSTRAPPING, Phase.FAILED]
+        message = checkpoints[-1].message
+        assert "Bootstrap action 2 (install drivers)" in message
+        assert "exit code 3" in message and "boom: disk not found" in message
+        sleeper = int(pid_file.read_text())
+        assert (
+            not Path(f"/proc/{sleeper}").exists()
+            or "sleep" not in Path(f"/proc/{sleeper}/cmdline").read_text()
+        )
+        state = load_state(spec.work_dir)
+        assert state is not None and state.phase == "FAILED" and not state.processes
+        with pytest.raises(ClusterNotFoundError):
+            await engine.observe("j-BOOT")
+        bad_scheme = make_spec(
+            tmp_path / "clusters",
+            "j-BOOT2",
+            [NodeSpec("i-m", NodeRole.MASTER, 2, 4096)],
+            bootstrap_actions=[BootstrapAction("from s3", "s3://bucket/setup.sh")],
+        )
+        failed = (await start_all(engine, bad_scheme))[-1]
+        assert failed.phase is Phase.FAILED and "file://" in failed.message
+    finally:
+        await engine.stop_all(tmp_path / "data")
+
+
+# --------------------------------------------------------------------------- single-node cluster B
+
+
+@spark
+@module_loop
+async def test_single_node_cluster_with_sidecar_stops_completely(
+    tmp_path: Path, cds_dir: Path
+) -> None:
+    data = tmp_path / "data"
+    engine = LocalSparkEngine(data, BUDGET, cds_dir=cds_dir)
+    marker = tmp_path / "bootstrapped"
+    setup = tmp_path / "setup.sh"
+    setup.write_text(f'echo "$1" > {marker}\nsleep 600 > /dev/null 2>&1 &\n')
+    spec = make_spec(
+        data / "clusters",
+        "j-BBBB",
+        [NodeSpec("i-mb", NodeRole.MASTER, 2, 4096)],
+        bootstrap_actions=[BootstrapAction("setup", str(setup), ["hello"])],
+        sidecars=[
+            SidecarSpec("web", ["{python}", "-m", "http.server", "--bind", "127.0.0.1", "{port}"])
+        ],
+    )
+    try:
+        checkpoints = await start_all(engine, spec)
+        assert [c.phase for c in checkpoints] == [
+            Phase.STARTING,
+            Phase.BOOTSTRAPPING,
+            Phase.WAITING,
+        ], checkpoints[-1].message
+        endpoints = checkpoints[-1].endpoints
+        assert endpoints is not None
+        assert marker.read_text().strip() == "hello"
+        assert set(endpoints.pids) >= {"master", "connect", "history", "worker:i-mb", "sidecar:web"}
+        async with httpx.AsyncClient(trust_env=False) as client:
+            listing = await client.get(f"http://127.0.0.1:{endpoints.sidecar_ports['web']}/")
+            assert listing.status_code == 200
+            ui = await client.get(f"http://127.0.0.1:{endpoints.master_ui_port}/")
+            assert "/_ui/j-BBBB/proxy/worker-" in ui.text
+        rows = await asyncio.to_thread(
+            run_query, endpoints.connect_port, TOKEN, "SELECT 6 * 7 AS answer"
+        )
+        assert rows == [(42,)]
+
+        state = load_state(spec.work_dir)
+        assert state is not None
+        groups = [p.pid for p in state.processes]
+        assert any(p.role.startswith("bootstrap:") for p in state.processes)
+        assert live_groups(groups)
+        await engine.stop("j-BBBB")
+        assert live_groups(groups) == {}
+        await engine.stop("j-BBBB")  # idempotent
+        with pytest.raises(ClusterNotFoundError):
+            await engine.observe("j-BBBB")
+
+        # The persistent app UI: a history server over the stopped cluster's event logs.
+        port = await engine.start_history_server("j-BBBB", spec.work_dir, link_prefix="/_pui/p-1")
+        assert await engine.start_history_server("j-BBBB", spec.work_dir) == port
+
+        async def listed() -> list[dict[str, object]]:
+            async with httpx.AsyncClient(trust_env=False) as client:
+                response = await client.get(f"http://127.0.0.1:{port}/api/v1/applications")
+            return list(response.json()) if response.status_code == 200 else []
+
+        apps = await wait_for(listed, "the history server to list the cluster's application")
+        assert any("j-BBBB" in str(app["name"]) for app in apps)
+        await engine.stop_history_server("j-BBBB")
+        async with httpx.AsyncClient(trust_env=False) as client:
+            with pytest.raises(httpx.ConnectError):
+                await client.get(f"http://127.0.0.1:{port}/")
+    finally:
+        await engine.stop_all(data)
+    # Stopping the cluster let its JVMs write the CDS archives the next clusters use.
+    archives = engine._cds()
+    for role in (CdsRole.MASTER, CdsRole.WORKER, CdsRole.DRIVER, CdsRole.HISTORY):
+        assert archives.archive(role).is_file(), role
+
+
+# --------------------------------------------------------------------------- shared cluster A
+
+
+@spark
+@module_loop
+async def test_cluster_answers_spark_connect_only_with_the_token(
+    cluster_a: RunningCluster,
+) -> None:
+    phases = [c.phase for c in cluster_a.checkpoints]
+    assert phases == [Phase.STARTING, Phase.BOOTSTRAPPING, Phase.WAITING]
+    port = cluster_a.endpoints.connect_port
+    rows = await asyncio.to_thread(run_query, port, TOKEN, "SELECT sum(id) FROM range(1000)")
+    assert rows == [(499500,)]
+    with pytest.raises(Exception, match="Invalid authentication token"):
+        await asyncio.to_thread(run_query, port, "wrong-token", "SELECT 1")
+    master = cluster_a.endpoints.pids["master"]
+    cmdline = Path(f"/proc/{master}/cmdline").read_bytes().split(b"\0")
+    assert any(arg.startswith(b"-XX:SharedArchiveFile=") for arg in cmdline)
+
+
+@spark
+@module_loop
+async def test_observe_sees_sessions_and_processes(cluster_a: RunningCluster) -> None:
+    engine, cluster_id = cluster_a.engine, cluster_a.spec.cluster_id
+    health = await engine.observe(cluster_id)
+    assert health.healthy and health.alive_workers == 1 and not health.dead_instance_ids
+    assert {p.role for p in health.processes} >= {"master", "connect", "history", "worker:i-c1"}
+    url = f"sc://localhost:{cluster_a.endpoints.connect_port}/;token={TOKEN}"
+    session = await asyncio.to_thread(lambda: SparkSession.builder.remote(url).create())
+    try:
+        await asyncio.to_thread(lambda: session.range(10).count())
+        busy = await engine.observe(cluster_id)
+        assert busy.active_sessions >= 1 and busy.busy
+        assert busy.last_activity is not None
+    finally:
+        await asyncio.to_thread(session.stop)
+    idle = await engine.observe(cluster_id)
+    assert idle.active_sessions == 0 and not idle.busy
+
+
+@spark
+@module_loop
+async def test_steps_run_fail_and_cancel(cluster_a: RunningCluster, tmp_path: Path) -> None:
+    engine, cluster_id = cluster_a.engine, cluster_a.spec.cluster_id
+    ok_script = tmp_path / "ok.py"
+    ok_script.write_text(
+        textwrap.dedent(
+            """
+            import sys
+            from pyspark.sql import SparkSession
+            spark = SparkSession.builder.appName("step-ok").getOrCreate()
+            total = spark.range(int(sys.argv[1])).selectExpr("sum(id)").first()[0]
+            print("RESULT", total)
+            spark.stop()
+            """
+        )
+    )
+    result = await engine.run_step(
+        cluster_id,
+        StepSpec(
+            "s-OK",
+            StepJar.COMMAND_RUNNER,
+            ["spark-submit", "--master", "yarn", "--deploy-mode", "cluster", str(ok_script), "100"],
+        ),
+    )
+    assert result.succeeded, result.message
+    assert "RESULT 4950" in result.stdout_path.read_text()
+    assert result.stdout_path.parent == cluster_a.spec.work_dir / "steps" / "s-OK"
+
+    bad_script = tmp_path / "bad.py"
+    bad_script.write_text("import sys\nprint('no input table', file=sys.stderr)\nsys.exit(3)\n")
+    failed = await engine.run_step(
+        cluster_id, StepSpec("s-BAD", StepJar.COMMAND_RUNNER, ["spark-submit", str(bad_script)])
+    )
+    assert failed.exit_code == 3 and not failed.succeeded
+    assert "no input table" in failed.message
+
+    shell = tmp_path / "script.sh"
+    shell.write_text('echo "args: $*"\n')
+    scripted = await engine.run_step(
+        cluster_id, StepSpec("s-SH", StepJar.SCRIPT_RUNNER, [f"file://{shell}", "a", "b"])
+    )
+    assert scripted.succeeded and scripted.stdout_path.read_text() == "args: a b\n"
+    unfetchable = await engine.run_step(
+        cluster_id, StepSpec("s-S3", StepJar.SCRIPT_RUNNER, ["s3://bucket/x.sh"])
+    )
+    assert not unfetchable.succeeded and "file://" in unfetchable.message
+
+    # A long-running Spark application shows up as busy, and cancelling ends it.
+    slow_script = tmp_path / "slow.py"
+    slow_script.write_text(
+        "import time\nfrom pyspark.sql import SparkSession\n"
+        "spark = SparkSession.builder.appName('step-slow').getOrCreate()\n"
+        "spark.range(5).count()\nprint('running', flush=True)\ntime.sleep(600)\n"
+    )
+    running = asyncio.create_task(
+        engine.run_step(
+            cluster_id,
+            StepSpec("s-SLOW", StepJar.COMMAND_RUNNER, ["spark-submit", str(slow_script)]),
+        )
+    )
+    try:
+
+        async def app_running() -> bool:
+            health = await engine.observe(cluster_id)
+            return health.running_applications >= 1 and health.busy
+
+        await wait_for(app_running, "the slow step's application to run", timeout=180)
+        assert await engine.cancel_step(cluster_id, "s-SLOW")
+        cancelled = await asyncio.wait_for(running, 60)
+    finally:
+        if not running.done():
+            await engine.cancel_step(cluster_id, "s-SLOW")
+            running.cancel()
+    assert cancelled.cancelled and not cancelled.succeeded
+    assert not await engine.cancel_step(cluster_id, "s-SLOW")
+
+
+async def _alive_worker_count(cluster: RunningCluster) -> int:
+    async with http_client() as client:
+        view = await master_view(client, cluster.endpoints.master_ui_port)
+    return len(view.alive_worker_ports)
+
+
+@spark
+@module_loop
+async def test_dead_worker_is_observed_and_replaced(cluster_a: RunningCluster) -> None:
+    engine, cluster_id = cluster_a.engine, cluster_a.spec.cluster_id
+    worker = (await engine.observe(cluster_id)).processes
+    old_pid = next(p.pid for p in worker if p.role == "worker:i-c1")
+    os.killpg(old_pid, signal.SIGKILL)
+
+    async def noticed() -> bool:
+        health = await engine.observe(cluster_id)
+        return "i-c1" in health.dead_instance_ids
+
+    await wait_for(noticed, "observe to report the dead worker")
+    health = await engine.observe(cluster_id)
+    assert not health.healthy
+    assert [p.alive for p in health.processes if p.role == "worker:i-c1"] == [False]
+
+    endpoints = await engine.replace_node(cluster_id, "i-c1")
+    assert endpoints.pids["worker:i-c1"] != old_pid
+    healed = await engine.observe(cluster_id)
+    assert healed.healthy and healed.alive_workers == 1 and not healed.dead_instance_ids
+    rows = await asyncio.to_thread(
+        run_query, cluster_a.endpoints.connect_port, TOKEN, "SELECT count(*) FROM range(77)"
+    )
+    assert rows == [(77,)]
+
+
+@spark
+@module_loop
+async def test_nodes_are_added_and_removed_live(cluster_a: RunningCluster) -> None:
+    engine, cluster_id = cluster_a.engine, cluster_a.spec.cluster_id
+    assert await _alive_worker_count(cluster_a) == 1
+    grown = await engine.add_nodes(cluster_id, [NodeSpec("i-t1", NodeRole.TASK, 2, 4096)])
+    assert "worker:i-t1" in grown.pids
+    assert await _alive_worker_count(cluster_a) == 2
+    with pytest.raises(InvalidSpecError):
+        await engine.add_nodes(cluster_id, [NodeSpec("i-t1", NodeRole.TASK, 2, 4096)])
+    new_pid = grown.pids["worker:i-t1"]
+    shrunk = await engine.remove_nodes(cluster_id, ["i-t1"])
+    assert "worker:i-t1" not in shrunk.pids
+    assert await _alive_worker_count(cluster_a) == 1
+    assert live_groups([new_pid]) == {}
+
+
+@spark
+@module_loop
+async def test_new_engine_adopts_the_running_cluster(
+    cluster_a: RunningCluster, data_a: Path, cds_dir: Path, tmp_path: Path
+) -> None:
+    restarted = LocalSparkEngine(data_a, BUDGET, cds_dir=cds_dir)
+    work_dir = cluster_a.spec.work_dir
+    endpoints = await restarted.adopt("j-AAAA", work_dir)
+    assert endpoints is not None
+    assert endpoints.connect_port == cluster_a.endpoints.connect_port
+    assert endpoints.pids["master"] == cluster_a.endpoints.pids["master"]
+    assert (await restarted.observe("j-AAAA")).healthy
+
+    # A state whose pids now belong to other processes (same pid, other start time)
+    # is not adopted, and nothing of the real cluster is touched.
+    impostor = tmp_path / "impostor"
+    impostor.mkdir()
+    data = json.loads((work_dir / "state.json").read_text())
+    for process in data["processes"]:
+        process["start_ticks"] += 1
+    data["work_dir"] = str(impostor)
+    (impostor / "state.json").write_text(json.dumps(data))
+    other = LocalSparkEngine(tmp_path / "other-data", BUDGET, cds_dir=cds_dir)
+    assert await other.adopt("j-AAAA", impostor) is None
+    assert (await restarted.observe("j-AAAA")).healthy
+    assert await restarted.adopt("j-NOPE", work_dir) is None
+    shutil.rmtree(impostor)
+
+
+@spark
+@module_loop
+async def test_stop_all_from_a_fresh_engine_stops_everything(
+    cluster_a: RunningCluster, data_a: Path, cds_dir: Path
+) -> None:
+    engine = cluster_a.engine
+    port = await engine.start_history_server("j-AAAA", cluster_a.spec.work_dir)
+    state = load_state(cluster_a.spec.work_dir)
+    assert state is not None
+    pids = [p.pid for p in state.processes]
+    history = engine.registry.history("j-AAAA")
+    assert history is not None and port == history.ports["ui"]
+    pids.append(history.pid)
+    assert live_groups(pids)
+
+    down = LocalSparkEngine(data_a, BUDGET, cds_dir=cds_dir)
+    stopped = await down.stop_all(data_a)
+    assert "j-AAAA" in stopped and "j-AAAA history server" in stopped
+    assert live_groups(pids) == {}
+    with pytest.raises(ClusterNotFoundError):
+        await engine.observe("j-AAAA")
