@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from clusterport.platform import Platform
 from clusterport.services.base import Provider
+from clusterport.services.cloudformation.provider import CloudFormationProvider
 from clusterport.services.cloudtrail.provider import CloudTrailProvider
 from clusterport.services.ec2.provider import Ec2Provider
 from clusterport.services.emr.provider import EmrProvider
@@ -18,6 +19,7 @@ PROVIDER_CLASSES: tuple[type[Provider], ...] = (
     EmrProvider,
     IamProvider,
     CloudTrailProvider,
+    CloudFormationProvider,
 )
 
 
