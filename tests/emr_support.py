@@ -115,3 +115,20 @@ def write_quotas(data_dir: Path, accounts: Mapping[str, Mapping[str, int]]) -> N
     current = json.loads(path.read_text()) if path.exists() else {}
     current.setdefault("accounts", {}).update({k: dict(v) for k, v in accounts.items()})
     path.write_text(json.dumps(current))
+
+
+def processes_under(folder: Path) -> list[int]:
+    """Pids of live (non-zombie) processes whose working directory is inside ``folder``."""
+    root = str(folder.resolve())
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            cwd = os.readlink(entry / "cwd")
+            status = (entry / "stat").read_text().rsplit(")", 1)[1].split()[0]
+        except OSError:
+            continue
+        if (cwd == root or cwd.startswith(root + "/")) and status != "Z":
+            found.append(int(entry.name))
+    return found

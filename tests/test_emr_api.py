@@ -16,6 +16,8 @@ import botocore.exceptions
 import pytest
 
 from clusterport.engines.host_budget import HostBudget
+from clusterport.services.emr.scaling import SCALE_DOWN_AFTER, decide
+from clusterport.services.emr.workqueue import WorkQueue
 from conftest import RunningServer
 from emr_support import (
     error_code,
@@ -543,3 +545,78 @@ def test_release_labels_say_what_runs(emr: Any) -> None:
     described = emr.describe_release_label(ReleaseLabel="emr-5.33.1")
     assert described["ReleaseLabel"] == "emr-5.33.1"
     assert {"Name": "spark", "Version": "4.3.0"} in described["Applications"]
+
+
+# ---------------------------------------------------------------------- reconciler parts
+
+
+def _scaled(core: int, task: int | None = None) -> dict[str, Any]:
+    groups = [
+        {
+            "Id": "ig-M",
+            "InstanceGroupType": "MASTER",
+            "InstanceType": "m5.xlarge",
+            "RequestedInstanceCount": 1,
+        },
+        {
+            "Id": "ig-C",
+            "InstanceGroupType": "CORE",
+            "InstanceType": "m5.xlarge",
+            "RequestedInstanceCount": core,
+        },
+    ]
+    if task is not None:
+        groups.append(
+            {
+                "Id": "ig-T",
+                "InstanceGroupType": "TASK",
+                "InstanceType": "c5.xlarge",
+                "RequestedInstanceCount": task,
+            }
+        )
+    return {"InstanceGroups": groups}
+
+
+def _policy(
+    low: int, high: int, unit: str = "Instances", core_cap: int | None = None
+) -> dict[str, Any]:
+    limits: dict[str, Any] = {
+        "UnitType": unit,
+        "MinimumCapacityUnits": low,
+        "MaximumCapacityUnits": high,
+    }
+    if core_cap is not None:
+        limits["MaximumCoreCapacityUnits"] = core_cap
+    return {"ComputeLimits": limits}
+
+
+def test_managed_scaling_grows_with_work_and_shrinks_when_idle() -> None:
+    grow = decide(_scaled(1), _policy(1, 3), pending_work=True, idle_for=0)
+    assert grow is not None and (grow.group_id, grow.count) == ("ig-C", 2)
+    assert decide(_scaled(3), _policy(1, 3), pending_work=True, idle_for=0) is None
+    # Core nodes up to MaximumCoreCapacityUnits, then task nodes.
+    to_task = decide(_scaled(2, 0), _policy(1, 4, core_cap=2), pending_work=True, idle_for=0)
+    assert to_task is not None and (to_task.group_id, to_task.count) == ("ig-T", 1)
+    # Idle: task nodes go first, never below the minimum or the last core node.
+    assert decide(_scaled(2, 1), _policy(1, 4), pending_work=False, idle_for=1) is None
+    shrink = decide(_scaled(2, 1), _policy(1, 4), pending_work=False, idle_for=SCALE_DOWN_AFTER)
+    assert shrink is not None and (shrink.group_id, shrink.count) == ("ig-T", 0)
+    assert decide(_scaled(1, 0), _policy(1, 4), pending_work=False, idle_for=1e6) is None
+    # Outside the limits: brought inside them first, work or not; VCPU units count vCPUs.
+    below = decide(_scaled(1), _policy(8, 16, unit="VCPU"), pending_work=False, idle_for=0)
+    assert below is not None and (below.group_id, below.count) == ("ig-C", 2)
+    above = decide(_scaled(4), _policy(1, 2), pending_work=True, idle_for=0)
+    assert above is not None and (above.group_id, above.count) == ("ig-C", 3)
+
+
+async def test_work_queue_dedups_and_backs_off() -> None:
+    queue: WorkQueue[str] = WorkQueue(base=0.01, maximum=0.04)
+    queue.put("a", delay=5)
+    queue.put("a")
+    queue.put("b")
+    assert len(queue) == 2
+    assert {await queue.get(), await queue.get()} == {"a", "b"}
+    assert [queue.backoff("a") for _ in range(4)] == [0.01, 0.02, 0.04, 0.04]
+    assert await queue.get() == "a"
+    queue.succeeded("a")
+    assert queue.backoff("a") == 0.01

@@ -16,6 +16,7 @@ from clusterport.gateway.pipeline import Gateway
 from clusterport.gateway.protocols.base import MAX_BODY_BYTES, WireRequest
 from clusterport.gateway.service_models import ServiceModels
 from clusterport.gateway.studio_login import login_route
+from clusterport.gateway.ui_proxy import ui_route
 from clusterport.platform import Platform
 from clusterport.services.registry import build_providers
 
@@ -96,6 +97,7 @@ def create_app(platform: Platform, models: ServiceModels | None = None) -> Starl
     routes = [
         Route("/_clusterport/health", health, methods=["GET"]),
         login_route(),
+        ui_route(),
         Route("/{path:path}", aws_api, methods=["GET", "POST", "PUT", "DELETE"]),
     ]
     app = Starlette(routes=routes, lifespan=lifespan)

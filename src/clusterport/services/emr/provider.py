@@ -15,10 +15,12 @@ from collections.abc import Mapping
 from typing import Any, ClassVar
 
 from clusterport.engines.local_spark import LocalSparkEngine
+from clusterport.engines.processes import port_open
 from clusterport.errors import ValidationError
 from clusterport.platform import Platform
 from clusterport.services.base import Provider, RequestContext, ResourceArns
-from clusterport.services.emr import clusters, groups, paging, request, steps
+from clusterport.services.emr import app_ui, clusters, groups, paging, request, sessions, steps
+from clusterport.services.emr.documents import FINAL_STATES, cluster_state
 from clusterport.services.emr.reconciler import ClusterKey, Reconciler
 from clusterport.services.emr.records import records_of
 from clusterport.services.emr.releases import (
@@ -386,6 +388,81 @@ class EmrProvider(Provider):
             await runtime.engine.cancel_step(cluster_id, step_id)
         await self._notify(ctx, cluster_id)
         return {"CancelStepsInfoList": results}
+
+    # ------------------------------------------------------------------ sessions
+
+    async def start_session(self, ctx: RequestContext, params: Mapping[str, Any]) -> dict[str, Any]:
+        with records_of(ctx) as rec:
+            data = sessions.start_session(rec, params, ctx.now)
+        return {k: data[k] for k in ("Id", "ClusterId", "Arn", "AccountId", "State")}
+
+    async def get_session(self, ctx: RequestContext, params: Mapping[str, Any]) -> dict[str, Any]:
+        with records_of(ctx) as rec:
+            return {"Session": sessions.get_session(rec, params["ClusterId"], params["SessionId"])}
+
+    async def list_sessions(self, ctx: RequestContext, params: Mapping[str, Any]) -> dict[str, Any]:
+        with records_of(ctx) as rec:
+            return sessions.list_sessions(rec, params)
+
+    async def terminate_session(
+        self, ctx: RequestContext, params: Mapping[str, Any]
+    ) -> dict[str, Any]:
+        with records_of(ctx) as rec:
+            return sessions.terminate_session(
+                rec, params["ClusterId"], params["SessionId"], ctx.now
+            )
+
+    async def get_session_endpoint(
+        self, ctx: RequestContext, params: Mapping[str, Any]
+    ) -> dict[str, Any]:
+        with records_of(ctx) as rec:
+            return sessions.session_endpoint(rec, params["ClusterId"], params["SessionId"], ctx.now)
+
+    # ------------------------------------------------------------------ Spark UIs
+
+    async def get_on_cluster_app_ui_presigned_url(
+        self, ctx: RequestContext, params: Mapping[str, Any]
+    ) -> dict[str, Any]:
+        with records_of(ctx) as rec:
+            return app_ui.on_cluster_url(ctx, rec, params)
+
+    async def create_persistent_app_ui(
+        self, ctx: RequestContext, params: Mapping[str, Any]
+    ) -> dict[str, Any]:
+        runtime = await self.runtime()
+        with records_of(ctx) as rec:
+            row, attached = app_ui.create(ctx, rec, params)
+            ui_id, cluster_id = row.resource_id, str(row.parent_id)
+        if not attached:
+            runtime.reconciler.attach_history(ClusterKey(ctx.account_id, ctx.region, cluster_id))
+        return {"PersistentAppUIId": ui_id, "RuntimeRoleEnabledCluster": False}
+
+    async def describe_persistent_app_ui(
+        self, ctx: RequestContext, params: Mapping[str, Any]
+    ) -> dict[str, Any]:
+        runtime = await self.runtime()
+        with records_of(ctx) as rec:
+            row = app_ui.find(rec, params["PersistentAppUIId"])
+            view = app_ui.describe(row)
+            key = ClusterKey(ctx.account_id, ctx.region, str(row.parent_id))
+        if view["PersistentAppUIStatus"] == app_ui.ATTACHING:
+            runtime.reconciler.attach_history(key)
+        return {"PersistentAppUI": view}
+
+    async def get_persistent_app_ui_presigned_url(
+        self, ctx: RequestContext, params: Mapping[str, Any]
+    ) -> dict[str, Any]:
+        runtime = await self.runtime()
+        with records_of(ctx) as rec:
+            row = app_ui.find(rec, params["PersistentAppUIId"])
+            cluster = rec.cluster(str(row.parent_id)).data
+        key = ClusterKey(ctx.account_id, ctx.region, str(row.parent_id))
+        port = app_ui.history_port(cluster)
+        if cluster_state(cluster) in FINAL_STATES and (port is None or not await port_open(port)):
+            await runtime.reconciler.history_ready(key)
+        with records_of(ctx) as rec:
+            row = app_ui.find(rec, params["PersistentAppUIId"])
+            return app_ui.presigned(ctx, row, params, row.state == app_ui.ATTACHED)
 
     # ------------------------------------------------------------------ releases
 

@@ -44,6 +44,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from clusterport.engines.base import (
+    HISTORY_UI_SUFFIX,
     Checkpoint,
     ClusterEndpoints,
     ClusterNotFoundError,
@@ -56,9 +57,10 @@ from clusterport.engines.base import (
 )
 from clusterport.engines.connect_proxy import load_or_create_key
 from clusterport.engines.host_budget import HostBudget
+from clusterport.engines.processes import port_open
 from clusterport.errors import LimitExceededError
 from clusterport.platform import Platform
-from clusterport.services.emr import lifecycle, nodes, scaling, steps
+from clusterport.services.emr import app_ui, lifecycle, nodes, scaling, steps
 from clusterport.services.emr.activity import livy_activity, proxy_activity
 from clusterport.services.emr.documents import (
     ACTIVE_STATES,
@@ -710,6 +712,53 @@ class Reconciler:
                 None,
                 "Terminated by a resize of its instance group.",
                 event=message,
+            ),
+        )
+
+    # ------------------------------------------------------------------ persistent UIs
+
+    def attach_history(self, key: ClusterKey) -> None:
+        """Have a history server serve the cluster's persistent app UIs (in the background)."""
+        self._ensure_job(key, "history", self._history_job)
+
+    async def history_ready(self, key: ClusterKey) -> None:
+        """Attach the cluster's history server and wait until that finished (or failed)."""
+        self.attach_history(key)
+        task = self._jobs.get((key, "history"))
+        if task is not None:
+            await asyncio.wait([task])
+
+    async def _history_job(self, key: ClusterKey) -> None:
+        doc = self._read(key)
+        if doc is None:
+            return
+        port = app_ui.history_port(doc)
+        if port is None or not await port_open(port):
+            try:
+                port = await self.engine.start_history_server(
+                    key.cluster_id,
+                    Path(doc["Engine"]["WorkDir"]),
+                    link_prefix=f"{doc['Engine']['UiPrefix']}{HISTORY_UI_SUFFIX}",
+                )
+            except EngineError as exc:
+                failed = str(exc)
+                self._with_cluster(
+                    key,
+                    lambda rec, _row: app_ui.set_status(
+                        rec, key.cluster_id, app_ui.FAILED, failed, self._now()
+                    ),
+                )
+                return
+            started = port
+            self._change(key, lambda d: {**d, "Engine": {**d["Engine"], "HistoryPort": started}})
+        self._with_cluster(
+            key,
+            lambda rec, _row: app_ui.set_status(
+                rec,
+                key.cluster_id,
+                app_ui.ATTACHED,
+                "The cluster's history server answers.",
+                self._now(),
             ),
         )
 

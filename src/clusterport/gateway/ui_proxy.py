@@ -1,0 +1,168 @@
+"""The Spark UI proxy: ``/_ui/<cluster-id>/…`` to a cluster's master, app and history UIs.
+
+A request is let through when it carries a presigned link token for that
+cluster (``?cp-ui-token=…``, see :mod:`clusterport.services.emr.ui_links`),
+which is traded for a cookie scoped to ``/_ui/<cluster-id>/`` and a redirect
+to the same page without the token, or when it carries that cookie. The
+request then goes, with the prefix stripped, to the cluster's history server
+(``shs/…``) or its standalone master (everything else, including
+``proxy/<app-or-worker-id>/…``, which the master forwards itself). Spark
+links already carry the prefix (the engine sets it as ``reverseProxyUrl`` and
+the history server's proxy base); redirects naming a local port are rewritten
+to go through the proxy.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode, urlsplit
+
+import httpx
+from starlette.requests import Request
+from starlette.responses import PlainTextResponse, RedirectResponse, Response
+from starlette.routing import Route
+
+from clusterport.errors import ServiceError
+from clusterport.platform import Platform
+from clusterport.services.emr import app_ui, ui_links
+from clusterport.services.emr.records import EmrRecords
+from clusterport.services.emr.spec import ui_prefix_for
+
+_HISTORY = ui_links.history_path().rstrip("/")
+_HOP_BY_HOP = frozenset(
+    {
+        "connection",
+        "keep-alive",
+        "proxy-authenticate",
+        "proxy-authorization",
+        "te",
+        "trailers",
+        "transfer-encoding",
+        "upgrade",
+        "host",
+        "content-length",
+        "content-encoding",
+        "cookie",
+    }
+)
+_TIMEOUT = httpx.Timeout(30.0, connect=5.0)
+
+
+def _refused(message: str, status: int = 403) -> Response:
+    return PlainTextResponse(message + "\n", status_code=status)
+
+
+def _target(platform: Platform, grant: ui_links.UiGrant, rest: str) -> tuple[int, str, str]:
+    """The local port, the upstream path and the public mount point for ``rest``."""
+    with platform.db.session() as session:
+        rec = EmrRecords(session, grant.account_id, grant.region)
+        doc = rec.cluster(grant.cluster_id).data
+    prefix = ui_prefix_for(grant.cluster_id)
+    if rest == _HISTORY or rest.startswith(_HISTORY + "/"):
+        port = app_ui.history_port(doc)
+        if port is None:
+            raise LookupError(
+                f"No history server serves {grant.cluster_id}; create a persistent app UI with "
+                "CreatePersistentAppUI."
+            )
+        return port, "/" + rest[len(_HISTORY) :].lstrip("/"), f"{prefix}/{_HISTORY}"
+    endpoints = doc["Engine"].get("Endpoints") or {}
+    port = endpoints.get("MasterUiPort")
+    if not port:
+        raise LookupError(
+            f"Cluster {grant.cluster_id} runs no Spark master now; for a terminated cluster "
+            "use a persistent app UI (CreatePersistentAppUI)."
+        )
+    return int(port), "/" + rest, prefix
+
+
+def _location(value: str, mount: str, prefix: str) -> str:
+    """A redirect as the browser must follow it: through the proxy, never to a local port."""
+    parts = urlsplit(value)
+    if parts.scheme and parts.hostname in ("127.0.0.1", "localhost"):
+        path = parts.path or "/"
+        if not path.startswith(prefix):
+            path = mount + path
+        return path + (f"?{parts.query}" if parts.query else "")
+    if not parts.scheme and value.startswith("/") and not value.startswith(prefix):
+        return mount + value
+    return value
+
+
+def _without_token(request: Request) -> str:
+    query = [(k, v) for k, v in request.query_params.multi_items() if k != ui_links.TOKEN_PARAM]
+    path = request.url.path
+    return f"{path}?{urlencode(query)}" if query else path
+
+
+async def _forward(request: Request, port: int, path: str, mount: str, prefix: str) -> Response:
+    url = f"http://127.0.0.1:{port}{path}"
+    if request.url.query:
+        url += f"?{request.url.query}"
+    headers = {k: v for k, v in request.headers.items() if k.lower() not in _HOP_BY_HOP}
+    body = await request.body()
+    async with httpx.AsyncClient(timeout=_TIMEOUT, trust_env=False) as client:
+        upstream = await client.request(
+            request.method, url, headers=headers, content=body, follow_redirects=False
+        )
+    out_headers = {k: v for k, v in upstream.headers.items() if k.lower() not in _HOP_BY_HOP}
+    if "location" in upstream.headers:
+        out_headers["location"] = _location(upstream.headers["location"], mount, prefix)
+    out_headers.pop("set-cookie", None)
+    return Response(upstream.content, status_code=upstream.status_code, headers=out_headers)
+
+
+async def spark_ui(request: Request) -> Response:
+    """Serve one request of a cluster's Spark UI (see the module docstring)."""
+    platform: Platform = request.app.state.platform
+    cluster_id = request.path_params["cluster_id"]
+    rest = request.path_params.get("rest", "")
+    key = ui_links.signing_key(platform.data_dir)
+    now = platform.now()
+    prefix = ui_prefix_for(cluster_id)
+    link = request.query_params.get(ui_links.TOKEN_PARAM)
+    try:
+        if link is not None:
+            grant = ui_links.verify(key, link, cluster_id, now)
+            lifetime = ui_links.COOKIE_LIFETIME
+            cookie = ui_links.sign(key, grant.until(now + lifetime))
+            reply = RedirectResponse(_without_token(request), status_code=303)
+            reply.set_cookie(
+                ui_links.COOKIE_NAME,
+                cookie,
+                max_age=int(lifetime.total_seconds()),
+                path=f"{prefix}/",
+                httponly=True,
+                samesite="lax",
+            )
+            return reply
+        cookie_token = request.cookies.get(ui_links.COOKIE_NAME)
+        if not cookie_token:
+            return _refused(
+                f"Open the Spark UI of {cluster_id} through a presigned URL "
+                "(GetOnClusterAppUIPresignedURL or GetPersistentAppUIPresignedURL)."
+            )
+        grant = ui_links.verify(key, cookie_token, cluster_id, now)
+    except ui_links.UiLinkError as exc:
+        return _refused(str(exc))
+    try:
+        port, path, mount = _target(platform, grant, rest)
+    except (LookupError, ServiceError) as exc:
+        message = exc.message if isinstance(exc, ServiceError) else str(exc)
+        return _refused(message, status=404)
+    try:
+        return await _forward(request, port, path, mount, prefix)
+    except httpx.HTTPError as exc:
+        return _refused(
+            f"The Spark UI of {cluster_id} does not answer ({type(exc).__name__}); if the "
+            "cluster terminated, use a persistent app UI.",
+            status=502,
+        )
+
+
+def ui_route() -> Route:
+    """The route of the Spark UI proxy (register it before the catch-all AWS route)."""
+    return Route(
+        "/_ui/{cluster_id}/{rest:path}",
+        spark_ui,
+        methods=["GET", "HEAD", "POST"],
+    )

@@ -1,0 +1,126 @@
+"""Presigned links to a cluster's Spark UIs, served by the gateway under ``/_ui/<cluster-id>/``.
+
+A link carries a token: the cluster (account, region, id) and an expiry,
+signed with HMAC-SHA256 under a key file of the data dir
+(:data:`KEY_FILE`, created 0600). The gateway's UI proxy accepts a link
+token only for the cluster in its path and before its expiry, then trades
+it for a cookie (scoped to ``/_ui/<cluster-id>/``, with its own, longer
+expiry) so the UI's own links keep working.
+
+Paths under the prefix: ``shs/…`` is the cluster's Spark History Server
+(also after the cluster terminated, for persistent app UIs); anything else
+is the standalone master's UI, which serves worker and application (driver)
+UIs under ``proxy/<id>/``.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import datetime as dt
+import hashlib
+import hmac
+import json
+from dataclasses import dataclass, replace
+from pathlib import Path
+from urllib.parse import quote, urlencode
+
+from clusterport.engines.base import HISTORY_UI_SUFFIX
+from clusterport.engines.connect_proxy import load_or_create_key
+from clusterport.services.emr.spec import ui_prefix_for
+
+KEY_FILE = "emr-ui-links.key"
+TOKEN_PARAM = "cp-ui-token"
+COOKIE_NAME = "clusterport_ui"
+LINK_LIFETIME = dt.timedelta(minutes=10)
+COOKIE_LIFETIME = dt.timedelta(hours=8)
+_PREFIX = "cpui1"
+
+
+class UiLinkError(Exception):
+    """A UI link or cookie was refused; the message says why and what to do."""
+
+
+@dataclass(frozen=True)
+class UiGrant:
+    """Access to one cluster's UIs until ``expires_at``."""
+
+    account_id: str
+    region: str
+    cluster_id: str
+    expires_at: dt.datetime
+
+    def until(self, expires_at: dt.datetime) -> UiGrant:
+        """The same grant with another expiry."""
+        return replace(self, expires_at=expires_at)
+
+
+def signing_key(data_dir: Path) -> bytes:
+    """The data dir's UI link key (created on first use)."""
+    return load_or_create_key(data_dir / KEY_FILE)
+
+
+def _b64(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
+
+
+def _unb64(text: str) -> bytes:
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+
+def _mac(key: bytes, payload: str) -> bytes:
+    return hmac.new(key, f"{_PREFIX}.{payload}".encode("ascii"), hashlib.sha256).digest()
+
+
+def sign(key: bytes, grant: UiGrant) -> str:
+    """A token for ``grant``."""
+    body = [grant.account_id, grant.region, grant.cluster_id, int(grant.expires_at.timestamp())]
+    payload = _b64(json.dumps(body, separators=(",", ":")).encode())
+    return f"{_PREFIX}.{payload}.{_b64(_mac(key, payload))}"
+
+
+def verify(key: bytes, token: str, cluster_id: str, now: dt.datetime) -> UiGrant:
+    """The grant ``token`` carries, if it is genuine, for ``cluster_id`` and not expired."""
+    parts = token.split(".")
+    forged = UiLinkError(
+        "This Spark UI link is not valid; get a new one with GetOnClusterAppUIPresignedURL or "
+        "GetPersistentAppUIPresignedURL."
+    )
+    if len(parts) != 3 or parts[0] != _PREFIX:
+        raise forged
+    try:
+        given = _unb64(parts[2])
+        account, region, cluster, expiry = json.loads(_unb64(parts[1]))
+    except (binascii.Error, ValueError, TypeError) as exc:
+        raise forged from exc
+    if not hmac.compare_digest(given, _mac(key, parts[1])) or not isinstance(expiry, int):
+        raise forged
+    if cluster != cluster_id:
+        raise UiLinkError(
+            f"This Spark UI link is for another cluster, not {cluster_id}; get a link for "
+            f"{cluster_id}."
+        )
+    expires_at = dt.datetime.fromtimestamp(expiry, dt.UTC)
+    if now >= expires_at:
+        raise UiLinkError(
+            f"This Spark UI link expired at {expires_at:%Y-%m-%dT%H:%M:%SZ}; get a new one "
+            "with GetOnClusterAppUIPresignedURL or GetPersistentAppUIPresignedURL."
+        )
+    return UiGrant(str(account), str(region), str(cluster), expires_at)
+
+
+def presigned_url(public_url: str, grant: UiGrant, key: bytes, path: str = "") -> str:
+    """``<public url>/_ui/<cluster-id>/<path>?cp-ui-token=…`` for ``grant``."""
+    base = f"{public_url.rstrip('/')}{ui_prefix_for(grant.cluster_id)}/{quote(path)}"
+    return f"{base}?{urlencode({TOKEN_PARAM: sign(key, grant)})}"
+
+
+def history_path(application_id: str | None = None) -> str:
+    """The history server's page (of one application, when given), below the UI prefix."""
+    base = HISTORY_UI_SUFFIX.strip("/") + "/"
+    return f"{base}history/{application_id}/" if application_id else base
+
+
+def application_path(application_id: str | None = None) -> str:
+    """An application's (driver's) UI through the master, or the master's page."""
+    return f"proxy/{application_id}/" if application_id else ""

@@ -1,0 +1,499 @@
+"""EMR clusters on real Spark: start, steps, resize, sessions, UIs, failures, restarts, down.
+
+Run by hand under the Spark lock::
+
+    flock /tmp/clusterport-spark.lock .venv/bin/python -m pytest tests/test_emr_clusters.py
+
+Most checks share one module cluster (primary + one core node, Spark and
+Livy) whose server is restarted midway; three short-lived clusters cover
+transient clusters, a dead primary node and ``clusterport down``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+import uvicorn
+from pyspark.sql import SparkSession
+from pyspark.sql.connect.client.retries import DefaultPolicy
+
+from clusterport.engines.connect_proxy import load_or_create_key, mint_session_token
+from clusterport.engines.local_spark import LocalSparkEngine
+from clusterport.engines.processes import ProcessRecord, group_members, is_running
+from clusterport.engines.state import load_state
+from clusterport.services.emr import ui_links
+from conftest import RunningServer, start_server
+from emr_support import FINAL, error_code, processes_under, wait_for, wait_for_step
+
+pytestmark = pytest.mark.spark
+
+PI = Path(sys.prefix) / "lib/python3.11/site-packages/pyspark/examples/src/main/python/pi.py"
+VENV_BIN = Path(sys.executable).parent
+ACCOUNT = "111111111111"
+
+
+@dataclass
+class World:
+    """The module's data dir and the server currently running on it."""
+
+    data_dir: Path
+    running: RunningServer
+    uv: uvicorn.Server
+    thread: threading.Thread
+    cluster_id: str = ""
+    pids: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def emr(self) -> Any:
+        return self.running.client("emr", ACCOUNT)
+
+    def stop_server(self) -> None:
+        self.uv.should_exit = True
+        self.thread.join(30)
+        assert not self.thread.is_alive()
+
+    def start_server(self) -> None:
+        self.running, self.uv, self.thread = start_server(self.data_dir)
+
+
+def pids_of(work_dir: Path) -> dict[str, int]:
+    """Live processes of a cluster, by role, from the engine's state file."""
+    state = load_state(work_dir)
+    assert state is not None
+    return {p.role: p.pid for p in state.processes if is_running(p)}
+
+
+def records_of(work_dir: Path) -> list[ProcessRecord]:
+    state = load_state(work_dir)
+    return list(state.processes) if state is not None else []
+
+
+def work_dir(world: World, cluster_id: str) -> Path:
+    return world.data_dir / "clusters" / cluster_id
+
+
+def wait_until(probe: Any, what: str, timeout: float = 120.0) -> Any:
+    deadline = time.monotonic() + timeout
+    while True:
+        value = probe()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        time.sleep(0.5)
+
+
+def start_cluster(emr: Any, name: str, **extra: Any) -> str:
+    params: dict[str, Any] = {
+        "Name": name,
+        "ReleaseLabel": "emr-7.1.0",
+        "Instances": {
+            "MasterInstanceType": "m5.xlarge",
+            "InstanceCount": 1,
+            "KeepJobFlowAliveWhenNoSteps": True,
+        },
+    }
+    params.update(extra)
+    return str(emr.run_job_flow(**params)["JobFlowId"])
+
+
+def running(emr: Any, cluster_id: str) -> None:
+    emr.get_waiter("cluster_running").wait(
+        ClusterId=cluster_id, WaiterConfig={"Delay": 2, "MaxAttempts": 150}
+    )
+
+
+def pi_step(name: str, action: str = "CONTINUE", script: Path = PI) -> dict[str, Any]:
+    return {
+        "Name": name,
+        "ActionOnFailure": action,
+        "HadoopJarStep": {
+            "Jar": "command-runner.jar",
+            "Args": ["spark-submit", "--deploy-mode", "cluster", str(script), "2"],
+        },
+    }
+
+
+def spark_answer(url: str) -> int:
+    spark = SparkSession.builder.remote(url).create()
+    spark.client.set_retry_policies([DefaultPolicy(max_retries=0)])
+    try:
+        return int(spark.sql("SELECT 6 * 7 AS answer").collect()[0][0])
+    finally:
+        spark.stop()
+
+
+@pytest.fixture(scope="module")
+def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
+    data_dir = tmp_path_factory.mktemp("emr-clusters")
+    running_server, uv, thread = start_server(data_dir)
+    world = World(data_dir, running_server, uv, thread)
+    try:
+        world.cluster_id = start_cluster(
+            world.emr,
+            "module-cluster",
+            Instances={
+                "InstanceGroups": [
+                    {"InstanceRole": "MASTER", "InstanceType": "m5.xlarge", "InstanceCount": 1},
+                    {"InstanceRole": "CORE", "InstanceType": "m5.xlarge", "InstanceCount": 1},
+                ],
+                "KeepJobFlowAliveWhenNoSteps": True,
+            },
+            Applications=[{"Name": "Spark"}, {"Name": "Livy"}],
+            Configurations=[
+                {
+                    "Classification": "spark-defaults",
+                    "Properties": {"spark.sql.shuffle.partitions": "4"},
+                }
+            ],
+        )
+        yield world
+    finally:
+        for cluster in world.emr.list_clusters()["Clusters"]:
+            if cluster["Status"]["State"] not in FINAL:
+                world.emr.terminate_job_flows(JobFlowIds=[cluster["Id"]])
+                wait_for(world.emr, cluster["Id"], FINAL, 120)
+        world.stop_server()
+        stop_all(data_dir)
+        assert processes_under(data_dir) == []
+
+
+def stop_all(data_dir: Path) -> list[str]:
+    return asyncio.run(LocalSparkEngine(data_dir).stop_all(data_dir))
+
+
+# ---------------------------------------------------------------------- the module cluster
+
+
+def test_cluster_reaches_waiting_and_describes_itself(world: World) -> None:
+    emr = world.emr
+    assert world.emr.describe_cluster(ClusterId=world.cluster_id)["Cluster"]["Status"]["State"] in (
+        "STARTING",
+        "BOOTSTRAPPING",
+        "WAITING",
+    )
+    running(emr, world.cluster_id)
+    cluster = emr.describe_cluster(ClusterId=world.cluster_id)["Cluster"]
+    assert cluster["Status"]["State"] == "WAITING"
+    assert cluster["Status"]["StateChangeReason"]["Message"] == "Cluster ready to run steps."
+    assert (
+        cluster["Status"]["Timeline"]["ReadyDateTime"]
+        >= cluster["Status"]["Timeline"]["CreationDateTime"]
+    )
+    assert cluster["MasterPublicDnsName"] == "localhost"
+    livy_conf = next(c for c in cluster["Configurations"] if c["Classification"] == "livy-conf")
+    livy_port = int(livy_conf["Properties"]["livy.server.port"])
+    sessions = httpx.get(f"http://localhost:{livy_port}/sessions", timeout=10)
+    assert sessions.status_code == 200 and sessions.json()["sessions"] == []
+
+    instances = emr.list_instances(ClusterId=world.cluster_id)["Instances"]
+    assert len(instances) == 2
+    assert {i["Status"]["State"] for i in instances} == {"RUNNING"}
+    master = emr.list_instances(ClusterId=world.cluster_id, InstanceGroupTypes=["MASTER"])[
+        "Instances"
+    ][0]
+    assert master["PublicDnsName"] == cluster["MasterPublicDnsName"]
+    assert master["PrivateIpAddress"].startswith("172.31.")
+    assert master["PrivateDnsName"].endswith(".ec2.internal")
+    groups = emr.list_instance_groups(ClusterId=world.cluster_id)["InstanceGroups"]
+    assert {(g["InstanceGroupType"], g["RunningInstanceCount"]) for g in groups} == {
+        ("MASTER", 1),
+        ("CORE", 1),
+    }
+    world.pids = pids_of(work_dir(world, world.cluster_id))
+    core = next(i for i in instances if i["Id"] != master["Id"])
+    assert {"master", "connect", "history", f"worker:{core['Ec2InstanceId']}"} <= set(world.pids)
+
+
+def test_steps_run_in_order_with_their_failure_actions(world: World, tmp_path: Path) -> None:
+    emr = world.emr
+    broken = tmp_path / "broken.py"
+    broken.write_text("raise SystemExit('this step fails on purpose')\n")
+    good, bad = emr.add_job_flow_steps(
+        JobFlowId=world.cluster_id,
+        Steps=[pi_step("pi"), pi_step("broken", "CONTINUE", broken)],
+    )["StepIds"]
+    wait_until(
+        lambda: (
+            emr.describe_cluster(ClusterId=world.cluster_id)["Cluster"]["Status"]["State"]
+            == "RUNNING"
+        ),
+        "the cluster to run the steps",
+    )
+    first = wait_for_step(emr, world.cluster_id, good, ("COMPLETED", "FAILED"))
+    assert first["Status"]["State"] == "COMPLETED", first["Status"]
+    second = wait_for_step(emr, world.cluster_id, bad, ("COMPLETED", "FAILED"))
+    assert second["Status"]["State"] == "FAILED"
+    assert "fails on purpose" in second["Status"]["FailureDetails"]["Message"]
+    assert Path(second["Status"]["FailureDetails"]["LogFile"]).is_file()
+    assert (
+        first["Status"]["Timeline"]["EndDateTime"] <= second["Status"]["Timeline"]["StartDateTime"]
+    )
+    cluster = wait_for(emr, world.cluster_id, ("WAITING",))
+    assert cluster["Status"]["StateChangeReason"]["Message"] == (
+        "Cluster ready after last step completed."
+    )
+
+
+def test_sessions_hand_out_a_working_spark_connect_endpoint(world: World) -> None:
+    emr = world.emr
+    session = emr.start_session(ClusterId=world.cluster_id, Name="notebook")
+    assert session["State"] == "STARTED" and session["Id"].startswith("es-")
+    endpoint = emr.get_session_endpoint(ClusterId=world.cluster_id, SessionId=session["Id"])
+    assert endpoint["Endpoint"].startswith("sc://localhost:")
+    lifetime = endpoint["AuthTokenExpirationTime"] - dt.datetime.now(dt.UTC)
+    assert dt.timedelta(minutes=55) < lifetime <= dt.timedelta(hours=1)
+    assert spark_answer(f"{endpoint['Endpoint']}/;token={endpoint['AuthToken']}") == 42
+
+    key = load_or_create_key(work_dir(world, world.cluster_id) / "session-token.key")
+    expired = mint_session_token(
+        key, session["Id"], dt.datetime.now(dt.UTC) - dt.timedelta(minutes=1)
+    )
+    for token, words in ((expired, "expired"), ("cps1.forged.token", "Invalid authentication")):
+        with pytest.raises(Exception, match="UNAUTHENTICATED") as caught:
+            spark_answer(f"{endpoint['Endpoint']}/;token={token}")
+        assert words in str(caught.value)
+
+    listed = emr.list_sessions(ClusterId=world.cluster_id)["Sessions"]
+    assert [s["Id"] for s in listed] == [session["Id"]]
+    emr.terminate_session(ClusterId=world.cluster_id, SessionId=session["Id"])
+    got = emr.get_session(ClusterId=world.cluster_id, SessionId=session["Id"])["Session"]
+    assert got["State"] == "TERMINATED"
+    with pytest.raises(Exception) as refused:
+        emr.get_session_endpoint(ClusterId=world.cluster_id, SessionId=session["Id"])
+    assert error_code(refused.value) == "InvalidRequestException"
+
+
+def test_presigned_ui_urls_reach_the_spark_uis(world: World) -> None:
+    emr = world.emr
+    with httpx.Client(follow_redirects=True, timeout=30) as browser:
+        url = emr.get_on_cluster_app_ui_presigned_url(
+            ClusterId=world.cluster_id, OnClusterAppUIType="ResourceManager"
+        )["PresignedURL"]
+        assert url.startswith(f"{world.running.url}/_ui/{world.cluster_id}/?")
+        page = browser.get(url)
+        assert page.status_code == 200
+        assert "Spark Master at spark://" in page.text
+        assert ui_links.TOKEN_PARAM not in str(page.url)
+        # The cookie keeps the UI's own links working: the master's JSON and an app's UI.
+        apps = browser.get(f"{world.running.url}/_ui/{world.cluster_id}/json/").json()
+        app_id = apps["activeapps"][0]["id"]
+        app_url = emr.get_on_cluster_app_ui_presigned_url(
+            ClusterId=world.cluster_id, OnClusterAppUIType="ApplicationMaster", ApplicationId=app_id
+        )["PresignedURL"]
+        jobs = browser.get(app_url)
+        assert jobs.status_code == 200 and "Spark Jobs" in jobs.text
+        history = browser.get(
+            emr.get_on_cluster_app_ui_presigned_url(
+                ClusterId=world.cluster_id, OnClusterAppUIType="SparkHistoryServer"
+            )["PresignedURL"]
+        )
+        assert history.status_code == 200 and "History Server" in history.text
+
+    # Without the cookie: an expired link, another cluster's link and no link are refused.
+    key = ui_links.signing_key(world.data_dir)
+    past = ui_links.UiGrant(
+        ACCOUNT, "us-east-1", world.cluster_id, dt.datetime.now(dt.UTC) - dt.timedelta(seconds=1)
+    )
+    expired = ui_links.presigned_url(world.running.url, past, key)
+    assert httpx.get(expired).status_code == 403
+    assert "expired" in httpx.get(expired).text
+    other = url.replace(f"/_ui/{world.cluster_id}/", "/_ui/j-0THERCLUSTER0/")
+    refused = httpx.get(other)
+    assert refused.status_code == 403 and "another cluster" in refused.text
+    tampered = url[:-3] + ("AAA" if not url.endswith("AAA") else "BBB")
+    assert httpx.get(tampered).status_code == 403
+    assert httpx.get(f"{world.running.url}/_ui/{world.cluster_id}/").status_code == 403
+    with pytest.raises(Exception) as wrong_type:
+        emr.get_on_cluster_app_ui_presigned_url(
+            ClusterId=world.cluster_id, OnClusterAppUIType="TezUI"
+        )
+    assert "TezUI" in str(wrong_type.value)
+
+
+def test_instance_groups_resize_live(world: World) -> None:
+    emr = world.emr
+    core = next(
+        g
+        for g in emr.list_instance_groups(ClusterId=world.cluster_id)["InstanceGroups"]
+        if g["InstanceGroupType"] == "CORE"
+    )
+
+    def core_running() -> int:
+        groups = emr.list_instance_groups(ClusterId=world.cluster_id)["InstanceGroups"]
+        group = next(g for g in groups if g["Id"] == core["Id"])
+        return int(group["RunningInstanceCount"]) if group["Status"]["State"] == "RUNNING" else -1
+
+    emr.modify_instance_groups(
+        ClusterId=world.cluster_id,
+        InstanceGroups=[{"InstanceGroupId": core["Id"], "InstanceCount": 2}],
+    )
+    wait_until(lambda: core_running() == 2, "the core group to grow to 2")
+    workers = [r for r in pids_of(work_dir(world, world.cluster_id)) if r.startswith("worker:")]
+    assert len(workers) == 2
+    added = [
+        i
+        for i in emr.list_instances(ClusterId=world.cluster_id, InstanceGroupId=core["Id"])[
+            "Instances"
+        ]
+        if i["Status"]["State"] == "RUNNING"
+    ]
+    assert len(added) == 2
+    newest = added[-1]["Ec2InstanceId"]
+    emr.modify_instance_groups(
+        ClusterId=world.cluster_id,
+        InstanceGroups=[{"InstanceGroupId": core["Id"], "EC2InstanceIdsToTerminate": [newest]}],
+    )
+    wait_until(lambda: core_running() == 1, "the core group to shrink to 1")
+    assert f"worker:{newest}" not in pids_of(work_dir(world, world.cluster_id))
+    gone = emr.list_instances(ClusterId=world.cluster_id, InstanceStates=["TERMINATED"])
+    assert [i["Ec2InstanceId"] for i in gone["Instances"]] == [newest]
+    assert emr.describe_cluster(ClusterId=world.cluster_id)["Cluster"]["Status"]["State"] == (
+        "WAITING"
+    )
+
+
+def test_a_dead_core_worker_is_replaced(world: World) -> None:
+    emr = world.emr
+    pids = pids_of(work_dir(world, world.cluster_id))
+    role, pid = next((r, p) for r, p in pids.items() if r.startswith("worker:"))
+    instance_id = role.partition(":")[2]
+    os.killpg(pid, signal.SIGKILL)
+
+    def replaced() -> bool:
+        current = pids_of(work_dir(world, world.cluster_id))
+        return current.get(role) not in (None, pid)
+
+    wait_until(replaced, "the worker to be replaced")
+    cluster = wait_for(emr, world.cluster_id, ("WAITING",))
+    assert (
+        f"Node {instance_id} failed and was replaced"
+        in (cluster["Status"]["StateChangeReason"]["Message"])
+    )
+    instance = next(
+        i
+        for i in emr.list_instances(ClusterId=world.cluster_id)["Instances"]
+        if i["Ec2InstanceId"] == instance_id
+    )
+    assert instance["Status"]["State"] == "RUNNING"
+    assert instance["Status"]["StateChangeReason"]["Code"] == "INSTANCE_FAILURE"
+    assert "was replaced" in instance["Status"]["StateChangeReason"]["Message"]
+
+
+def test_a_restarted_control_plane_adopts_the_cluster(world: World) -> None:
+    before = pids_of(work_dir(world, world.cluster_id))
+    world.stop_server()
+    assert pids_of(work_dir(world, world.cluster_id)) == before
+    world.start_server()
+    emr = world.emr
+    assert emr.describe_cluster(ClusterId=world.cluster_id)["Cluster"]["Status"]["State"] == (
+        "WAITING"
+    )
+    (step_id,) = emr.add_job_flow_steps(JobFlowId=world.cluster_id, Steps=[pi_step("after")])[
+        "StepIds"
+    ]
+    assert (
+        wait_for_step(emr, world.cluster_id, step_id, ("COMPLETED", "FAILED"))["Status"]["State"]
+        == "COMPLETED"
+    )
+    assert pids_of(work_dir(world, world.cluster_id)) == before
+
+
+def test_persistent_ui_outlives_an_idle_terminated_cluster(world: World) -> None:
+    emr = world.emr
+    cluster = emr.describe_cluster(ClusterId=world.cluster_id)["Cluster"]
+    ui_id = emr.create_persistent_app_ui(TargetResourceArn=cluster["ClusterArn"])[
+        "PersistentAppUIId"
+    ]
+    described = emr.describe_persistent_app_ui(PersistentAppUIId=ui_id)["PersistentAppUI"]
+    assert described["PersistentAppUIStatus"] == "ATTACHED"
+    assert described["PersistentAppUITypeList"] == ["SHS"]
+
+    emr.put_auto_termination_policy(
+        ClusterId=world.cluster_id, AutoTerminationPolicy={"IdleTimeout": 60}
+    )
+    final = wait_for(emr, world.cluster_id, FINAL, timeout=240)
+    assert final["Status"]["State"] == "TERMINATED"
+    assert final["Status"]["StateChangeReason"]["Code"] == "IDLE_TIMEOUT"
+    ended = final["Status"]["Timeline"]["EndDateTime"]
+    assert ended - final["Status"]["Timeline"]["ReadyDateTime"] > dt.timedelta(seconds=60)
+    assert not any(is_running(r) for r in records_of(work_dir(world, world.cluster_id)))
+
+    answer = emr.get_persistent_app_ui_presigned_url(PersistentAppUIId=ui_id)
+    assert answer["PresignedURLReady"] is True
+    with httpx.Client(follow_redirects=True, timeout=30) as browser:
+        assert browser.get(answer["PresignedURL"]).status_code == 200
+        apps = browser.get(f"{world.running.url}/_ui/{world.cluster_id}/shs/api/v1/applications")
+        assert apps.status_code == 200
+        names = [a["name"] for a in apps.json()]
+        assert any("Pi" in n for n in names), names
+
+
+# ---------------------------------------------------------------------- short-lived clusters
+
+
+def test_transient_cluster_ends_after_its_steps(world: World) -> None:
+    emr = world.emr
+    cluster_id = start_cluster(
+        emr,
+        "transient",
+        Instances={"MasterInstanceType": "m5.xlarge", "InstanceCount": 1},
+        Steps=[pi_step("only", "TERMINATE_CLUSTER")],
+    )
+    final = wait_for(emr, cluster_id, FINAL, timeout=300)
+    assert final["Status"]["State"] == "TERMINATED", final["Status"]
+    assert final["Status"]["StateChangeReason"]["Code"] == "ALL_STEPS_COMPLETED"
+    (step,) = emr.list_steps(ClusterId=cluster_id)["Steps"]
+    assert step["Status"]["State"] == "COMPLETED"
+    assert not any(is_running(r) for r in records_of(work_dir(world, cluster_id)))
+
+
+def test_a_dead_primary_node_ends_the_cluster_with_errors(world: World) -> None:
+    emr = world.emr
+    cluster_id = start_cluster(emr, "fragile")
+    running(emr, cluster_id)
+    master = pids_of(work_dir(world, cluster_id))["master"]
+    os.killpg(master, signal.SIGKILL)
+    final = wait_for(emr, cluster_id, FINAL, timeout=120)
+    assert final["Status"]["State"] == "TERMINATED_WITH_ERRORS"
+    assert final["Status"]["StateChangeReason"]["Code"] == "INSTANCE_FAILURE"
+    assert "Spark master" in final["Status"]["StateChangeReason"]["Message"]
+    assert not any(is_running(r) for r in records_of(work_dir(world, cluster_id)))
+
+
+def test_down_stops_everything_without_a_server(world: World) -> None:
+    emr = world.emr
+    cluster_id = start_cluster(emr, "left-running")
+    running(emr, cluster_id)
+    pids = pids_of(work_dir(world, cluster_id))
+    world.stop_server()
+    assert all(is_running(r) for r in records_of(work_dir(world, cluster_id)))
+    result = subprocess.run(
+        [str(VENV_BIN / "clusterport"), "down", "--data-dir", str(world.data_dir)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert f"stopped {cluster_id}" in result.stdout
+    assert f"marked {cluster_id} TERMINATED" in result.stdout
+    assert [pid for pid in pids.values() if group_members(pid)] == []
+    assert processes_under(work_dir(world, cluster_id)) == []
+    world.start_server()
+    final = world.emr.describe_cluster(ClusterId=cluster_id)["Cluster"]["Status"]
+    assert final["State"] == "TERMINATED"
+    assert "clusterport down" in final["StateChangeReason"]["Message"]
