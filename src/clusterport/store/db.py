@@ -17,6 +17,8 @@ from typing import Any
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from clusterport.store import postgres
@@ -33,6 +35,10 @@ def _on_sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA busy_timeout=10000")
     cursor.close()
+
+
+class StoreUnavailableError(Exception):
+    """The database cannot be opened (not running, wrong URL or credentials, no access)."""
 
 
 class Database:
@@ -56,8 +62,27 @@ class Database:
             postgres.configure(self.engine)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
 
+    def check_reachable(self) -> None:
+        """Open one connection, or raise :class:`StoreUnavailableError` saying what to check."""
+        try:
+            with self.engine.connect():
+                pass
+        except OperationalError as exc:
+            shown = make_url(self.url).render_as_string(hide_password=True)
+            if self.postgres:
+                hint = (
+                    "check the URL given with --database-url (or CLUSTERPORT_DATABASE_URL), "
+                    "that the server runs and that it accepts these credentials"
+                )
+            else:
+                hint = "check that the data dir exists and is writable by this user"
+            raise StoreUnavailableError(
+                f"cannot open the database {shown}: {str(exc.orig).strip()}; {hint}."
+            ) from exc
+
     def migrate(self) -> None:
         """Bring the schema to the newest revision of every branch."""
+        self.check_reachable()
         config = Config()
         location = resources.files("clusterport.store").joinpath("migrations")
         config.set_main_option("script_location", str(location))
