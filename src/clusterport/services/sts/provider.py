@@ -1,5 +1,7 @@
 """STS: who am I, and temporary credentials (role sessions, session tokens).
 
+``GetCallerIdentity`` and ``GetSessionToken`` need no permission, as on AWS.
+
 ``AssumeRole`` is authorized by the gateway like every call, against the
 role's ARN: the caller's identity policies must allow ``sts:AssumeRole`` and
 the role's trust policy must allow the caller (both, across accounts). Passing
@@ -32,7 +34,9 @@ class StsProvider(Provider):
     service = "sts"
     iam_prefix = "sts"
     global_service = True
-    unauthorized_operations: ClassVar[frozenset[str]] = frozenset({"GetCallerIdentity"})
+    unauthorized_operations: ClassVar[frozenset[str]] = frozenset(
+        {"GetCallerIdentity", "GetSessionToken"}
+    )
     resource_arns: ClassVar[Mapping[str, ResourceArns]] = {"AssumeRole": _role_arns}
 
     def context_keys_for(
