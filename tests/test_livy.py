@@ -8,6 +8,7 @@ under ``flock /tmp/clusterport-spark.lock`` (these tests start a JVM).
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import time
 from collections.abc import Callable, Iterator
@@ -18,7 +19,9 @@ from typing import Any
 
 import httpx
 import pytest
+import sparkmagic.utils.configuration as sparkmagic_conf
 from hdijupyterutils.ipythondisplay import IpythonDisplay
+from IPython.core.interactiveshell import InteractiveShell
 from sparkmagic.livyclientlib.command import Command
 from sparkmagic.livyclientlib.endpoint import Endpoint
 from sparkmagic.livyclientlib.livyreliablehttpclient import LivyReliableHttpClient
@@ -378,6 +381,19 @@ def test_oversized_code_and_bodies_are_refused(livy: LivyServer, shared_session:
 # --------------------------------------------------------------------------- the real sparkmagic
 
 
+@pytest.fixture
+def brisk_sparkmagic() -> Iterator[None]:
+    """sparkmagic with a 1 s heartbeat (its 30 s default makes delete() wait up to 30 s)."""
+    saved = dict(sparkmagic_conf.d)
+    sparkmagic_conf.override("heartbeat_refresh_seconds", 1)
+    sparkmagic_conf.override("heartbeat_retry_seconds", 1)
+    try:
+        yield
+    finally:
+        sparkmagic_conf.override_all(saved)
+
+
+@pytest.mark.usefixtures("brisk_sparkmagic")
 def test_sparkmagic_session_end_to_end(livy: LivyServer) -> None:
     client = LivyReliableHttpClient.from_endpoint(Endpoint(livy.url, None))
     session = LivySession(client, {"kind": "pyspark"}, IpythonDisplay(), heartbeat_timeout=60)
@@ -412,6 +428,32 @@ def test_sparkmagic_session_end_to_end(livy: LivyServer) -> None:
         session.delete()
     assert session.status == "dead"
     assert livy.http.get(f"/sessions/{session_id}").status_code == 404
+
+
+@pytest.mark.usefixtures("brisk_sparkmagic")
+def test_spark_magics_in_ipython(livy: LivyServer, capsys: pytest.CaptureFixture[str]) -> None:
+    shell = InteractiveShell.instance()
+    shell.run_line_magic("load_ext", "sparkmagic.magics")
+    shell.run_line_magic("spark", f"add -s magics -l python -u {livy.url} -t None")
+    try:
+        shell.run_cell_magic("spark", "-s magics", "numbers = spark.range(12)\nnumbers.count()")
+        shell.run_cell_magic(
+            "spark", "-s magics -c sql -q -o squares", "select id, id * id as sq from range(4)"
+        )
+        shell.run_cell_magic("spark", "-s magics -o evens", "evens = spark.range(0, 10, 2)")
+        shell.run_cell_magic("spark", "-s magics", "undefined_name")
+    finally:
+        shell.run_line_magic("spark", "cleanup")
+    out, err = capsys.readouterr()
+    assert "SparkSession available as 'spark'." in out
+    # sparkmagic writes a cell's text result without a newline after it.
+    assert re.search(r"^12(?!\d)", out, re.MULTILINE), out
+    assert shell.user_ns["squares"].to_dict("list") == {"id": [0, 1, 2, 3], "sq": [0, 1, 4, 9]}
+    assert list(shell.user_ns["evens"]["id"]) == [0, 2, 4, 6, 8]
+    assert "NameError" in err and "undefined_name" in err
+    assert livy.http.get("/_clusterport/activity").json()["busy"] is False
+    names = [s["name"] for s in livy.http.get("/sessions").json()["sessions"]]
+    assert len(names) == len(set(names))
 
 
 # --------------------------------------------------------------------------- cancelling, failures
