@@ -9,8 +9,10 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+import shutil
 import signal
 import socket
+import sqlite3
 import subprocess
 import sys
 import threading
@@ -36,6 +38,7 @@ from clusterport.store.identity import Account, SessionCredential
 from clusterport.store.resources import ResourceStore
 from conftest import RunningServer, start_server
 from postgres_support import (
+    SUPERUSER,
     PostgresServer,
     clusterport_on,
     postgres,
@@ -742,3 +745,93 @@ def test_an_unreachable_server_is_named(postgres: PostgresServer, data_dir: Path
         Platform(Settings(data_dir=data_dir, database_url=url))
     assert "cannot open the database" in str(excinfo.value)
     assert postgres.password not in str(excinfo.value)
+
+
+# ---------------------------------------------------------------------------- backups
+
+
+def test_pg_dump_and_pg_restore_bring_the_platform_back(
+    postgres: PostgresServer, postgres_url: str, data_dir: Path
+) -> None:
+    with clusterport_on(data_dir, postgres_url) as server:
+        key = server.account(A)
+        vpc = server.client("ec2", A).create_vpc(CidrBlock="10.11.0.0/16")["Vpc"]["VpcId"]
+    dump = data_dir.parent / "clusterport.dump"
+    env = {**os.environ, "PGPASSWORD": postgres.password}
+    target = [
+        "--host=127.0.0.1",
+        f"--port={postgres.port}",
+        f"--username={SUPERUSER}",
+    ]
+    subprocess.run(
+        [
+            str(postgres.bin_dir / "pg_dump"),
+            *target,
+            "--format=custom",
+            f"--file={dump}",
+            database_name(postgres_url),
+        ],
+        env=env,
+        check=True,
+        capture_output=True,
+        timeout=120,
+    )
+    restored_url = postgres.create_database("restored")
+    try:
+        subprocess.run(
+            [
+                str(postgres.bin_dir / "pg_restore"),
+                *target,
+                "--no-owner",
+                f"--dbname={database_name(restored_url)}",
+                str(dump),
+            ],
+            env=env,
+            check=True,
+            capture_output=True,
+            timeout=120,
+        )
+        with clusterport_on(data_dir, restored_url) as server:
+            server.keys[A] = key  # the same data dir, so the same server.key opens it
+            ec2 = server.client("ec2", A)
+            assert [v["VpcId"] for v in ec2.describe_vpcs(VpcIds=[vpc])["Vpcs"]] == [vpc]
+    finally:
+        postgres.drop_database(restored_url)
+
+
+def test_sqlite_backup_while_running_then_restore_in_a_moved_data_dir(tmp_path: Path) -> None:
+    """What the operations guide says for SQLite, step by step."""
+    data = tmp_path / "data"
+    backup = tmp_path / "backup.db"
+    server, uv, thread = start_server(data)
+    try:
+        key = server.account(A)
+        ec2 = server.client("ec2", A)
+        kept = ec2.create_vpc(CidrBlock="10.12.0.0/16")["Vpc"]["VpcId"]
+        live, copy = sqlite3.connect(data / "clusterport.db"), sqlite3.connect(backup)
+        try:
+            live.backup(copy)  # what `sqlite3 clusterport.db ".backup backup.db"` does
+        finally:
+            live.close()
+            copy.close()
+        later = ec2.create_vpc(CidrBlock="10.13.0.0/16")["Vpc"]["VpcId"]
+    finally:
+        uv.should_exit = True
+        thread.join(30)
+
+    for leftover in ("clusterport.db-wal", "clusterport.db-shm"):
+        (data / leftover).unlink(missing_ok=True)
+    shutil.copyfile(backup, data / "clusterport.db")
+    moved = tmp_path / "elsewhere"
+    shutil.move(data, moved)
+    server, uv, thread = start_server(moved)
+    try:
+        server.keys[A] = key
+        ec2 = server.client("ec2", A)
+        assert [v["VpcId"] for v in ec2.describe_vpcs(VpcIds=[kept])["Vpcs"]] == [kept]
+        with pytest.raises(ClientError) as excinfo:
+            ec2.describe_vpcs(VpcIds=[later])
+        assert excinfo.value.response["Error"]["Code"] == "InvalidVpcID.NotFound"
+    finally:
+        uv.should_exit = True
+        thread.join(30)
