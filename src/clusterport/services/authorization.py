@@ -175,9 +175,10 @@ def denial_hint(
             "an explicit Deny overrides every Allow."
         )
     if not caller.exists:
+        who = caller.label[:1].upper() + caller.label[1:]
         return (
-            f"{caller.label.capitalize()} no longer exists in account {account}; its "
-            "credentials act for nobody. Use credentials of an existing identity."
+            f"{who} no longer exists in account {account}; its credentials act for nobody. "
+            "Use credentials of an existing identity."
         )
     missing = decision.missing or MISSING_IDENTITY
     if missing == MISSING_IDENTITY:
