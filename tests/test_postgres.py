@@ -32,6 +32,7 @@ from botocore.exceptions import ClientError
 from sqlalchemy import inspect
 
 from clusterport.platform import Platform, Settings
+from clusterport.services import identity
 from clusterport.store.base import Base
 from clusterport.store.db import Database, StoreUnavailableError
 from clusterport.store.identity import Account, SessionCredential
@@ -519,11 +520,17 @@ def test_two_servers_on_one_database_see_each_others_writes(
             first.keys[B] = second.keys[B]
             assert first.client("sts", B).get_caller_identity()["Account"] == later["Account"]
 
-        # A server with a key file of its own cannot open the secrets: it refuses the keys.
+        # A server with a key file of its own cannot open the secrets: it refuses the keys,
+        # and a new root key (sealed with its own file) is the way back in.
         with clusterport_on(stranger_dir, postgres_url) as stranger:
             stranger.keys[A] = key
             with pytest.raises(ClientError):
                 stranger.client("sts", A, config=NO_RETRIES).get_caller_identity()
+            with stranger.platform.db.session() as session:
+                stranger.keys[A] = identity.create_root_key(
+                    session, stranger.platform.secrets, A, stranger.platform.now()
+                )
+            assert stranger.client("sts", A).get_caller_identity()["Account"] == A
 
 
 def test_a_database_restart_costs_no_request(tmp_path: Path) -> None:
