@@ -10,6 +10,7 @@ from clusterport.services.ec2.provider import Ec2Provider
 from clusterport.services.emr.provider import EmrProvider
 from clusterport.services.iam.provider import IamProvider
 from clusterport.services.sagemaker.provider import SageMakerProvider
+from clusterport.services.servicecatalog.provider import ServiceCatalogProvider
 from clusterport.services.sts.provider import StsProvider
 
 PROVIDER_CLASSES: tuple[type[Provider], ...] = (
@@ -20,6 +21,7 @@ PROVIDER_CLASSES: tuple[type[Provider], ...] = (
     IamProvider,
     CloudTrailProvider,
     CloudFormationProvider,
+    ServiceCatalogProvider,
 )
 
 

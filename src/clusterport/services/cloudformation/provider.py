@@ -519,7 +519,7 @@ class CloudFormationProvider(Provider):
                 "stack is in the DELETE_FAILED state."
             )
         principal = await self._principal(ctx, params["RoleARN"]) if params.get("RoleARN") else None
-        if status == st.CREATE_IN_PROGRESS:
+        if status in (st.CREATE_IN_PROGRESS, st.ROLLBACK_IN_PROGRESS):
 
             def cancel(doc: dict[str, Any]) -> None:
                 doc["CancelRequested"] = True

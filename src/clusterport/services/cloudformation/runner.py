@@ -614,6 +614,9 @@ class StackRunner:
                 f"The following resource(s) failed to delete: [{failed[0]}] ({failed[1]}).",
             )
             return
+        if self._cancel_requested(key):  # deletion was asked for during the rollback
+            self._set_stack(key, st.DELETE_IN_PROGRESS, "User Initiated")
+            return
         self._set_stack(key, st.ROLLBACK_COMPLETE, reason)
 
     async def _delete(self, key: StackKey) -> None:

@@ -126,25 +126,32 @@ class ResourceApi:
         *,
         reserved: bool = True,
     ) -> list[dict[str, str]]:
-        """The stack's tags, the resource's own ``Tags`` and (``reserved``) CloudFormation's three.
+        """The stack's tags, the resource's own ``Tags`` and (``reserved``) the ``aws:`` tags.
 
-        Services whose API refuses ``aws:`` keys from callers get the three
-        through their domain code instead (see :meth:`cloudformation_tags`).
+        Services whose API refuses ``aws:`` keys from callers get those through
+        their domain code instead (see :meth:`system_tags`).
         """
         merged: dict[str, str] = dict(self.scope.tags)
         for tag in own or ():
             merged[str(tag.get("Key"))] = str(tag.get("Value", ""))
         if reserved:
-            merged.update(self.cloudformation_tags(logical_id))
+            merged.update(self.system_tags(logical_id))
+        else:
+            merged = {k: v for k, v in merged.items() if not k.lower().startswith("aws:")}
         return [{"Key": k, "Value": v} for k, v in merged.items()]
 
-    def cloudformation_tags(self, logical_id: str) -> dict[str, str]:
-        """The ``aws:cloudformation:*`` tags of a resource of the stack."""
-        return {
-            STACK_NAME_TAG: self.scope.stack_name,
-            STACK_ID_TAG: self.scope.stack_id,
-            LOGICAL_ID_TAG: logical_id,
-        }
+    def system_tags(self, logical_id: str) -> dict[str, str]:
+        """The ``aws:`` tags a resource of the stack carries: CloudFormation's three, and the
+        stack's own ``aws:`` tags (Service Catalog's ``aws:servicecatalog:*``)."""
+        tags = {k: v for k, v in self.scope.tags if k.lower().startswith("aws:")}
+        tags.update(
+            {
+                STACK_NAME_TAG: self.scope.stack_name,
+                STACK_ID_TAG: self.scope.stack_id,
+                LOGICAL_ID_TAG: logical_id,
+            }
+        )
+        return tags
 
 
 def describe_error(service: str, error: ServiceError) -> str:

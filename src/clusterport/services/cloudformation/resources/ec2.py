@@ -39,7 +39,7 @@ def tag_specifications(
 
 
 def mark_as_stack_resource(api: ResourceApi, request: ResourceRequest, resource_id: str) -> None:
-    """Give a new EC2 resource the ``aws:cloudformation:*`` tags.
+    """Give a new EC2 resource the stack's ``aws:`` tags (``aws:cloudformation:*`` …).
 
     EC2's API refuses ``aws:`` keys from callers, as on AWS, so these system
     tags go through EC2's domain code, the way AWS applies them itself.
@@ -48,7 +48,7 @@ def mark_as_stack_resource(api: ResourceApi, request: ResourceRequest, resource_
     with platform.db.session() as session:
         records = Ec2Records(session, api.scope.account_id, api.scope.region)
         ec2_tags.create_tags(
-            records, [resource_id], api.cloudformation_tags(request.logical_id), platform.now()
+            records, [resource_id], api.system_tags(request.logical_id), platform.now()
         )
 
 
