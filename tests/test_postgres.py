@@ -189,6 +189,16 @@ def test_bare_postgresql_urls_use_psycopg(postgres_url: str, scheme: str) -> Non
         database.dispose()
 
 
+def test_libpq_options_in_the_url_reach_the_connection(postgres_url: str) -> None:
+    database = Database(f"{postgres_url}?application_name=clusterport-ops&connect_timeout=3")
+    try:
+        with database.engine.connect() as conn:
+            name = conn.exec_driver_sql("SELECT current_setting('application_name')").scalar()
+        assert name == "clusterport-ops"
+    finally:
+        database.dispose()
+
+
 # ---------------------------------------------------------------------------- values
 
 
