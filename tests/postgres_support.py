@@ -142,23 +142,26 @@ class PostgresServer:
                 "max_connections = 100\n"
             )
 
+    def _start_on(self, port: int) -> None:
+        self._run(
+            str(self.bin_dir / "pg_ctl"),
+            "--pgdata",
+            str(self.data_dir),
+            "--log",
+            str(self.log_file),
+            "--wait",
+            "--timeout=60",
+            "-o",
+            f"-p {port}",
+            "start",
+        )
+        self.port = port
+
     def start(self) -> None:
         """Start on a free port (retrying on the rare race for it); wait until it accepts."""
         for attempt in range(3):
-            self.port = free_port()
             try:
-                self._run(
-                    str(self.bin_dir / "pg_ctl"),
-                    "--pgdata",
-                    str(self.data_dir),
-                    "--log",
-                    str(self.log_file),
-                    "--wait",
-                    "--timeout=60",
-                    "-o",
-                    f"-p {self.port}",
-                    "start",
-                )
+                self._start_on(free_port())
                 return
             except RuntimeError:
                 if attempt == 2:
@@ -178,18 +181,7 @@ class PostgresServer:
         """Stop and start again on the same port (every open connection is cut)."""
         port = self.port
         self.stop()
-        self._run(
-            str(self.bin_dir / "pg_ctl"),
-            "--pgdata",
-            str(self.data_dir),
-            "--log",
-            str(self.log_file),
-            "--wait",
-            "--timeout=60",
-            "-o",
-            f"-p {port}",
-            "start",
-        )
+        self._start_on(port)
 
     def url(self, database: str, driver: str = "postgresql+psycopg") -> str:
         """A SQLAlchemy URL for ``database`` (the password percent-encoded, as URLs need)."""
