@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import boto3
 import httpx
 import pytest
 from botocore.exceptions import ClientError
@@ -602,3 +603,50 @@ def test_session_tags_name_the_studio_source_network(server: Any, sm: Any, net: 
         assert studio_source(session, principal(A, {})) is None
         other_domain = {**tags, DOMAIN_TAG: domain_arn.replace(domain_id, "d-000000000000")}
         assert studio_source(session, principal(A, other_domain)) is None
+
+
+def test_creating_a_domain_needs_pass_role_to_sagemaker(server: Any, net: Network) -> None:
+    iam = server.client("iam", A)
+    iam.create_user(UserName="studio-admin")
+    iam.put_user_policy(
+        UserName="studio-admin",
+        PolicyName="sagemaker",
+        PolicyDocument=json.dumps(
+            {
+                "Version": "2012-10-17",
+                "Statement": [{"Effect": "Allow", "Action": "sagemaker:*", "Resource": "*"}],
+            }
+        ),
+    )
+    key = iam.create_access_key(UserName="studio-admin")["AccessKey"]
+    admin = boto3.Session(
+        aws_access_key_id=key["AccessKeyId"],
+        aws_secret_access_key=key["SecretAccessKey"],
+        region_name="us-east-1",
+    ).client("sagemaker", endpoint_url=server.url)
+    with pytest.raises(ClientError) as denied:
+        create_domain(admin, net, A)
+    code, message = error_of(denied)
+    assert code == "AccessDeniedException" and "iam:PassRole" in message
+
+    iam.put_user_policy(
+        UserName="studio-admin",
+        PolicyName="pass-to-sagemaker",
+        PolicyDocument=json.dumps(
+            {
+                "Version": "2012-10-17",
+                "Statement": [
+                    {
+                        "Effect": "Allow",
+                        "Action": "iam:PassRole",
+                        "Resource": execution_role_arn(A),
+                        "Condition": {
+                            "StringEquals": {"iam:PassedToService": "sagemaker.amazonaws.com"}
+                        },
+                    }
+                ],
+            }
+        ),
+    )
+    domain_id = create_domain(admin, net, A)
+    assert admin.describe_domain(DomainId=domain_id)["Status"] == "InService"
