@@ -95,6 +95,8 @@ class Launcher:
     profile: str
     log_path: Path
     extra: tuple[str, ...] = ()
+    #: Give the admin's key as an AWS CLI profile (``--profile``) instead of in the environment.
+    use_profile: bool = False
     process: subprocess.Popen[bytes] | None = None
     seen: list[psutil.Process] = field(default_factory=list)
 
@@ -111,16 +113,23 @@ class Launcher:
         sandbox = self.log_path.parent / "launcher-home"
         sandbox.mkdir(exist_ok=True)
         keep = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "JUPYTER"))}
-        return {
+        env = {
             **keep,
             "HOME": str(sandbox),
-            "AWS_ACCESS_KEY_ID": key.access_key_id,
-            "AWS_SECRET_ACCESS_KEY": key.secret_access_key,
             "AWS_DEFAULT_REGION": "us-east-1",
             "AWS_ENDPOINT_URL": self.server.url,
             "AWS_CONFIG_FILE": str(sandbox / "no-config"),
-            "AWS_SHARED_CREDENTIALS_FILE": str(sandbox / "no-credentials"),
+            "AWS_SHARED_CREDENTIALS_FILE": str(sandbox / "credentials"),
         }
+        if self.use_profile:
+            (sandbox / "credentials").write_text(
+                f"[studio-admin]\naws_access_key_id = {key.access_key_id}\n"
+                f"aws_secret_access_key = {key.secret_access_key}\n"
+            )
+        else:
+            env["AWS_ACCESS_KEY_ID"] = key.access_key_id
+            env["AWS_SECRET_ACCESS_KEY"] = key.secret_access_key
+        return env
 
     def start(self) -> Launcher:
         command = [
@@ -132,6 +141,7 @@ class Launcher:
             self.profile,
             "--data-dir",
             str(self.server.data_dir),
+            *(("--profile", "studio-admin") if self.use_profile else ()),
             *self.extra,
         ]
         with self.log_path.open("ab") as log:
@@ -434,7 +444,9 @@ def test_a_failing_lifecycle_script_stops_the_start(
             }
         },
     )
-    launcher = Launcher(server, studio.domain_id, "bo", tmp_path / "bo.log").start()
+    launcher = Launcher(
+        server, studio.domain_id, "bo", tmp_path / "bo.log", use_profile=True
+    ).start()
     launchers.append(launcher)
     assert launcher.finish() == 1
     output = launcher.output()
