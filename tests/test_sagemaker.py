@@ -444,11 +444,11 @@ def test_presigned_url_logs_in_once(server: Any, sm: Any, net: Network) -> None:
         assert second.status_code == 403 and "already used" in second.text
 
         landing = sm.create_presigned_domain_url(
-            DomainId=domain_id, UserProfileName="ana", LandingUri="studio::work/intro.ipynb"
+            DomainId=domain_id, UserProfileName="ana", LandingUri="studio::notebooks/intro.ipynb"
         )["AuthorizedUrl"]
         deep = httpx.get(landing, follow_redirects=False)
         assert deep.headers["location"] == (
-            "http://127.0.0.1:8899/lab/tree/work/intro.ipynb?token=labtoken"
+            "http://127.0.0.1:8899/lab/tree/notebooks/intro.ipynb?token=labtoken"
         )
     finally:
         app.unlink()
