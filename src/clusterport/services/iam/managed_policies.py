@@ -158,6 +158,28 @@ def find(rec: IamRecords, arn: str) -> ManagedPolicy | None:
     return _from_row(row)
 
 
+def find_many(rec: IamRecords, arns: list[str]) -> dict[str, ManagedPolicy]:
+    """The managed policies of several ARNs visible to the account (one query), by ARN."""
+    found: dict[str, ManagedPolicy] = {}
+    local: dict[str, str] = {}
+    for arn in arns:
+        parsed = names.parse_entity_arn(arn)
+        if parsed is None or parsed.kind != names.POLICY:
+            continue
+        if parsed.account_id == "aws":
+            policy = aws_policy(arn)
+            if policy is not None:
+                found[arn] = policy
+        elif parsed.account_id == rec.account_id:
+            local[arn] = parsed.name
+    rows = rec.find_many(names.POLICY, list(local.values()))
+    for arn, name in local.items():
+        row = rows.get(names.key(name))
+        if row is not None and row.data["Arn"] == arn:
+            found[arn] = _from_row(row)
+    return found
+
+
 def require(rec: IamRecords, arn: str) -> ManagedPolicy:
     """The managed policy of ``arn``; ``NoSuchEntity`` when there is none."""
     found = find(rec, arn)

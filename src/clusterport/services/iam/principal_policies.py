@@ -117,22 +117,20 @@ def session_policies(rec: IamRecords, stored: str | None) -> tuple[NamedPolicy, 
     return tuple(found)
 
 
+def _named(policy: managed_policies.ManagedPolicy, source: str | None) -> NamedPolicy:
+    catalog_document = managed_policies.aws_policy_document(policy.arn)
+    document = (
+        catalog_document
+        if catalog_document is not None
+        else documents.parsed(policy.default_document)
+    )
+    return NamedPolicy(policy.name, policy.arn, AttachmentKind.MANAGED, document, source)
+
+
 def managed(rec: IamRecords, arn: str, source: str | None = None) -> NamedPolicy | None:
     """A managed policy (default version) as the engine takes it."""
-    catalog_document = managed_policies.aws_policy_document(arn)
-    if catalog_document is not None:
-        name = arn.rsplit("/", 1)[-1]
-        return NamedPolicy(name, arn, AttachmentKind.MANAGED, catalog_document, source)
     policy = managed_policies.find(rec, arn)
-    if policy is None:
-        return None
-    return NamedPolicy(
-        policy.name,
-        policy.arn,
-        AttachmentKind.MANAGED,
-        documents.parsed(policy.default_document),
-        source,
-    )
+    return None if policy is None else _named(policy, source)
 
 
 def entity_policies(
@@ -144,12 +142,15 @@ def entity_policies(
         NamedPolicy(name, None, AttachmentKind.INLINE, documents.parsed(text), source)
         for name, text in sorted(row.data.get("InlinePolicies", {}).items())
     ]
-    for arn in row.data.get("AttachedPolicies", []):
-        policy = managed(rec, arn)
-        if policy is not None:
-            found.append(policy)
-    boundary_arn = row.data.get("PermissionsBoundary")
-    boundary = managed(rec, boundary_arn) if boundary_arn else None
+    attached: list[str] = list(row.data.get("AttachedPolicies", []))
+    boundary_arn: str | None = row.data.get("PermissionsBoundary")
+    policies = managed_policies.find_many(
+        rec, [*attached, *([boundary_arn] if boundary_arn else [])]
+    )
+    found += [_named(policies[arn], None) for arn in attached if arn in policies]
+    boundary = (
+        _named(policies[boundary_arn], None) if boundary_arn and boundary_arn in policies else None
+    )
     return tuple(found), boundary
 
 

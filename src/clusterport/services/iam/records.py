@@ -23,6 +23,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from clusterport.services.iam import names
@@ -57,6 +58,21 @@ class IamRecords:
     def find(self, kind: str, name: str) -> ResourceRow | None:
         """The row of a named entity, or None."""
         return self.store.get(self.account_id, GLOBAL, kind, names.key(name))
+
+    def find_many(self, kind: str, entity_names: list[str]) -> dict[str, ResourceRow]:
+        """The rows of several named entities in one query, by lower-cased name."""
+        if not entity_names:
+            return {}
+        rows = self.session.scalars(
+            select(ResourceRow).where(
+                ResourceRow.service == SERVICE,
+                ResourceRow.kind == kind,
+                ResourceRow.account_id == self.account_id,
+                ResourceRow.region == GLOBAL,
+                ResourceRow.resource_id.in_({names.key(n) for n in entity_names}),
+            )
+        )
+        return {row.resource_id: row for row in rows}
 
     def require(self, kind: str, name: str) -> ResourceRow:
         """The row of a named entity; ``NoSuchEntity`` naming the fix when it is missing."""
