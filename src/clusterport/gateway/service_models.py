@@ -69,6 +69,8 @@ def _merge_patch(raw: dict[str, Any], patch: dict[str, Any]) -> None:
 def _load_patches(service: str) -> list[dict[str, Any]]:
     folder = resources.files("clusterport.gateway").joinpath("model_patches")
     patches: list[dict[str, Any]] = []
+    if not folder.is_dir():
+        return patches
     for entry in sorted(folder.iterdir(), key=lambda p: p.name):
         if entry.name.endswith(".json"):
             data = json.loads(entry.read_text(encoding="utf-8"))
