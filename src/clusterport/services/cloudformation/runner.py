@@ -750,7 +750,7 @@ class StackRunner:
             failure = {"LogicalResourceId": logical_id, "Reason": reason}
             self._change(key, lambda d: d.setdefault("Failures", []).append(failure))
             summary = f"The following resource(s) failed to update: [{logical_id}] ({reason})."
-        self._set_stack(key, st.UPDATE_ROLLBACK_IN_PROGRESS, summary)
+        self._set_stack(key, st.UPDATE_ROLLBACK_IN_PROGRESS, summary, RollbackReason=summary)
 
     def _finish_update(
         self, key: StackKey, stack_plan: StackPlan, outputs: list[dict[str, Any]]
@@ -837,7 +837,11 @@ class StackRunner:
             d.pop("Touched", None)
 
         self._change(key, restore)
-        self._set_stack(key, st.UPDATE_ROLLBACK_COMPLETE_CLEANUP_IN_PROGRESS)
+        self._set_stack(
+            key,
+            st.UPDATE_ROLLBACK_COMPLETE_CLEANUP_IN_PROGRESS,
+            self._document(key).get("RollbackReason"),
+        )
 
     async def _revert(
         self,
@@ -872,10 +876,12 @@ class StackRunner:
         def finish(d: dict[str, Any]) -> None:
             d.pop("Cleanup", None)
             d.pop("Previous", None)
+            d.pop("RollbackReason", None)
 
         done = str(document.get("CleanupDone") or st.UPDATE_COMPLETE)
+        reason = document.get("RollbackReason") if done == st.UPDATE_ROLLBACK_COMPLETE else None
         self._change(key, finish)
-        self._set_stack(key, done)
+        self._set_stack(key, done, reason)
 
 
 def _dropping(logical_id: str) -> Callable[[dict[str, Any]], None]:
