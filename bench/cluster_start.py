@@ -182,10 +182,16 @@ def med(values: list[float | None], fmt: str) -> str:
     return format(statistics.median(present), fmt) if present else "-"
 
 
+def best(values: list[float | None]) -> str:
+    present = [v for v in values if v is not None]
+    return format(min(present), ".1f") if present else "-"
+
+
 async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=3)
     args = parser.parse_args()
+    load_before = os.getloadavg()[0]
     with tempfile.TemporaryDirectory(prefix="cluster-start-") as tmp:
         root = Path(tmp)
         cds_dir = root / "cds"
@@ -203,6 +209,7 @@ async def main() -> None:
             results["cds"].append(
                 await cluster_sample(root / f"cds-{index}", cds_dir, cds=True, name=f"j-CDS{index}")
             )
+    load_after = os.getloadavg()[0]
     rows = [
         ("local engine, CDS archives", results["cds"]),
         ("local engine, no CDS", results["nocds"]),
@@ -214,14 +221,19 @@ async def main() -> None:
         f"rounds; warm query `{WARM_QUERY}` ({WARM_REPEATS} repeats); first query "
         f"`{FIRST_QUERY}` from a fresh client process.",
         "",
-        "| how | start → WAITING s | start → fresh client's first result s "
+        f"Host load average (1 min) {load_before:.1f} before, {load_after:.1f} after: the "
+        "host is shared, so the best round is shown beside the median.",
+        "",
+        "| how | start → WAITING s (best) | start → fresh client's first result s (best) "
         "| client process s | warm query ms | cluster RSS MiB | stop s |",
         "|---|---|---|---|---|---|---|",
     ]
     for label, samples in rows:
         lines.append(
             f"| {label} | {med([s.waiting for s in samples], '.1f')} "
+            f"({best([s.waiting for s in samples])}) "
             f"| {med([s.first_result for s in samples], '.1f')} "
+            f"({best([s.first_result for s in samples])}) "
             f"| {med([s.client_process for s in samples], '.2f')} "
             f"| {med([s.warm_ms for s in samples], '.0f')} "
             f"| {med([s.rss_mib for s in samples], '.0f')} "

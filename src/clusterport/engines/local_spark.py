@@ -29,8 +29,11 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import logging
 import os
+import re
 import signal
+import time
 from collections.abc import AsyncIterator, Callable, Coroutine, Mapping, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
@@ -99,6 +102,7 @@ from clusterport.engines.steps import StepRunner, running_steps
 from clusterport.engines.steps import cancel_step as cancel_step_process
 
 _T = TypeVar("_T")
+_log = logging.getLogger(__name__)
 
 #: Environment variables the engine sets itself; a cluster's ``env`` cannot change them.
 _ENGINE_ENV = frozenset(
@@ -106,6 +110,7 @@ _ENGINE_ENV = frozenset(
 )
 _PORT_CLASH = ("Address already in use", "BindException", "Failed to bind")
 _PORT_ATTEMPTS = 3
+_SAFE_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 _CONNECT_ROLE = "connect"
 _MASTER_ROLE = "master"
 _HISTORY_ROLE = "history"
@@ -148,7 +153,13 @@ def validate_spec(spec: ClusterSpec) -> None:
         raise InvalidSpecError(
             f"A cluster needs exactly one MASTER node; this spec has {len(masters)}."
         )
+    if not _SAFE_ID.match(spec.cluster_id):
+        raise InvalidSpecError(
+            f"Cluster id {spec.cluster_id!r} must be 1-64 letters, digits, '.', '_' or '-'."
+        )
     ids = [n.instance_id for n in spec.nodes]
+    if not all(_SAFE_ID.match(i) for i in ids):
+        raise InvalidSpecError("Instance ids must be 1-64 letters, digits, '.', '_' or '-'.")
     if len(set(ids)) != len(ids):
         raise InvalidSpecError("Instance ids of the nodes must be unique.")
     names = [s.name for s in spec.sidecars]
@@ -234,6 +245,14 @@ class LocalSparkEngine(Engine):
         env.update({k: v for k, v in cluster_env.items() if k not in _ENGINE_ENV})
         env.update(extra)
         return env
+
+    def _running_state(self, cluster_id: str) -> ClusterState:
+        state = self._state(cluster_id)
+        if state.phase != Phase.WAITING.value:
+            raise EngineError(
+                f"Cluster {cluster_id} is {state.phase}, not running; wait until it is WAITING."
+            )
+        return state
 
     def _state(self, cluster_id: str) -> ClusterState:
         work_dir = self.registry.cluster_dir(cluster_id)
@@ -387,7 +406,7 @@ class LocalSparkEngine(Engine):
         async with http_client() as client:
             if _MASTER_ROLE in alive_roles:
                 try:
-                    view = await master_view(client, state.ports["master_ui"])
+                    view = await master_view(client, state.ports.get("master_ui", 0))
                     alive_workers = len(view.alive_worker_ports)
                     active_apps = [a.app_id for a in view.active_apps]
                     app_times = [a.started_at for a in view.active_apps] + [
@@ -397,7 +416,7 @@ class LocalSparkEngine(Engine):
                     alive_workers = None
             if _CONNECT_ROLE in alive_roles:
                 try:
-                    activity = await driver_activity(client, state.ports["app_ui"])
+                    activity = await driver_activity(client, state.ports.get("app_ui", 0))
                 except (httpx.HTTPError, ValueError):
                     activity = None
                 if activity is not None:
@@ -427,7 +446,7 @@ class LocalSparkEngine(Engine):
         """Start a worker per new node; returns once the master lists them ALIVE."""
         work_dir = self._state(cluster_id).work_dir
         async with cluster_lock(work_dir):
-            state = self._state(cluster_id)
+            state = self._running_state(cluster_id)
             known = {n.spec.instance_id for n in state.nodes}
             for node in nodes:
                 if node.role is NodeRole.MASTER:
@@ -445,7 +464,7 @@ class LocalSparkEngine(Engine):
         """Stop the workers of the given nodes; returns once the master no longer lists them."""
         work_dir = self._state(cluster_id).work_dir
         async with cluster_lock(work_dir):
-            state = self._state(cluster_id)
+            state = self._running_state(cluster_id)
             by_id = {n.spec.instance_id: n for n in state.nodes}
             for instance_id in instance_ids:
                 node = by_id.get(instance_id)
@@ -475,7 +494,7 @@ class LocalSparkEngine(Engine):
         """Restart a core/task node's worker (stopping what is left of the old one)."""
         work_dir = self._state(cluster_id).work_dir
         async with cluster_lock(work_dir):
-            state = self._state(cluster_id)
+            state = self._running_state(cluster_id)
             node = next((n for n in state.nodes if n.spec.instance_id == instance_id), None)
             if node is None:
                 raise NodeNotFoundError(f"Cluster {cluster_id} has no node {instance_id}.")
@@ -630,12 +649,14 @@ def initial_state(spec: ClusterSpec, work_dir: Path, budget: HostBudget) -> Clus
     """The state of a cluster about to start: its nodes sized to the host budget."""
     master = next(n for n in spec.nodes if n.role is NodeRole.MASTER)
     workers = [n for n in spec.nodes if n.role is not NodeRole.MASTER]
-    if not workers:  # single-node cluster: the primary node also does the work
-        workers = [dataclasses.replace(master, role=NodeRole.CORE)]
-    scaling = budget.scaling(workers)
-    nodes = [NodeState(master, 0, 0)] + [
-        NodeState(n, *dataclasses.astuple(scaling.size(n))) for n in workers
-    ]
+    if workers:
+        scaling = budget.scaling(workers)
+        nodes = [NodeState(master, 0, 0)] + [
+            NodeState(n, *dataclasses.astuple(scaling.size(n))) for n in workers
+        ]
+    else:  # single-node cluster: the primary node also runs the (one) worker
+        scaling = budget.scaling([dataclasses.replace(master, role=NodeRole.CORE)])
+        nodes = [NodeState(master, *dataclasses.astuple(scaling.size(master)))]
     return ClusterState(
         cluster_id=spec.cluster_id,
         account_id=spec.account_id,
@@ -724,9 +745,16 @@ class _Launch:
         """Start Spark, check it answers, start the history server and sidecars."""
         engine = self.engine
         assert self.spec is not None
+        began = time.monotonic()
+        cluster_id = self.state.cluster_id
+
+        def progress(what: str) -> None:
+            _log.info("%s: %s after %.1f s", cluster_id, what, time.monotonic() - began)
+
         self.cds.promote()
         self.commands = await engine._commands(self.state)
         await self._start_master()
+        progress("master ALIVE")
         workers = [n for n in self.state.nodes if n.worker_cores > 0]
         executor_choice = self.cds.choose(CdsRole.EXECUTOR, train_name="{{APP_ID}}-{{EXECUTOR_ID}}")
         try:
@@ -738,17 +766,19 @@ class _Launch:
         except BaseException:
             self.cds.release(executor_choice)
             raise
-        master = self.state.process(_MASTER_ROLE)
-        assert master is not None
+        progress("Connect server listening")
         await wait_workers(
             self.state.ports["master_ui"],
             present=[p.ports["rpc"] for p in self.state.processes if p.role.startswith("worker:")],
             watched=[p for p in self.state.processes if p.role.startswith(("worker:", "master"))],
             timeout=engine.start_timeout,
         )
+        progress("workers registered")
         # The history server needs no Spark answer: it starts while the warm-up runs.
         await _run_all(self._warmup(), self._start_history())
+        progress("warm-up query answered, history server up")
         await _run_all(*(self._start_sidecar(s) for s in self.spec.sidecars))
+        progress("sidecars listening")
         self.state = dataclasses.replace(self.state, phase=Phase.WAITING.value)
         save_state(self.state)
         return self.state.endpoints()
