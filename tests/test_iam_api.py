@@ -5,12 +5,23 @@ Each test works in an account of its own, so tests do not see each other's entit
 
 from __future__ import annotations
 
+import inspect
 import json
 import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
+import botocore
+import botocore.exceptions
+import botocore.session
+import pytest
+from botocore.config import Config
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from clusterport.services.registry import PROVIDER_CLASSES
 from conftest import RunningServer
 from iam_support import (
     account_root,
@@ -22,6 +33,7 @@ from iam_support import (
     session_of,
     trust,
 )
+from wire_support import for_shape
 
 VENV_BIN = Path(sys.executable).parent
 READ_ONLY = "arn:aws:iam::aws:policy/ReadOnlyAccess"
@@ -745,3 +757,44 @@ def test_aws_cli_creates_and_reads_roles_and_policies(
     failed = _aws(server, acct, "iam", "get-role", "--role-name", "missing-role", check=False)
     assert failed.returncode != 0
     assert "NoSuchEntity" in failed.stderr and "missing-role" in failed.stderr
+
+
+# ---- robustness ----------------------------------------------------------------------------------
+def _implemented(service: str) -> list[str]:
+    provider = PROVIDERS[service]
+    model = botocore.session.get_session().get_service_model(service)
+    return [
+        name
+        for name in model.operation_names
+        if inspect.iscoroutinefunction(getattr(provider, botocore.xform_name(name), None))
+    ]
+
+
+PROVIDERS = {
+    cls.service: cls for cls in PROVIDER_CLASSES if cls.service in ("iam", "sts", "cloudtrail")
+}
+OPERATIONS = [(service, name) for service in sorted(PROVIDERS) for name in _implemented(service)]
+
+
+@pytest.fixture(scope="module")
+def unchecked_clients(server: RunningServer) -> dict[str, Any]:
+    """Clients that send whatever they are given (no client-side validation, no retries)."""
+    config = Config(parameter_validation=False, retries={"max_attempts": 0})
+    return {service: server.client(service, "100000000099", config=config) for service in PROVIDERS}
+
+
+@pytest.mark.parametrize(("service", "operation"), OPERATIONS)
+@settings(max_examples=6, deadline=None, suppress_health_check=list(HealthCheck))
+@given(data=st.data())
+def test_every_operation_answers_any_input_without_a_server_error(
+    unchecked_clients: dict[str, Any], service: str, operation: str, data: st.DataObject
+) -> None:
+    caller = unchecked_clients[service]
+    shape = caller.meta.service_model.operation_model(operation).input_shape
+    params = data.draw(for_shape(shape)) if shape is not None else {}
+    try:
+        caller._make_api_call(operation, params)
+    except botocore.exceptions.ClientError as error:
+        status = error.response["ResponseMetadata"]["HTTPStatusCode"]
+        assert status < 500, error.response["Error"]
+        assert error.response["Error"]["Message"]
