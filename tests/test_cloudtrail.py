@@ -187,3 +187,17 @@ def test_invalid_lookups_are_refused(server: RunningServer) -> None:
     unchecked = server.client("cloudtrail", E, config=Config(parameter_validation=False))
     code, _, _ = error_of(lambda: unchecked.lookup_events(MaxResults=500))
     assert code == "InvalidParameterException"
+
+
+def test_the_roles_account_sees_who_assumed_its_role(server: RunningServer) -> None:
+    role_arn = create_role(server, "400000000005", "Shared", trust(account_root(E)))
+    assume(server, server.session(E), role_arn, "visitor")
+    events = server.client("cloudtrail", "400000000005").lookup_events(
+        LookupAttributes=[{"AttributeKey": "EventName", "AttributeValue": "AssumeRole"}]
+    )["Events"]
+    assert len(events) == 1
+    record = json.loads(events[0]["CloudTrailEvent"])
+    assert record["recipientAccountId"] == "400000000005"
+    assert record["userIdentity"]["arn"] == f"arn:aws:iam::{E}:root"
+    assert record["requestParameters"]["RoleSessionName"] == "visitor"
+    assert events[0]["Resources"] == [{"ResourceType": "AWS::IAM::Role", "ResourceName": role_arn}]

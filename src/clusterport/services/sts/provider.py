@@ -9,7 +9,8 @@ session tags also needs ``sts:TagSession``, setting a source identity
 ``sts:SetSourceIdentity``, on the same terms. The condition keys of the call
 (``sts:ExternalId``, ``sts:RoleSessionName``, ``sts:SourceIdentity``,
 ``sts:TransitiveTagKeys``, ``aws:RequestTag/…``, ``aws:TagKeys``) are given to
-every one of these checks.
+every one of these checks. A role assumed from another account records the
+call in the role's account too, as AWS does.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any, ClassVar
 
 from clusterport.errors import AccessDeniedError
+from clusterport.services import audit
 from clusterport.services.authorization import authorize, request_tag_context
 from clusterport.services.base import Provider, RequestContext, ResourceArns
 from clusterport.services.iam import sessions
@@ -85,9 +87,28 @@ class StsProvider(Provider):
                     f"resource: {role_arn}. Check that the role exists.",
                     code="AccessDenied",
                 )
-            return sessions.assume_role(
+            answer = sessions.assume_role(
                 session, ctx.platform, ctx.principal, role, request, ctx.region, ctx.now
             )
+            if role.account_id != ctx.account_id:
+                # As on AWS, the role's account sees who assumed its role, too.
+                audit.record(
+                    session,
+                    audit.CallRecord(
+                        event_time=ctx.now,
+                        region=ctx.region,
+                        event_source="sts.amazonaws.com",
+                        event_name="AssumeRole",
+                        request_id=ctx.request_id,
+                        source_ip=ctx.source_ip,
+                        user_agent=ctx.user_agent,
+                        principal=ctx.principal,
+                        account_id=role.account_id,
+                        request_parameters=params,
+                        resources=(role_arn,),
+                    ),
+                )
+            return answer
 
     async def get_session_token(
         self, ctx: RequestContext, params: Mapping[str, Any]
