@@ -25,6 +25,7 @@ from urllib.parse import quote
 
 import boto3
 import pytest
+from alembic import command
 from alembic.config import Config
 from alembic.script import ScriptDirectory
 from botocore.config import Config as BotoConfig
@@ -33,10 +34,10 @@ from sqlalchemy import inspect
 
 from clusterport.platform import Platform, Settings
 from clusterport.services import identity
-from clusterport.store.base import Base
 from clusterport.store.db import Database, StoreUnavailableError
 from clusterport.store.identity import Account, SessionCredential
 from clusterport.store.resources import ResourceStore
+from clusterport.store.tables import Base
 from conftest import RunningServer, start_server
 from postgres_support import (
     SUPERUSER,
@@ -153,6 +154,41 @@ def test_text_columns_have_no_length_limit(postgres: PostgresServer, postgres_ur
         "these columns have a length PostgreSQL enforces and SQLite does not; declare them "
         f"String() and relax them in a migration: {bounded}"
     )
+
+
+def test_a_database_made_before_unbounded_text_is_upgraded_in_place(
+    postgres: PostgresServer, postgres_url: str
+) -> None:
+    database = Database(postgres_url)
+    config = Config()
+    config.set_main_option("script_location", "clusterport.store:migrations")
+    with database.engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.upgrade(config, "0001_core")
+    [(length,)] = rows(
+        postgres,
+        postgres_url,
+        "SELECT character_maximum_length FROM information_schema.columns "
+        "WHERE table_name = 'resources' AND column_name = 'name'",
+    )
+    assert length == 256
+    with database.session() as session:
+        session.add(Account(account_id=A, name="kept", created_at=dt.datetime.now(dt.UTC)))
+    database.migrate()
+    with database.session() as session:
+        ResourceStore(session, "ec2").add(
+            account_id=A,
+            region=REGION,
+            kind="security-group",
+            resource_id="sg-1",
+            name="g" * 300,
+            data={},
+            now=dt.datetime.now(dt.UTC),
+        )
+    with database.session() as session:
+        account = session.get(Account, A)
+        assert account is not None and account.name == "kept"
+    database.dispose()
 
 
 def test_servers_starting_together_migrate_once(postgres_url: str) -> None:
