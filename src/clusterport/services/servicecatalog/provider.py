@@ -52,6 +52,7 @@ from clusterport.services.servicecatalog.provisioning import (
     UPDATE,
     LaunchChoice,
     Provisioner,
+    check_parameters,
     constraint_rows,
     launch_role_arn,
     provisioning_body,
@@ -84,6 +85,7 @@ from clusterport.services.servicecatalog.records import (
     unsupported,
 )
 from clusterport.store.resources import ResourceRow
+from clusterport.templates import StackContext
 
 if TYPE_CHECKING:
     from clusterport.platform import Platform
@@ -1060,9 +1062,17 @@ class ServiceCatalogProvider(Provider):
                     "choose another name or terminate it first."
                 )
             choice = await self._choose(ctx, records, params)
+        body = provisioning_body(
+            str(choice.artifact["TemplateBody"]), template_rules(choice.constraints)
+        )
+        product_id, record_id = new_id("pp"), new_id("rec")
+        given = {
+            str(p.get("Key")): str(p.get("Value", ""))
+            for p in params.get("ProvisioningParameters") or ()
+        }
+        check_parameters(body, given, context=self._context(ctx, product_id))
         role = launch_role_arn(choice.constraints, ctx.account_id)
         stack_principal = await self.provisioner.principal(ctx, role)
-        product_id, record_id = new_id("pp"), new_id("rec")
         pp_arn = ctx.arn("servicecatalog", f"stack/{name}/{product_id}")
         user_tags = tag_list(params.get("Tags"))
         stack_tags = [
@@ -1073,9 +1083,6 @@ class ServiceCatalogProvider(Provider):
             {"Key": ARTIFACT_TAG, "Value": choice.artifact["Id"]},
             {"Key": PRINCIPAL_TAG, "Value": ctx.principal.arn},
         ]
-        body = provisioning_body(
-            str(choice.artifact["TemplateBody"]), template_rules(choice.constraints)
-        )
         template_url = catalog_template_url(
             self.platform, choice.product["Id"], choice.artifact["Id"]
         )
@@ -1086,10 +1093,7 @@ class ServiceCatalogProvider(Provider):
                 if body != choice.artifact["TemplateBody"]
                 else self.provisioner.template_argument(body, template_url)
             ),
-            "Parameters": [
-                {"ParameterKey": p.get("Key"), "ParameterValue": p.get("Value", "")}
-                for p in params.get("ProvisioningParameters") or ()
-            ],
+            "Parameters": [{"ParameterKey": k, "ParameterValue": v} for k, v in given.items()],
             "Capabilities": list(CAPABILITIES),
             "Tags": stack_tags,
             "NotificationARNs": list(params.get("NotificationArns") or ()),
@@ -1143,6 +1147,17 @@ class ServiceCatalogProvider(Provider):
                 RECORD, record_id, record, ctx.now, parent_id=product_id, state=record["Status"]
             )
         return {"RecordDetail": views.record_detail(record)}
+
+    @staticmethod
+    def _context(ctx: RequestContext, provisioned_product_id: str) -> StackContext:
+        """The pseudo parameters the rules of a product's template see."""
+        name = stack_name(ctx.account_id, provisioned_product_id)
+        return StackContext(
+            account_id=ctx.account_id,
+            region=ctx.region,
+            stack_name=name,
+            stack_id=StackContext.stack_arn(ctx.region, ctx.account_id, name, "pending"),
+        )
 
     def _provisioned(self, records: CatalogRecords, params: Mapping[str, Any]) -> ResourceRow:
         pp_id = params.get("ProvisionedProductId") or params.get("Id")
@@ -1273,10 +1288,10 @@ class ServiceCatalogProvider(Provider):
     ) -> tuple[dict[str, Any], dict[str, Any] | None]:
         """The provisioned product to change, or the record an earlier call with ``token`` made."""
         with records_of(ctx) as records:
-            row = self._provisioned(records, params)
-            for record in records.find(RECORD, parent_id=row.resource_id):
+            for record in records.find(RECORD):
                 if record.data.get("Token") == token and record.data["RecordType"] == record_type:
-                    return dict(row.data), dict(record.data)
+                    return {}, dict(record.data)
+            row = self._provisioned(records, params)
             last = records.get(RECORD, str(row.data.get("LastRecordId")))
             # A launch still in progress may be ended (its stack's creation is cancelled).
             cancelling = (
@@ -1344,19 +1359,26 @@ class ServiceCatalogProvider(Provider):
                     "PathName": params.get("PathName"),
                 },
             )
-        role = launch_role_arn(choice.constraints, ctx.account_id)
-        stack_principal = await self.provisioner.principal(ctx, role)
         body = provisioning_body(
             str(choice.artifact["TemplateBody"]), template_rules(choice.constraints)
         )
+        stack = self.provisioner.stack(ctx.account_id, ctx.region, product.get("PhysicalId"))
+        before = {str(p["Key"]): str(p["Value"]) for p in (stack or {}).get("Parameters") or ()}
         parameters = []
+        given: dict[str, str] = {}
+        previous: dict[str, str] = {}
         for entry in params.get("ProvisioningParameters") or ():
+            key = str(entry.get("Key"))
             if entry.get("UsePreviousValue"):
-                parameters.append({"ParameterKey": entry.get("Key"), "UsePreviousValue": True})
+                parameters.append({"ParameterKey": key, "UsePreviousValue": True})
+                if key in before:
+                    previous[key] = before[key]
             else:
-                parameters.append(
-                    {"ParameterKey": entry.get("Key"), "ParameterValue": entry.get("Value", "")}
-                )
+                given[key] = str(entry.get("Value", ""))
+                parameters.append({"ParameterKey": key, "ParameterValue": given[key]})
+        check_parameters(body, given, previous, context=self._context(ctx, str(product["Id"])))
+        role = launch_role_arn(choice.constraints, ctx.account_id)
+        stack_principal = await self.provisioner.principal(ctx, role)
         record_id = new_id("rec")
         product = {
             **product,

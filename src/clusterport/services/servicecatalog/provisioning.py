@@ -34,7 +34,13 @@ from clusterport.services.servicecatalog.records import (
     iso,
 )
 from clusterport.store.resources import ResourceRow
-from clusterport.templates import INLINE_BODY_MAX_BYTES, TemplateError, load_template
+from clusterport.templates import (
+    INLINE_BODY_MAX_BYTES,
+    StackContext,
+    TemplateError,
+    load_template,
+    resolve_parameters,
+)
 
 if TYPE_CHECKING:
     from clusterport.services.cloudformation.provider import CloudFormationProvider
@@ -111,6 +117,25 @@ def provisioning_body(body: str, rules: Mapping[str, Any]) -> str:
         raise invalid(error.message) from None
     document["Rules"] = {**(document.get("Rules") or {}), **rules}
     return json.dumps(document)
+
+
+def check_parameters(
+    body: str,
+    given: Mapping[str, str],
+    previous: Mapping[str, str] | None = None,
+    *,
+    context: StackContext | None = None,
+) -> None:
+    """Refuse parameter values that break the template's guardrails (or its rules) at once.
+
+    The template engine's message names the parameter, the value and the
+    constraint; nothing is created when a value is refused.
+    """
+    try:
+        template = load_template(body)
+        resolve_parameters(template, given, use_previous=previous, context=context)
+    except TemplateError as error:
+        raise invalid(error.message) from None
 
 
 @dataclass(frozen=True)
