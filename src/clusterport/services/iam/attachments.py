@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping
+from types import MappingProxyType
 from typing import Any
 
 from clusterport.iam import PolicyKind, SizeQuota
@@ -20,11 +21,15 @@ from clusterport.store.resources import ResourceRow
 #: Managed policies one user or role may have attached (IAM's default quota).
 MAX_ATTACHED = 10
 
-_INLINE_QUOTAS: Mapping[str, SizeQuota] = {
-    names.USER: SizeQuota.USER_INLINE,
-    names.ROLE: SizeQuota.ROLE_INLINE,
-}
-_QUOTA_NAMES = {names.USER: "PoliciesPerUser", names.ROLE: "PoliciesPerRole"}
+_INLINE_QUOTAS: Mapping[str, SizeQuota] = MappingProxyType(
+    {
+        names.USER: SizeQuota.USER_INLINE,
+        names.ROLE: SizeQuota.ROLE_INLINE,
+    }
+)
+_QUOTA_NAMES: Mapping[str, str] = MappingProxyType(
+    {names.USER: "PoliciesPerUser", names.ROLE: "PoliciesPerRole"}
+)
 
 
 def label(row: ResourceRow) -> str:

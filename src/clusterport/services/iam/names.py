@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
+from types import MappingProxyType
 
 from clusterport.services.base import random_id
 
@@ -20,7 +22,9 @@ INSTANCE_PROFILE = "instance-profile"
 ACCOUNT_ALIAS = "account-alias"
 
 #: The prefixes of IAM's unique ids, by entity kind.
-ID_PREFIXES = {USER: "AIDA", ROLE: "AROA", POLICY: "ANPA", INSTANCE_PROFILE: "AIPA"}
+ID_PREFIXES: Mapping[str, str] = MappingProxyType(
+    {USER: "AIDA", ROLE: "AROA", POLICY: "ANPA", INSTANCE_PROFILE: "AIPA"}
+)
 
 _ENTITY_ARN = re.compile(
     r"arn:(?P<partition>[a-z\-]+):iam::(?P<account>\d{12}|aws):"

@@ -14,8 +14,9 @@ so its calls are denied.
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from types import MappingProxyType
 
 from sqlalchemy.orm import Session
 
@@ -34,12 +35,14 @@ from clusterport.services.iam import tags as tag_rules
 from clusterport.services.iam.records import IamRecords
 from clusterport.store.resources import ResourceRow
 
-_KINDS = {
-    "root": PrincipalKind.ROOT,
-    "user": PrincipalKind.USER,
-    "assumed-role": PrincipalKind.ASSUMED_ROLE,
-    "service": PrincipalKind.SERVICE,
-}
+_KINDS: Mapping[str, PrincipalKind] = MappingProxyType(
+    {
+        "root": PrincipalKind.ROOT,
+        "user": PrincipalKind.USER,
+        "assumed-role": PrincipalKind.ASSUMED_ROLE,
+        "service": PrincipalKind.SERVICE,
+    }
+)
 
 SESSION_POLICY_NAME = "SessionPolicy"
 

@@ -21,6 +21,8 @@ AWS-managed policies are not rows: they come from the policy engine's catalog.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
+from types import MappingProxyType
 from typing import Any
 
 from sqlalchemy import select
@@ -33,18 +35,22 @@ from clusterport.store.resources import ResourceRow, ResourceStore
 SERVICE = "iam"
 GLOBAL = ""
 
-_NOUNS = {
-    names.USER: "user",
-    names.ROLE: "role",
-    names.POLICY: "policy",
-    names.INSTANCE_PROFILE: "instance profile",
-}
-_LISTS = {
-    names.USER: "ListUsers",
-    names.ROLE: "ListRoles",
-    names.POLICY: "ListPolicies --scope Local",
-    names.INSTANCE_PROFILE: "ListInstanceProfiles",
-}
+_NOUNS: Mapping[str, str] = MappingProxyType(
+    {
+        names.USER: "user",
+        names.ROLE: "role",
+        names.POLICY: "policy",
+        names.INSTANCE_PROFILE: "instance profile",
+    }
+)
+_LISTS: Mapping[str, str] = MappingProxyType(
+    {
+        names.USER: "ListUsers",
+        names.ROLE: "ListRoles",
+        names.POLICY: "ListPolicies --scope Local",
+        names.INSTANCE_PROFILE: "ListInstanceProfiles",
+    }
+)
 
 
 class IamRecords:
