@@ -146,6 +146,12 @@ def test_studio_user_of_a_assumes_bs_role_and_lists_its_clusters(
     )
     assert f"to a policy of role {DISCOVERY_ROLE} in account {B}." in message
 
+    # Template discovery through Service Catalog is granted; administering the catalog is not.
+    catalog = client(server, discovery, "servicecatalog", REGION)
+    assert catalog.search_products()["ProductViewSummaries"] == []
+    code, message, _ = error_of(catalog.list_portfolios)
+    assert code == "AccessDeniedException" and "servicecatalog:ListPortfolios" in message
+
     # The template discovery and cluster-detail statements, checked on the decision itself.
     cluster = f"arn:aws:elasticmapreduce:{REGION}:{B}:cluster/j-1ABCDEFGHIJ"
     authorize(
