@@ -251,6 +251,50 @@ async def test_failing_bootstrap_action_fails_the_start_and_leaves_nothing(
         await engine.stop_all(tmp_path / "data")
 
 
+# --------------------------------------------------------------------------- cancelled start
+
+
+@spark
+async def test_cancelled_start_with_corrupt_archives_leaves_nothing(tmp_path: Path) -> None:
+    engine = LocalSparkEngine(tmp_path / "data", BUDGET, cds_dir=tmp_path / "cds")
+    archives = engine._cds()
+    archives.dir.mkdir(parents=True)
+    for role in CdsRole:  # archives from another JDK, or cut short: the JVMs must still start
+        archives.archive(role).write_bytes(b"not a CDS archive" * 4096)
+    spec = make_spec(tmp_path / "clusters", "j-CANCEL", [NodeSpec("i-m", NodeRole.MASTER, 2, 4096)])
+    seen: list[Checkpoint] = []
+
+    async def consume() -> None:
+        async for checkpoint in engine.start(spec):
+            seen.append(checkpoint)
+
+    task = asyncio.create_task(consume())
+    try:
+
+        async def driver_listening() -> bool:
+            state = load_state(spec.work_dir)
+            return state is not None and "connect" in state.ports
+
+        await wait_for(driver_listening, "the Connect server to listen", timeout=240)
+        state = load_state(spec.work_dir)
+        assert state is not None
+        pids = [p.pid for p in state.processes]
+        master = state.process("master")
+        assert master is not None
+        assert b"-XX:SharedArchiveFile=" in Path(f"/proc/{master.pid}/cmdline").read_bytes()
+        assert live_groups(pids)
+    finally:
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+    assert [c.phase for c in seen] == [Phase.STARTING, Phase.BOOTSTRAPPING]
+    assert live_groups(pids) == {}
+    stopped = load_state(spec.work_dir)
+    assert stopped is not None and stopped.phase == "FAILED" and not stopped.processes
+    with pytest.raises(ClusterNotFoundError):
+        await engine.observe("j-CANCEL")
+
+
 # --------------------------------------------------------------------------- single-node cluster B
 
 
