@@ -9,6 +9,10 @@ from __future__ import annotations
 
 import datetime as dt
 import ipaddress
+import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -620,3 +624,44 @@ async def test_work_queue_dedups_and_backs_off() -> None:
     assert await queue.get() == "a"
     queue.succeeded("a")
     assert queue.backoff("a") == 0.01
+
+
+def test_aws_cli_creates_and_lists_clusters(server: RunningServer, tmp_path: Path) -> None:
+    key = server.account("333333333305")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+    env.update(
+        AWS_ACCESS_KEY_ID=key.access_key_id,
+        AWS_SECRET_ACCESS_KEY=key.secret_access_key,
+        AWS_DEFAULT_REGION="us-east-1",
+        AWS_CONFIG_FILE=str(tmp_path / "none"),
+        AWS_SHARED_CREDENTIALS_FILE=str(tmp_path / "none"),
+    )
+    aws = [str(Path(sys.executable).parent / "aws"), "--endpoint-url", server.url, "emr"]
+
+    def cli(*args: str) -> Any:
+        done = subprocess.run([*aws, *args], env=env, capture_output=True, text=True, check=False)
+        assert done.returncode == 0, done.stderr
+        return json.loads(done.stdout) if done.stdout.strip() else None
+
+    created = cli(
+        "create-cluster",
+        "--name",
+        "from-cli",
+        "--release-label",
+        "emr-6.4.0",
+        "--applications",
+        "Name=Spark",
+        "--instance-type",
+        "m5.xlarge",
+        "--instance-count",
+        "1",
+        "--bootstrap-actions",
+        "Path=file:///nonexistent/boot.sh,Name=missing",
+    )
+    cluster_id = created["ClusterId"]
+    emr = server.client("emr", "333333333305")
+    wait_for(emr, cluster_id, ("TERMINATED_WITH_ERRORS",))
+    listed = cli("list-clusters", "--cluster-states", "TERMINATED_WITH_ERRORS")
+    assert [c["Id"] for c in listed["Clusters"]] == [cluster_id]
+    described = cli("describe-cluster", "--cluster-id", cluster_id)
+    assert described["Cluster"]["Status"]["StateChangeReason"]["Code"] == "BOOTSTRAP_FAILURE"

@@ -66,7 +66,9 @@ class World:
         assert not self.thread.is_alive()
 
     def start_server(self) -> None:
+        keys = self.running.keys
         self.running, self.uv, self.thread = start_server(self.data_dir)
+        self.running.keys.update(keys)
 
 
 def pids_of(work_dir: Path) -> dict[str, int]:
@@ -162,12 +164,15 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
         )
         yield world
     finally:
-        for cluster in world.emr.list_clusters()["Clusters"]:
-            if cluster["Status"]["State"] not in FINAL:
-                world.emr.terminate_job_flows(JobFlowIds=[cluster["Id"]])
-                wait_for(world.emr, cluster["Id"], FINAL, 120)
-        world.stop_server()
-        stop_all(data_dir)
+        try:
+            for cluster in world.emr.list_clusters()["Clusters"]:
+                if cluster["Status"]["State"] not in FINAL:
+                    world.emr.terminate_job_flows(JobFlowIds=[cluster["Id"]])
+                    wait_for(world.emr, cluster["Id"], FINAL, 120)
+        finally:
+            if world.thread.is_alive():
+                world.stop_server()
+            stop_all(data_dir)
         assert processes_under(data_dir) == []
 
 
@@ -373,16 +378,14 @@ def test_a_dead_core_worker_is_replaced(world: World) -> None:
     instance_id = role.partition(":")[2]
     os.killpg(pid, signal.SIGKILL)
 
-    def replaced() -> bool:
-        current = pids_of(work_dir(world, world.cluster_id))
-        return current.get(role) not in (None, pid)
+    def replaced() -> dict[str, Any] | None:
+        cluster: dict[str, Any] = emr.describe_cluster(ClusterId=world.cluster_id)["Cluster"]
+        message = cluster["Status"]["StateChangeReason"].get("Message", "")
+        return cluster if f"Node {instance_id} failed and was replaced" in message else None
 
-    wait_until(replaced, "the worker to be replaced")
-    cluster = wait_for(emr, world.cluster_id, ("WAITING",))
-    assert (
-        f"Node {instance_id} failed and was replaced"
-        in (cluster["Status"]["StateChangeReason"]["Message"])
-    )
+    cluster = wait_until(replaced, "the worker to be replaced")
+    assert cluster["Status"]["State"] == "WAITING"
+    assert pids_of(work_dir(world, world.cluster_id)).get(role) not in (None, pid)
     instance = next(
         i
         for i in emr.list_instances(ClusterId=world.cluster_id)["Instances"]
@@ -453,8 +456,10 @@ def test_transient_cluster_ends_after_its_steps(world: World) -> None:
         Instances={"MasterInstanceType": "m5.xlarge", "InstanceCount": 1},
         Steps=[pi_step("only", "TERMINATE_CLUSTER")],
     )
-    final = wait_for(emr, cluster_id, FINAL, timeout=300)
-    assert final["Status"]["State"] == "TERMINATED", final["Status"]
+    emr.get_waiter("cluster_terminated").wait(
+        ClusterId=cluster_id, WaiterConfig={"Delay": 2, "MaxAttempts": 150}
+    )
+    final = emr.describe_cluster(ClusterId=cluster_id)["Cluster"]
     assert final["Status"]["StateChangeReason"]["Code"] == "ALL_STEPS_COMPLETED"
     (step,) = emr.list_steps(ClusterId=cluster_id)["Steps"]
     assert step["Status"]["State"] == "COMPLETED"

@@ -11,9 +11,11 @@ configuration, Spark Connect comes through ``GetSessionEndpoint``).
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Mapping
 from typing import Any, ClassVar
 
+from clusterport.engines.base import ClusterNotFoundError, StepNotFoundError
 from clusterport.engines.local_spark import LocalSparkEngine
 from clusterport.engines.processes import port_open
 from clusterport.errors import ValidationError
@@ -385,7 +387,9 @@ class EmrProvider(Provider):
                         }
                     )
         for step_id in running:
-            await runtime.engine.cancel_step(cluster_id, step_id)
+            # A step that ended meanwhile has nothing left to cancel; its run reports it.
+            with contextlib.suppress(StepNotFoundError, ClusterNotFoundError):
+                await runtime.engine.cancel_step(cluster_id, step_id)
         await self._notify(ctx, cluster_id)
         return {"CancelStepsInfoList": results}
 
