@@ -368,7 +368,7 @@ async def test_single_node_cluster_with_sidecar_stops_completely(
         await engine.stop_all(data)
     # Stopping the cluster let its JVMs write the CDS archives the next clusters use.
     archives = engine._cds()
-    for role in (CdsRole.MASTER, CdsRole.WORKER, CdsRole.DRIVER, CdsRole.HISTORY):
+    for role in CdsRole:
         assert archives.archive(role).is_file(), role
 
 
@@ -387,9 +387,20 @@ async def test_cluster_answers_spark_connect_only_with_the_token(
     assert rows == [(499500,)]
     with pytest.raises(Exception, match="Invalid authentication token"):
         await asyncio.to_thread(run_query, port, "wrong-token", "SELECT 1")
-    master = cluster_a.endpoints.pids["master"]
-    cmdline = Path(f"/proc/{master}/cmdline").read_bytes().split(b"\0")
-    assert any(arg.startswith(b"-XX:SharedArchiveFile=") for arg in cmdline)
+    # The JVMs mapped the CDS archives cluster B trained (a mismatch would be silent).
+    archives = cluster_a.engine._cds()
+    for role, cds_role in (("master", CdsRole.MASTER), ("connect", CdsRole.DRIVER)):
+        maps = Path(f"/proc/{cluster_a.endpoints.pids[role]}/maps").read_text()
+        assert str(archives.archive(cds_role)) in maps, role
+    worker = cluster_a.endpoints.pids["worker:i-c1"]
+    executors = [
+        pid
+        for pid in group_members(worker)
+        if b"CoarseGrainedExecutorBackend" in Path(f"/proc/{pid}/cmdline").read_bytes()
+    ]
+    assert executors, "the Connect server keeps one executor warm"
+    maps = Path(f"/proc/{executors[0]}/maps").read_text()
+    assert str(archives.archive(CdsRole.EXECUTOR)) in maps
 
 
 @spark

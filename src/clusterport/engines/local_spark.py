@@ -228,8 +228,13 @@ class LocalSparkEngine(Engine):
     # ------------------------------------------------------------------ shared helpers
 
     def _conf_dir(self) -> Path:
-        """An always-empty SPARK_CONF_DIR shared by all clusters (CDS needs it empty)."""
-        conf = self.data_dir / "engine" / "empty-spark-conf"
+        """An always-empty SPARK_CONF_DIR shared by all clusters.
+
+        CDS needs it empty, and it is on every JVM's class path, which an
+        archive must match: so it lives beside the archives, and engines that
+        share archives share it.
+        """
+        conf = self.cds_root / "empty-spark-conf"
         conf.mkdir(parents=True, exist_ok=True)
         return conf
 
