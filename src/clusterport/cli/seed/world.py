@@ -186,6 +186,8 @@ def execution_policy(region: str, studio_account: str, emr_account: str) -> dict
                     "servicecatalog:DescribeProductView",
                     "servicecatalog:ListLaunchPaths",
                     "servicecatalog:DescribeProvisioningParameters",
+                    # The form's labels and groups: the template's AWS::CloudFormation::Interface.
+                    "servicecatalog:DescribeProvisioningArtifact",
                     "servicecatalog:ProvisionProduct",
                     "servicecatalog:DescribeRecord",
                     "servicecatalog:ListRecordHistory",
@@ -195,6 +197,7 @@ def execution_policy(region: str, studio_account: str, emr_account: str) -> dict
                     "servicecatalog:UpdateProvisionedProduct",
                     "cloudformation:DescribeStacks",
                     "cloudformation:DescribeStackEvents",
+                    "cloudformation:GetTemplateSummary",
                 ],
                 "Resource": "*",
             },
