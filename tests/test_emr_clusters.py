@@ -36,7 +36,14 @@ from clusterport.engines.processes import ProcessRecord, group_members, is_runni
 from clusterport.engines.state import load_state
 from clusterport.services.emr import ui_links
 from conftest import RunningServer, start_server
-from emr_support import FINAL, error_code, processes_under, wait_for, wait_for_step
+from emr_support import (
+    FINAL,
+    error_code,
+    processes_mentioning,
+    processes_under,
+    wait_for,
+    wait_for_step,
+)
 
 pytestmark = pytest.mark.spark
 
@@ -282,6 +289,39 @@ def test_sessions_hand_out_a_working_spark_connect_endpoint(world: World) -> Non
     assert error_code(refused.value) == "InvalidRequestException"
 
 
+def test_livy_endpoint_runs_pyspark_statements(world: World) -> None:
+    cluster = world.emr.describe_cluster(ClusterId=world.cluster_id)["Cluster"]
+    livy_conf = next(c for c in cluster["Configurations"] if c["Classification"] == "livy-conf")
+    livy = f"http://{cluster['MasterPublicDnsName']}:{livy_conf['Properties']['livy.server.port']}"
+    with httpx.Client(base_url=livy, timeout=30) as client:
+        created = client.post("/sessions", json={"kind": "pyspark"})
+        assert created.status_code == 201
+        session = created.json()["id"]
+        try:
+            wait_until(
+                lambda: client.get(f"/sessions/{session}").json()["state"] == "idle",
+                "the Livy session to be idle",
+            )
+            statement = client.post(
+                f"/sessions/{session}/statements", json={"code": "spark.range(5).count()"}
+            ).json()["id"]
+            done = wait_until(
+                lambda: (
+                    reply
+                    if (reply := client.get(f"/sessions/{session}/statements/{statement}").json())[
+                        "state"
+                    ]
+                    == "available"
+                    else None
+                ),
+                "the statement's result",
+            )
+            assert done["output"]["status"] == "ok", done["output"]
+            assert done["output"]["data"]["text/plain"].strip() == "5"
+        finally:
+            client.delete(f"/sessions/{session}")
+
+
 def test_presigned_ui_urls_reach_the_spark_uis(world: World) -> None:
     emr = world.emr
     with httpx.Client(follow_redirects=True, timeout=30) as browser:
@@ -398,13 +438,29 @@ def test_a_dead_core_worker_is_replaced(world: World) -> None:
 
 def test_a_restarted_control_plane_adopts_the_cluster(world: World) -> None:
     before = pids_of(work_dir(world, world.cluster_id))
+    marker = "sleep 313"
+    (long_step,) = world.emr.add_job_flow_steps(
+        JobFlowId=world.cluster_id,
+        Steps=[
+            {
+                "Name": "long",
+                "ActionOnFailure": "CONTINUE",
+                "HadoopJarStep": {"Jar": "command-runner.jar", "Args": ["sh", "-c", marker]},
+            }
+        ],
+    )["StepIds"]
+    wait_for_step(world.emr, world.cluster_id, long_step, ("RUNNING",))
+    wait_until(lambda: processes_mentioning(marker), "the long step's process")
     world.stop_server()
     assert pids_of(work_dir(world, world.cluster_id)) == before
     world.start_server()
     emr = world.emr
-    assert emr.describe_cluster(ClusterId=world.cluster_id)["Cluster"]["Status"]["State"] == (
-        "WAITING"
-    )
+    # The step did not survive the control plane; the cluster did, and waits again.
+    interrupted = emr.describe_step(ClusterId=world.cluster_id, StepId=long_step)["Step"]
+    assert interrupted["Status"]["State"] == "INTERRUPTED"
+    assert "Add the step again" in interrupted["Status"]["StateChangeReason"]["Message"]
+    assert processes_mentioning(marker) == []
+    wait_for(emr, world.cluster_id, ("WAITING",))
     (step_id,) = emr.add_job_flow_steps(JobFlowId=world.cluster_id, Steps=[pi_step("after")])[
         "StepIds"
     ]

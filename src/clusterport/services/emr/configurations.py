@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
+from types import MappingProxyType
 from typing import Any
 
 from clusterport.errors import ValidationError
@@ -30,16 +31,18 @@ LIVY_SESSION_TIMEOUT = "livy.server.session.timeout"
 MAX_DEPTH = 3
 
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s|sec|m|min|h|d)?\s*$", re.IGNORECASE)
-_UNIT_SECONDS = {
-    None: 0.001,
-    "ms": 0.001,
-    "s": 1.0,
-    "sec": 1.0,
-    "m": 60.0,
-    "min": 60.0,
-    "h": 3600.0,
-    "d": 86400.0,
-}
+_UNIT_SECONDS: Mapping[str | None, float] = MappingProxyType(
+    {
+        None: 0.001,
+        "ms": 0.001,
+        "s": 1.0,
+        "sec": 1.0,
+        "m": 60.0,
+        "min": 60.0,
+        "h": 3600.0,
+        "d": 86400.0,
+    }
+)
 _ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
 

@@ -7,7 +7,9 @@ managed scaling count, as on AWS.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
+from types import MappingProxyType
 
 from clusterport.errors import ValidationError
 
@@ -25,39 +27,41 @@ def _gib(name: str, vcpus: int, gib: float) -> InstanceType:
     return InstanceType(name, vcpus, int(gib * 1024))
 
 
-KNOWN_TYPES: dict[str, InstanceType] = {
-    t.name: t
-    for t in (
-        _gib("m3.medium", 1, 3.75),
-        _gib("m3.xlarge", 4, 15),
-        _gib("m3.2xlarge", 8, 30),
-        _gib("m4.large", 2, 8),
-        _gib("m4.xlarge", 4, 16),
-        _gib("m4.2xlarge", 8, 32),
-        _gib("m4.4xlarge", 16, 64),
-        _gib("m5.xlarge", 4, 16),
-        _gib("m5.2xlarge", 8, 32),
-        _gib("m5.4xlarge", 16, 64),
-        _gib("m5.8xlarge", 32, 128),
-        _gib("m5.12xlarge", 48, 192),
-        _gib("m5.16xlarge", 64, 256),
-        _gib("m5.24xlarge", 96, 384),
-        _gib("m6g.xlarge", 4, 16),
-        _gib("m6g.2xlarge", 8, 32),
-        _gib("m6g.4xlarge", 16, 64),
-        _gib("m6i.xlarge", 4, 16),
-        _gib("m6i.2xlarge", 8, 32),
-        _gib("m7g.xlarge", 4, 16),
-        _gib("c5.xlarge", 4, 8),
-        _gib("c5.2xlarge", 8, 16),
-        _gib("c5.4xlarge", 16, 32),
-        _gib("r5.xlarge", 4, 32),
-        _gib("r5.2xlarge", 8, 64),
-        _gib("r5.4xlarge", 16, 128),
-        _gib("r6g.xlarge", 4, 32),
-        _gib("r6g.2xlarge", 8, 64),
-    )
-}
+KNOWN_TYPES: Mapping[str, InstanceType] = MappingProxyType(
+    {
+        t.name: t
+        for t in (
+            _gib("m3.medium", 1, 3.75),
+            _gib("m3.xlarge", 4, 15),
+            _gib("m3.2xlarge", 8, 30),
+            _gib("m4.large", 2, 8),
+            _gib("m4.xlarge", 4, 16),
+            _gib("m4.2xlarge", 8, 32),
+            _gib("m4.4xlarge", 16, 64),
+            _gib("m5.xlarge", 4, 16),
+            _gib("m5.2xlarge", 8, 32),
+            _gib("m5.4xlarge", 16, 64),
+            _gib("m5.8xlarge", 32, 128),
+            _gib("m5.12xlarge", 48, 192),
+            _gib("m5.16xlarge", 64, 256),
+            _gib("m5.24xlarge", 96, 384),
+            _gib("m6g.xlarge", 4, 16),
+            _gib("m6g.2xlarge", 8, 32),
+            _gib("m6g.4xlarge", 16, 64),
+            _gib("m6i.xlarge", 4, 16),
+            _gib("m6i.2xlarge", 8, 32),
+            _gib("m7g.xlarge", 4, 16),
+            _gib("c5.xlarge", 4, 8),
+            _gib("c5.2xlarge", 8, 16),
+            _gib("c5.4xlarge", 16, 32),
+            _gib("r5.xlarge", 4, 32),
+            _gib("r5.2xlarge", 8, 64),
+            _gib("r5.4xlarge", 16, 128),
+            _gib("r6g.xlarge", 4, 32),
+            _gib("r6g.2xlarge", 8, 64),
+        )
+    }
+)
 
 
 def instance_type(name: str) -> InstanceType:
@@ -70,14 +74,16 @@ def instance_type(name: str) -> InstanceType:
     return found
 
 
-_NORMALIZATION = {
-    "nano": 0.25,
-    "micro": 0.5,
-    "small": 1,
-    "medium": 2,
-    "large": 4,
-    "xlarge": 8,
-}
+_NORMALIZATION: Mapping[str, float] = MappingProxyType(
+    {
+        "nano": 0.25,
+        "micro": 0.5,
+        "small": 1,
+        "medium": 2,
+        "large": 4,
+        "xlarge": 8,
+    }
+)
 
 
 def normalization_factor(name: str) -> float:

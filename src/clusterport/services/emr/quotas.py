@@ -20,6 +20,7 @@ import json
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any
 
 from clusterport.engines.host_budget import MIN_WORKER_MEMORY_MB, HostBudget
@@ -30,7 +31,9 @@ QUOTA_FILE = "emr-quotas.json"
 #: history server and sidecars (measured ≈1 GiB resident when idle).
 CLUSTER_BASE_MB = 1536
 
-_FIELDS = {"MaxActiveClusters": "max_active_clusters", "MaxVcpus": "max_vcpus"}
+_FIELDS: Mapping[str, str] = MappingProxyType(
+    {"MaxActiveClusters": "max_active_clusters", "MaxVcpus": "max_vcpus"}
+)
 
 
 @dataclass(frozen=True)

@@ -41,6 +41,7 @@ import logging
 from collections.abc import Callable, Coroutine, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any, TypeVar
 
 from clusterport.engines.base import (
@@ -97,7 +98,9 @@ log = logging.getLogger(__name__)
 _T = TypeVar("_T")
 
 RESYNC_INTERVAL = 5.0
-_PRIMARY_ROLES = {"master": "Spark master", "connect": "Spark Connect server"}
+_PRIMARY_ROLES: Mapping[str, str] = MappingProxyType(
+    {"master": "Spark master", "connect": "Spark Connect server"}
+)
 _JOB_KINDS = ("start", "steps", "resize", "repair", "stop")
 
 
@@ -330,6 +333,17 @@ class Reconciler:
         if doc["Cluster"].get("AutoTerminate") and not stepping:
             self._terminate(key, lifecycle.ALL_STEPS_COMPLETED, "Steps completed")
             return
+        if cluster_state(doc) == RUNNING and not stepping:
+            # RUNNING without a step (its run ended with a control plane that stopped).
+            now = self._now()
+            self._change(
+                key,
+                lambda d: (
+                    set_cluster_state(d, WAITING, now, message=lifecycle.AFTER_STEPS_MESSAGE)
+                    if cluster_state(d) == RUNNING
+                    else None
+                ),
+            )
         await self._watch_use(key, doc, busy=health.busy or stepping, last=health.last_activity)
 
     def _report_dead_sidecars(self, key: ClusterKey, processes: Sequence[Any]) -> None:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from types import MappingProxyType
 from typing import Any
 
 from clusterport.errors import ValidationError
@@ -21,11 +22,13 @@ HADOOP_VERSION = "3.5.0"
 LIVY_VERSION = "0.8.0"
 
 #: Application name (as EMR spells it) → the version every release runs here.
-SUPPORTED_APPLICATIONS: dict[str, str] = {
-    "Hadoop": HADOOP_VERSION,
-    "Livy": LIVY_VERSION,
-    "Spark": SPARK_VERSION,
-}
+SUPPORTED_APPLICATIONS: Mapping[str, str] = MappingProxyType(
+    {
+        "Hadoop": HADOOP_VERSION,
+        "Livy": LIVY_VERSION,
+        "Spark": SPARK_VERSION,
+    }
+)
 
 LABEL_PATTERN = re.compile(r"^emr-(5|6|7)\.\d{1,2}\.\d{1,2}$")
 
