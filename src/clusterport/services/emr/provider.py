@@ -12,13 +12,14 @@ configuration, Spark Connect comes through ``GetSessionEndpoint``).
 from __future__ import annotations
 
 import contextlib
+import logging
 from collections.abc import Mapping
 from typing import Any, ClassVar
 
-from clusterport.engines.base import ClusterNotFoundError, StepNotFoundError
+from clusterport.engines.base import ClusterNotFoundError, EngineError, StepNotFoundError
 from clusterport.engines.local_spark import LocalSparkEngine
 from clusterport.engines.processes import port_open
-from clusterport.errors import ValidationError
+from clusterport.errors import ServiceError, ValidationError
 from clusterport.platform import Platform
 from clusterport.services.base import Provider, RequestContext, ResourceArns
 from clusterport.services.emr import app_ui, clusters, groups, paging, request, sessions, steps
@@ -32,6 +33,8 @@ from clusterport.services.emr.releases import (
     check_release_label,
     release_applications,
 )
+
+log = logging.getLogger(__name__)
 
 MAX_OPEN_STEPS = 256
 
@@ -114,13 +117,25 @@ class EmrProvider(Provider):
     async def runtime(self) -> EmrRuntime:
         """The engine and the running reconciler (started on first use)."""
         if self._runtime is None:
-            self._runtime = EmrRuntime(self.platform)
+            try:
+                self._runtime = EmrRuntime(self.platform)
+            except EngineError as exc:
+                raise ServiceError(
+                    f"Clusters cannot run on this host: {exc}", code="InternalServerError"
+                ) from exc
         await self._runtime.reconciler.start()
         return self._runtime
 
     async def startup(self) -> None:
-        """Start the reconciler with the app: clusters alive in the store are adopted."""
-        await self.runtime()
+        """Start the reconciler with the app: clusters alive in the store are adopted.
+
+        A host that cannot run Spark (no Java, say) still serves every other API;
+        EMR calls then answer with the reason.
+        """
+        try:
+            await self.runtime()
+        except ServiceError as exc:
+            log.warning("EMR clusters are unavailable: %s", exc.message)
 
     async def shutdown(self) -> None:
         """Stop the reconciler; the clusters keep running for the next start to adopt."""
@@ -143,12 +158,10 @@ class EmrProvider(Provider):
     async def describe_cluster(
         self, ctx: RequestContext, params: Mapping[str, Any]
     ) -> dict[str, Any]:
-        await self.runtime()
         with records_of(ctx) as rec:
             return {"Cluster": clusters.describe_cluster(rec, params["ClusterId"], ctx.now)}
 
     async def list_clusters(self, ctx: RequestContext, params: Mapping[str, Any]) -> dict[str, Any]:
-        await self.runtime()
         with records_of(ctx) as rec:
             return clusters.list_clusters(rec, params, ctx.now)
 
