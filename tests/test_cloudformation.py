@@ -10,6 +10,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -27,7 +28,7 @@ from catalog_support import (
     user_session,
     wait_stack,
 )
-from conftest import RunningServer
+from conftest import RunningServer, start_server
 
 A = "111111111111"
 CLI = Path(sys.executable).with_name("aws")
@@ -491,7 +492,7 @@ def test_deleting_a_stack_while_its_cluster_starts_stops_the_cluster(
         if cluster and cluster[0].get("PhysicalResourceId"):
             cluster_id = cluster[0]["PhysicalResourceId"]
             break
-        __import__("time").sleep(0.1)
+        time.sleep(0.1)
     assert cluster_id is not None
     assert (
         cf.describe_stacks(StackName=stack_id)["Stacks"][0]["StackStatus"] == "CREATE_IN_PROGRESS"
@@ -738,3 +739,47 @@ def test_the_aws_cli_runs_a_stack(server: RunningServer, cf: Any, tmp_path: Path
         created["StackId"],
     )
     assert wait_stack(cf, created["StackId"])["StackStatus"] == "DELETE_COMPLETE"
+
+
+# ---------------------------------------------------------------------------- restarts
+
+
+def test_a_restarted_server_carries_on_with_stacks_in_progress(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    holding = script(tmp_path, "hold.sh", "exec sleep 600")
+    first, uv, thread = start_server(data)
+    try:
+        cf = first.client("cloudformation", A)
+        stack_id = cf.create_stack(
+            StackName="survivor",
+            TemplateBody=CLUSTER_TEMPLATE,
+            Parameters=[{"ParameterKey": "BootstrapScript", "ParameterValue": holding}],
+            Capabilities=["CAPABILITY_IAM"],
+        )["StackId"]
+        for _ in range(300):
+            found = cf.describe_stack_resources(StackName=stack_id)["StackResources"]
+            if any(
+                r["LogicalResourceId"] == "Cluster" and r.get("PhysicalResourceId") for r in found
+            ):
+                break
+            time.sleep(0.1)
+        keys = dict(first.keys)
+    finally:
+        uv.should_exit = True
+        thread.join(15)
+    second, uv, thread = start_server(data)
+    second.keys.update(keys)
+    try:
+        cf = second.client("cloudformation", A)
+        stack = cf.describe_stacks(StackName=stack_id)["Stacks"][0]
+        assert stack["StackStatus"] == "CREATE_IN_PROGRESS"
+        cluster_id = cf.describe_stack_resource(StackName=stack_id, LogicalResourceId="Cluster")[
+            "StackResourceDetail"
+        ]["PhysicalResourceId"]
+        cf.delete_stack(StackName=stack_id)  # honoured by the runner the new server started
+        assert wait_stack(cf, stack_id)["StackStatus"] == "DELETE_COMPLETE"
+        state = second.client("emr", A).describe_cluster(ClusterId=cluster_id)["Cluster"]
+        assert state["Status"]["State"] == "TERMINATED"
+    finally:
+        uv.should_exit = True
+        thread.join(15)
