@@ -8,6 +8,7 @@ BOOTSTRAPPING until terminated, with no JVM started).
 from __future__ import annotations
 
 import datetime as dt
+import inspect
 import ipaddress
 import json
 import os
@@ -18,8 +19,14 @@ from typing import Any
 
 import botocore.exceptions
 import pytest
+from botocore import xform_name
+from botocore.config import Config
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from clusterport.engines.host_budget import HostBudget
+from clusterport.gateway.service_models import ServiceModels
+from clusterport.services.emr.provider import EmrProvider
 from clusterport.services.emr.scaling import SCALE_DOWN_AFTER, decide
 from clusterport.services.emr.workqueue import WorkQueue
 from conftest import RunningServer
@@ -33,8 +40,10 @@ from emr_support import (
     wait_for,
     write_quotas,
 )
+from wire_support import for_shape
 
 ACCOUNT = "111111111111"
+MODELS = ServiceModels(("emr",))
 OTHER = "222222222222"
 
 
@@ -665,3 +674,38 @@ def test_aws_cli_creates_and_lists_clusters(server: RunningServer, tmp_path: Pat
     assert [c["Id"] for c in listed["Clusters"]] == [cluster_id]
     described = cli("describe-cluster", "--cluster-id", cluster_id)
     assert described["Cluster"]["Status"]["StateChangeReason"]["Code"] == "BOOTSTRAP_FAILURE"
+
+
+# ---------------------------------------------------------------------- hostile input
+
+_IMPLEMENTED = sorted(
+    op
+    for op in MODELS.get("emr").model.operation_names
+    if inspect.iscoroutinefunction(getattr(EmrProvider, xform_name(op), None))
+)
+
+
+@pytest.fixture(scope="module")
+def raw_emr(server: RunningServer) -> Any:
+    """A client that sends whatever it is given (no client-side parameter checks)."""
+    return server.session("333333333399").client(
+        "emr",
+        endpoint_url=server.url,
+        config=Config(parameter_validation=False, retries={"max_attempts": 0}),
+    )
+
+
+@pytest.mark.parametrize("operation", _IMPLEMENTED)
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.data())
+def test_generated_input_is_refused_cleanly(raw_emr: Any, operation: str, data: Any) -> None:
+    op = MODELS.get("emr").model.operation_model(operation)
+    params = data.draw(for_shape(op.input_shape)) if op.input_shape is not None else {}
+    try:
+        getattr(raw_emr, xform_name(operation))(**params)
+    except botocore.exceptions.ClientError as exc:
+        status = exc.response["ResponseMetadata"]["HTTPStatusCode"]
+        assert status < 500, (operation, params, exc.response["Error"])
+    else:
+        # Accepted input never starts a cluster: no generated instance type is a real one.
+        assert raw_emr.list_clusters(ClusterStates=["STARTING", "BOOTSTRAPPING"])["Clusters"] == []
