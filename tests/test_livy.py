@@ -498,6 +498,22 @@ def test_cancel_interrupts_the_spark_job(livy: LivyServer, shared_session: int) 
     assert after["output"]["data"]["text/plain"] == "3"
 
 
+def test_running_statement_reports_spark_progress(livy: LivyServer, shared_session: int) -> None:
+    base = f"/sessions/{shared_session}/statements"
+    code = "spark.range(0, 8 * 10**7, 1, 8).selectExpr('sum(id % 7)').collect()"
+    statement_id = livy.http.post(base, json={"code": code}).json()["id"]
+    seen = set()
+    while (statement := livy.http.get(f"{base}/{statement_id}").json())["state"] not in (
+        FINAL_STATEMENT_STATES
+    ):
+        seen.add(statement["progress"])
+        time.sleep(0.1)
+    assert statement["output"]["status"] == "ok" and statement["progress"] == 1.0
+    # Eight tasks run one after another on local[1], and the test server reports
+    # progress every 200 ms: some fraction shows up in between.
+    assert any(0.0 < value < 1.0 for value in seen), seen
+
+
 def test_interpreter_crash_kills_only_its_session(livy: LivyServer, shared_session: int) -> None:
     doomed = livy.new_session()
     crashed = livy.run(doomed, "import os\nos._exit(3)")
@@ -556,7 +572,8 @@ def test_sigterm_stops_every_session_and_releases_spark_connect(
     (tmp_path / "livy").mkdir()
     proxy = start_proxy(spark_connect, tmp_path / "proxy")
     token = proxy.token(lifetime=timedelta(hours=1))
-    server = start_livy(proxy.url(token), tmp_path / "livy")
+    # A loopback IP with a token would make pyspark try TLS; the endpoint uses "localhost".
+    server = start_livy(f"sc://127.0.0.1:{proxy.port}/;token={token}", tmp_path / "livy")
     try:
         first = server.new_session()
         second = server.new_session()

@@ -68,10 +68,28 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
+def _loopback_as_localhost(remote: str) -> str:
+    """``sc://127.0.0.1:P/;token=T`` → ``sc://localhost:P/;token=T``.
+
+    With a token, pyspark's Connect client switches to TLS unless the host is
+    literally ``localhost``, and its handshake with the plain-text server fails.
+    """
+    if ";token=" not in remote:
+        return remote
+    for loopback in ("sc://127.0.0.1:", "sc://[::1]:"):
+        if remote.startswith(loopback):
+            rewritten = "sc://localhost:" + remote[len(loopback) :]
+            logging.getLogger("clusterport.livy").info(
+                "using host 'localhost' instead of a loopback address for the Spark Connect URL"
+            )
+            return rewritten
+    return remote
+
+
 def config_from_args(args: argparse.Namespace) -> LivyConfig:
     """The :class:`LivyConfig` the parsed command line describes."""
     return LivyConfig(
-        spark_remote=args.spark_remote,
+        spark_remote=_loopback_as_localhost(args.spark_remote),
         work_dir=args.work_dir,
         python=sys.executable,
         spark_ui_url=args.spark_ui_url,
