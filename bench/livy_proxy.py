@@ -9,7 +9,7 @@ the Livy-compatible endpoint, then measures:
 * the proxy: the same small query and a 200k-row ``toPandas()`` directly
   against the Connect server and through the proxy.
 
-Run under the Spark lock: ``flock /tmp/clusterport-spark.lock .venv/bin/python bench/livy_proxy.py``
+Run (alone, it starts a JVM): ``.venv/bin/python bench/livy_proxy.py``
 """
 
 from __future__ import annotations

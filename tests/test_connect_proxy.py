@@ -3,7 +3,7 @@
 The token and URL tests are pure. The ``spark`` tests start a real Spark
 Connect server (local[1], pre-shared token) and the proxy as a subprocess with
 the command line the engine uses, then connect real pyspark clients through it.
-Run those under ``flock /tmp/clusterport-spark.lock``.
+Run those one at a time with other Spark-heavy runs.
 """
 
 from __future__ import annotations

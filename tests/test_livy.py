@@ -2,7 +2,7 @@
 
 A real Spark Connect server (local[1], pre-shared token) runs for the module;
 the endpoint runs as a subprocess with the command line the engine uses. Run
-under ``flock /tmp/clusterport-spark.lock`` (these tests start a JVM).
+one at a time with other Spark-heavy runs (these tests start a JVM).
 """
 
 from __future__ import annotations
