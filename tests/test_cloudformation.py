@@ -270,6 +270,49 @@ def test_network_stack_lifecycle(server: RunningServer, cf: Any, ec2: Any) -> No
     assert wait_stack(cf, again["StackId"])["StackStatus"] == "DELETE_COMPLETE"
 
 
+PEERED = """
+Resources:
+  Left: {Type: AWS::EC2::VPC, Properties: {CidrBlock: 10.46.0.0/16}}
+  Right: {Type: AWS::EC2::VPC, Properties: {CidrBlock: 10.47.0.0/16}}
+  Peering:
+    Type: AWS::EC2::VPCPeeringConnection
+    Properties: {VpcId: !Ref Left, PeerVpcId: !Ref Right}
+  LeftRoutes: {Type: AWS::EC2::RouteTable, Properties: {VpcId: !Ref Left}}
+  ToRight:
+    Type: AWS::EC2::Route
+    Properties:
+      RouteTableId: !Ref LeftRoutes
+      DestinationCidrBlock: 10.47.0.0/16
+      VpcPeeringConnectionId: !Ref Peering
+Outputs:
+  Peering: {Value: !Ref Peering}
+  Routes: {Value: !Ref LeftRoutes}
+"""
+
+
+def test_peering_in_one_account_is_accepted_and_routed(cf: Any, ec2: Any) -> None:
+    name = unique("peered")
+    stack_id = cf.create_stack(StackName=name, TemplateBody=PEERED)["StackId"]
+    stack = wait_stack(cf, stack_id)
+    assert stack["StackStatus"] == "CREATE_COMPLETE", stack.get("StackStatusReason")
+    found = {o["OutputKey"]: o["OutputValue"] for o in stack["Outputs"]}
+    peering = ec2.describe_vpc_peering_connections(VpcPeeringConnectionIds=[found["Peering"]])
+    assert peering["VpcPeeringConnections"][0]["Status"]["Code"] == "active"
+    table = ec2.describe_route_tables(RouteTableIds=[found["Routes"]])["RouteTables"][0]
+    assert {
+        "DestinationCidrBlock": "10.47.0.0/16",
+        "VpcPeeringConnectionId": found["Peering"],
+    }.items() <= next(
+        r for r in table["Routes"] if r.get("DestinationCidrBlock") == "10.47.0.0/16"
+    ).items()
+    route = cf.describe_stack_resource(StackName=name, LogicalResourceId="ToRight")
+    assert route["StackResourceDetail"]["PhysicalResourceId"] == f"{found['Routes']}|10.47.0.0/16"
+    cf.delete_stack(StackName=name)
+    assert wait_stack(cf, stack_id)["StackStatus"] == "DELETE_COMPLETE"
+    gone = ec2.describe_vpc_peering_connections(VpcPeeringConnectionIds=[found["Peering"]])
+    assert gone["VpcPeeringConnections"][0]["Status"]["Code"] == "deleted"
+
+
 def test_stack_names_tokens_and_duplicates(cf: Any) -> None:
     body = "Resources:\n  H: {Type: AWS::CloudFormation::WaitConditionHandle}\n"
     name = unique("dup")

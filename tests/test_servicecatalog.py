@@ -809,8 +809,18 @@ Resources:
       Instances:
         MasterInstanceGroup: {InstanceCount: 1, InstanceType: m5.xlarge}
         CoreInstanceGroup: {InstanceCount: !Ref CoreInstanceCount, InstanceType: m5.xlarge}
+  Hello:
+    Type: AWS::EMR::Step
+    Properties:
+      JobFlowId: !Ref Cluster
+      Name: say hello
+      ActionOnFailure: CONTINUE
+      HadoopJarStep:
+        Jar: command-runner.jar
+        Args: [sh, -c, "echo hello from the stack"]
 Outputs:
   ClusterId: {Value: !Ref Cluster}
+  StepId: {Value: !Ref Hello}
 """
 
 
@@ -840,6 +850,8 @@ def test_updating_the_instance_count_resizes_the_running_cluster(
         assert done["RecordDetail"]["Status"] == "SUCCEEDED", done["RecordDetail"]
         cluster_id = outputs(done)["ClusterId"]
         assert emr.describe_cluster(ClusterId=cluster_id)["Cluster"]["Status"]["State"] == "WAITING"
+        step = emr.describe_step(ClusterId=cluster_id, StepId=outputs(done)["StepId"])["Step"]
+        assert step["Name"] == "say hello" and step["Status"]["State"] == "COMPLETED"
         update = sc.update_provisioned_product(
             ProvisionedProductId=record["ProvisionedProductId"],
             UpdateToken=uuid.uuid4().hex,
