@@ -471,6 +471,35 @@ def test_a_restarted_control_plane_adopts_the_cluster(world: World) -> None:
     assert pids_of(work_dir(world, world.cluster_id)) == before
 
 
+def test_managed_scaling_grows_the_cluster_for_pending_work(world: World) -> None:
+    emr = world.emr
+    limits = {"UnitType": "Instances", "MinimumCapacityUnits": 1, "MaximumCapacityUnits": 2}
+    emr.put_managed_scaling_policy(
+        ClusterId=world.cluster_id, ManagedScalingPolicy={"ComputeLimits": limits}
+    )
+
+    def core_group() -> dict[str, Any]:
+        groups = emr.list_instance_groups(ClusterId=world.cluster_id)["InstanceGroups"]
+        return dict(next(g for g in groups if g["InstanceGroupType"] == "CORE"))
+
+    try:
+        assert core_group()["RequestedInstanceCount"] == 1
+        (step_id,) = emr.add_job_flow_steps(JobFlowId=world.cluster_id, Steps=[pi_step("scale")])[
+            "StepIds"
+        ]
+        wait_until(lambda: core_group()["RunningInstanceCount"] == 2, "managed scaling to grow")
+        assert (
+            wait_for_step(emr, world.cluster_id, step_id, ("COMPLETED", "FAILED"))["Status"][
+                "State"
+            ]
+            == "COMPLETED"
+        )
+    finally:
+        emr.remove_managed_scaling_policy(ClusterId=world.cluster_id)
+    workers = [r for r in pids_of(work_dir(world, world.cluster_id)) if r.startswith("worker:")]
+    assert len(workers) == 2
+
+
 def test_persistent_ui_outlives_an_idle_terminated_cluster(world: World) -> None:
     emr = world.emr
     cluster = emr.describe_cluster(ClusterId=world.cluster_id)["Cluster"]
