@@ -1,8 +1,7 @@
 """EMR clusters on real Spark: start, steps, resize, sessions, UIs, failures, restarts, down.
 
-Run by hand under the Spark lock::
-
-    flock /tmp/clusterport-spark.lock .venv/bin/python -m pytest tests/test_emr_clusters.py
+Marked ``spark``: run them under the shared Spark lock so that two Spark-heavy
+runs never overlap on a small host.
 
 Most checks share one module cluster (primary + one core node, Spark and
 Livy) whose server is restarted midway; three short-lived clusters cover
