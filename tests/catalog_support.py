@@ -233,6 +233,7 @@ Resources:
     Properties:
       GroupDescription: clients
       VpcId: !Ref Vpc
+      Tags: [{{Key: api-key, Value: !Ref Password}}]
   Livy:
     Type: AWS::EC2::SecurityGroupIngress
     Properties:

@@ -223,6 +223,8 @@ def test_network_stack_lifecycle(server: RunningServer, cf: Any, ec2: Any) -> No
         mine = [status for key, status in history if key == logical]
         assert mine[0] == "CREATE_IN_PROGRESS" and mine[-1] == "CREATE_COMPLETE"
     newest_first = cf.describe_stack_events(StackName=name)["StackEvents"]
+    shown = [e["ResourceProperties"] for e in newest_first if e.get("ResourceProperties")]
+    assert any("****" in p for p in shown) and not any("not-shown" in p for p in shown)
     stamps = [e["Timestamp"] for e in newest_first]
     assert stamps == sorted(stamps, reverse=True)
 

@@ -47,6 +47,7 @@ from clusterport.services.cloudformation.resources.registry import handler_for
 from clusterport.services.cloudformation.stacks import StackStore, iso, when
 from clusterport.store.resources import ResourceStore
 from clusterport.templates import (
+    NO_ECHO_MASK,
     ResolvedParameters,
     StackContext,
     StackOutput,
@@ -259,6 +260,15 @@ class StackRunner:
             },
         )
 
+    def _masked(self, key: StackKey, properties: Mapping[str, Any]) -> Any:
+        """``properties`` with the values of NoEcho parameters shown as ``****`` (for events)."""
+        hidden = {
+            str(p["Value"])
+            for p in self._document(key).get("Parameters") or ()
+            if p.get("NoEcho") and p.get("Value")
+        }
+        return _mask(properties, hidden) if hidden else properties
+
     def _set_resource(
         self,
         key: StackKey,
@@ -310,7 +320,9 @@ class StackRunner:
                 "resource_type": str(merged.get("Type", "")),
                 "status": status,
                 "reason": reason,
-                "properties": event_properties,
+                "properties": (
+                    None if event_properties is None else self._masked(key, event_properties)
+                ),
             },
         )
 
@@ -882,6 +894,17 @@ class StackRunner:
         reason = document.get("RollbackReason") if done == st.UPDATE_ROLLBACK_COMPLETE else None
         self._change(key, finish)
         self._set_stack(key, done, reason)
+
+
+def _mask(value: Any, hidden: set[str]) -> Any:
+    if isinstance(value, Mapping):
+        return {k: _mask(v, hidden) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_mask(v, hidden) for v in value]
+    if isinstance(value, str):
+        for secret in hidden:
+            value = value.replace(secret, NO_ECHO_MASK)
+    return value
 
 
 def _dropping(logical_id: str) -> Callable[[dict[str, Any]], None]:

@@ -18,13 +18,14 @@ import datetime as dt
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Final
+from typing import Any, Final
 
 from clusterport.errors import ServiceError
 from clusterport.services.base import Principal, RequestContext
 from clusterport.services.cloudformation import stacks as st
 from clusterport.services.cloudformation.calls import ServiceCaller
 from clusterport.services.cloudformation.principals import parse_role_arn, role_session
+from clusterport.services.cloudformation.provider import CloudFormationProvider
 from clusterport.services.servicecatalog.records import (
     CONSTRAINT,
     PROVISIONED,
@@ -41,9 +42,6 @@ from clusterport.templates import (
     load_template,
     resolve_parameters,
 )
-
-if TYPE_CHECKING:
-    from clusterport.services.cloudformation.provider import CloudFormationProvider
 
 INVOKED_BY: Final = "servicecatalog.amazonaws.com"
 SESSION_NAME: Final = "AWSServiceCatalog"
@@ -253,7 +251,8 @@ class Provisioner:
     @property
     def cloudformation(self) -> CloudFormationProvider:
         provider = self.platform.providers["cloudformation"]
-        return provider  # type: ignore[return-value]
+        assert isinstance(provider, CloudFormationProvider)
+        return provider
 
     async def principal(self, ctx: RequestContext, role_arn: str | None) -> Principal:
         """Who acts on the stack: a session of the launch role, or the caller."""
