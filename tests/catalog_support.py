@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 import json
 import time
 import uuid
@@ -9,7 +10,10 @@ from pathlib import Path
 from typing import Any
 
 import boto3
+import botocore
+import botocore.session
 
+from clusterport.services.registry import PROVIDER_CLASSES
 from conftest import RunningServer
 
 STACK_BUSY = (
@@ -261,3 +265,14 @@ Outputs:
   DefaultGroup:
     Value: !GetAtt Vpc.DefaultSecurityGroup
 """
+
+
+def implemented(service: str) -> list[str]:
+    """Operations of ``service`` that its provider serves."""
+    provider = next(cls for cls in PROVIDER_CLASSES if cls.service == service)
+    model = botocore.session.get_session().get_service_model(service)
+    return [
+        name
+        for name in model.operation_names
+        if inspect.iscoroutinefunction(getattr(provider, botocore.xform_name(name), None))
+    ]

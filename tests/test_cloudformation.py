@@ -16,11 +16,15 @@ from typing import Any
 
 import botocore.exceptions
 import pytest
+from botocore.config import Config
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from catalog_support import (
     CLUSTER_TEMPLATE,
     allow,
     events,
+    implemented,
     make_role,
     network_template,
     script,
@@ -29,6 +33,7 @@ from catalog_support import (
     wait_stack,
 )
 from conftest import RunningServer, start_server
+from wire_support import for_shape
 
 A = "111111111111"
 CLI = Path(sys.executable).with_name("aws")
@@ -828,3 +833,29 @@ def test_a_restarted_server_carries_on_with_stacks_in_progress(tmp_path: Path) -
     finally:
         uv.should_exit = True
         thread.join(15)
+
+
+# ---------------------------------------------------------------------------- robustness
+
+
+@pytest.fixture(scope="module")
+def unchecked(server: RunningServer) -> Any:
+    """A client that sends whatever it is given (no client-side validation, no retries)."""
+    config = Config(parameter_validation=False, retries={"max_attempts": 0})
+    return server.client("cloudformation", "100000000011", config=config)
+
+
+@pytest.mark.parametrize("operation", implemented("cloudformation"))
+@settings(max_examples=6, deadline=None, suppress_health_check=list(HealthCheck))
+@given(data=st.data())
+def test_every_operation_answers_any_input_without_a_server_error(
+    unchecked: Any, operation: str, data: st.DataObject
+) -> None:
+    caller = unchecked
+    shape = caller.meta.service_model.operation_model(operation).input_shape
+    params = data.draw(for_shape(shape)) if shape is not None else {}
+    try:
+        caller._make_api_call(operation, params)
+    except botocore.exceptions.ClientError as error:
+        assert error.response["ResponseMetadata"]["HTTPStatusCode"] < 500, error.response["Error"]
+        assert error.response["Error"]["Message"]

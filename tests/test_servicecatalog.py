@@ -21,10 +21,14 @@ import boto3
 import botocore.exceptions
 import botocore.session
 import pytest
+from botocore.config import Config
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from catalog_support import (
     CLUSTER_TEMPLATE,
     allow,
+    implemented,
     make_role,
     role_session,
     script,
@@ -34,6 +38,7 @@ from catalog_support import (
     wait_stack,
 )
 from conftest import RunningServer
+from wire_support import for_shape
 
 A, B = "111111111111", "222222222222"
 CLI = Path(sys.executable).with_name("aws")
@@ -876,3 +881,28 @@ def test_updating_the_instance_count_resizes_the_running_cluster(
         )
     assert cluster_id is not None
     assert emr.describe_cluster(ClusterId=cluster_id)["Cluster"]["Status"]["State"] == "TERMINATED"
+
+
+# ---------------------------------------------------------------------------- robustness
+
+
+@pytest.fixture(scope="module")
+def unchecked(server: RunningServer) -> Any:
+    """A client that sends whatever it is given (no client-side validation, no retries)."""
+    config = Config(parameter_validation=False, retries={"max_attempts": 0})
+    return server.client("servicecatalog", "100000000012", config=config)
+
+
+@pytest.mark.parametrize("operation", implemented("servicecatalog"))
+@settings(max_examples=4, deadline=None, suppress_health_check=list(HealthCheck))
+@given(data=st.data())
+def test_every_operation_answers_any_input_without_a_server_error(
+    unchecked: Any, operation: str, data: st.DataObject
+) -> None:
+    shape = unchecked.meta.service_model.operation_model(operation).input_shape
+    params = data.draw(for_shape(shape)) if shape is not None else {}
+    try:
+        unchecked._make_api_call(operation, params)
+    except botocore.exceptions.ClientError as error:
+        assert error.response["ResponseMetadata"]["HTTPStatusCode"] < 500, error.response["Error"]
+        assert error.response["Error"]["Message"]
