@@ -437,13 +437,13 @@ Outputs:
 
     cf.delete_stack(StackName=name)
     assert wait_stack(cf, stack_id)["StackStatus"] == "DELETE_COMPLETE"
-    for call in (
-        lambda: iam.get_role(RoleName=role_name),
-        lambda: iam.get_instance_profile(InstanceProfileName=outputs["Profile"]),
-        lambda: iam.get_policy(PolicyArn=outputs["Managed"]),
+    for operation, argument in (
+        (iam.get_role, {"RoleName": role_name}),
+        (iam.get_instance_profile, {"InstanceProfileName": outputs["Profile"]}),
+        (iam.get_policy, {"PolicyArn": outputs["Managed"]}),
     ):
         with pytest.raises(botocore.exceptions.ClientError) as caught:
-            call()
+            operation(**argument)
         assert code(caught.value) == "NoSuchEntity"
 
 
