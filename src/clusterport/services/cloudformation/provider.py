@@ -13,6 +13,7 @@ import json
 import re
 import uuid
 from collections.abc import Mapping, Sequence
+from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from clusterport.errors import ConflictError, ServiceError, ValidationError
@@ -55,22 +56,24 @@ PAGE_SIZE = 100
 
 #: AWS-specific parameter types checked against the account's resources, with the
 #: EC2 call that lists them and the filter that names them.
-_ID_LOOKUPS: Mapping[str, tuple[str, str, str, str]] = {
-    "AWS::EC2::VPC::Id": ("DescribeVpcs", "vpc-id", "Vpcs", "VpcId"),
-    "AWS::EC2::Subnet::Id": ("DescribeSubnets", "subnet-id", "Subnets", "SubnetId"),
-    "AWS::EC2::SecurityGroup::Id": (
-        "DescribeSecurityGroups",
-        "group-id",
-        "SecurityGroups",
-        "GroupId",
-    ),
-    "AWS::EC2::SecurityGroup::GroupName": (
-        "DescribeSecurityGroups",
-        "group-name",
-        "SecurityGroups",
-        "GroupName",
-    ),
-}
+_ID_LOOKUPS: Mapping[str, tuple[str, str, str, str]] = MappingProxyType(
+    {
+        "AWS::EC2::VPC::Id": ("DescribeVpcs", "vpc-id", "Vpcs", "VpcId"),
+        "AWS::EC2::Subnet::Id": ("DescribeSubnets", "subnet-id", "Subnets", "SubnetId"),
+        "AWS::EC2::SecurityGroup::Id": (
+            "DescribeSecurityGroups",
+            "group-id",
+            "SecurityGroups",
+            "GroupId",
+        ),
+        "AWS::EC2::SecurityGroup::GroupName": (
+            "DescribeSecurityGroups",
+            "group-name",
+            "SecurityGroups",
+            "GroupName",
+        ),
+    }
+)
 
 
 def invalid(message: str) -> ValidationError:
@@ -92,20 +95,22 @@ class CloudFormationProvider(Provider):
 
     service = "cloudformation"
     iam_prefix = "cloudformation"
-    resource_arns: ClassVar[Mapping[str, ResourceArns]] = dict.fromkeys(
-        (
-            "CreateStack",
-            "UpdateStack",
-            "DeleteStack",
-            "DescribeStacks",
-            "DescribeStackEvents",
-            "DescribeStackResource",
-            "DescribeStackResources",
-            "ListStackResources",
-            "GetTemplate",
-            "GetTemplateSummary",
-        ),
-        _stack_arns,
+    resource_arns: ClassVar[Mapping[str, ResourceArns]] = MappingProxyType(
+        dict.fromkeys(
+            (
+                "CreateStack",
+                "UpdateStack",
+                "DeleteStack",
+                "DescribeStacks",
+                "DescribeStackEvents",
+                "DescribeStackResource",
+                "DescribeStackResources",
+                "ListStackResources",
+                "GetTemplate",
+                "GetTemplateSummary",
+            ),
+            _stack_arns,
+        )
     )
 
     def __init__(self, platform: Platform) -> None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Sequence
+from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
 from clusterport.errors import ServiceError
@@ -1437,7 +1438,9 @@ class ServiceCatalogProvider(Provider):
         return self._start_record(ctx, product, record)
 
 
-_SORT_FIELDS = {"createdTime": "CreatedTime", "name": "Name", "lastRecordId": "LastRecordId"}
+_SORT_FIELDS: Mapping[str, str] = MappingProxyType(
+    {"createdTime": "CreatedTime", "name": "Name", "lastRecordId": "LastRecordId"}
+)
 
 
 def _query_matches(product: Mapping[str, Any], field: str, value: str) -> bool:

@@ -408,7 +408,9 @@ def ip_permission(rule: Mapping[str, Any], *, egress: bool) -> dict[str, Any]:
     return permission
 
 
-_ALLOW_ALL_EGRESS = {"IpProtocol": "-1", "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}
+def _allow_all_egress() -> dict[str, Any]:
+    """The rule EC2 gives every new group: all outbound traffic allowed."""
+    return {"IpProtocol": "-1", "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}
 
 
 class SecurityGroup(ResourceHandler):
@@ -447,9 +449,9 @@ class SecurityGroup(ResourceHandler):
             before = [ip_permission(r, egress=egress) for r in old.get(key) or ()]
             after = [ip_permission(r, egress=egress) for r in new.get(key) or ()]
             if egress and not old.get(key) and new.get(key):
-                before = [_ALLOW_ALL_EGRESS]  # the default rule EC2 gave the new group
+                before = [_allow_all_egress()]  # the default rule EC2 gave the new group
             if egress and old.get(key) and not new.get(key):
-                after = [_ALLOW_ALL_EGRESS]
+                after = [_allow_all_egress()]
             kind = "Egress" if egress else "Ingress"
             removed = [p for p in before if p not in after]
             added = [p for p in after if p not in before]
