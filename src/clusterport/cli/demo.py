@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import base64
+import os
 import subprocess
 import tempfile
 import time
@@ -127,6 +128,10 @@ def journey(console: Console, data_dir: Path, region: str) -> int:
     j = Journey(console)
     server = runtime.start_server(data_dir, "127.0.0.1", 0)
     url = server.url
+    # The notebook side finds the platform the way Studio's environment tells it: through
+    # the standard AWS configuration, as the launcher sets it for JupyterLab.
+    os.environ["AWS_ENDPOINT_URL"] = url
+    os.environ["AWS_DEFAULT_REGION"] = region
     state: dict[str, Any] = {}
     home = data_dir / "demo-home"
     home.mkdir(parents=True, exist_ok=True)
@@ -195,8 +200,11 @@ def journey(console: Console, data_dir: Path, region: str) -> int:
                 return status if status.done else None
 
             status = runtime.wait_until(finished, timeout=300, what="the product to provision")
-            if status.status != "SUCCEEDED" or not status.cluster_id:
-                raise RuntimeError(f"provisioning ended {status.status}: {status.errors}")
+            if status.cluster_state not in ("WAITING", "RUNNING") or not status.cluster_id:
+                reason = status.cluster_state_reason or "; ".join(status.errors)
+                raise RuntimeError(
+                    f"provisioning ended {status.status}, cluster {status.cluster_state}: {reason}"
+                )
             state["a_cluster"] = status.cluster_id
             return f"{status.cluster_id} from product '{product.name}'"
 
