@@ -7,6 +7,9 @@ import importlib
 import sys
 from collections.abc import Sequence
 
+from clusterport.store.db import StoreUnavailableError
+from clusterport.store.secrets import SecretBoxError
+
 #: Subcommand modules; each exposes ``add_parser(subparsers)`` and ``run(args) -> int``.
 SUBCOMMANDS: tuple[str, ...] = ("server", "admin", "doctor", "up", "demo", "down", "studio")
 
@@ -31,7 +34,12 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    code: int = args.run(args)
+    try:
+        code: int = args.run(args)
+    except (StoreUnavailableError, SecretBoxError) as exc:
+        # Configuration problems of the data dir or database: the message says what to fix.
+        print(f"clusterport {args.command}: {exc}", file=sys.stderr)
+        return 1
     return code
 
 

@@ -33,6 +33,7 @@ from clusterport.platform import Platform
 from clusterport.services import audit, identity
 from clusterport.services.authorization import authorize
 from clusterport.services.base import Principal, Provider, RequestContext
+from clusterport.store.secrets import SecretBoxError
 
 log = logging.getLogger(__name__)
 
@@ -163,6 +164,13 @@ class Gateway:
                 signed = verify(call.request, lookup, now)
             except SigV4Error as exc:
                 raise _auth_error(route.service, exc) from exc
+            except SecretBoxError as exc:
+                log.error("%s", exc)
+                raise InternalError(
+                    "The server cannot read its stored credentials: its key file does not "
+                    "match its database. The administrator must restore the data dir's "
+                    "server.key (see docs/operations.md)."
+                ) from exc
             if signed.scope.service != route.service.signing_name:
                 raise _auth_error(
                     route.service,
