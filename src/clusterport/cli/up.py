@@ -163,9 +163,11 @@ def run(args: argparse.Namespace) -> int:
         table.add_row("Catalog product", world.product_id)
         if cluster_id:
             table.add_row("Shared cluster in B", cluster_id)
-        if login:
-            table.add_row("Studio login (one use, 5 min)", login)
         console.print(table)
+        if login:
+            # Printed whole, outside the table, so that terminals keep it clickable.
+            console.print("Open Studio (one-time URL, valid 5 minutes):")
+            console.print(login, soft_wrap=True, highlight=False)
         console.print("Press Ctrl-C to stop everything started here.")
         stop.wait()
         return 0
