@@ -126,3 +126,69 @@ class ResourceStore:
 
     def delete(self, row: ResourceRow) -> None:
         self.session.delete(row)
+
+
+class ScopedResources:
+    """The rows of one service in one account and region, within one DB session.
+
+    Services that look most things up in the caller's own account derive their
+    record classes from this and add their typed lookups.
+    """
+
+    def __init__(self, session: Session, service: str, account_id: str, region: str) -> None:
+        self.session = session
+        self.account_id = account_id
+        self.region = region
+        self.store = ResourceStore(session, service)
+
+    def get(self, kind: str, resource_id: str) -> ResourceRow | None:
+        return self.store.get(self.account_id, self.region, kind, resource_id)
+
+    def find(
+        self,
+        kind: str,
+        *,
+        parent_id: str | None = None,
+        name: str | None = None,
+        states: list[str] | None = None,
+    ) -> list[ResourceRow]:
+        return self.store.find(
+            kind,
+            account_id=self.account_id,
+            region=self.region,
+            parent_id=parent_id,
+            name=name,
+            states=states,
+        )
+
+    def add(
+        self,
+        kind: str,
+        resource_id: str,
+        data: dict[str, Any],
+        now: dt.datetime,
+        *,
+        name: str | None = None,
+        state: str | None = None,
+        parent_id: str | None = None,
+    ) -> ResourceRow:
+        return self.store.add(
+            account_id=self.account_id,
+            region=self.region,
+            kind=kind,
+            resource_id=resource_id,
+            data=data,
+            now=now,
+            name=name,
+            state=state,
+            parent_id=parent_id,
+        )
+
+    def update(
+        self, row: ResourceRow, data: dict[str, Any], now: dt.datetime, state: str | None = None
+    ) -> None:
+        self.store.update(row, data, now, state=state)
+
+    def delete(self, row: ResourceRow) -> None:
+        self.store.delete(row)
+        self.session.flush()

@@ -10,7 +10,6 @@ open a second :class:`Ec2Records` for the other account on the same session.
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -18,7 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from clusterport.services.ec2.errors import invalid_value, not_found
-from clusterport.store.resources import ResourceRow, ResourceStore
+from clusterport.store.resources import ResourceRow, ScopedResources
 
 SERVICE = "ec2"
 
@@ -52,21 +51,15 @@ def kind_of(resource_id: str) -> str | None:
     return None
 
 
-class Ec2Records:
+class Ec2Records(ScopedResources):
     """The EC2 rows of one account in one region, within one store session."""
 
     def __init__(self, session: Session, account_id: str, region: str) -> None:
-        self.session = session
-        self.account_id = account_id
-        self.region = region
-        self.store = ResourceStore(session, SERVICE)
+        super().__init__(session, SERVICE, account_id, region)
 
     def other(self, account_id: str, region: str | None = None) -> Ec2Records:
         """The rows of another account (and region) on the same session."""
         return Ec2Records(self.session, account_id, self.region if region is None else region)
-
-    def get(self, kind: str, resource_id: str) -> ResourceRow | None:
-        return self.store.get(self.account_id, self.region, kind, resource_id)
 
     def require(self, kind: str, resource_id: str) -> ResourceRow:
         """The row, or the kind's ``Invalid…ID.NotFound`` error."""
@@ -74,23 +67,6 @@ class Ec2Records:
         if row is None:
             raise not_found(kind, resource_id, self.account_id, self.region)
         return row
-
-    def find(
-        self,
-        kind: str,
-        *,
-        parent_id: str | None = None,
-        name: str | None = None,
-        states: list[str] | None = None,
-    ) -> list[ResourceRow]:
-        return self.store.find(
-            kind,
-            account_id=self.account_id,
-            region=self.region,
-            parent_id=parent_id,
-            name=name,
-            states=states,
-        )
 
     def select(self, kind: str, ids: Iterable[str] | None) -> list[ResourceRow]:
         """The rows named by ``ids`` (every one must exist), or all rows of ``kind``."""
@@ -101,38 +77,6 @@ class Ec2Records:
         for resource_id in wanted:
             rows.append(self.require(kind, resource_id))
         return rows
-
-    def add(
-        self,
-        kind: str,
-        resource_id: str,
-        data: dict[str, Any],
-        now: dt.datetime,
-        *,
-        name: str | None = None,
-        state: str | None = None,
-        parent_id: str | None = None,
-    ) -> ResourceRow:
-        return self.store.add(
-            account_id=self.account_id,
-            region=self.region,
-            kind=kind,
-            resource_id=resource_id,
-            data=data,
-            now=now,
-            name=name,
-            state=state,
-            parent_id=parent_id,
-        )
-
-    def update(
-        self, row: ResourceRow, data: dict[str, Any], now: dt.datetime, state: str | None = None
-    ) -> None:
-        self.store.update(row, data, now, state=state)
-
-    def delete(self, row: ResourceRow) -> None:
-        self.store.delete(row)
-        self.session.flush()
 
 
 def rows_with_id(session: Session, kind: str, resource_id: str) -> list[ResourceRow]:

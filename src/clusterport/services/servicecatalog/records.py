@@ -35,7 +35,7 @@ from sqlalchemy.orm import Session
 
 from clusterport.errors import ConflictError, NotFoundError, ServiceError, ValidationError
 from clusterport.services.base import RequestContext, random_id
-from clusterport.store.resources import ResourceRow, ResourceStore
+from clusterport.store.resources import ResourceRow, ScopedResources
 
 SERVICE: Final = "servicecatalog"
 PORTFOLIO: Final = "portfolio"
@@ -102,63 +102,19 @@ def unsupported(message: str) -> ServiceError:
 # ---------------------------------------------------------------------------- rows
 
 
-class CatalogRecords:
+class CatalogRecords(ScopedResources):
     """The catalog rows of one account and region, within one store session."""
 
     def __init__(self, session: Session, account_id: str, region: str) -> None:
-        self.session = session
-        self.account_id = account_id
-        self.region = region
-        self.store = ResourceStore(session, SERVICE)
+        super().__init__(session, SERVICE, account_id, region)
 
     def of(self, account_id: str) -> CatalogRecords:
         """The rows of another account (same region, same session)."""
         return CatalogRecords(self.session, account_id, self.region)
 
-    def get(self, kind: str, resource_id: str) -> ResourceRow | None:
-        return self.store.get(self.account_id, self.region, kind, resource_id)
-
-    def find(
-        self, kind: str, *, parent_id: str | None = None, name: str | None = None
-    ) -> list[ResourceRow]:
-        return self.store.find(
-            kind, account_id=self.account_id, region=self.region, parent_id=parent_id, name=name
-        )
-
     def find_anywhere(self, kind: str, *, name: str | None = None) -> list[ResourceRow]:
         """Rows of ``kind`` of every account in this region (shares by recipient …)."""
         return self.store.find(kind, region=self.region, name=name)
-
-    def add(
-        self,
-        kind: str,
-        resource_id: str,
-        data: dict[str, Any],
-        now: dt.datetime,
-        *,
-        name: str | None = None,
-        parent_id: str | None = None,
-        state: str | None = None,
-    ) -> ResourceRow:
-        return self.store.add(
-            account_id=self.account_id,
-            region=self.region,
-            kind=kind,
-            resource_id=resource_id,
-            data=data,
-            now=now,
-            name=name,
-            parent_id=parent_id,
-            state=state,
-        )
-
-    def update(
-        self, row: ResourceRow, data: dict[str, Any], now: dt.datetime, state: str | None = None
-    ) -> None:
-        self.store.update(row, data, now, state=state)
-
-    def delete(self, row: ResourceRow) -> None:
-        self.store.delete(row)
 
     # ---- typed lookups ----------------------------------------------------------------
 
