@@ -4,7 +4,7 @@ Every step is what a platform admin would do with the AWS CLI: no direct
 writes to the store. Running it again finds what exists and reuses it, so
 ``clusterport up`` is idempotent. Account A (Studio) and account B (EMR):
 
-1. a VPC in each (10.10.0.0/16 and 10.20.0.0/16) with a subnet;
+1. a VPC in each (10.10.0.0/16 and 10.20.0.0/16, DNS hostnames on) with a subnet;
 2. A requests VPC peering to B, B accepts, both allow DNS resolution;
 3. routes to the peer CIDR through the peering, both ways;
 4. the Studio security group (default egress) and the cluster primary
@@ -155,7 +155,14 @@ def connect_policy(region: str, emr_account: str) -> dict[str, Any]:
                     "elasticmapreduce:TerminateSession",
                 ],
                 "Resource": [clusters],
-            }
+            },
+            {
+                # The network doctor, run with this role, reads the cluster's network.
+                "Sid": "AllowNetworkDiagnosis",
+                "Effect": "Allow",
+                "Action": ["ec2:Describe*"],
+                "Resource": "*",
+            },
         ],
     }
 
@@ -355,6 +362,9 @@ class SeedBuilder:
         w.studio_subnet = self._subnet(a, w.studio_vpc, "studio-private", "10.10.1.0/24")
         w.emr_vpc = self._vpc(b, "emr", EMR_CIDR)
         w.emr_subnet = self._subnet(b, w.emr_vpc, "emr-private", "10.20.1.0/24")
+        # Private DNS names resolve across a peering only between VPCs with DNS hostnames on.
+        a.modify_vpc_attribute(VpcId=w.studio_vpc, EnableDnsHostnames={"Value": True})
+        b.modify_vpc_attribute(VpcId=w.emr_vpc, EnableDnsHostnames={"Value": True})
 
     def peering(self) -> None:
         a, b = self.client(self.studio, "ec2"), self.client(self.emr, "ec2")

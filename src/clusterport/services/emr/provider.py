@@ -23,6 +23,12 @@ from clusterport.errors import ServiceError, ValidationError
 from clusterport.platform import Platform
 from clusterport.services.base import Provider, RequestContext, ResourceArns
 from clusterport.services.emr import app_ui, clusters, groups, paging, request, sessions, steps
+from clusterport.services.emr.connect_guard import (
+    SPARK_CONNECT_PORT,
+    SPARK_HISTORY_PORT,
+    check_connect,
+    on_cluster_ui_port,
+)
 from clusterport.services.emr.documents import FINAL_STATES, cluster_state
 from clusterport.services.emr.reconciler import ClusterKey, Reconciler
 from clusterport.services.emr.records import records_of
@@ -410,6 +416,8 @@ class EmrProvider(Provider):
 
     async def start_session(self, ctx: RequestContext, params: Mapping[str, Any]) -> dict[str, Any]:
         with records_of(ctx) as rec:
+            cluster = rec.cluster(params["ClusterId"])
+            check_connect(rec.session, ctx, cluster, SPARK_CONNECT_PORT, "a Spark Connect session")
             data = sessions.start_session(rec, params, ctx.now)
         return {k: data[k] for k in ("Id", "ClusterId", "Arn", "AccountId", "State")}
 
@@ -433,6 +441,8 @@ class EmrProvider(Provider):
         self, ctx: RequestContext, params: Mapping[str, Any]
     ) -> dict[str, Any]:
         with records_of(ctx) as rec:
+            cluster = rec.cluster(params["ClusterId"])
+            check_connect(rec.session, ctx, cluster, SPARK_CONNECT_PORT, "a Spark Connect session")
             return sessions.session_endpoint(rec, params["ClusterId"], params["SessionId"], ctx.now)
 
     # ------------------------------------------------------------------ Spark UIs
@@ -441,6 +451,14 @@ class EmrProvider(Provider):
         self, ctx: RequestContext, params: Mapping[str, Any]
     ) -> dict[str, Any]:
         with records_of(ctx) as rec:
+            kind = params.get("OnClusterAppUIType") or "ApplicationMaster"
+            check_connect(
+                rec.session,
+                ctx,
+                rec.cluster(params["ClusterId"]),
+                on_cluster_ui_port(kind),
+                f"the {kind} UI",
+            )
             return app_ui.on_cluster_url(ctx, rec, params)
 
     async def create_persistent_app_ui(
@@ -472,7 +490,13 @@ class EmrProvider(Provider):
         runtime = await self.runtime()
         with records_of(ctx) as rec:
             row = app_ui.find(rec, params["PersistentAppUIId"])
-            cluster = rec.cluster(str(row.parent_id)).data
+            cluster_row = rec.cluster(str(row.parent_id))
+            # A running cluster's UI comes from its primary node; a terminated one's from
+            # kept event logs, which no network path leads to.
+            check_connect(
+                rec.session, ctx, cluster_row, SPARK_HISTORY_PORT, "the persistent Spark UI"
+            )
+            cluster = cluster_row.data
         key = ClusterKey(ctx.account_id, ctx.region, str(row.parent_id))
         port = app_ui.history_port(cluster)
         if cluster_state(cluster) in FINAL_STATES and (port is None or not await port_open(port)):
