@@ -6,7 +6,9 @@ the stored state up to date. Local engine naming: every node runs on this
 host; instances' private IPs and DNS names come from their EC2 subnet (the
 network model), while ``MasterPublicDnsName`` is ``localhost``, the name a
 client on this host connects to (the Livy port is in the ``livy-conf``
-configuration, Spark Connect comes through ``GetSessionEndpoint``).
+configuration, Spark Connect comes through ``GetSessionEndpoint``). A Studio
+user's sessions and Spark UI links are refused when the network from the
+Studio domain cannot reach the primary node (:mod:`.connect_guard`).
 """
 
 from __future__ import annotations
@@ -451,6 +453,7 @@ class EmrProvider(Provider):
         self, ctx: RequestContext, params: Mapping[str, Any]
     ) -> dict[str, Any]:
         with records_of(ctx) as rec:
+            answer = app_ui.on_cluster_url(ctx, rec, params)
             kind = params.get("OnClusterAppUIType") or "ApplicationMaster"
             check_connect(
                 rec.session,
@@ -459,7 +462,7 @@ class EmrProvider(Provider):
                 on_cluster_ui_port(kind),
                 f"the {kind} UI",
             )
-            return app_ui.on_cluster_url(ctx, rec, params)
+            return answer
 
     async def create_persistent_app_ui(
         self, ctx: RequestContext, params: Mapping[str, Any]
