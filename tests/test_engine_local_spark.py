@@ -26,6 +26,7 @@ import httpx
 import pytest
 import pytest_asyncio
 from pyspark.sql import SparkSession
+from pyspark.sql.functions import udf
 
 from clusterport.engines.base import (
     BootstrapAction,
@@ -72,7 +73,10 @@ def make_spec(
         ui_prefix=f"/_ui/{cluster_id}",
         nodes=list(nodes),
         # Give idle executors back quickly so steps find free cores in the tests.
-        spark_properties={"spark.dynamicAllocation.executorIdleTimeout": "3s"},
+        spark_properties={
+            "spark.dynamicAllocation.executorIdleTimeout": "3s",
+            "spark.dynamicAllocation.shuffleTracking.timeout": "5s",
+        },
         **extra,  # type: ignore[arg-type]
     )
 
@@ -84,6 +88,20 @@ async def start_all(engine: LocalSparkEngine, spec: ClusterSpec) -> list[Checkpo
 def live_groups(pids: Iterable[int]) -> dict[int, list[int]]:
     """Process groups (led by the given pids) that still hold a live process."""
     return {pid: members for pid in pids if (members := group_members(pid))}
+
+
+def our_zombies(pids: Iterable[int]) -> list[int]:
+    """Children of this test process among ``pids`` that ended but were never collected."""
+    found = []
+    for pid in pids:
+        try:
+            stat = Path(f"/proc/{pid}/stat").read_text()
+        except FileNotFoundError:
+            continue
+        fields = stat[stat.rfind(")") + 2 :].split()
+        if fields[0] == "Z" and int(fields[1]) == os.getpid():
+            found.append(pid)
+    return found
 
 
 def run_query(port: int, token: str | None, sql: str) -> list[tuple[object, ...]]:
@@ -289,6 +307,7 @@ async def test_cancelled_start_with_corrupt_archives_leaves_nothing(tmp_path: Pa
             await task
     assert [c.phase for c in seen] == [Phase.STARTING, Phase.BOOTSTRAPPING]
     assert live_groups(pids) == {}
+    assert our_zombies(pids) == []
     stopped = load_state(spec.work_dir)
     assert stopped is not None and stopped.phase == "FAILED" and not stopped.processes
     with pytest.raises(ClusterNotFoundError):
@@ -345,6 +364,7 @@ async def test_single_node_cluster_with_sidecar_stops_completely(
         assert live_groups(groups)
         await engine.stop("j-BBBB")
         assert live_groups(groups) == {}
+        assert our_zombies(groups) == []
         await engine.stop("j-BBBB")  # idempotent
         with pytest.raises(ClusterNotFoundError):
             await engine.observe("j-BBBB")
@@ -385,6 +405,16 @@ async def test_cluster_answers_spark_connect_only_with_the_token(
     port = cluster_a.endpoints.connect_port
     rows = await asyncio.to_thread(run_query, port, TOKEN, "SELECT sum(id) FROM range(1000)")
     assert rows == [(499500,)]
+
+    def python_udf() -> list[int]:
+        session = SparkSession.builder.remote(f"sc://localhost:{port}/;token={TOKEN}").create()
+        try:
+            plus_one = udf(lambda x: x + 1, "long")
+            return [r[0] for r in session.range(3).select(plus_one("id")).collect()]
+        finally:
+            session.stop()
+
+    assert await asyncio.to_thread(python_udf) == [1, 2, 3]
     with pytest.raises(Exception, match="Invalid authentication token"):
         await asyncio.to_thread(run_query, port, "wrong-token", "SELECT 1")
     # The JVMs mapped the CDS archives cluster B trained (a mismatch would be silent).
@@ -440,13 +470,24 @@ async def test_steps_run_fail_and_cancel(cluster_a: RunningCluster, tmp_path: Pa
             """
         )
     )
-    result = await engine.run_step(
-        cluster_id,
-        StepSpec(
-            "s-OK",
-            StepJar.COMMAND_RUNNER,
-            ["spark-submit", "--master", "yarn", "--deploy-mode", "cluster", str(ok_script), "100"],
+    result = await asyncio.wait_for(
+        engine.run_step(
+            cluster_id,
+            StepSpec(
+                "s-OK",
+                StepJar.COMMAND_RUNNER,
+                [
+                    "spark-submit",
+                    "--master",
+                    "yarn",
+                    "--deploy-mode",
+                    "cluster",
+                    str(ok_script),
+                    "100",
+                ],
+            ),
         ),
+        300,
     )
     assert result.succeeded, result.message
     assert "RESULT 4950" in result.stdout_path.read_text()
@@ -599,5 +640,6 @@ async def test_stop_all_from_a_fresh_engine_stops_everything(
     stopped = await down.stop_all(data_a)
     assert "j-AAAA" in stopped and "j-AAAA history server" in stopped
     assert live_groups(pids) == {}
+    assert our_zombies(pids) == []
     with pytest.raises(ClusterNotFoundError):
         await engine.observe("j-AAAA")

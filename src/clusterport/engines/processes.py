@@ -216,6 +216,9 @@ async def terminate(
     Returns once none of those groups has a live process left.
     """
     current = boot_id()
+    records = list(records)
+    for record in records:  # collect leaders that already ended (a zombie is no group)
+        reap(record.pid)
     groups = sorted({r.pid for r in records if owned_group(r, current)})
     for pgid in groups:
         _signal_group(pgid, signal.SIGTERM)
@@ -223,22 +226,24 @@ async def terminate(
     deadline = loop.time() + grace
     pending = list(groups)
     while pending:
-        for pgid in pending:
-            reap(pgid)
         pending = [g for g in pending if group_members(g)]
         if not pending:
-            return
+            break
         if loop.time() >= deadline:
             break
         await asyncio.sleep(poll)
+    if not pending:
+        for pgid in groups:  # leaders that were our children: no zombies left behind
+            reap(pgid)
+        return
     for pgid in pending:
         _signal_group(pgid, signal.SIGKILL)
     kill_deadline = loop.time() + 30.0
     while pending and loop.time() < kill_deadline:
         await asyncio.sleep(poll)
-        for pgid in pending:
-            reap(pgid)
         pending = [g for g in pending if group_members(g)]
+    for pgid in groups:
+        reap(pgid)
     if pending:
         raise EngineError(
             f"Process groups {pending} survived SIGKILL (processes in uninterruptible "

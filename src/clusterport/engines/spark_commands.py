@@ -29,6 +29,7 @@ DAEMON_HEAP = "-Xmx512m"
 HISTORY_HEAP = "-Xmx1g"
 DEFAULT_DRIVER_MEMORY = "1g"
 DEFAULT_EXECUTOR_MEMORY_MB = 2048
+SHUFFLE_TRACKING_TIMEOUT = "120s"
 CONNECT_SERVER_CLASS = "org.apache.spark.sql.connect.service.SparkConnectServer"
 
 #: Properties the engine owns: a cluster's ``spark-defaults`` cannot override them.
@@ -190,8 +191,12 @@ class SparkCommands:
     ) -> dict[str, str]:
         """Properties every application of the cluster runs with (the cluster's spark-defaults).
 
-        Dynamic allocation with shuffle tracking (EMR's default) lets
-        applications give executors back when idle.
+        Dynamic allocation (EMR's default) lets applications give idle
+        executors back. Standalone workers sharing one host cannot each run an
+        external shuffle service, so shuffle data is tracked instead; an idle
+        executor still holding shuffle files is given back after
+        :data:`SHUFFLE_TRACKING_TIMEOUT` (Spark's default is never, which
+        would let one notebook session hold cores that steps wait for).
         """
         user = {k: v for k, v in self.user_properties.items() if k not in ENGINE_OWNED}
         executor_options = " ".join([*SERIAL_GC, *executor_cds])
@@ -202,6 +207,7 @@ class SparkCommands:
             "spark.executor.memory": f"{executor.memory_mb}m",
             "spark.dynamicAllocation.enabled": "true",
             "spark.dynamicAllocation.shuffleTracking.enabled": "true",
+            "spark.dynamicAllocation.shuffleTracking.timeout": SHUFFLE_TRACKING_TIMEOUT,
             "spark.dynamicAllocation.minExecutors": "0",
             "spark.pyspark.python": self.install.python,
             "spark.pyspark.driver.python": self.install.python,
@@ -305,6 +311,8 @@ def write_properties(path: Path, props: Mapping[str, str]) -> None:
         out = out.replace("\t", "\\t")
         if key:
             out = out.replace("=", "\\=").replace(":", "\\:").replace(" ", "\\ ")
+            if out.startswith(("#", "!")):
+                out = "\\" + out
         elif out.startswith(" "):
             out = "\\" + out
         return out
