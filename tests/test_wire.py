@@ -2,6 +2,10 @@
 
 Requests: botocore serializes generated parameters; our protocol parses them back.
 Responses: our serializer writes a generated result; botocore parses it back.
+
+Operations are grouped in chunks of :data:`CHUNK` per test case, each example drawing
+every operation of its chunk: hypothesis's pytest plugin nests a parametrized test's
+settings once per case, and nearly two thousand cases of one test overflow the stack.
 """
 
 from __future__ import annotations
@@ -43,7 +47,22 @@ def _operations() -> list[tuple[str, str, str]]:
     return cases
 
 
-CASES = _operations()
+CHUNK = 10
+
+
+def _chunks() -> list[tuple[str, str, tuple[str, ...]]]:
+    grouped: dict[tuple[str, str], list[str]] = {}
+    for service, protocol, name in _operations():
+        grouped.setdefault((service, protocol), []).append(name)
+    return [
+        (service, protocol, tuple(names[i : i + CHUNK]))
+        for (service, protocol), names in grouped.items()
+        for i in range(0, len(names), CHUNK)
+    ]
+
+
+CASES = _chunks()
+IDS = [f"{service}-{protocol}-{ops[0]}..{ops[-1]}" for service, protocol, ops in CASES]
 
 
 def _protocol(service: ServiceInfo, protocol: str) -> Any:
@@ -64,15 +83,36 @@ def _without_tokens(op: OperationModel, parsed: dict[str, Any], sent: dict[str, 
             parsed.pop(name, None)
 
 
-@pytest.mark.parametrize(("service_name", "protocol_name", "operation"), CASES)
+@pytest.mark.parametrize(("service_name", "protocol_name", "operations"), CASES, ids=IDS)
 @WIRE_SETTINGS
 @given(data=st.data())
 def test_request_round_trip(
+    service_name: str, protocol_name: str, operations: tuple[str, ...], data: st.DataObject
+) -> None:
+    for operation in operations:
+        check_request(service_name, protocol_name, operation, data)
+
+
+@pytest.mark.parametrize(("service_name", "protocol_name", "operations"), CASES, ids=IDS)
+@WIRE_SETTINGS
+@given(data=st.data())
+def test_response_round_trip(
+    service_name: str, protocol_name: str, operations: tuple[str, ...], data: st.DataObject
+) -> None:
+    for operation in operations:
+        check_response(service_name, protocol_name, operation, data)
+
+
+def check_request(
     service_name: str, protocol_name: str, operation: str, data: st.DataObject
 ) -> None:
     service = MODELS.get(service_name)
     op = service.model.operation_model(operation)
-    params = data.draw(for_shape(op.input_shape)) if op.input_shape is not None else {}
+    params = (
+        data.draw(for_shape(op.input_shape), label=f"{operation} input")
+        if op.input_shape is not None
+        else {}
+    )
     serialized = create_serializer(protocol_name, include_validation=False).serialize_to_request(
         params, op
     )
@@ -91,28 +131,25 @@ def test_request_round_trip(
         body=raw_body,
     )
     protocol = _protocol(service, protocol_name)
-    assert protocol.operation_name(request, service) == operation
+    assert protocol.operation_name(request, service) == operation, operation
     raw = protocol.raw_params(request, op)
     parsed = decode(op.input_shape, raw, textual=protocol.textual) if op.input_shape else {}
     _without_tokens(op, parsed, params)
-    assert normalize(parsed) == normalize(params)
+    assert normalize(parsed) == normalize(params), operation
 
 
-@pytest.mark.parametrize(("service_name", "protocol_name", "operation"), CASES)
-@WIRE_SETTINGS
-@given(data=st.data())
-def test_response_round_trip(
+def check_response(
     service_name: str, protocol_name: str, operation: str, data: st.DataObject
 ) -> None:
     service = MODELS.get(service_name)
     op = service.model.operation_model(operation)
     if op.output_shape is None:
         return
-    result = data.draw(for_shape(op.output_shape))
+    result = data.draw(for_shape(op.output_shape), label=f"{operation} output")
     protocol = _protocol(service, protocol_name)
     reply = protocol.serialize(op, result, "req-1")
     parsed = create_parser(protocol_name).parse(
         {"body": reply.body, "headers": reply.headers, "status_code": reply.status},
         op.output_shape,
     )
-    assert normalize(parsed) == normalize(result)
+    assert normalize(parsed) == normalize(result), operation
