@@ -208,6 +208,25 @@ def _signal_group(pgid: int, sig: signal.Signals) -> None:
             raise
 
 
+async def _collect(pids: Iterable[int], poll: float, timeout: float = 10.0) -> None:
+    """Collect the exit status of ended children of ours, so none stays a zombie.
+
+    A JVM's main thread shows as a zombie while its other threads still exit;
+    the process can only be collected after that, so this waits a little.
+    """
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    for pid in pids:
+        while True:
+            try:
+                done, _status = os.waitpid(pid, os.WNOHANG)
+            except ChildProcessError:
+                break  # not our child, or collected already
+            if done or loop.time() >= deadline:
+                break
+            await asyncio.sleep(poll / 2)
+
+
 async def terminate(
     records: Iterable[ProcessRecord], *, grace: float = 15.0, poll: float = 0.1
 ) -> None:
@@ -233,8 +252,7 @@ async def terminate(
             break
         await asyncio.sleep(poll)
     if not pending:
-        for pgid in groups:  # leaders that were our children: no zombies left behind
-            reap(pgid)
+        await _collect(groups, poll)
         return
     for pgid in pending:
         _signal_group(pgid, signal.SIGKILL)
@@ -242,8 +260,7 @@ async def terminate(
     while pending and loop.time() < kill_deadline:
         await asyncio.sleep(poll)
         pending = [g for g in pending if group_members(g)]
-    for pgid in groups:
-        reap(pgid)
+    await _collect(groups, poll)
     if pending:
         raise EngineError(
             f"Process groups {pending} survived SIGKILL (processes in uninterruptible "
