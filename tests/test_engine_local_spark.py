@@ -1,6 +1,6 @@
 """The local Spark engine, with real Spark processes on this host.
 
-Run by hand under ``flock /tmp/clusterport-spark.lock`` (these tests start JVMs).
+These tests start JVMs: run them when no other Spark-heavy run uses the host.
 
 Cluster start-ups are few: a single-node cluster B (first, so it trains the
 CDS archives the others use), then one shared 1-master + 1-core cluster A for
