@@ -14,7 +14,6 @@ Marked ``spark`` (the cluster runs real Spark): run under the shared Spark lock.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -81,28 +80,8 @@ def admin_emr(server: RunningServer) -> Any:
 @pytest.fixture(scope="module")
 def persistent_ui(server: RunningServer, world: SeedWorld, cluster: str, user_emr: Any) -> str:
     """The cluster's persistent app UI, created by the data worker."""
-    # The platform authorizes DescribePersistentAppUI and GetPersistentAppUIPresignedURL
-    # against "*" (not the cluster's ARN, which the seed's policy names), so B's admin
-    # grants them on "*" here; the network check is what these tests are about.
-    server.client("iam", EMR_ACCOUNT).put_role_policy(
-        RoleName=world.discovery_role_arn.rsplit("/", 1)[-1],
-        PolicyName="persistent-app-ui",
-        PolicyDocument=json.dumps(
-            {
-                "Version": "2012-10-17",
-                "Statement": [
-                    {
-                        "Effect": "Allow",
-                        "Action": [
-                            "elasticmapreduce:DescribePersistentAppUI",
-                            "elasticmapreduce:GetPersistentAppUIPresignedURL",
-                        ],
-                        "Resource": "*",
-                    }
-                ],
-            }
-        ),
-    )
+    # The seed's discovery policy grants the persistent-UI actions on cluster/* only: the
+    # platform authorizes them against the cluster the UI shows, as AWS does.
     arn = user_emr.describe_cluster(ClusterId=cluster)["Cluster"]["ClusterArn"]
     return str(user_emr.create_persistent_app_ui(TargetResourceArn=arn)["PersistentAppUIId"])
 

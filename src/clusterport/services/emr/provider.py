@@ -66,6 +66,16 @@ def _optional_cluster_arn(ctx: RequestContext, params: Mapping[str, Any]) -> lis
     return [ctx.arn("elasticmapreduce", f"cluster/{cluster}")] if cluster else ["*"]
 
 
+def _persistent_ui_cluster_arn(ctx: RequestContext, params: Mapping[str, Any]) -> list[str]:
+    """A persistent app UI is authorized against the cluster it shows, as on AWS."""
+    with records_of(ctx) as rec:
+        try:
+            row = app_ui.find(rec, str(params["PersistentAppUIId"]))
+        except ValidationError:
+            return ["*"]  # the operation itself then reports the unknown id
+        return [str(row.data["TargetResourceArn"])]
+
+
 _BY_CLUSTER_ID = (
     "DescribeCluster",
     "ListInstanceGroups",
@@ -114,6 +124,8 @@ class EmrProvider(Provider):
         "RemoveTags": _cluster_arn("ResourceId"),
         "ModifyInstanceGroups": _optional_cluster_arn,
         "CreatePersistentAppUI": lambda ctx, p: [str(p["TargetResourceArn"])],
+        "DescribePersistentAppUI": _persistent_ui_cluster_arn,
+        "GetPersistentAppUIPresignedURL": _persistent_ui_cluster_arn,
     }
 
     def __init__(self, platform: Platform) -> None:
