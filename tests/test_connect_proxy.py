@@ -381,18 +381,6 @@ def test_refreshing_token_fetches_only_near_expiry() -> None:
     assert token.fetches == 2
 
 
-def test_connect_session_through_emr_session_api_for_lead_to_extend() -> None:
-    """End to end: EMR StartSession → GetSession → GetSessionEndpoint → connect_session().
-
-    To extend once the EMR service serves StartSession/GetSession/GetSessionEndpoint
-    (tokens from clusterport.engines.connect_proxy.mint_session_token, endpoint =
-    the cluster's connect proxy): create a cluster with boto3 against the test
-    server, wait for WAITING, then ``spark = connect_session(emr, cluster_id)``,
-    assert ``spark.range(10).count() == 10``, ``spark.stop()``, terminate the cluster.
-    """
-    pytest.skip("EMR StartSession/GetSessionEndpoint are not served yet; lead to extend")
-
-
 # --------------------------------------------------------------------------- the proxy (Spark)
 
 
