@@ -23,9 +23,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import boto3
 import httpx
 import pytest
 import uvicorn
+from IPython.core.interactiveshell import InteractiveShell
 from pyspark.sql import SparkSession
 from pyspark.sql.connect.client.retries import DefaultPolicy
 
@@ -34,6 +36,7 @@ from clusterport.engines.local_spark import LocalSparkEngine
 from clusterport.engines.processes import ProcessRecord, group_members, is_running
 from clusterport.engines.state import load_state
 from clusterport.services.emr import ui_links
+from clusterport.studio.magics import AnalyticsMagics
 from conftest import RunningServer, start_server
 from emr_support import (
     FINAL,
@@ -319,6 +322,35 @@ def test_livy_endpoint_runs_pyspark_statements(world: World) -> None:
             assert done["output"]["data"]["text/plain"].strip() == "5"
         finally:
             client.delete(f"/sessions/{session}")
+
+
+def test_magic_connects_through_livy_with_sparkmagic(
+    world: World, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``%sm_analytics emr connect … --livy`` drives the real sparkmagic against the cluster."""
+    running(world.emr, world.cluster_id)
+    key = world.running.account(ACCOUNT)
+    session = boto3.Session(
+        aws_access_key_id=key.access_key_id,
+        aws_secret_access_key=key.secret_access_key,
+        region_name="us-east-1",
+    )
+    monkeypatch.setenv("AWS_ENDPOINT_URL", world.running.url)
+    shell = InteractiveShell.instance()
+    shell.register_magics(AnalyticsMagics(shell, session_factory=lambda: session))
+    try:
+        shell.run_line_magic(
+            "sm_analytics",
+            f"emr connect --cluster-id {world.cluster_id} --auth-type None "
+            "--language python --livy",
+        )
+        status = [line for line in capsys.readouterr().out.splitlines() if '"namespace"' in line]
+        assert status and '"success": true' in status[-1], status
+        shell.run_cell_magic("spark", "", "print(spark.range(7).count() * 6)")
+        assert "42" in capsys.readouterr().out
+    finally:
+        if shell.find_line_magic("spark") is not None:
+            shell.run_line_magic("spark", "cleanup")
 
 
 def test_presigned_ui_urls_reach_the_spark_uis(world: World) -> None:
