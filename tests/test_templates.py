@@ -80,7 +80,7 @@ class ProviderValues(ResourceValueTable):
         physical = {
             "AWS::EC2::SecurityGroup": f"sg-{len(self.refs):017x}",
             "AWS::IAM::Role": properties.get("RoleName", f"{CONTEXT.stack_name}-{logical_id}"),
-            "AWS::EMR::Cluster": "j-2AXXXXXXGAPLF",
+            "AWS::EMR::Cluster": "j-2ABCDEF0GAPLF",
             "AWS::S3::Bucket": properties.get("BucketName", logical_id.lower()),
         }.get(kind, f"{logical_id}-{len(self.refs)}")
         attributes = {
@@ -1029,7 +1029,7 @@ def test_conditional_resources_and_outputs() -> None:
     outputs = with_logs.render_outputs(values)
     assert [(o.key, o.value, o.export_name) for o in outputs] == [
         ("LogBucket", "logs", "emr-team-a-logs"),
-        ("ClusterId", "j-2AXXXXXXGAPLF", "emr-team-a-cluster"),
+        ("ClusterId", "j-2ABCDEF0GAPLF", "emr-team-a-cluster"),
     ]
     assert outputs[1].description == "the cluster"
 

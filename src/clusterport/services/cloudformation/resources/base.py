@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import secrets
 import string
+from abc import ABC, abstractmethod
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Literal
@@ -167,7 +168,7 @@ def changed_properties(old: Mapping[str, Any] | None, new: Mapping[str, Any]) ->
     return {k for k in keys if before.get(k) != new.get(k)}
 
 
-class ResourceHandler:
+class ResourceHandler(ABC):
     """Creates, updates and deletes one resource type through its service's API."""
 
     #: The CloudFormation type (``AWS::EC2::VPC``).
@@ -184,9 +185,9 @@ class ResourceHandler:
             return "none"
         return "in-place" if changed <= self.updatable else "replace"
 
+    @abstractmethod
     async def create(self, api: ResourceApi, request: ResourceRequest) -> str:
         """Start creating the resource; returns its physical ID."""
-        raise NotImplementedError
 
     async def check_created(
         self, api: ResourceApi, request: ResourceRequest
@@ -207,9 +208,9 @@ class ResourceHandler:
         """The attributes once an in-place update has taken effect; None while it is going on."""
         return dict(request.attributes)
 
+    @abstractmethod
     async def delete(self, api: ResourceApi, request: ResourceRequest) -> None:
         """Start deleting the resource."""
-        raise NotImplementedError
 
     async def check_deleted(self, api: ResourceApi, request: ResourceRequest) -> bool:
         """True once the resource is gone."""
