@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
+import queue
 import re
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
+from typing import IO
 
 import httpx
 import pytest
@@ -37,29 +41,68 @@ def _run_up(tmp: Path, *extra: str) -> tuple[str, list[str]]:
         start_new_session=True,
         cwd=tmp,
     )
-    lines: list[str] = []
+    assert proc.stdout is not None
+    # Read on a thread, so that a silent `up` cannot hold the test past its deadline.
+    lines: queue.Queue[str | None] = queue.Queue()
+    reader = threading.Thread(target=_pump, args=(proc.stdout, lines), daemon=True)
+    reader.start()
+    seen: list[str] = []
     login: list[str] = []
+    deadline = time.monotonic() + 240
     try:
-        assert proc.stdout is not None
-        deadline = time.monotonic() + 240
-        for line in proc.stdout:
-            lines.append(line)
+        while time.monotonic() < deadline:
+            try:
+                line = lines.get(timeout=1)
+            except queue.Empty:
+                continue
+            if line is None:
+                break
+            seen.append(line)
             if "/_studio/login/" in line and line.strip().startswith("http"):
                 login.append(line.strip())
-            if "Press Ctrl-C" in line or time.monotonic() > deadline:
+            if "Press Ctrl-C" in line:
                 break
-        out = "".join(lines)
-        assert "clusterport is up" in out, out
+        assert "clusterport is up" in "".join(seen), _report(tmp, seen, "did not come up")
         if login:
             reply = httpx.get(login[0], follow_redirects=False, timeout=30)
             assert reply.status_code == 302, reply.text
             assert "/lab" in reply.headers["location"]
     finally:
-        os.killpg(proc.pid, signal.SIGINT)
-        rest, _ = proc.communicate(timeout=120)
-        lines.append(rest)
-    assert proc.returncode == 0, "".join(lines)
-    return "".join(lines), login
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGINT)
+        try:
+            proc.wait(timeout=120)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+            pytest.fail(_report(tmp, _drain(lines, seen), "did not stop within 120 s of Ctrl-C"))
+        reader.join(timeout=30)
+    out = "".join(_drain(lines, seen))
+    assert proc.returncode == 0, _report(tmp, seen, f"exited {proc.returncode}")
+    return out, login
+
+
+def _pump(stream: IO[str], lines: queue.Queue[str | None]) -> None:
+    for line in stream:
+        lines.put(line)
+    lines.put(None)
+
+
+def _drain(lines: queue.Queue[str | None], seen: list[str]) -> list[str]:
+    while True:
+        try:
+            line = lines.get_nowait()
+        except queue.Empty:
+            return seen
+        if line is not None:
+            seen.append(line)
+
+
+def _report(tmp: Path, seen: list[str], what: str) -> str:
+    """What `up` printed and the tail of the server's log, for a failure message."""
+    log = tmp / "data" / "server.log"
+    tail = log.read_text(errors="replace")[-4000:] if log.exists() else "(no server.log)"
+    return f"clusterport up {what}.\n--- output ---\n{''.join(seen)}\n--- server.log ---\n{tail}"
 
 
 @pytest.mark.browser

@@ -47,16 +47,16 @@ import threading
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from types import FrameType
 from typing import IO, Any
 
 import boto3
 import jupyter_core.paths
 from botocore.exceptions import BotoCoreError, ClientError
 
+from clusterport.stopping import StopRequested, ignore_signals_for_cleanup, stop_on_signals
 from clusterport.studio.credentials import (
     CredentialError,
     CredentialSource,
@@ -108,10 +108,6 @@ DEFAULT_LIFECYCLE_TIMEOUT = 300.0
 
 class LaunchError(Exception):
     """Studio cannot start; the message says what is wrong and what to do."""
-
-
-class _StopRequested(BaseException):
-    """SIGTERM or SIGINT arrived: stop whatever runs and leave cleanly."""
 
 
 @dataclass(frozen=True)
@@ -776,7 +772,7 @@ class StudioLauncher:
 
     def run(self) -> int:
         """Start, wait, stop; the exit status of ``clusterport studio``."""
-        with _stop_on_signals():
+        with stop_on_signals():
             try:
                 self.start()
                 code = self.wait()
@@ -785,12 +781,11 @@ class StudioLauncher:
             except LaunchError as exc:
                 print(f"clusterport studio: {exc}", file=sys.stderr, flush=True)
                 return 1
-            except _StopRequested:
+            except StopRequested:
                 return 0
             finally:
                 # The cleanup must finish: later SIGTERM/SIGINT wait until it has.
-                signal.signal(signal.SIGTERM, signal.SIG_IGN)
-                signal.signal(signal.SIGINT, signal.SIG_IGN)
+                ignore_signals_for_cleanup()
                 if self._script is not None:
                     self._kill_group(self._script)
                 self.remove_app_file()
@@ -801,19 +796,6 @@ def _configured_endpoint(client: Any) -> str | None:
     """The endpoint a client was pointed at through configuration (None for AWS's own)."""
     url = str(client.meta.endpoint_url)
     return None if url.endswith(".amazonaws.com") else url
-
-
-@contextlib.contextmanager
-def _stop_on_signals() -> Iterator[None]:
-    def stop(signum: int, _frame: FrameType | None) -> None:
-        raise _StopRequested(signum)
-
-    previous = {sig: signal.signal(sig, stop) for sig in (signal.SIGTERM, signal.SIGINT)}
-    try:
-        yield
-    finally:
-        for sig, handler in previous.items():
-            signal.signal(sig, handler)
 
 
 def launch(options: LaunchOptions) -> int:

@@ -6,6 +6,7 @@ in their own process group and stopped by that group only.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -33,14 +34,22 @@ class ServerProcess:
     proc: subprocess.Popen[str] | None
 
     def stop(self) -> None:
-        if self.proc is None or self.proc.poll() is not None:
-            return
-        os.killpg(self.proc.pid, signal.SIGTERM)
-        try:
-            self.proc.wait(30)
-        except subprocess.TimeoutExpired:
-            os.killpg(self.proc.pid, signal.SIGKILL)
-            self.proc.wait()
+        if self.proc is not None:
+            stop_group(self.proc)
+
+
+def stop_group(proc: subprocess.Popen[str], grace: float = 30.0) -> None:
+    """SIGTERM to the process group ``proc`` leads, SIGKILL after ``grace`` seconds."""
+    if proc.poll() is not None:
+        return
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(proc.pid, signal.SIGTERM)
+    try:
+        proc.wait(grace)
+    except subprocess.TimeoutExpired:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()
 
 
 def start_server(data_dir: Path, host: str, port: int) -> ServerProcess:

@@ -1,0 +1,46 @@
+"""Stopping a foreground command on SIGTERM or SIGINT, without races.
+
+A signal handler that sets a ``threading.Event`` can deadlock: when the signal
+lands while the main thread holds the event's lock (entering ``wait()``), the
+handler blocks on that same lock forever. Raising from the handler instead
+unwinds whatever the main thread is doing, at any point, into its cleanup.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import signal
+from collections.abc import Iterator
+from types import FrameType
+from typing import NoReturn
+
+
+class StopRequested(BaseException):
+    """SIGTERM or SIGINT arrived: stop whatever runs and leave cleanly."""
+
+
+@contextlib.contextmanager
+def stop_on_signals() -> Iterator[None]:
+    """Within the block, SIGTERM and SIGINT raise :class:`StopRequested`."""
+
+    def stop(signum: int, _frame: FrameType | None) -> None:
+        raise StopRequested(signum)
+
+    previous = {sig: signal.signal(sig, stop) for sig in (signal.SIGTERM, signal.SIGINT)}
+    try:
+        yield
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+
+def ignore_signals_for_cleanup() -> None:
+    """From here on SIGTERM and SIGINT are ignored, so that a cleanup runs to its end."""
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def wait_for_stop() -> NoReturn:
+    """Sleep until a signal raises :class:`StopRequested` (call inside ``stop_on_signals``)."""
+    while True:
+        signal.pause()
