@@ -5,7 +5,7 @@ admins through boto3, with one real cluster in B. The data worker's
 credentials carry the Studio domain and user profile as transitive session
 tags and are chained into B's discovery role, as the connect magic does.
 Each test breaks one piece with the admins' EC2 APIs, checks that
-``StartSession``, ``GetSessionEndpoint`` and the presigned UI URLs name
+``StartSession``, ``GetSessionEndpoint``, the presigned UI URLs and Livy name
 exactly that piece with its account and fix, runs the fix as printed with
 the AWS CLI in the account it names, and sees the connect succeed again.
 
@@ -18,11 +18,14 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import boto3
 import pytest
+import requests
 from botocore.exceptions import ClientError
 
 from clusterport.cli.seed.world import EMR_ACCOUNT, STUDIO_ACCOUNT, STUDIO_CIDR, SeedWorld
 from clusterport.cli.up import shared_cluster
+from clusterport.studio.livy_auth import SigV4Livy, platform_livy_url
 from conftest import RunningServer
 from connect_support import (
     REGION,
@@ -64,12 +67,25 @@ def cluster(server: RunningServer, world: SeedWorld) -> Iterator[str]:
 
 
 @pytest.fixture(scope="module")
-def user_emr(server: RunningServer, world: SeedWorld) -> Any:
-    """The data worker's EMR client in account B, through the discovery role."""
-    chained = assume(
+def user_session(server: RunningServer, world: SeedWorld) -> boto3.Session:
+    """The data worker's credentials in account B, through the discovery role."""
+    return assume(
         studio_user(server, world), server.url, world.discovery_role_arn, "SageMakerStudioUser"
     )
-    return chained.client("emr", endpoint_url=server.url)
+
+
+@pytest.fixture(scope="module")
+def user_emr(server: RunningServer, user_session: boto3.Session) -> Any:
+    """The data worker's EMR client in account B."""
+    return user_session.client("emr", endpoint_url=server.url)
+
+
+def livy(server: RunningServer, session: boto3.Session, cluster_id: str) -> requests.Response:
+    """``GET /sessions`` on the cluster's Livy, signed as the connect magic signs it."""
+    url = platform_livy_url(server.url, cluster_id)
+    credentials = session.get_credentials()
+    assert credentials is not None
+    return requests.get(url + "/sessions", auth=SigV4Livy(credentials, REGION, url), timeout=30)
 
 
 @pytest.fixture(scope="module")
@@ -120,7 +136,11 @@ def ui_url(emr: Any, cluster_id: str, kind: str = "SparkHistoryServer") -> str:
 
 
 def test_a_complete_network_lets_the_studio_user_connect(
-    cluster: str, user_emr: Any, persistent_ui: str
+    server: RunningServer,
+    cluster: str,
+    user_session: boto3.Session,
+    user_emr: Any,
+    persistent_ui: str,
 ) -> None:
     session_id = str(user_emr.start_session(ClusterId=cluster, Name="notebook")["Id"])
     endpoint = user_emr.get_session_endpoint(ClusterId=cluster, SessionId=session_id)
@@ -132,12 +152,24 @@ def test_a_complete_network_lets_the_studio_user_connect(
     assert persistent["PresignedURLReady"] is True
     assert "/_ui/" in persistent["PresignedURL"]
     user_emr.terminate_session(ClusterId=cluster, SessionId=session_id)
+    reply = livy(server, user_session, cluster)
+    assert reply.status_code == 200, reply.text
+    assert "sessions" in reply.json()
+    # Livy's own port answers only what comes through the platform's checked route.
+    configs = user_emr.describe_cluster(ClusterId=cluster)["Cluster"]["Configurations"]
+    port = next(
+        c["Properties"]["livy.server.port"] for c in configs if c["Classification"] == "livy-conf"
+    )
+    direct = requests.get(f"http://127.0.0.1:{port}/sessions", timeout=30)
+    assert direct.status_code == 403
+    assert "/_livy/" in direct.json()["msg"]
 
 
 def test_a_missing_route_back_is_named_and_its_fix_restores_the_path(
     server: RunningServer,
     world: SeedWorld,
     cluster: str,
+    user_session: boto3.Session,
     user_emr: Any,
     persistent_ui: str,
     intact: None,
@@ -177,10 +209,16 @@ def test_a_missing_route_back_is_named_and_its_fix_restores_the_path(
     )
     assert missing_piece(persistent) == ("route-table", table, EMR_ACCOUNT)
     assert "the persistent Spark UI" in persistent
+    refused = livy(server, user_session, cluster)
+    assert refused.status_code == 403
+    livy_message = refused.json()["msg"]
+    assert missing_piece(livy_message) == ("route-table", table, EMR_ACCOUNT)
+    assert "Livy" in livy_message and "TCP 8998" in livy_message
 
     run_aws(server, EMR_ACCOUNT, command)
     start(user_emr, cluster)
     ui_url(user_emr, cluster)
+    assert livy(server, user_session, cluster).status_code == 200
 
 
 def test_a_revoked_primary_ingress_is_named_per_port(

@@ -11,6 +11,7 @@ transient clusters, a dead primary node and ``clusterport down``.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import datetime as dt
 import os
 import signal
@@ -26,7 +27,9 @@ from typing import Any
 import boto3
 import httpx
 import pytest
+import requests
 import uvicorn
+from botocore.credentials import Credentials
 from IPython.core.interactiveshell import InteractiveShell
 from pyspark.sql import SparkSession
 from pyspark.sql.connect.client.retries import DefaultPolicy
@@ -36,6 +39,7 @@ from clusterport.engines.local_spark import LocalSparkEngine
 from clusterport.engines.processes import ProcessRecord, group_members, is_running
 from clusterport.engines.state import load_state
 from clusterport.services.emr import ui_links
+from clusterport.studio.livy_auth import SigV4Livy, platform_livy_url
 from clusterport.studio.magics import AnalyticsMagics
 from conftest import RunningServer, start_server
 from emr_support import (
@@ -210,7 +214,11 @@ def test_cluster_reaches_waiting_and_describes_itself(world: World) -> None:
     assert cluster["MasterPublicDnsName"] == "localhost"
     livy_conf = next(c for c in cluster["Configurations"] if c["Classification"] == "livy-conf")
     livy_port = int(livy_conf["Properties"]["livy.server.port"])
-    sessions = httpx.get(f"http://localhost:{livy_port}/sessions", timeout=10)
+    # Livy's own port answers only what the platform's checked route passes on.
+    direct = httpx.get(f"http://localhost:{livy_port}/sessions", timeout=10)
+    assert direct.status_code == 403
+    with livy_client(world) as livy:
+        sessions = livy.get(livy.base + "/sessions", timeout=10)
     assert sessions.status_code == 200 and sessions.json()["sessions"] == []
 
     instances = emr.list_instances(ClusterId=world.cluster_id)["Instances"]
@@ -291,28 +299,50 @@ def test_sessions_hand_out_a_working_spark_connect_endpoint(world: World) -> Non
     assert error_code(refused.value) == "InvalidRequestException"
 
 
+class SignedLivy(requests.Session):
+    """A cluster's Livy through the platform's route, signed as the connect magic signs."""
+
+    base = ""
+
+
+@contextlib.contextmanager
+def livy_client(world: World) -> Iterator[SignedLivy]:
+    key = world.running.account(ACCOUNT)
+    url = platform_livy_url(world.running.url, world.cluster_id)
+    with SignedLivy() as client:
+        client.base = url
+        client.auth = SigV4Livy(
+            Credentials(key.access_key_id, key.secret_access_key), "us-east-1", url
+        )
+        yield client
+
+
 def test_livy_endpoint_runs_pyspark_statements(world: World) -> None:
-    cluster = world.emr.describe_cluster(ClusterId=world.cluster_id)["Cluster"]
-    livy_conf = next(c for c in cluster["Configurations"] if c["Classification"] == "livy-conf")
-    livy = f"http://{cluster['MasterPublicDnsName']}:{livy_conf['Properties']['livy.server.port']}"
-    with httpx.Client(base_url=livy, timeout=30) as client:
-        created = client.post("/sessions", json={"kind": "pyspark"})
-        assert created.status_code == 201
+    with livy_client(world) as client:
+        base = client.base
+        created = client.post(f"{base}/sessions", json={"kind": "pyspark"}, timeout=30)
+        assert created.status_code == 201, created.text
         session = created.json()["id"]
         try:
             wait_until(
-                lambda: client.get(f"/sessions/{session}").json()["state"] == "idle",
+                lambda: (
+                    client.get(f"{base}/sessions/{session}", timeout=30).json()["state"] == "idle"
+                ),
                 "the Livy session to be idle",
             )
             statement = client.post(
-                f"/sessions/{session}/statements", json={"code": "spark.range(5).count()"}
+                f"{base}/sessions/{session}/statements",
+                json={"code": "spark.range(5).count()"},
+                timeout=30,
             ).json()["id"]
             done = wait_until(
                 lambda: (
                     reply
-                    if (reply := client.get(f"/sessions/{session}/statements/{statement}").json())[
-                        "state"
-                    ]
+                    if (
+                        reply := client.get(
+                            f"{base}/sessions/{session}/statements/{statement}", timeout=30
+                        ).json()
+                    )["state"]
                     == "available"
                     else None
                 ),
@@ -321,7 +351,7 @@ def test_livy_endpoint_runs_pyspark_statements(world: World) -> None:
             assert done["output"]["status"] == "ok", done["output"]
             assert done["output"]["data"]["text/plain"].strip() == "5"
         finally:
-            client.delete(f"/sessions/{session}")
+            client.delete(f"{base}/sessions/{session}", timeout=30)
 
 
 def test_magic_connects_through_livy_with_sparkmagic(

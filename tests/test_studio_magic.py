@@ -9,6 +9,7 @@ from typing import Any
 
 import boto3
 import pytest
+from botocore.credentials import Credentials
 from botocore.stub import Stubber
 from IPython.core.error import UsageError
 from IPython.core.interactiveshell import InteractiveShell
@@ -22,12 +23,14 @@ from clusterport.studio.command import (
     parse_command,
 )
 from clusterport.studio.emr_connect import (
+    EmrAccess,
     EmrConnectError,
     LivyEndpoint,
     check_reachable,
     livy_endpoint,
 )
 from clusterport.studio.magics import AnalyticsMagics, load_ipython_extension, status_line
+from conftest import RunningServer
 
 B = "222222222222"
 ROLE_B = f"arn:aws:iam::{B}:role/StudioAccess"
@@ -258,6 +261,23 @@ def emr(aws: MotoEndpoint) -> Any:
     return boto3.client("emr")
 
 
+def access(client: Any) -> EmrAccess:
+    return EmrAccess(client, Credentials("AKIDEXAMPLE", "secret"), "us-east-1")
+
+
+def test_an_aws_endpoint_gets_the_primary_nodes_livy(emr: Any) -> None:
+    # moto speaks EMR but is not clusterport: Livy is where AWS puts it.
+    assert access(emr).platform_url() is None
+
+
+def test_a_clusterport_endpoint_serves_livy_on_its_signed_route(server: RunningServer) -> None:
+    client = server.client("emr")
+    assert access(client).platform_url() == server.url
+    endpoint = livy_endpoint(access(client), cluster())
+    assert endpoint.signed
+    assert endpoint.url == f"{server.url}/_livy/j-LIVY"
+
+
 def test_livy_port_from_the_cluster_configuration(emr: Any) -> None:
     with Stubber(emr) as stub:
         # The first page carries a marker: the primary node is on the second page.
@@ -286,7 +306,7 @@ def test_livy_port_from_the_cluster_configuration(emr: Any) -> None:
             {"Classification": "spark-defaults", "Properties": {"spark.x": "1"}},
             {"Classification": "livy-conf", "Properties": {"livy.server.port": "8999"}},
         ]
-        endpoint = livy_endpoint(emr, cluster(conf))
+        endpoint = livy_endpoint(access(emr), cluster(conf))
     assert endpoint == LivyEndpoint("ip-10-1-0-5.ec2.internal", 8999, "i-0primary")
     assert endpoint.url == "http://ip-10-1-0-5.ec2.internal:8999"
 
@@ -318,8 +338,8 @@ def test_livy_port_from_the_master_instance_group_or_default(emr: Any) -> None:
             "InvalidRequestException",
             "Instance groups are not supported for clusters with instance fleets.",
         )
-        from_group = livy_endpoint(emr, cluster())
-        default = livy_endpoint(emr, cluster())
+        from_group = livy_endpoint(access(emr), cluster())
+        default = livy_endpoint(access(emr), cluster())
     assert from_group.port == 9000
     assert default.port == 8998
 

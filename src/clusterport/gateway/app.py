@@ -12,44 +12,16 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from clusterport import __version__
+from clusterport.gateway.livy_proxy import livy_route
 from clusterport.gateway.pipeline import Gateway
-from clusterport.gateway.protocols.base import MAX_BODY_BYTES, WireRequest
 from clusterport.gateway.service_models import ServiceModels
 from clusterport.gateway.studio_login import login_route
 from clusterport.gateway.ui_proxy import ui_route
+from clusterport.gateway.wire import BodyTooLarge, read_body, too_large, wire_request
 from clusterport.platform import Platform
 from clusterport.services.registry import build_providers
 
 log = logging.getLogger(__name__)
-
-
-class BodyTooLarge(Exception):
-    """The request body is over :data:`MAX_BODY_BYTES`."""
-
-
-async def read_body(request: Request, limit: int = MAX_BODY_BYTES) -> bytes:
-    declared = request.headers.get("content-length")
-    if declared is not None and declared.isdigit() and int(declared) > limit:
-        raise BodyTooLarge
-    chunks: list[bytes] = []
-    size = 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > limit:
-            raise BodyTooLarge
-        chunks.append(chunk)
-    return b"".join(chunks)
-
-
-def _too_large() -> Response:
-    return JSONResponse(
-        {
-            "__type": "RequestEntityTooLargeException",
-            "message": f"Request bodies are limited to {MAX_BODY_BYTES} bytes.",
-        },
-        status_code=413,
-        headers={"x-amzn-errortype": "RequestEntityTooLargeException"},
-    )
 
 
 def create_app(platform: Platform, models: ServiceModels | None = None) -> Starlette:
@@ -67,17 +39,8 @@ def create_app(platform: Platform, models: ServiceModels | None = None) -> Starl
         try:
             body = await read_body(request)
         except BodyTooLarge:
-            return _too_large()
-        wire = WireRequest(
-            method=request.method,
-            path=request.scope.get("raw_path", request.url.path.encode()).decode("latin-1"),
-            query=request.scope.get("query_string", b"").decode("latin-1"),
-            headers={k.lower(): v for k, v in request.headers.items()},
-            body=body,
-            client_ip=request.client.host if request.client else "",
-            secure=request.url.scheme == "https",
-        )
-        reply = await gateway.handle(wire)
+            return too_large()
+        reply = await gateway.handle(wire_request(request, body))
         return Response(reply.body, status_code=reply.status, headers=reply.headers)
 
     @asynccontextmanager
@@ -98,6 +61,7 @@ def create_app(platform: Platform, models: ServiceModels | None = None) -> Starl
         Route("/_clusterport/health", health, methods=["GET"]),
         login_route(),
         ui_route(),
+        livy_route(),
         Route("/{path:path}", aws_api, methods=["GET", "POST", "PUT", "DELETE"]),
     ]
     app = Starlette(routes=routes, lifespan=lifespan)

@@ -97,6 +97,45 @@ def _ec2_token_code(error: SigV4Error | AuthenticationError) -> str:
     return "AuthFailure"
 
 
+def verify_caller(
+    platform: Platform, request: WireRequest, signing_name: str
+) -> tuple[SignedRequest, Principal]:
+    """Who signed ``request`` for the service ``signing_name``, their keys checked as usable.
+
+    Raises :class:`SigV4Error` (signature, scope) or :class:`AuthenticationError`
+    (expired or revoked credentials); :class:`InternalError` when the server
+    cannot read its own stored secrets.
+    """
+    now = platform.now()
+    with platform.db.session() as session:
+        known_keys: dict[str, identity.KnownKey] = {}
+
+        def lookup(access_key_id: str) -> str | None:
+            known = identity.lookup_key(session, platform.secrets, access_key_id)
+            if known is None:
+                return None
+            known_keys[access_key_id] = known
+            return known.secret
+
+        try:
+            signed = verify(request, lookup, now)
+        except SecretBoxError as exc:
+            log.error("%s", exc)
+            raise InternalError(
+                "The server cannot read its stored credentials: its key file does not "
+                "match its database. The administrator must restore the data dir's "
+                "server.key (see docs/operations.md)."
+            ) from exc
+        if signed.scope.service != signing_name:
+            raise SigV4Error(
+                SigV4Failure.BAD_SIGNATURE,
+                f"Credential should be scoped to correct service: '{signing_name}'.",
+            )
+        known = known_keys[signed.scope.access_key]
+        identity.check_usable(known, signed.security_token, now)
+    return signed, known.principal
+
+
 class Gateway:
     """Serves every AWS API of the platform through one pipeline."""
 
@@ -149,44 +188,12 @@ class Gateway:
         return await self.dispatch(provider, ctx, op, call.params)
 
     def authenticate(self, call: Call, route: Route) -> None:
-        now = self.platform.now()
-        with self.platform.db.session() as session:
-            known_keys: dict[str, identity.KnownKey] = {}
-
-            def lookup(access_key_id: str) -> str | None:
-                known = identity.lookup_key(session, self.platform.secrets, access_key_id)
-                if known is None:
-                    return None
-                known_keys[access_key_id] = known
-                return known.secret
-
-            try:
-                signed = verify(call.request, lookup, now)
-            except SigV4Error as exc:
-                raise _auth_error(route.service, exc) from exc
-            except SecretBoxError as exc:
-                log.error("%s", exc)
-                raise InternalError(
-                    "The server cannot read its stored credentials: its key file does not "
-                    "match its database. The administrator must restore the data dir's "
-                    "server.key (see docs/operations.md)."
-                ) from exc
-            if signed.scope.service != route.service.signing_name:
-                raise _auth_error(
-                    route.service,
-                    SigV4Error(
-                        SigV4Failure.BAD_SIGNATURE,
-                        f"Credential should be scoped to correct service: "
-                        f"'{route.service.signing_name}'.",
-                    ),
-                )
-            known = known_keys[signed.scope.access_key]
-            try:
-                identity.check_usable(known, signed.security_token, now)
-            except AuthenticationError as exc:
-                raise _auth_error(route.service, exc) from exc
-        call.signed = signed
-        call.principal = known.principal
+        try:
+            call.signed, call.principal = verify_caller(
+                self.platform, call.request, route.service.signing_name
+            )
+        except (SigV4Error, AuthenticationError) as exc:
+            raise _auth_error(route.service, exc) from exc
 
     def find_operation(self, call: Call, route: Route) -> OperationModel:
         name = route.operation

@@ -5,29 +5,37 @@
 - ``DescribeCluster`` first, so an unknown cluster, a cluster of another
   account (AccessDenied) or one that is not RUNNING/WAITING fails with a
   message that says so.
-- For Livy: the primary node (the instance whose public or private DNS name
-  equals ``MasterPublicDnsName``) and the Livy port (``livy-conf`` →
+- For Livy on AWS: the primary node (the instance whose public or private DNS
+  name equals ``MasterPublicDnsName``) and the Livy port (``livy-conf`` →
   ``livy.server.port`` in the cluster's or the MASTER instance group's
-  configurations, 8998 by default).
+  configurations, 8998 by default). Against a clusterport endpoint (one that
+  answers clusterport's health check), Livy is ``<endpoint>/_livy/<cluster-id>``
+  and every request is signed (:mod:`clusterport.studio.livy_auth`).
 
 Failures raise :class:`EmrConnectError` carrying the AWS error code and message.
 """
 
 from __future__ import annotations
 
+import json
 import socket
+import urllib.request
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlsplit
 
 import boto3
+from botocore.credentials import Credentials
 from botocore.exceptions import BotoCoreError, ClientError
 
 from clusterport.studio.command import ConnectRequest
 from clusterport.studio.errors import from_boto
+from clusterport.studio.livy_auth import platform_livy_url
 
 __all__ = [
     "DEFAULT_LIVY_PORT",
+    "EmrAccess",
     "EmrConnectError",
     "LivyEndpoint",
     "check_reachable",
@@ -39,6 +47,10 @@ __all__ = [
 
 DEFAULT_LIVY_PORT = 8998
 STUDIO_SESSION_NAME = "SageMakerStudioUser"
+#: Endpoints under these domains are AWS's own.
+AWS_DOMAINS = (".amazonaws.com", ".amazonaws.com.cn")
+#: What a clusterport endpoint answers (with the services it serves) and nothing else does.
+HEALTH_PATH = "/_clusterport/health"
 _READY = ("RUNNING", "WAITING")
 
 
@@ -57,16 +69,50 @@ class EmrConnectError(RuntimeError):
 
 @dataclass(frozen=True)
 class LivyEndpoint:
-    """Where sparkmagic reaches the cluster's Livy server."""
+    """Where sparkmagic reaches the cluster's Livy server.
+
+    ``signed`` endpoints (a clusterport endpoint's Livy route) take SigV4-signed
+    requests only; the others are the primary node's plain Livy port.
+    """
 
     host: str
     port: int
     primary_instance_id: str | None = None
+    base_url: str | None = None
+
+    @property
+    def signed(self) -> bool:
+        return self.base_url is not None
 
     @property
     def url(self) -> str:
         """The Livy base URL for ``%spark add -u``."""
-        return f"http://{self.host}:{self.port}"
+        return self.base_url or f"http://{self.host}:{self.port}"
+
+
+@dataclass(frozen=True)
+class EmrAccess:
+    """The EMR client a connect uses, and the credentials it signs with."""
+
+    client: Any
+    credentials: Credentials
+    region: str
+
+    def platform_url(self) -> str | None:
+        """The clusterport endpoint the client talks to; None for AWS (or another emulator).
+
+        An endpoint outside AWS's domains is asked for clusterport's health
+        document, which only a clusterport server serves.
+        """
+        url = str(self.client.meta.endpoint_url).rstrip("/")
+        if (urlsplit(url).hostname or "").endswith(AWS_DOMAINS):
+            return None
+        try:
+            with urllib.request.urlopen(url + HEALTH_PATH, timeout=5) as reply:
+                health = json.loads(reply.read())
+        except (OSError, ValueError):
+            return None
+        return url if isinstance(health, dict) and "services" in health else None
 
 
 def refuse_unsupported(request: ConnectRequest) -> None:
@@ -82,11 +128,19 @@ def refuse_unsupported(request: ConnectRequest) -> None:
 
 def emr_client(
     request: ConnectRequest, session_factory: Callable[[], boto3.session.Session]
-) -> Any:
+) -> EmrAccess:
     """The EMR client for ``request``: the user's credentials or the assumed role's."""
     session = session_factory()
     if not request.assumable_role_arn:
-        return session.client("emr")
+        client = session.client("emr")
+        own = session.get_credentials()
+        if own is None:
+            raise EmrConnectError(
+                "No AWS credentials are configured for this notebook: set AWS_PROFILE or "
+                "AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY.",
+                "NoCredentials",
+            )
+        return EmrAccess(client, own, client.meta.region_name)
     try:
         credentials = session.client("sts").assume_role(
             RoleArn=request.assumable_role_arn, RoleSessionName=STUDIO_SESSION_NAME
@@ -99,12 +153,16 @@ def emr_client(
             "may call sts:AssumeRole on it.",
             error.code,
         ) from exc
-    return session.client(
+    client = session.client(
         "emr",
         aws_access_key_id=credentials["AccessKeyId"],
         aws_secret_access_key=credentials["SecretAccessKey"],
         aws_session_token=credentials["SessionToken"],
     )
+    assumed = Credentials(
+        credentials["AccessKeyId"], credentials["SecretAccessKey"], credentials["SessionToken"]
+    )
+    return EmrAccess(client, assumed, client.meta.region_name)
 
 
 def ready_cluster(emr: Any, request: ConnectRequest) -> Mapping[str, Any]:
@@ -138,9 +196,18 @@ def ready_cluster(emr: Any, request: ConnectRequest) -> Mapping[str, Any]:
     return cluster
 
 
-def livy_endpoint(emr: Any, cluster: Mapping[str, Any]) -> LivyEndpoint:
-    """The Livy endpoint on the cluster's primary node."""
+def livy_endpoint(access: EmrAccess, cluster: Mapping[str, Any]) -> LivyEndpoint:
+    """The Livy endpoint of the cluster: the platform's Livy route, or the primary node's."""
     cluster_id = str(cluster["Id"])
+    platform = access.platform_url()
+    if platform is not None:
+        parts = urlsplit(platform)
+        return LivyEndpoint(
+            parts.hostname or "",
+            parts.port or (443 if parts.scheme == "https" else 80),
+            base_url=platform_livy_url(platform, cluster_id),
+        )
+    emr = access.client
     master = cluster.get("MasterPublicDnsName") or ""
     if not master:
         raise EmrConnectError(

@@ -63,6 +63,12 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--startup-timeout", type=float, default=defaults.startup_timeout)
     parser.add_argument("--cancel-grace", type=float, default=defaults.cancel_grace)
     parser.add_argument("--stop-grace", type=float, default=defaults.stop_grace)
+    parser.add_argument(
+        "--access-key-file",
+        type=Path,
+        default=None,
+        help="require the key in this file (hex) in the X-Clusterport-Livy-Key header",
+    )
     parser.add_argument("--port-file", type=Path, default=None, help="write the bound port here")
     parser.add_argument("--access-log", action="store_true", help="log every HTTP request")
     return parser.parse_args(argv)
@@ -100,7 +106,17 @@ def config_from_args(args: argparse.Namespace) -> LivyConfig:
         startup_timeout=args.startup_timeout,
         cancel_grace=args.cancel_grace,
         stop_grace=args.stop_grace,
+        access_key=_read_key(args.access_key_file),
     )
+
+
+def _read_key(path: Path | None) -> str | None:
+    if path is None:
+        return None
+    key = path.read_text(encoding="ascii").strip()
+    if not key:
+        raise SystemExit(f"the access key file {path} is empty")
+    return key
 
 
 async def _serve(args: argparse.Namespace) -> None:

@@ -6,7 +6,10 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-__all__ = ["LivyConfig"]
+__all__ = ["ACCESS_KEY_HEADER", "LivyConfig"]
+
+#: The header that carries the endpoint's access key (see ``LivyConfig.access_key``).
+ACCESS_KEY_HEADER = "X-Clusterport-Livy-Key"
 
 
 @dataclass(frozen=True)
@@ -16,6 +19,10 @@ class LivyConfig:
     ``spark_remote`` is the Spark Connect URL every session connects to (with
     the literal host ``localhost`` when it carries a token, or the Python client
     switches to TLS). Timeouts are seconds; ``0`` disables a timeout.
+
+    ``access_key``, when set, is required in the :data:`ACCESS_KEY_HEADER` of
+    every request: a cluster's endpoint is reached through the platform, which
+    verifies the caller and the network path and adds the key on the way in.
     """
 
     spark_remote: str
@@ -32,6 +39,7 @@ class LivyConfig:
     retained_finished_sessions: int = 32
     log_lines: int = 5000
     reap_interval: float = 1.0
+    access_key: str | None = None
 
     @property
     def max_body_bytes(self) -> int:

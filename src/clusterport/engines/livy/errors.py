@@ -6,6 +6,7 @@ become a response::
 
     LivyError                     status, msg
     ├── BadRequestError           400  malformed JSON, wrong types, unsupported kind
+    ├── ForbiddenError            403  the request did not come through the platform
     ├── NotFoundError             404  unknown session or statement id
     ├── ConflictError             409  the session cannot take this request in its state
     ├── PayloadTooLargeError      413  body or statement code over the configured limit
@@ -29,6 +30,12 @@ class BadRequestError(LivyError):
     """The request body or parameters are malformed or not supported."""
 
     status = 400
+
+
+class ForbiddenError(LivyError):
+    """The request lacks the endpoint's access key: it did not come through the platform."""
+
+    status = 403
 
 
 class NotFoundError(LivyError):

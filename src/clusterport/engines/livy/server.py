@@ -20,20 +20,25 @@ Any request addressed to a session counts as its heartbeat.
 
 from __future__ import annotations
 
+import hmac
 import json
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
 from starlette.applications import Starlette
+from starlette.datastructures import Headers
 from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
+from starlette.types import ASGIApp, Receive, Scope, Send
 
-from clusterport.engines.livy.config import LivyConfig
+from clusterport.engines.livy.config import ACCESS_KEY_HEADER, LivyConfig
 from clusterport.engines.livy.errors import (
     BadRequestError,
+    ForbiddenError,
     LivyError,
     NotFoundError,
     PayloadTooLargeError,
@@ -257,6 +262,30 @@ def create_app(config: LivyConfig) -> Starlette:
         routes=routes,
         lifespan=lifespan,
         exception_handlers={LivyError: _livy_error, HTTPException: _http_error},
+        middleware=[Middleware(_RequireKey, key=config.access_key)] if config.access_key else [],
     )
     app.state.registry = registry
     return app
+
+
+class _RequireKey:
+    """Refuse (403, Livy's error format) every request without the endpoint's access key."""
+
+    def __init__(self, app: ASGIApp, key: str) -> None:
+        self._app = app
+        self._key = key.encode("ascii")
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            given = Headers(scope=scope).get(ACCESS_KEY_HEADER, "").encode("latin-1")
+            if not hmac.compare_digest(given, self._key):
+                error = ForbiddenError(
+                    "This cluster's Livy endpoint is reached through the clusterport "
+                    "endpoint, which checks the caller's credentials and network path: "
+                    "connect with `%sm_analytics emr connect --cluster-id j-… --auth-type None` "
+                    "or send SigV4-signed requests to <endpoint>/_livy/<cluster-id>/."
+                )
+                reply = JSONResponse({"msg": error.msg}, status_code=error.status)
+                await reply(scope, receive, send)
+                return
+        await self._app(scope, receive, send)

@@ -15,7 +15,8 @@ from pathlib import Path
 
 import httpx
 
-from clusterport.services.emr.spec import PROXY_ACTIVITY_FILE
+from clusterport.engines.livy.config import ACCESS_KEY_HEADER
+from clusterport.services.emr.spec import PROXY_ACTIVITY_FILE, livy_key
 
 _TIMEOUT = 3.0
 
@@ -34,14 +35,17 @@ def _when(epoch: object) -> dt.datetime | None:
     return None
 
 
-async def livy_activity(port: int) -> SidecarActivity | None:
+async def livy_activity(port: int, work_dir: Path) -> SidecarActivity | None:
     """The Livy endpoint's activity: busy while a session starts or runs a statement."""
     try:
-        async with httpx.AsyncClient(timeout=_TIMEOUT) as client:
-            reply = await client.get(f"http://127.0.0.1:{port}/_clusterport/activity")
+        async with httpx.AsyncClient(timeout=_TIMEOUT, trust_env=False) as client:
+            reply = await client.get(
+                f"http://127.0.0.1:{port}/_clusterport/activity",
+                headers={ACCESS_KEY_HEADER: livy_key(work_dir)},
+            )
             reply.raise_for_status()
             data = reply.json()
-    except (httpx.HTTPError, ValueError):
+    except (httpx.HTTPError, ValueError, OSError):
         return None
     return SidecarActivity(
         busy=bool(data.get("busy")), last_activity=_when(data.get("last_activity"))

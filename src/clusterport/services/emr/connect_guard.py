@@ -19,7 +19,7 @@ Callers without those tags (an admin, a service, a script) are not checked:
 as on AWS, the network matters only where the client sits, and for them the
 platform does not know that.
 
-Where it is enforced (the EMR provider calls it):
+Where it is enforced:
 
 * ``StartSession`` and ``GetSessionEndpoint``: the Spark Connect port; the
   notebook helper calls ``StartSession`` first, so an incomplete path fails
@@ -27,14 +27,11 @@ Where it is enforced (the EMR provider calls it):
 * ``GetOnClusterAppUIPresignedURL`` and ``GetPersistentAppUIPresignedURL``
   (the latter only while the cluster runs; a terminated cluster's persistent
   UI is served from kept event logs, not from its primary node): the UI's
-  port.
-
-Livy is not enforced. sparkmagic finds the Livy endpoint with
-``DescribeCluster``/``ListInstances`` — discovery, which must work whatever
-the network — and then talks to the endpoint directly. On the local engine
-that traffic goes from the notebook to a port on this host without passing
-through the platform, so no request exists at which to refuse it; run
-``clusterport doctor`` (port 8998) to check the Livy path.
+  port (these three in the EMR provider);
+* Livy: every request that goes through the gateway's ``/_livy/<cluster-id>/``
+  route (:mod:`clusterport.gateway.livy_proxy`), on Livy's port 8998. The
+  cluster's Livy endpoint answers nothing else: it requires an access key
+  that only that route adds, so sparkmagic cannot go around the check.
 
 The ports analyzed are the ones EMR's primary node listens on, the ones
 security group rules on AWS are written for (:data:`SPARK_CONNECT_PORT`,

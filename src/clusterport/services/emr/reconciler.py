@@ -88,7 +88,12 @@ from clusterport.services.emr.documents import (
 )
 from clusterport.services.emr.network import Placement, launch_nodes, set_nodes_state
 from clusterport.services.emr.records import CLUSTER, SESSION, EmrRecords, all_rows
-from clusterport.services.emr.spec import SESSION_KEY_FILE, cluster_spec, node_spec
+from clusterport.services.emr.spec import (
+    LIVY_KEY_FILE,
+    SESSION_KEY_FILE,
+    cluster_spec,
+    node_spec,
+)
 from clusterport.services.emr.usage import check_added_nodes
 from clusterport.services.emr.workqueue import WorkQueue
 from clusterport.store.resources import ResourceRow
@@ -380,8 +385,9 @@ class Reconciler:
         """Idle auto-termination and managed scaling, from every sign of use."""
         endpoints = doc["Engine"].get("Endpoints") or {}
         livy_port = (endpoints.get("SidecarPorts") or {}).get("livy")
-        livy = await livy_activity(int(livy_port)) if livy_port else None
-        proxy = proxy_activity(Path(doc["Engine"]["WorkDir"]))
+        work_dir = Path(doc["Engine"]["WorkDir"])
+        livy = await livy_activity(int(livy_port), work_dir) if livy_port else None
+        proxy = proxy_activity(work_dir)
         busy = busy or any(a.busy for a in (livy, proxy) if a is not None)
         now = self._now()
         times = [
@@ -455,6 +461,7 @@ class Reconciler:
         spec = cluster_spec(doc, key.account_id, token)
         spec.work_dir.mkdir(parents=True, exist_ok=True)
         load_or_create_key(spec.work_dir / SESSION_KEY_FILE)
+        load_or_create_key(spec.work_dir / LIVY_KEY_FILE)
         async for checkpoint in self.engine.start(spec):
             if checkpoint.phase is Phase.WAITING and checkpoint.endpoints is not None:
                 self._with_cluster(key, functools.partial(self._mark_ready, checkpoint.endpoints))

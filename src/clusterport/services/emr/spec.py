@@ -6,7 +6,9 @@ Every cluster's primary node runs two sidecars next to Spark:
   ``GetSessionEndpoint`` hands out (its signing key is
   ``<work dir>/session-token.key``, shared with the EMR service);
 * ``livy`` (when the cluster has the Livy application): the Livy-compatible
-  endpoint sparkmagic connects to.
+  endpoint sparkmagic connects to, through the platform's ``/_livy/<cluster-id>/``
+  route; it answers only requests carrying the key in ``<work dir>/livy-access.key``,
+  which the platform adds once it has checked the caller.
 """
 
 from __future__ import annotations
@@ -28,12 +30,18 @@ from clusterport.services.emr.instance_types import instance_type
 CONNECT_PROXY = "connect-proxy"
 LIVY = "livy"
 SESSION_KEY_FILE = "session-token.key"
+LIVY_KEY_FILE = "livy-access.key"
 PROXY_ACTIVITY_FILE = "connect-proxy-activity.json"
 
 
 def work_dir_for(data_dir: Path, cluster_id: str) -> Path:
     """Where a cluster's processes keep their files."""
     return data_dir / "clusters" / cluster_id
+
+
+def livy_key(work_dir: Path) -> str:
+    """The access key of a cluster's Livy endpoint, as its header carries it (OSError if absent)."""
+    return (work_dir / LIVY_KEY_FILE).read_text(encoding="ascii").strip()
 
 
 def ui_prefix_for(cluster_id: str) -> str:
@@ -91,6 +99,8 @@ def sidecars(doc: Mapping[str, Any]) -> list[SidecarSpec]:
             "sc://localhost:{connect_port}/;token={connect_token}",
             "--work-dir",
             work,
+            "--access-key-file",
+            f"{work}/{LIVY_KEY_FILE}",
         ]
         timeout = configurations.livy_session_timeout(doc["Cluster"].get("Configurations", []))
         if timeout is not None:

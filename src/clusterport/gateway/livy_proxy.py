@@ -1,0 +1,193 @@
+"""The Livy route: ``/_livy/<cluster-id>/…`` to a cluster's Livy endpoint, for checked callers.
+
+On AWS, Livy on a cluster's primary node answers whoever the network lets
+through. On this host every port is reachable, so the network has to be
+checked where the traffic passes: a cluster's Livy endpoint answers only
+requests carrying its access key (``<work dir>/livy-access.key``), and this
+route adds the key after three checks, each refusal a Livy error
+(``{"msg": …}``) that says what to do:
+
+1. the request is SigV4-signed for ``elasticmapreduce`` by valid credentials
+   (403 otherwise, with the verifier's reason);
+2. the cluster is in the caller's account and region, RUNNING or WAITING,
+   and runs Livy (404/409) — a cluster of another account is reached with
+   that account's credentials, as the connect magic does with
+   ``--assumable-role-arn``;
+3. for a Studio user (credentials that carry a domain and user profile), the
+   network from the domain to the primary node on Livy's port 8998 is
+   complete (:func:`check_connect`, 403 naming the missing piece and its fix).
+
+The connect magic signs its sparkmagic requests to this route (see
+:mod:`clusterport.studio.livy_auth`); the request then goes to the sidecar
+with the prefix and the signature headers stripped.
+"""
+
+from __future__ import annotations
+
+import uuid
+from pathlib import Path
+
+import httpx
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from clusterport.engines.livy.config import ACCESS_KEY_HEADER
+from clusterport.errors import AuthenticationError, InternalError, ServiceError
+from clusterport.gateway.pipeline import verify_caller
+from clusterport.gateway.sigv4 import SigV4Error
+from clusterport.gateway.wire import BodyTooLarge, read_body, wire_request
+from clusterport.platform import Platform
+from clusterport.services.base import Principal, RequestContext
+from clusterport.services.emr.connect_guard import LIVY_PORT, check_connect
+from clusterport.services.emr.documents import READY_STATES, cluster_state
+from clusterport.services.emr.records import EmrRecords
+from clusterport.services.emr.spec import LIVY, livy_key
+
+__all__ = ["LIVY_SIGNING_NAME", "livy_prefix", "livy_route"]
+
+#: The service name Livy requests are signed for (EMR's).
+LIVY_SIGNING_NAME = "elasticmapreduce"
+#: Request headers not passed on: hop-by-hop, and the caller's signature.
+_DROPPED = frozenset(
+    {
+        "connection",
+        "keep-alive",
+        "te",
+        "trailers",
+        "transfer-encoding",
+        "upgrade",
+        "host",
+        "content-length",
+        "authorization",
+        "x-amz-date",
+        "x-amz-security-token",
+        "x-amz-content-sha256",
+        ACCESS_KEY_HEADER.lower(),
+    }
+)
+_TIMEOUT = httpx.Timeout(60.0, connect=5.0)
+
+
+class _Refusal(Exception):
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+
+
+def livy_prefix(cluster_id: str) -> str:
+    """The gateway path a cluster's Livy endpoint is served under."""
+    return f"/_livy/{cluster_id}"
+
+
+def _caller(platform: Platform, request: Request, body: bytes) -> RequestContext:
+    try:
+        signed, principal = verify_caller(platform, wire_request(request, body), LIVY_SIGNING_NAME)
+    except (SigV4Error, AuthenticationError) as exc:
+        raise _Refusal(
+            403,
+            f"{exc} Livy requests to clusterport are signed with AWS Signature Version 4 "
+            f"for the service '{LIVY_SIGNING_NAME}' (the connect magic does this).",
+        ) from exc
+    return _context(platform, principal, signed.scope.region, request)
+
+
+def _context(
+    platform: Platform, principal: Principal, region: str, request: Request
+) -> RequestContext:
+    return RequestContext(
+        platform=platform,
+        principal=principal,
+        region=region,
+        service="emr",
+        operation="Livy",
+        request_id=str(uuid.uuid4()),
+        source_ip=request.client.host if request.client else "",
+        now=platform.now(),
+        user_agent=request.headers.get("user-agent", ""),
+    )
+
+
+def _target(platform: Platform, ctx: RequestContext, cluster_id: str) -> tuple[int, Path]:
+    """The Livy sidecar's port and the cluster's work dir, once every check has passed."""
+    with platform.db.session() as session:
+        try:
+            row = EmrRecords(session, ctx.account_id, ctx.region).cluster(cluster_id)
+        except ServiceError as exc:
+            raise _Refusal(
+                404,
+                f"{exc.message} (looked up in account {ctx.account_id}, {ctx.region}). Livy "
+                "of a cluster in another account is reached with that account's credentials "
+                "(--assumable-role-arn).",
+            ) from exc
+        state = cluster_state(row.data)
+        if state not in READY_STATES:
+            raise _Refusal(
+                409,
+                f"Cluster {cluster_id} is {state}; its Livy endpoint answers while it is "
+                "RUNNING or WAITING.",
+            )
+        try:
+            check_connect(session, ctx, row, LIVY_PORT, "Livy")
+        except ServiceError as exc:
+            raise _Refusal(403, exc.message) from exc
+        engine = row.data["Engine"]
+        port = ((engine.get("Endpoints") or {}).get("SidecarPorts") or {}).get(LIVY)
+        if not port:
+            raise _Refusal(
+                404,
+                f"Cluster {cluster_id} does not run Livy: create clusters with "
+                'Applications=[{"Name": "Spark"}, {"Name": "Livy"}] to use sparkmagic.',
+            )
+        return int(port), Path(engine["WorkDir"])
+
+
+async def _forward(request: Request, body: bytes, port: int, key: str, rest: str) -> Response:
+    url = f"http://127.0.0.1:{port}/{rest}"
+    if request.url.query:
+        url += f"?{request.url.query}"
+    headers = {k: v for k, v in request.headers.items() if k.lower() not in _DROPPED}
+    headers[ACCESS_KEY_HEADER] = key
+    async with httpx.AsyncClient(timeout=_TIMEOUT, trust_env=False) as client:
+        upstream = await client.request(request.method, url, headers=headers, content=body)
+    return Response(
+        upstream.content,
+        status_code=upstream.status_code,
+        media_type=upstream.headers.get("content-type"),
+    )
+
+
+async def livy(request: Request) -> Response:
+    """Serve one Livy request of a cluster (see the module docstring)."""
+    platform: Platform = request.app.state.platform
+    cluster_id = request.path_params["cluster_id"]
+    try:
+        body = await read_body(request)
+        ctx = _caller(platform, request, body)
+        port, work_dir = _target(platform, ctx, cluster_id)
+        key = livy_key(work_dir)
+        return await _forward(request, body, port, key, request.path_params.get("rest", ""))
+    except _Refusal as exc:
+        return JSONResponse({"msg": exc.message}, status_code=exc.status)
+    except BodyTooLarge:
+        return JSONResponse({"msg": "The request body is too large."}, status_code=413)
+    except InternalError as exc:
+        return JSONResponse({"msg": exc.message}, status_code=500)
+    except (OSError, httpx.HTTPError) as exc:
+        return JSONResponse(
+            {
+                "msg": f"The Livy endpoint of {cluster_id} does not answer "
+                f"({type(exc).__name__}); if the cluster is terminating, start a new one."
+            },
+            status_code=502,
+        )
+
+
+def livy_route() -> Route:
+    """The route of the Livy proxy (register it before the catch-all AWS route)."""
+    return Route(
+        livy_prefix("{cluster_id}") + "/{rest:path}",
+        livy,
+        methods=["GET", "POST", "DELETE"],
+    )

@@ -1,0 +1,50 @@
+"""From a Starlette request to the gateway's :class:`WireRequest`, its body bounded."""
+
+from __future__ import annotations
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+
+from clusterport.gateway.protocols.base import MAX_BODY_BYTES, WireRequest
+
+
+class BodyTooLarge(Exception):
+    """The request body is over :data:`MAX_BODY_BYTES`."""
+
+
+async def read_body(request: Request, limit: int = MAX_BODY_BYTES) -> bytes:
+    declared = request.headers.get("content-length")
+    if declared is not None and declared.isdigit() and int(declared) > limit:
+        raise BodyTooLarge
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise BodyTooLarge
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def too_large() -> Response:
+    return JSONResponse(
+        {
+            "__type": "RequestEntityTooLargeException",
+            "message": f"Request bodies are limited to {MAX_BODY_BYTES} bytes.",
+        },
+        status_code=413,
+        headers={"x-amzn-errortype": "RequestEntityTooLargeException"},
+    )
+
+
+def wire_request(request: Request, body: bytes) -> WireRequest:
+    """``request`` as the pipeline and the SigV4 verifier see it (the raw path, as signed)."""
+    return WireRequest(
+        method=request.method,
+        path=request.scope.get("raw_path", request.url.path.encode()).decode("latin-1"),
+        query=request.scope.get("query_string", b"").decode("latin-1"),
+        headers={k.lower(): v for k, v in request.headers.items()},
+        body=body,
+        client_ip=request.client.host if request.client else "",
+        secure=request.url.scheme == "https",
+    )
