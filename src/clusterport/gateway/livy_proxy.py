@@ -36,7 +36,7 @@ from clusterport.engines.livy.config import ACCESS_KEY_HEADER
 from clusterport.errors import AuthenticationError, InternalError, ServiceError
 from clusterport.gateway.pipeline import verify_caller
 from clusterport.gateway.sigv4 import SigV4Error
-from clusterport.gateway.wire import BodyTooLarge, read_body, wire_request
+from clusterport.gateway.wire import HOP_BY_HOP, BodyTooLarge, read_body, wire_request
 from clusterport.platform import Platform
 from clusterport.services.base import Principal, RequestContext
 from clusterport.services.emr.connect_guard import LIVY_PORT, check_connect
@@ -49,23 +49,13 @@ __all__ = ["LIVY_SIGNING_NAME", "livy_prefix", "livy_route"]
 #: The service name Livy requests are signed for (EMR's).
 LIVY_SIGNING_NAME = "elasticmapreduce"
 #: Request headers not passed on: hop-by-hop, and the caller's signature.
-_DROPPED = frozenset(
-    {
-        "connection",
-        "keep-alive",
-        "te",
-        "trailers",
-        "transfer-encoding",
-        "upgrade",
-        "host",
-        "content-length",
-        "authorization",
-        "x-amz-date",
-        "x-amz-security-token",
-        "x-amz-content-sha256",
-        ACCESS_KEY_HEADER.lower(),
-    }
-)
+_DROPPED = HOP_BY_HOP | {
+    "authorization",
+    "x-amz-date",
+    "x-amz-security-token",
+    "x-amz-content-sha256",
+    ACCESS_KEY_HEADER.lower(),
+}
 _TIMEOUT = httpx.Timeout(60.0, connect=5.0)
 
 

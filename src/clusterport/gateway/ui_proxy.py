@@ -22,28 +22,14 @@ from starlette.responses import PlainTextResponse, RedirectResponse, Response
 from starlette.routing import Route
 
 from clusterport.errors import ServiceError
+from clusterport.gateway.wire import HOP_BY_HOP
 from clusterport.platform import Platform
 from clusterport.services.emr import app_ui, ui_links
 from clusterport.services.emr.records import EmrRecords
 from clusterport.services.emr.spec import ui_prefix_for
 
 _HISTORY = ui_links.history_path().rstrip("/")
-_HOP_BY_HOP = frozenset(
-    {
-        "connection",
-        "keep-alive",
-        "proxy-authenticate",
-        "proxy-authorization",
-        "te",
-        "trailers",
-        "transfer-encoding",
-        "upgrade",
-        "host",
-        "content-length",
-        "content-encoding",
-        "cookie",
-    }
-)
+_HOP_BY_HOP = HOP_BY_HOP | {"content-encoding", "cookie"}
 _TIMEOUT = httpx.Timeout(30.0, connect=5.0)
 
 

@@ -7,6 +7,22 @@ from starlette.responses import JSONResponse, Response
 
 from clusterport.gateway.protocols.base import MAX_BODY_BYTES, WireRequest
 
+#: Headers that belong to one connection and are not passed on by a proxy.
+HOP_BY_HOP = frozenset(
+    {
+        "connection",
+        "keep-alive",
+        "proxy-authenticate",
+        "proxy-authorization",
+        "te",
+        "trailers",
+        "transfer-encoding",
+        "upgrade",
+        "host",
+        "content-length",
+    }
+)
+
 
 class BodyTooLarge(Exception):
     """The request body is over :data:`MAX_BODY_BYTES`."""
