@@ -38,11 +38,13 @@ from clusterport.engines.connect_proxy import (
     ExpiredSessionTokenError,
     InvalidSessionTokenError,
     MissingSessionTokenError,
+    RevokedSessions,
     _bearer_token,
     _connect_session_of,
     _release_session_request,
     load_or_create_key,
     mint_session_token,
+    revoke_session,
     verify_session_token,
 )
 from clusterport.studio.spark_session import (
@@ -292,6 +294,16 @@ def test_concurrent_key_creation_agrees(tmp_path: Path) -> None:
     for thread in threads:
         thread.join()
     assert len(keys) == 8 and len(set(keys)) == 1
+
+
+def test_revoked_sessions_are_read_again_when_the_file_changes(tmp_path: Path) -> None:
+    path = tmp_path / "cluster" / "revoked-sessions"
+    revoked = RevokedSessions(path)
+    assert "es-1" not in revoked  # no file yet: nothing is revoked
+    revoke_session(path, "es-1")
+    assert "es-1" in revoked and "es-2" not in revoked
+    revoke_session(path, "es-2")
+    assert "es-1" in revoked and "es-2" in revoked
 
 
 def test_corrupt_key_file_names_the_fix(tmp_path: Path) -> None:

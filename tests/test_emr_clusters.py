@@ -294,6 +294,10 @@ def test_sessions_hand_out_a_working_spark_connect_endpoint(world: World) -> Non
     emr.terminate_session(ClusterId=world.cluster_id, SessionId=session["Id"])
     got = emr.get_session(ClusterId=world.cluster_id, SessionId=session["Id"])["Session"]
     assert got["State"] == "TERMINATED"
+    # The token handed out before the session ended no longer opens anything.
+    with pytest.raises(Exception, match="UNAUTHENTICATED") as ended:
+        spark_answer(f"{endpoint['Endpoint']}/;token={endpoint['AuthToken']}")
+    assert f"Session {session['Id']} was terminated" in str(ended.value)
     with pytest.raises(Exception) as refused:
         emr.get_session_endpoint(ClusterId=world.cluster_id, SessionId=session["Id"])
     assert error_code(refused.value) == "InvalidRequestException"

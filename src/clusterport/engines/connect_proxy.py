@@ -25,14 +25,21 @@ Errors (all subclasses of :class:`SessionTokenError`)::
     SessionTokenError                  base; never reaches the wire as such
     ├── MissingSessionTokenError       no bearer token  -> "No authentication token provided"
     ├── InvalidSessionTokenError       forged/malformed -> "Invalid authentication token"
-    └── ExpiredSessionTokenError       past its expiry  -> "Session token expired at …; call
-                                                            GetSessionEndpoint again"
+    ├── ExpiredSessionTokenError       past its expiry  -> "Session token expired at …; call
+    │                                                       GetSessionEndpoint again"
+    └── TerminatedSessionError         its session is listed in the revocation file
+                                       -> "Session … was terminated; start a new one …"
+
+A session's tokens stop working when it is terminated: ``TerminateSession``
+appends the session id to the revocation file (``--revoked-file``), which the
+proxy reads again whenever it changes.
 
 Command line (started by the local engine as a sidecar of the cluster)::
 
     python -m clusterport.engines.connect_proxy --host 127.0.0.1 --port P \
         --upstream localhost:CONNECT_PORT --upstream-token TOKEN \
-        --key-file WORK_DIR/session-token.key [--activity-file PATH]
+        --key-file WORK_DIR/session-token.key [--activity-file PATH] \
+        [--revoked-file WORK_DIR/revoked-sessions]
 """
 
 from __future__ import annotations
@@ -117,6 +124,40 @@ class ExpiredSessionTokenError(SessionTokenError):
         self.expires_at = expires_at
         stamp = expires_at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
         super().__init__(f"Session token expired at {stamp}; call GetSessionEndpoint again")
+
+
+class TerminatedSessionError(SessionTokenError):
+    """The token was genuine but its session has been terminated."""
+
+    def __init__(self, session_id: str) -> None:
+        super().__init__(f"Session {session_id} was terminated; start a new one with StartSession")
+
+
+class RevokedSessions:
+    """The session ids listed in a revocation file, one per line, re-read when it changes."""
+
+    def __init__(self, path: Path) -> None:
+        self._path = path
+        self._seen: tuple[int, int] | None = None
+        self._ids: frozenset[str] = frozenset()
+
+    def __contains__(self, session_id: object) -> bool:
+        try:
+            stat = self._path.stat()
+        except FileNotFoundError:
+            return False
+        if (stat.st_mtime_ns, stat.st_size) != self._seen:
+            text = self._path.read_text(encoding="utf-8")
+            self._ids = frozenset(line.strip() for line in text.splitlines() if line.strip())
+            self._seen = (stat.st_mtime_ns, stat.st_size)
+        return session_id in self._ids
+
+
+def revoke_session(path: Path, session_id: str) -> None:
+    """Add ``session_id`` to the revocation file ``path`` (its tokens stop working)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("a", encoding="utf-8") as handle:
+        handle.write(session_id + "\n")
 
 
 @dataclass(frozen=True)
@@ -370,11 +411,13 @@ class ConnectAuthProxy:
         upstream_token: str | None,
         key: bytes,
         activity_file: Path | None = None,
+        revoked_file: Path | None = None,
     ) -> None:
         self._upstream = upstream
         self._upstream_token = upstream_token
         self._key = key
         self._activity_file = activity_file
+        self._revoked = RevokedSessions(revoked_file) if revoked_file is not None else None
         self._counters = _Counters()
         self._server: aio.Server | None = None
         self._channel: aio.Channel | None = None
@@ -457,7 +500,10 @@ class ConnectAuthProxy:
 
     def _authenticate(self, context: aio.ServicerContext[bytes, bytes]) -> SessionClaims:
         token = _bearer_token(context.invocation_metadata())
-        return verify_session_token(self._key, token, datetime.now(UTC))
+        claims = verify_session_token(self._key, token, datetime.now(UTC))
+        if self._revoked is not None and claims.session_id in self._revoked:
+            raise TerminatedSessionError(claims.session_id)
+        return claims
 
     def _upstream_metadata(
         self, incoming: Sequence[tuple[str, str | bytes]] | None
@@ -575,6 +621,12 @@ def _parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         "--activity-file", type=Path, default=None, help="write activity JSON to this file"
     )
     parser.add_argument(
+        "--revoked-file",
+        type=Path,
+        default=None,
+        help="refuse tokens of the session ids listed in this file (one per line)",
+    )
+    parser.add_argument(
         "--port-file", type=Path, default=None, help="write the bound port to this file"
     )
     parser.add_argument("--grace", type=float, default=5.0, help="seconds to drain on SIGTERM")
@@ -587,6 +639,7 @@ async def _serve(args: argparse.Namespace) -> None:
         upstream_token=args.upstream_token,
         key=load_or_create_key(args.key_file),
         activity_file=args.activity_file,
+        revoked_file=args.revoked_file,
     )
     port = await proxy.start(args.host, args.port)
     if args.port_file is not None:

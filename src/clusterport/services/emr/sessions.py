@@ -6,9 +6,9 @@ session token minted for that session with the cluster's signing key
 (``<work dir>/session-token.key``, shared with the proxy), valid for
 :data:`TOKEN_LIFETIME`; the client calls it again for a new token. The
 endpoint names ``localhost`` because the Spark Connect client only skips TLS
-for that literal host. A token stays valid until it expires even after
-``TerminateSession`` (the proxy keeps no revocation list); terminating the
-cluster ends every session.
+for that literal host. ``TerminateSession`` lists the session in
+``<work dir>/revoked-sessions``, and the proxy refuses its tokens from then
+on; terminating the cluster ends every session.
 """
 
 from __future__ import annotations
@@ -18,13 +18,17 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from clusterport.engines.connect_proxy import load_or_create_key, mint_session_token
+from clusterport.engines.connect_proxy import (
+    load_or_create_key,
+    mint_session_token,
+    revoke_session,
+)
 from clusterport.errors import ValidationError
 from clusterport.services.emr import ids
 from clusterport.services.emr.documents import READY_STATES, api_view, cluster_state, iso
 from clusterport.services.emr.paging import page
 from clusterport.services.emr.records import SESSION, EmrRecords
-from clusterport.services.emr.spec import CONNECT_PROXY, SESSION_KEY_FILE
+from clusterport.services.emr.spec import CONNECT_PROXY, REVOKED_SESSIONS_FILE, SESSION_KEY_FILE
 from clusterport.store.resources import ResourceRow
 
 TOKEN_LIFETIME = dt.timedelta(hours=1)
@@ -133,8 +137,8 @@ def list_sessions(rec: EmrRecords, params: Mapping[str, Any]) -> dict[str, Any]:
 def terminate_session(
     rec: EmrRecords, cluster_id: str, session_id: str, now: dt.datetime
 ) -> dict[str, Any]:
-    """TerminateSession."""
-    rec.cluster(cluster_id)
+    """TerminateSession: the session ends and its tokens stop working at the proxy."""
+    cluster = rec.cluster(cluster_id)
     row = _session(rec, cluster_id, session_id)
     if row.state in LIVE_STATES:
         data = {
@@ -145,6 +149,7 @@ def terminate_session(
             "StateChangeReason": "Terminated by user request.",
         }
         rec.store.update(row, data, now, state=TERMINATED)
+        revoke_session(Path(cluster.data["Engine"]["WorkDir"]) / REVOKED_SESSIONS_FILE, session_id)
     return {"ClusterId": cluster_id, "SessionId": session_id, "State": TERMINATED}
 
 

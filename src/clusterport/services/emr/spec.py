@@ -4,7 +4,8 @@ Every cluster's primary node runs two sidecars next to Spark:
 
 * ``connect-proxy``: the Spark Connect session-token proxy that
   ``GetSessionEndpoint`` hands out (its signing key is
-  ``<work dir>/session-token.key``, shared with the EMR service);
+  ``<work dir>/session-token.key``, shared with the EMR service, which lists
+  terminated sessions in ``<work dir>/revoked-sessions``);
 * ``livy`` (when the cluster has the Livy application): the Livy-compatible
   endpoint sparkmagic connects to, through the platform's ``/_livy/<cluster-id>/``
   route; it answers only requests carrying the key in ``<work dir>/livy-access.key``,
@@ -32,6 +33,7 @@ LIVY = "livy"
 SESSION_KEY_FILE = "session-token.key"
 LIVY_KEY_FILE = "livy-access.key"
 PROXY_ACTIVITY_FILE = "connect-proxy-activity.json"
+REVOKED_SESSIONS_FILE = "revoked-sessions"
 
 
 def work_dir_for(data_dir: Path, cluster_id: str) -> Path:
@@ -81,6 +83,8 @@ def sidecars(doc: Mapping[str, Any]) -> list[SidecarSpec]:
                 f"{work}/{SESSION_KEY_FILE}",
                 "--activity-file",
                 f"{work}/{PROXY_ACTIVITY_FILE}",
+                "--revoked-file",
+                f"{work}/{REVOKED_SESSIONS_FILE}",
             ],
             env={"SPARK_CONNECT_AUTHENTICATE_TOKEN": "{connect_token}"},
         )
