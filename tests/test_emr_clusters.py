@@ -501,27 +501,48 @@ def test_a_dead_core_worker_is_replaced(world: World) -> None:
     assert "was replaced" in instance["Status"]["StateChangeReason"]["Message"]
 
 
-def test_a_restarted_control_plane_adopts_the_cluster(world: World) -> None:
+def shell_step(name: str, command: str) -> dict[str, Any]:
+    return {
+        "Name": name,
+        "ActionOnFailure": "CONTINUE",
+        "HadoopJarStep": {"Jar": "command-runner.jar", "Args": ["sh", "-c", command]},
+    }
+
+
+def test_a_restarted_control_plane_adopts_the_cluster_and_its_steps(world: World) -> None:
     before = pids_of(work_dir(world, world.cluster_id))
-    marker = "sleep 313"
-    (long_step,) = world.emr.add_job_flow_steps(
-        JobFlowId=world.cluster_id,
-        Steps=[
-            {
-                "Name": "long",
-                "ActionOnFailure": "CONTINUE",
-                "HadoopJarStep": {"Jar": "command-runner.jar", "Args": ["sh", "-c", marker]},
-            }
-        ],
+    # A step that runs on while the control plane is away, and ends meanwhile.
+    marker = "sleep 9"
+    (survivor,) = world.emr.add_job_flow_steps(
+        JobFlowId=world.cluster_id, Steps=[shell_step("survivor", f"{marker}; echo survived")]
     )["StepIds"]
-    wait_for_step(world.emr, world.cluster_id, long_step, ("RUNNING",))
-    wait_until(lambda: processes_mentioning(marker), "the long step's process")
+    wait_for_step(world.emr, world.cluster_id, survivor, ("RUNNING",))
+    wait_until(lambda: processes_mentioning(marker), "the step's process")
     world.stop_server()
     assert pids_of(work_dir(world, world.cluster_id)) == before
+    assert processes_mentioning(marker), "the step runs on without a control plane"
     world.start_server()
     emr = world.emr
-    # The step did not survive the control plane; the cluster did, and waits again.
-    interrupted = emr.describe_step(ClusterId=world.cluster_id, StepId=long_step)["Step"]
+    done = wait_for_step(emr, world.cluster_id, survivor, ("COMPLETED", "FAILED", "INTERRUPTED"))
+    assert done["Status"]["State"] == "COMPLETED", done["Status"]
+    stdout = work_dir(world, world.cluster_id) / "steps" / survivor / "stdout"
+    assert stdout.read_text().strip() == "survived"
+    wait_for(emr, world.cluster_id, ("WAITING",))
+
+    # A step killed while the control plane was away left no exit code: INTERRUPTED.
+    marker = "sleep 313"
+    (killed,) = emr.add_job_flow_steps(
+        JobFlowId=world.cluster_id, Steps=[shell_step("killed", marker)]
+    )["StepIds"]
+    wait_for_step(emr, world.cluster_id, killed, ("RUNNING",))
+    wait_until(lambda: processes_mentioning(marker), "the long step's process")
+    world.stop_server()
+    for pid in processes_mentioning(marker):
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGKILL)
+    world.start_server()
+    emr = world.emr
+    interrupted = wait_for_step(emr, world.cluster_id, killed, ("INTERRUPTED", "COMPLETED"))
     assert interrupted["Status"]["State"] == "INTERRUPTED"
     assert "Add the step again" in interrupted["Status"]["StateChangeReason"]["Message"]
     assert processes_mentioning(marker) == []

@@ -279,6 +279,13 @@ class Engine(abc.ABC):
         """Cancel a running step; False when it was not running."""
 
     @abc.abstractmethod
+    async def wait_step(self, cluster_id: str, step_id: str) -> StepResult | None:
+        """How a step started before a control-plane restart ended, once it has.
+
+        None when nothing tells: it was killed, or never started.
+        """
+
+    @abc.abstractmethod
     async def adopt(self, cluster_id: str, work_dir: Path) -> ClusterEndpoints | None:
         """Re-attach to a cluster started before a control-plane restart.
 

@@ -98,7 +98,7 @@ from clusterport.engines.state import (
     load_state,
     save_state,
 )
-from clusterport.engines.steps import StepRunner, running_steps
+from clusterport.engines.steps import StepRunner, running_steps, wait_for_step
 from clusterport.engines.steps import cancel_step as cancel_step_process
 
 _T = TypeVar("_T")
@@ -535,6 +535,10 @@ class LocalSparkEngine(Engine):
         """Cancel a running step; False when it was not running."""
         state = self._state(cluster_id)
         return await cancel_step_process(state.work_dir, step_id)
+
+    async def wait_step(self, cluster_id: str, step_id: str) -> StepResult | None:
+        """How a step an earlier control plane started ended, once its process has."""
+        return await wait_for_step(self._state(cluster_id).work_dir, step_id)
 
     # ------------------------------------------------------------------ adopt
 

@@ -15,7 +15,9 @@
 ``Properties`` become JVM system properties of the step's driver. Each step
 keeps ``stdout``, ``stderr``, ``process.json`` and, when it ends, ``exit_code``
 under ``<work_dir>/steps/<step-id>/``; the exit code is written by the step's
-own wrapper shell, so it survives a control-plane restart.
+own wrapper shell. A step runs in its own session: when the control plane
+stops, the step goes on, and the next control plane waits for its process
+(:func:`wait_for_step`) and reads how it ended from that file.
 """
 
 from __future__ import annotations
@@ -25,7 +27,9 @@ import json
 import os
 import re
 import shlex
+import subprocess
 from collections.abc import Mapping, Sequence
+from datetime import UTC, datetime
 from pathlib import Path
 
 from clusterport.engines.base import (
@@ -40,6 +44,7 @@ from clusterport.engines.bootstrap import local_path, script_argv
 from clusterport.engines.processes import (
     ProcessRecord,
     boot_id,
+    is_running,
     log_tail,
     owned_group,
     start_ticks,
@@ -53,6 +58,8 @@ SPARK_TOOLS = frozenset(
 _NO_VALUE_FLAGS = frozenset({"--verbose", "-v", "--supervise", "--help", "-h", "--version"})
 _STEP_ID = re.compile(r"^[A-Za-z0-9._-]{1,128}$")
 # The wrapper records the command's exit code next to its output, then exits with it.
+#: How often a running step's process is looked at.
+_POLL_SECONDS = 0.25
 _WRAPPER = '"$@"; rc=$?; printf "%s\\n" "$rc" > "$CLUSTERPORT_STEP_EXIT_FILE"; exit "$rc"'
 
 
@@ -159,16 +166,14 @@ class StepRunner:
             return StepResult(
                 step.step_id, 127, stdout, stderr, False, started, now_utc(), str(exc)
             )
+        # A plain Popen, not asyncio's: asyncio kills a child whose transport is closed,
+        # and the step must outlive a control plane that stops.
         with open(stdout, "wb") as out, open(stderr, "wb") as err:
-            proc = await asyncio.create_subprocess_exec(
-                "/bin/sh",
-                "-c",
-                _WRAPPER,
-                "step",
-                *argv,
+            proc = subprocess.Popen(
+                ["/bin/sh", "-c", _WRAPPER, "step", *argv],
                 cwd=folder,
                 env=self._step_env(step, folder),
-                stdin=asyncio.subprocess.DEVNULL,
+                stdin=subprocess.DEVNULL,
                 stdout=out,
                 stderr=err,
                 start_new_session=True,
@@ -182,25 +187,62 @@ class StepRunner:
         )
         (folder / "process.json").write_text(json.dumps(record.to_json()))
         try:
-            code = await proc.wait()
+            while (code := proc.poll()) is None:
+                await asyncio.sleep(_POLL_SECONDS)
+        except asyncio.CancelledError:
+            # The control plane is stopping: the step runs on in its own session and the
+            # next control plane waits for it (wait_for_step).
+            raise
         except BaseException:
             await terminate([record], grace=5.0)
             raise
         # A step's children (a driver's Python workers, say) end with it.
         await terminate([record], grace=5.0)
-        cancelled = (folder / "cancelled").exists()
-        message = ""
-        if cancelled:
-            message = "Cancelled by request."
-        elif code != 0:
-            # spark-submit passes a Python application's stderr to its own stdout.
-            message = (
-                f"Step exited with code {code}. Last lines of stderr:\n{log_tail(stderr, 15)}\n"
-                f"Last lines of stdout:\n{log_tail(stdout, 15)}"
-            )
-        return StepResult(
-            step.step_id, code, stdout, stderr, cancelled, started, now_utc(), message
+        return _result(step.step_id, folder, code, started, now_utc())
+
+
+def _result(
+    step_id: str, folder: Path, code: int, started: datetime, ended: datetime
+) -> StepResult:
+    """How a step ended, from its exit code and the files in its folder."""
+    stdout, stderr = folder / "stdout", folder / "stderr"
+    cancelled = (folder / "cancelled").exists()
+    message = ""
+    if cancelled:
+        message = "Cancelled by request."
+    elif code != 0:
+        # spark-submit passes a Python application's stderr to its own stdout.
+        message = (
+            f"Step exited with code {code}. Last lines of stderr:\n{log_tail(stderr, 15)}\n"
+            f"Last lines of stdout:\n{log_tail(stdout, 15)}"
         )
+    return StepResult(step_id, code, stdout, stderr, cancelled, started, ended, message)
+
+
+async def wait_for_step(
+    work_dir: Path, step_id: str, poll: float = _POLL_SECONDS
+) -> StepResult | None:
+    """How a step started by an earlier control plane ended, once its process has.
+
+    None when it left no exit code: it never started, or it was killed
+    (its wrapper shell with it).
+    """
+    record = step_record(work_dir, step_id)
+    if record is None:
+        return None
+    while is_running(record):
+        await asyncio.sleep(poll)
+    await terminate([record], grace=5.0)  # what the step left in its session
+    code = step_exit_code(work_dir, step_id)
+    if code is None:
+        return None
+    folder = step_dir(work_dir, step_id)
+    started = _mtime(folder / "process.json")
+    return _result(step_id, folder, code, started, _mtime(folder / "exit_code"))
+
+
+def _mtime(path: Path) -> datetime:
+    return datetime.fromtimestamp(path.stat().st_mtime, UTC)
 
 
 def step_record(work_dir: Path, step_id: str) -> ProcessRecord | None:
@@ -256,4 +298,5 @@ __all__ = [
     "step_dir",
     "step_exit_code",
     "step_record",
+    "wait_for_step",
 ]

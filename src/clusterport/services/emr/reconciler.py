@@ -26,8 +26,9 @@ What it does, by state:
 
 On start, clusters the store says are alive are adopted (:meth:`Engine.adopt`):
 they keep running and answering. Stopping the reconciler never stops a
-cluster; a step that was running does not survive (its process ends with the
-control plane's) and is INTERRUPTED when the control plane comes back.
+cluster, nor a step it runs: the next control plane waits for that step
+(:meth:`Engine.wait_step`) and records how it ended; a step that left no exit
+code (killed meanwhile) is INTERRUPTED.
 """
 
 from __future__ import annotations
@@ -53,7 +54,6 @@ from clusterport.engines.base import (
     EngineError,
     NodeNotFoundError,
     Phase,
-    StepNotFoundError,
     StepResult,
 )
 from clusterport.engines.connect_proxy import load_or_create_key
@@ -507,6 +507,10 @@ class Reconciler:
     # ------------------------------------------------------------------ steps
 
     async def _steps_job(self, key: ClusterKey) -> None:
+        for adopted in self._open_steps(key):
+            if adopted["Status"]["State"] == steps.RUNNING:
+                # Started by an earlier control plane: it ran on meanwhile.
+                await self._finish_adopted_step(key, adopted)
         while True:
             step = self._with_cluster(key, self._next_step)
             if step is None:
@@ -529,6 +533,17 @@ class Reconciler:
             return set_cluster_state(doc, WAITING, now, message=lifecycle.AFTER_STEPS_MESSAGE)
 
         self._change(key, after)
+
+    async def _finish_adopted_step(self, key: ClusterKey, step: Mapping[str, Any]) -> None:
+        try:
+            result = await self.engine.wait_step(key.cluster_id, str(step["Id"]))
+        except (EngineError, OSError) as exc:
+            self._with_cluster(key, functools.partial(self._step_broke, step, str(exc)))
+            return
+        if result is None:
+            self._with_cluster(key, functools.partial(_interrupt, step, self._now()))
+        else:
+            self._with_cluster(key, functools.partial(self._step_done, step, result))
 
     def _next_step(self, rec: EmrRecords, row: ResourceRow) -> dict[str, Any] | None:
         doc = row.data
@@ -830,12 +845,7 @@ class Reconciler:
             )
         else:
             self._with_cluster(key, functools.partial(self._mark_ready, endpoints))
-        for step in self._open_steps(key):
-            if step["Status"]["State"] == steps.PENDING:
-                continue
-            with contextlib.suppress(StepNotFoundError, ClusterNotFoundError):
-                await self.engine.cancel_step(key.cluster_id, str(step["Id"]))
-            self._with_cluster(key, functools.partial(_interrupt, step, now))
+        # Steps that were running go on; the steps job waits for them (_finish_adopted_step).
 
 
 # ---------------------------------------------------------------------- shared helpers
@@ -899,8 +909,8 @@ def _interrupt(
         step_row.data,
         steps.INTERRUPTED,
         now,
-        message="The control plane stopped while this step ran, and the step's process ended "
-        "with it. Add the step again to run it.",
+        message="The step's process ended without an exit code while the control plane was "
+        "stopped (it was killed). Add the step again to run it.",
     )
     rec.store.update(step_row, data, now, state=steps.INTERRUPTED)
 
