@@ -509,6 +509,22 @@ def shell_step(name: str, command: str) -> dict[str, Any]:
     }
 
 
+def test_a_dead_livy_endpoint_is_started_again(world: World) -> None:
+    old = pids_of(work_dir(world, world.cluster_id))["sidecar:livy"]
+    os.killpg(old, signal.SIGKILL)
+
+    def answering() -> bool:
+        pid = pids_of(work_dir(world, world.cluster_id)).get("sidecar:livy")
+        if pid in (None, old):
+            return False
+        with livy_client(world) as livy:
+            return livy.get(livy.base + "/sessions", timeout=10).status_code == 200
+
+    wait_until(answering, "Livy to be started again and answer")
+    cluster = world.emr.describe_cluster(ClusterId=world.cluster_id)["Cluster"]
+    assert cluster["Status"]["State"] == "WAITING"
+
+
 def test_a_restarted_control_plane_adopts_the_cluster_and_its_steps(world: World) -> None:
     before = pids_of(work_dir(world, world.cluster_id))
     # A step that runs on while the control plane is away, and ends meanwhile.

@@ -271,6 +271,12 @@ class Engine(abc.ABC):
         """Restart the process of a (dead) core/task node; returns once it has joined."""
 
     @abc.abstractmethod
+    async def restart_sidecar(
+        self, cluster_id: str, sidecar: SidecarSpec, connect_token: str
+    ) -> ClusterEndpoints:
+        """Start a (dead) sidecar of a running cluster again, on its old port if it is free."""
+
+    @abc.abstractmethod
     async def run_step(self, cluster_id: str, step: StepSpec) -> StepResult:
         """Run one step to its end (or until cancelled) and report how it ended."""
 

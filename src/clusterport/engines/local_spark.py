@@ -72,6 +72,7 @@ from clusterport.engines.processes import (
     group_members,
     is_running,
     log_tail,
+    port_is_free,
     reap,
     spawn,
     terminate,
@@ -516,6 +517,23 @@ class LocalSparkEngine(Engine):
             await launch.start_workers([node])
             return launch.state.endpoints()
 
+    async def restart_sidecar(
+        self, cluster_id: str, sidecar: SidecarSpec, connect_token: str
+    ) -> ClusterEndpoints:
+        """Start a sidecar of a running cluster again (stopping what is left of the old one)."""
+        work_dir = self._state(cluster_id).work_dir
+        async with cluster_lock(work_dir):
+            state = self._running_state(cluster_id)
+            role = f"sidecar:{sidecar.name}"
+            old = state.process(role)
+            if old is not None:
+                await terminate([old], grace=self.stop_grace)
+                state = state.without_processes([role])
+                save_state(state)
+            launch = await _Launch.resume(self, state, connect_token=connect_token)
+            await launch.start_sidecar(sidecar, port=state.sidecar_ports.get(sidecar.name))
+            return launch.state.endpoints()
+
     # ------------------------------------------------------------------ steps
 
     async def _step_runner(self, state: ClusterState) -> StepRunner:
@@ -705,9 +723,13 @@ class _Launch:
         self.commands = commands
 
     @classmethod
-    async def resume(cls, engine: LocalSparkEngine, state: ClusterState) -> _Launch:
-        """A launch object for changing a running cluster (adding workers)."""
-        return cls(engine, state, commands=await engine._commands(state))
+    async def resume(
+        cls, engine: LocalSparkEngine, state: ClusterState, *, connect_token: str = ""
+    ) -> _Launch:
+        """A launch object for changing a running cluster (workers, sidecars)."""
+        launch = cls(engine, state, commands=await engine._commands(state))
+        launch.token = connect_token
+        return launch
 
     # -- bookkeeping
 
@@ -786,7 +808,7 @@ class _Launch:
         # The history server needs no Spark answer: it starts while the warm-up runs.
         await _run_all(self._warmup(), self._start_history())
         progress("warm-up query answered, history server up")
-        await _run_all(*(self._start_sidecar(s) for s in self.spec.sidecars))
+        await _run_all(*(self.start_sidecar(s) for s in self.spec.sidecars))
         progress("sidecars listening")
         self.state = dataclasses.replace(self.state, phase=Phase.WAITING.value)
         save_state(self.state)
@@ -1006,8 +1028,10 @@ class _Launch:
         )
         save_state(self.state)
 
-    async def _start_sidecar(self, sidecar: SidecarSpec) -> None:
-        port = free_ports(1)[0]
+    async def start_sidecar(self, sidecar: SidecarSpec, port: int | None = None) -> None:
+        """Start one sidecar on ``port`` when given and free, else on a free port."""
+        if port is None or not port_is_free(port):
+            port = free_ports(1)[0]
         values = {
             "port": str(port),
             "connect_port": str(self.state.ports["connect"]),

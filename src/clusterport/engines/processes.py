@@ -268,6 +268,16 @@ async def terminate(
         )
 
 
+def port_is_free(port: int) -> bool:
+    """True when nothing listens on (or holds) TCP ``port`` of 127.0.0.1 right now."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        try:
+            sock.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True
+
+
 def free_ports(count: int) -> list[int]:
     """``count`` distinct TCP ports on 127.0.0.1 that were free a moment ago."""
     sockets = []

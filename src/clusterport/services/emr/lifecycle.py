@@ -73,15 +73,21 @@ def starting(doc: Mapping[str, Any], state: str, message: str, now: dt.datetime)
     return out
 
 
-def ready(doc: Mapping[str, Any], endpoints: ClusterEndpoints, now: dt.datetime) -> dict[str, Any]:
-    """The cluster WAITING with its endpoints known; every live instance RUNNING."""
-    out = set_cluster_state(doc, WAITING, now, message=READY_MESSAGE)
+def with_endpoints(doc: Mapping[str, Any], endpoints: ClusterEndpoints) -> dict[str, Any]:
+    """The document with the engine's endpoints, Livy's port advertised in ``livy-conf``."""
+    out = copy.deepcopy(dict(doc))
     out["Engine"] = {**out["Engine"], "Endpoints": endpoints_data(endpoints)}
     livy_port = endpoints.sidecar_ports.get("livy")
     if livy_port:
         out["Cluster"]["Configurations"] = configurations.with_livy_port(
             out["Cluster"].get("Configurations", []), livy_port
         )
+    return out
+
+
+def ready(doc: Mapping[str, Any], endpoints: ClusterEndpoints, now: dt.datetime) -> dict[str, Any]:
+    """The cluster WAITING with its endpoints known; every live instance RUNNING."""
+    out = with_endpoints(set_cluster_state(doc, WAITING, now, message=READY_MESSAGE), endpoints)
     out["Instances"] = [
         set_instance_state(i, INSTANCE_RUNNING, now)
         if i["Status"]["State"] != INSTANCE_TERMINATED

@@ -93,6 +93,7 @@ from clusterport.services.emr.spec import (
     SESSION_KEY_FILE,
     cluster_spec,
     node_spec,
+    sidecars,
 )
 from clusterport.services.emr.usage import check_added_nodes
 from clusterport.services.emr.workqueue import WorkQueue
@@ -106,7 +107,7 @@ RESYNC_INTERVAL = 5.0
 _PRIMARY_ROLES: Mapping[str, str] = MappingProxyType(
     {"master": "Spark master", "connect": "Spark Connect server"}
 )
-_JOB_KINDS = ("start", "steps", "resize", "repair", "stop")
+_JOB_KINDS = ("start", "steps", "resize", "repair", "sidecars", "stop")
 
 
 @dataclass(frozen=True)
@@ -319,7 +320,13 @@ class Reconciler:
                     TERMINATED_WITH_ERRORS,
                 )
                 return
-        self._report_dead_sidecars(key, health.processes)
+        dead_sidecars = [
+            p.role.partition(":")[2]
+            for p in health.processes
+            if not p.alive and p.role.startswith("sidecar:")
+        ]
+        if dead_sidecars:
+            self._ensure_job(key, "sidecars", self._sidecars_job(dead_sidecars))
         dead_workers = [
             p.instance_id
             for p in health.processes
@@ -351,18 +358,39 @@ class Reconciler:
             )
         await self._watch_use(key, doc, busy=health.busy or stepping, last=health.last_activity)
 
-    def _report_dead_sidecars(self, key: ClusterKey, processes: Sequence[Any]) -> None:
-        for process in processes:
-            if process.alive or not process.role.startswith("sidecar:"):
-                continue
-            if (key.cluster_id, process.role) in self._reported:
-                continue
-            self._reported.add((key.cluster_id, process.role))
-            name = process.role.partition(":")[2]
-            self._note(key, f"The {name} endpoint on the primary node stopped (pid {process.pid}).")
-            log.warning(
-                "cluster %s: sidecar %s (pid %d) stopped", key.cluster_id, name, process.pid
-            )
+    def _sidecars_job(
+        self, names: Sequence[str]
+    ) -> Callable[[ClusterKey], Coroutine[Any, Any, None]]:
+        async def restart(key: ClusterKey) -> None:
+            for name in names:
+                await self._restart_sidecar(key, name)
+
+        return restart
+
+    async def _restart_sidecar(self, key: ClusterKey, name: str) -> None:
+        """Start a dead sidecar (Livy, the Connect proxy) again and say so in the events."""
+        doc = self._read(key)
+        sidecar = next((s for s in sidecars(doc) if s.name == name), None) if doc else None
+        if doc is None or sidecar is None:
+            return
+        token = self.platform.secrets.open(doc["Engine"]["ConnectToken"])
+        try:
+            endpoints = await self.engine.restart_sidecar(key.cluster_id, sidecar, token)
+        except (EngineError, OSError) as exc:
+            if (key.cluster_id, f"sidecar:{name}") not in self._reported:
+                self._reported.add((key.cluster_id, f"sidecar:{name}"))
+                self._note(
+                    key,
+                    f"The {name} endpoint on the primary node stopped and could "
+                    f"not be started again: {exc}",
+                )
+            log.warning("cluster %s: sidecar %s could not restart: %s", key.cluster_id, name, exc)
+            return
+        self._reported.discard((key.cluster_id, f"sidecar:{name}"))
+        now = self._now()
+        message = f"The {name} endpoint on the primary node stopped and was started again."
+        log.warning("cluster %s: %s", key.cluster_id, message)
+        self._change(key, lambda d: add_event(lifecycle.with_endpoints(d, endpoints), now, message))
 
     def _note(self, key: ClusterKey, message: str) -> None:
         """Remember something the platform saw or did on its own in the cluster's events."""
