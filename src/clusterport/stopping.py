@@ -21,9 +21,15 @@ class StopRequested(BaseException):
 
 @contextlib.contextmanager
 def stop_on_signals() -> Iterator[None]:
-    """Within the block, SIGTERM and SIGINT raise :class:`StopRequested`."""
+    """Within the block, the first SIGTERM or SIGINT raises :class:`StopRequested`.
+
+    Later ones are ignored until the block ends, so that the cleanup runs to its end.
+    """
 
     def stop(signum: int, _frame: FrameType | None) -> None:
+        # Ignore the next ones before raising: a second Ctrl-C must not cut the cleanup
+        # short, even one that arrives while this one is still unwinding.
+        ignore_signals_for_cleanup()
         raise StopRequested(signum)
 
     previous = {sig: signal.signal(sig, stop) for sig in (signal.SIGTERM, signal.SIGINT)}
