@@ -22,10 +22,13 @@ import boto3
 import pytest
 import requests
 from botocore.exceptions import ClientError
+from IPython.core.interactiveshell import InteractiveShell
 
 from clusterport.cli.seed.world import EMR_ACCOUNT, STUDIO_ACCOUNT, STUDIO_CIDR, SeedWorld
 from clusterport.cli.up import shared_cluster
+from clusterport.studio.emr_connect import EmrConnectError
 from clusterport.studio.livy_auth import SigV4Livy, platform_livy_url
+from clusterport.studio.magics import AnalyticsMagics
 from conftest import RunningServer
 from connect_support import (
     REGION,
@@ -113,6 +116,28 @@ def intact(server: RunningServer, world: SeedWorld) -> Iterator[None]:
     set_accepter_dns(server, world, True)
 
 
+def livy_magic_refusal(
+    server: RunningServer, world: SeedWorld, cluster_id: str, monkeypatch: pytest.MonkeyPatch
+) -> str:
+    """The message ``%sm_analytics emr connect … --livy`` fails with for the data worker."""
+    monkeypatch.setenv("AWS_ENDPOINT_URL", server.url)
+    own = studio_user(server, world)
+    shell = InteractiveShell.instance()
+    shell.register_magics(AnalyticsMagics(shell, session_factory=lambda: own))
+    try:
+        with pytest.raises(EmrConnectError) as caught:
+            shell.run_line_magic(
+                "sm_analytics",
+                f"emr connect --cluster-id {cluster_id} --auth-type None --language python "
+                f"--livy --assumable-role-arn {world.discovery_role_arn}",
+            )
+    finally:
+        if shell.find_line_magic("spark") is not None:
+            shell.run_line_magic("spark", "cleanup")
+    assert caught.value.code == "LivySessionFailed"
+    return caught.value.message
+
+
 def refusal(call: Any, **params: Any) -> str:
     """The message of an InvalidRequestException (400) the call must raise."""
     with pytest.raises(ClientError) as info:
@@ -173,6 +198,7 @@ def test_a_missing_route_back_is_named_and_its_fix_restores_the_path(
     user_emr: Any,
     persistent_ui: str,
     intact: None,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     open_session = start(user_emr, cluster)
     table = delete_route_back(server, world)
@@ -214,6 +240,9 @@ def test_a_missing_route_back_is_named_and_its_fix_restores_the_path(
     livy_message = refused.json()["msg"]
     assert missing_piece(livy_message) == ("route-table", table, EMR_ACCOUNT)
     assert "Livy" in livy_message and "TCP 8998" in livy_message
+    # The connect magic, as the data worker runs it, shows the same explanation.
+    magic_error = livy_magic_refusal(server, world, cluster, monkeypatch)
+    assert missing_piece(magic_error) == ("route-table", table, EMR_ACCOUNT)
 
     run_aws(server, EMR_ACCOUNT, command)
     start(user_emr, cluster)

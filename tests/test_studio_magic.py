@@ -29,7 +29,12 @@ from clusterport.studio.emr_connect import (
     check_reachable,
     livy_endpoint,
 )
-from clusterport.studio.magics import AnalyticsMagics, load_ipython_extension, status_line
+from clusterport.studio.magics import (
+    AnalyticsMagics,
+    livy_refusal,
+    load_ipython_extension,
+    status_line,
+)
 from conftest import RunningServer
 
 B = "222222222222"
@@ -352,3 +357,16 @@ def test_unreachable_livy_names_the_network_pieces() -> None:
     assert f"127.0.0.1:{closed}" in caught.value.message
     assert "security group" in caught.value.message
     assert "VPC peering" in caught.value.message
+
+
+def test_a_livy_refusal_is_shown_by_its_message() -> None:
+    reported = (
+        "Invalid status code '403' from http://127.0.0.1:4566/_livy/j-X/sessions with error "
+        'payload: {"msg": "Missing: route-table rtb-1 (account 222222222222). Fix: aws ec2 …"}'
+    )
+    assert livy_refusal(reported) == (
+        "Missing: route-table rtb-1 (account 222222222222). Fix: aws ec2 …"
+    )
+    assert livy_refusal("Invalid status code '502' from x with error payload: <html>") == (
+        "Invalid status code '502' from x with error payload: <html>"
+    )

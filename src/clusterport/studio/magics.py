@@ -173,9 +173,23 @@ class AnalyticsMagics(Magics):
             )
         except HttpClientException as exc:
             raise EmrConnectError(
-                f"The Livy endpoint of {request.cluster_id} refused the session: {exc}",
+                f"The Livy endpoint of {request.cluster_id} refused the session: "
+                f"{livy_refusal(str(exc))}",
                 "LivySessionFailed",
             ) from exc
+
+
+def livy_refusal(text: str) -> str:
+    """The ``msg`` of a Livy error sparkmagic reports as "… with error payload: {json}"."""
+    _, found, payload = text.partition("error payload: ")
+    if found:
+        try:
+            message = json.loads(payload).get("msg")
+        except (ValueError, AttributeError):
+            message = None
+        if isinstance(message, str) and message:
+            return message
+    return text
 
 
 def load_ipython_extension(ipython: InteractiveShell) -> None:
