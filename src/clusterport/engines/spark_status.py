@@ -26,8 +26,11 @@ _TIMEOUT = httpx.Timeout(5.0)
 
 
 def http_client() -> httpx.AsyncClient:
-    """A client for the cluster's local UIs (no proxies, short timeouts)."""
-    return httpx.AsyncClient(timeout=_TIMEOUT, trust_env=False)
+    """A client for the cluster's local UIs (no proxies, short timeouts).
+
+    Plain HTTP to 127.0.0.1 only, so no TLS context (making one costs ~20 ms).
+    """
+    return httpx.AsyncClient(timeout=_TIMEOUT, trust_env=False, verify=False)
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,13 @@ from clusterport.gateway.pipeline import Gateway
 from clusterport.gateway.service_models import ServiceModels
 from clusterport.gateway.studio_login import login_route
 from clusterport.gateway.ui_proxy import ui_route
-from clusterport.gateway.wire import BodyTooLarge, read_body, too_large, wire_request
+from clusterport.gateway.wire import (
+    BodyTooLarge,
+    read_body,
+    too_large,
+    upstream_client,
+    wire_request,
+)
 from clusterport.platform import Platform
 from clusterport.services.registry import build_providers
 
@@ -44,14 +50,16 @@ def create_app(platform: Platform, models: ServiceModels | None = None) -> Starl
         return Response(reply.body, status_code=reply.status, headers=reply.headers)
 
     @asynccontextmanager
-    async def lifespan(_: Starlette) -> AsyncIterator[None]:
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
         # Providers with background work (the EMR reconciler) start and stop with the app.
         for provider in platform.providers.values():
             if hasattr(provider, "startup"):
                 await provider.startup()
+        app.state.upstream = upstream_client()
         try:
             yield
         finally:
+            await app.state.upstream.aclose()
             for provider in platform.providers.values():
                 if hasattr(provider, "shutdown"):
                     await provider.shutdown()

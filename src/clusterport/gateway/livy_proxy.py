@@ -36,7 +36,13 @@ from clusterport.engines.livy.config import ACCESS_KEY_HEADER
 from clusterport.errors import AuthenticationError, InternalError, ServiceError
 from clusterport.gateway.pipeline import verify_caller
 from clusterport.gateway.sigv4 import SigV4Error
-from clusterport.gateway.wire import HOP_BY_HOP, BodyTooLarge, read_body, wire_request
+from clusterport.gateway.wire import (
+    HOP_BY_HOP,
+    BodyTooLarge,
+    read_body,
+    upstream,
+    wire_request,
+)
 from clusterport.platform import Platform
 from clusterport.services.base import Principal, RequestContext
 from clusterport.services.emr.connect_guard import LIVY_PORT, check_connect
@@ -139,12 +145,13 @@ async def _forward(request: Request, body: bytes, port: int, key: str, rest: str
         url += f"?{request.url.query}"
     headers = {k: v for k, v in request.headers.items() if k.lower() not in _DROPPED}
     headers[ACCESS_KEY_HEADER] = key
-    async with httpx.AsyncClient(timeout=_TIMEOUT, trust_env=False) as client:
-        upstream = await client.request(request.method, url, headers=headers, content=body)
+    reply = await upstream(request).request(
+        request.method, url, headers=headers, content=body, timeout=_TIMEOUT
+    )
     return Response(
-        upstream.content,
-        status_code=upstream.status_code,
-        media_type=upstream.headers.get("content-type"),
+        reply.content,
+        status_code=reply.status_code,
+        media_type=reply.headers.get("content-type"),
     )
 
 

@@ -22,7 +22,7 @@ from starlette.responses import PlainTextResponse, RedirectResponse, Response
 from starlette.routing import Route
 
 from clusterport.errors import ServiceError
-from clusterport.gateway.wire import HOP_BY_HOP
+from clusterport.gateway.wire import HOP_BY_HOP, upstream
 from clusterport.platform import Platform
 from clusterport.services.emr import app_ui, ui_links
 from clusterport.services.emr.records import EmrRecords
@@ -86,15 +86,19 @@ async def _forward(request: Request, port: int, path: str, mount: str, prefix: s
         url += f"?{request.url.query}"
     headers = {k: v for k, v in request.headers.items() if k.lower() not in _HOP_BY_HOP}
     body = await request.body()
-    async with httpx.AsyncClient(timeout=_TIMEOUT, trust_env=False) as client:
-        upstream = await client.request(
-            request.method, url, headers=headers, content=body, follow_redirects=False
-        )
-    out_headers = {k: v for k, v in upstream.headers.items() if k.lower() not in _HOP_BY_HOP}
-    if "location" in upstream.headers:
-        out_headers["location"] = _location(upstream.headers["location"], mount, prefix)
+    reply = await upstream(request).request(
+        request.method,
+        url,
+        headers=headers,
+        content=body,
+        follow_redirects=False,
+        timeout=_TIMEOUT,
+    )
+    out_headers = {k: v for k, v in reply.headers.items() if k.lower() not in _HOP_BY_HOP}
+    if "location" in reply.headers:
+        out_headers["location"] = _location(reply.headers["location"], mount, prefix)
     out_headers.pop("set-cookie", None)
-    return Response(upstream.content, status_code=upstream.status_code, headers=out_headers)
+    return Response(reply.content, status_code=reply.status_code, headers=out_headers)
 
 
 async def spark_ui(request: Request) -> Response:
