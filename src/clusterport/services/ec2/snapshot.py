@@ -28,6 +28,7 @@ from clusterport.network.model import (
     VpcPeeringConnection,
 )
 from clusterport.services.ec2 import routes, security_groups
+from clusterport.services.ec2.instances import STATE_CODES
 from clusterport.services.ec2.records import (
     INSTANCE,
     PEERING,
@@ -38,6 +39,9 @@ from clusterport.services.ec2.records import (
     Ec2Records,
 )
 from clusterport.store.resources import ResourceRow
+
+#: Instance states that still have a network interface.
+_LIVE_INSTANCES = [state for state in STATE_CODES if state != "terminated"]
 
 
 def network_snapshot(session: Session, account_ids: Sequence[str], region: str) -> NetworkSnapshot:
@@ -56,7 +60,8 @@ def network_snapshot(session: Session, account_ids: Sequence[str], region: str) 
         groups += [_group(row) for row in rec.find(SECURITY_GROUP)]
         for row in rec.find(PEERING):
             peerings.setdefault(row.resource_id, _peering(row))
-        interfaces += [_interface(row) for row in rec.find(INSTANCE) if row.state != "terminated"]
+        # Terminated instances pile up over time; the store leaves them out.
+        interfaces += [_interface(row) for row in rec.find(INSTANCE, states=_LIVE_INSTANCES)]
     return NetworkSnapshot.of(
         vpcs=vpcs,
         subnets=subnets,
