@@ -42,6 +42,7 @@ from clusterport.iam import (
     serialize_policy,
     simulate,
 )
+from clusterport.iam.cache import ParsedPolicies
 
 FIXTURES = Path(__file__).resolve().parents[1].parent / "shared" / "fixtures" / "aws-samples"
 
@@ -1646,3 +1647,26 @@ def test_simulate_with_resource_policy_and_inline_source_types() -> None:
     )
     [by_group] = simulate(PolicySet(identity=(grouped,)), ["s3:GetObject"], [], {}, ALICE)
     assert by_group.matched_statements[0].source_policy_type == "group"
+
+
+def test_parsed_policies_are_kept_bounded_and_failures_are_not() -> None:
+    cache = ParsedPolicies(size=2)
+    texts = [
+        json.dumps(
+            {
+                "Version": "2012-10-17",
+                "Statement": [{"Effect": "Allow", "Action": f"s3:Get{n}", "Resource": "*"}],
+            }
+        )
+        for n in range(3)
+    ]
+    first = cache.parse(texts[0], PolicyKind.IDENTITY)
+    assert cache.parse(texts[0], PolicyKind.IDENTITY) is first  # kept, not parsed again
+    cache.parse(texts[1], PolicyKind.IDENTITY)
+    cache.parse(texts[2], PolicyKind.IDENTITY)
+    assert len(cache) == 2
+    assert cache.parse(texts[0], PolicyKind.IDENTITY) is not first  # the oldest went first
+    for _ in range(2):
+        with pytest.raises(MalformedPolicyError):
+            cache.parse("{not json", PolicyKind.IDENTITY)
+    assert len(cache) == 2

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from clusterport.iam.cache import ParsedPolicies
 from clusterport.store.db import Database, sqlite_url
 from clusterport.store.secrets import SecretBox
 
@@ -50,6 +51,7 @@ class Platform:
         self.db = Database(url)
         self.db.migrate()
         self.secrets = SecretBox(self.settings.data_dir / "server.key")
+        self.policies = ParsedPolicies()
 
     @property
     def data_dir(self) -> Path:

@@ -44,6 +44,7 @@ from clusterport.iam import (
     access_denied_message,
     evaluate,
 )
+from clusterport.iam.cache import ParsedPolicies
 from clusterport.services.base import RequestContext
 from clusterport.services.iam import documents, names
 from clusterport.services.iam.principal_policies import CallerPolicies, load_caller
@@ -114,13 +115,13 @@ def authorize(
     ):
         return
     with ctx.platform.db.session() as session:
-        caller = load_caller(session, principal)
+        caller = load_caller(session, principal, ctx.platform.policies)
         context = {**global_context(ctx), **(context_keys or {})}
         for resource in resources:
             owner = resource_owner(resource)
             resource_policy = None
             if trust:
-                resource_policy = trust_policy(session, resource)
+                resource_policy = trust_policy(session, resource, ctx.platform.policies)
             request = AuthorizationRequest(
                 principal=caller.info,
                 action=action,
@@ -142,7 +143,9 @@ def authorize(
                 )
 
 
-def trust_policy(session: Session, role_arn: str) -> NamedPolicy | None:
+def trust_policy(
+    session: Session, role_arn: str, cache: ParsedPolicies | None = None
+) -> NamedPolicy | None:
     """The trust policy of the role ``role_arn`` names, or None when there is no such role."""
     parsed = names.parse_entity_arn(role_arn)
     if parsed is None or parsed.kind != names.ROLE or not parsed.account_id.isdigit():
@@ -154,7 +157,7 @@ def trust_policy(session: Session, role_arn: str) -> NamedPolicy | None:
         row.data["Name"],
         None,
         AttachmentKind.INLINE,
-        documents.parsed(row.data["AssumeRolePolicyDocument"], PolicyKind.TRUST),
+        documents.parsed(row.data["AssumeRolePolicyDocument"], PolicyKind.TRUST, cache),
     )
 
 

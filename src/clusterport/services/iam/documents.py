@@ -24,6 +24,7 @@ from clusterport.iam import (
     parse_policy,
     policy_size,
 )
+from clusterport.iam.cache import ParsedPolicies
 from clusterport.services.iam.errors import limit_exceeded, malformed
 
 #: The quota a stored document is read back with: the largest, so nothing stored is refused.
@@ -60,8 +61,12 @@ def check_aggregate(texts: list[str], quota: SizeQuota, owner: str) -> None:
         )
 
 
-def parsed(text: str, kind: PolicyKind = PolicyKind.IDENTITY) -> PolicyDocument:
-    """A stored document, parsed for evaluation."""
+def parsed(
+    text: str, kind: PolicyKind = PolicyKind.IDENTITY, cache: ParsedPolicies | None = None
+) -> PolicyDocument:
+    """A stored document, parsed for evaluation (through ``cache`` when given)."""
+    if cache is not None:
+        return cache.parse(text, kind, quota=_READ_QUOTA)
     return parse_policy(text, kind, quota=_READ_QUOTA)
 
 

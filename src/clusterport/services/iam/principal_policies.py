@@ -29,6 +29,7 @@ from clusterport.iam import (
     PrincipalInfo,
     PrincipalKind,
 )
+from clusterport.iam.cache import ParsedPolicies
 from clusterport.services.base import Principal
 from clusterport.services.iam import documents, managed_policies, names
 from clusterport.services.iam import tags as tag_rules
@@ -86,7 +87,9 @@ def _session_parts(stored: str) -> tuple[str | None, list[str]]:
     return data.get("Policy"), list(data.get("PolicyArns", []))
 
 
-def session_policies(rec: IamRecords, stored: str | None) -> tuple[NamedPolicy, ...]:
+def session_policies(
+    rec: IamRecords, stored: str | None, cache: ParsedPolicies | None = None
+) -> tuple[NamedPolicy, ...]:
     """The session policies of a role session (one of them must allow).
 
     A managed session policy deleted since the session began allows nothing;
@@ -102,11 +105,11 @@ def session_policies(rec: IamRecords, stored: str | None) -> tuple[NamedPolicy, 
                 SESSION_POLICY_NAME,
                 None,
                 AttachmentKind.INLINE,
-                documents.parsed(policy, PolicyKind.SESSION),
+                documents.parsed(policy, PolicyKind.SESSION, cache),
             )
         )
     for arn in arns:
-        attached = managed(rec, arn)
+        attached = managed(rec, arn, cache=cache)
         found.append(
             attached
             if attached is not None
@@ -120,29 +123,33 @@ def session_policies(rec: IamRecords, stored: str | None) -> tuple[NamedPolicy, 
     return tuple(found)
 
 
-def _named(policy: managed_policies.ManagedPolicy, source: str | None) -> NamedPolicy:
+def _named(
+    policy: managed_policies.ManagedPolicy, source: str | None, cache: ParsedPolicies | None
+) -> NamedPolicy:
     catalog_document = managed_policies.aws_policy_document(policy.arn)
     document = (
         catalog_document
         if catalog_document is not None
-        else documents.parsed(policy.default_document)
+        else documents.parsed(policy.default_document, cache=cache)
     )
     return NamedPolicy(policy.name, policy.arn, AttachmentKind.MANAGED, document, source)
 
 
-def managed(rec: IamRecords, arn: str, source: str | None = None) -> NamedPolicy | None:
+def managed(
+    rec: IamRecords, arn: str, source: str | None = None, cache: ParsedPolicies | None = None
+) -> NamedPolicy | None:
     """A managed policy (default version) as the engine takes it."""
     policy = managed_policies.find(rec, arn)
-    return None if policy is None else _named(policy, source)
+    return None if policy is None else _named(policy, source, cache)
 
 
 def entity_policies(
-    rec: IamRecords, row: ResourceRow
+    rec: IamRecords, row: ResourceRow, cache: ParsedPolicies | None = None
 ) -> tuple[tuple[NamedPolicy, ...], NamedPolicy | None]:
     """The identity policies and the permissions boundary of a user or role row."""
     source = row.kind
     found = [
-        NamedPolicy(name, None, AttachmentKind.INLINE, documents.parsed(text), source)
+        NamedPolicy(name, None, AttachmentKind.INLINE, documents.parsed(text, cache=cache), source)
         for name, text in sorted(row.data.get("InlinePolicies", {}).items())
     ]
     attached: list[str] = list(row.data.get("AttachedPolicies", []))
@@ -150,9 +157,11 @@ def entity_policies(
     policies = managed_policies.find_many(
         rec, [*attached, *([boundary_arn] if boundary_arn else [])]
     )
-    found += [_named(policies[arn], None) for arn in attached if arn in policies]
+    found += [_named(policies[arn], None, cache) for arn in attached if arn in policies]
     boundary = (
-        _named(policies[boundary_arn], None) if boundary_arn and boundary_arn in policies else None
+        _named(policies[boundary_arn], None, cache)
+        if boundary_arn and boundary_arn in policies
+        else None
     )
     return tuple(found), boundary
 
@@ -165,8 +174,10 @@ def _nothing_left(info: PrincipalInfo, label: str) -> CallerPolicies:
     return CallerPolicies(info=info, label=label, session=(empty,), exists=False)
 
 
-def load_caller(session: Session, principal: Principal) -> CallerPolicies:
-    """The caller of a request with its policies, read from the store."""
+def load_caller(
+    session: Session, principal: Principal, cache: ParsedPolicies | None = None
+) -> CallerPolicies:
+    """The caller of a request with its policies, read from the store (parsed via ``cache``)."""
     kind = _KINDS[principal.kind]
     if kind is PrincipalKind.ROOT:
         info = PrincipalInfo(
@@ -208,9 +219,9 @@ def load_caller(session: Session, principal: Principal) -> CallerPolicies:
         )
     if row is None:
         return _nothing_left(info, label)
-    identity, boundary = entity_policies(rec, row)
+    identity, boundary = entity_policies(rec, row, cache)
     sessions = (
-        session_policies(rec, principal.session_policy)
+        session_policies(rec, principal.session_policy, cache)
         if kind is PrincipalKind.ASSUMED_ROLE
         else ()
     )
