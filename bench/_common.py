@@ -70,9 +70,8 @@ def wait_for_port(port: int, timeout: float = 60) -> None:
     raise TimeoutError(f"nothing listens on 127.0.0.1:{port} after {timeout} s")
 
 
-@contextmanager
-def clusterport_server(data_dir: Path) -> Iterator[tuple[str, dict[str, str]]]:
-    """A clusterport server subprocess and the root key of account 111111111111."""
+def create_account(data_dir: Path, account_id: str, name: str) -> dict[str, str]:
+    """``clusterport admin create-account``: the new account's root key."""
     created = subprocess.run(
         [
             str(VENV_BIN / "clusterport"),
@@ -81,15 +80,22 @@ def clusterport_server(data_dir: Path) -> Iterator[tuple[str, dict[str, str]]]:
             "--data-dir",
             str(data_dir),
             "--account-id",
-            "111111111111",
+            account_id,
             "--name",
-            "bench",
+            name,
         ],
         capture_output=True,
         text=True,
         check=True,
     )
-    key = json.loads(created.stdout)
+    key: dict[str, str] = json.loads(created.stdout)
+    return key
+
+
+@contextmanager
+def clusterport_server(data_dir: Path) -> Iterator[tuple[str, dict[str, str]]]:
+    """A clusterport server subprocess and the root key of account 111111111111."""
+    key = create_account(data_dir, "111111111111", "bench")
     proc = subprocess.Popen(
         [str(VENV_BIN / "clusterport"), "server", "--port", "0", "--data-dir", str(data_dir)],
         stdout=subprocess.PIPE,

@@ -18,8 +18,6 @@ Run it alone on the host (it starts a cluster):
 from __future__ import annotations
 
 import argparse
-import json
-import subprocess
 import sys
 import tempfile
 from pathlib import Path
@@ -30,34 +28,13 @@ import requests
 from botocore.credentials import Credentials
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import VENV_BIN, append_results, clusterport_server, summary, timed
+from _common import append_results, clusterport_server, create_account, summary, timed
 from clusterport.cli.demo import worker_session
 from clusterport.cli.seed.world import EMR_ACCOUNT, SeedBuilder
 from clusterport.cli.up import shared_cluster
 from clusterport.studio.livy_auth import SigV4Livy, platform_livy_url
 
 REGION = "us-east-1"
-
-
-def account_key(data_dir: Path, account: str) -> dict[str, str]:
-    created = subprocess.run(
-        [
-            str(VENV_BIN / "clusterport"),
-            "admin",
-            "create-account",
-            "--data-dir",
-            str(data_dir),
-            "--account-id",
-            account,
-            "--name",
-            f"bench-{account}",
-        ],
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    key: dict[str, str] = json.loads(created.stdout)
-    return key
 
 
 def session_of(key: dict[str, str]) -> boto3.Session:
@@ -80,7 +57,7 @@ def main() -> None:
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="bench-livy-route-") as tmp:
         data_dir = Path(tmp)
-        emr_key = account_key(data_dir, EMR_ACCOUNT)
+        emr_key = create_account(data_dir, EMR_ACCOUNT, "bench-emr")
         with clusterport_server(data_dir) as (url, studio_key):
             studio_admin, emr_admin = session_of(studio_key), session_of(emr_key)
             builder = SeedBuilder(studio_admin, emr_admin, url, REGION, report=lambda _t: None)
