@@ -73,7 +73,12 @@ def start_server(data_dir: Path, host: str, port: int) -> ServerProcess:
         start_new_session=True,
     )
     assert proc.stdout is not None
-    line = proc.stdout.readline()
+    try:
+        line = proc.stdout.readline()
+    except BaseException:
+        # Stopped (Ctrl-C) while the server starts: it must not outlive the command.
+        stop_group(proc)
+        raise
     if not line.startswith("clusterport listening on "):
         proc.wait(10)
         raise RuntimeError(
