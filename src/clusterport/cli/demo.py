@@ -26,6 +26,7 @@ import httpx
 from rich.console import Console
 from rich.table import Table
 
+from clusterport import stopping
 from clusterport.cli.seed import runtime
 from clusterport.cli.seed.world import EMR_ACCOUNT, STUDIO_ACCOUNT, SeedBuilder, SeedWorld
 from clusterport.cli.up import shared_cluster
@@ -115,10 +116,16 @@ def run_lifecycle(admin: boto3.Session, world: SeedWorld, url: str, home: Path) 
 
 def run(args: argparse.Namespace) -> int:
     console = Console()
-    if args.data_dir is None:
-        with tempfile.TemporaryDirectory(prefix="clusterport-demo-") as tmp:
-            return journey(console, Path(tmp), args.region)
-    return journey(console, args.data_dir.resolve(), args.region)
+    # Ctrl-C or SIGTERM stops the journey where it is; its cleanup still stops everything.
+    with stopping.stop_on_signals():
+        try:
+            if args.data_dir is None:
+                with tempfile.TemporaryDirectory(prefix="clusterport-demo-") as tmp:
+                    return journey(console, Path(tmp), args.region)
+            return journey(console, args.data_dir.resolve(), args.region)
+        except stopping.StopRequested:
+            console.print("[yellow]clusterport demo: stopped before the end[/]")
+            return 130
 
 
 def journey(console: Console, data_dir: Path, region: str) -> int:
