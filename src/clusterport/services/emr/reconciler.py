@@ -39,6 +39,7 @@ import copy
 import datetime as dt
 import functools
 import logging
+import time
 from collections.abc import Callable, Coroutine, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -104,6 +105,8 @@ log = logging.getLogger(__name__)
 _T = TypeVar("_T")
 
 RESYNC_INTERVAL = 5.0
+#: Seconds a sidecar that could not be started again waits before the next try.
+SIDECAR_RETRY = 60.0
 _PRIMARY_ROLES: Mapping[str, str] = MappingProxyType(
     {"master": "Spark master", "connect": "Spark Connect server"}
 )
@@ -143,6 +146,8 @@ class Reconciler:
         self._jobs: dict[tuple[ClusterKey, str], asyncio.Task[None]] = {}
         self._tasks: list[asyncio.Task[None]] = []
         self._reported: set[tuple[str, str]] = set()
+        # (cluster id, sidecar name) -> monotonic time before which a failed restart waits.
+        self._sidecar_retry: dict[tuple[str, str], float] = {}
         self._started = False
 
     # ------------------------------------------------------------------ lifecycle
@@ -321,12 +326,14 @@ class Reconciler:
                 )
                 return
         dead_sidecars = [
-            p.role.partition(":")[2]
+            name
             for p in health.processes
             if not p.alive and p.role.startswith("sidecar:")
+            for name in [p.role.partition(":")[2]]
+            if self._sidecar_retry.get((key.cluster_id, name), 0.0) <= time.monotonic()
         ]
         if dead_sidecars:
-            self._ensure_job(key, "sidecars", self._sidecars_job(dead_sidecars))
+            self._ensure_job(key, "sidecars", self._each(dead_sidecars, self._restart_sidecar))
         dead_workers = [
             p.instance_id
             for p in health.processes
@@ -334,7 +341,7 @@ class Reconciler:
         ]
         busy_resizing = self._job_running(key, "resize") or self._job_running(key, "repair")
         if dead_workers and not busy_resizing:
-            self._ensure_job(key, "repair", self._repair_job(dead_workers))
+            self._ensure_job(key, "repair", self._each(dead_workers, self._replace))
             return
         if not busy_resizing and _needs_resize(doc):
             self._ensure_job(key, "resize", self._resize_job)
@@ -358,14 +365,17 @@ class Reconciler:
             )
         await self._watch_use(key, doc, busy=health.busy or stepping, last=health.last_activity)
 
-    def _sidecars_job(
-        self, names: Sequence[str]
+    @staticmethod
+    def _each(
+        items: Sequence[str], act: Callable[[ClusterKey, str], Coroutine[Any, Any, None]]
     ) -> Callable[[ClusterKey], Coroutine[Any, Any, None]]:
-        async def restart(key: ClusterKey) -> None:
-            for name in names:
-                await self._restart_sidecar(key, name)
+        """A job that runs ``act`` for each of ``items`` in turn."""
 
-        return restart
+        async def job(key: ClusterKey) -> None:
+            for item in items:
+                await act(key, item)
+
+        return job
 
     async def _restart_sidecar(self, key: ClusterKey, name: str) -> None:
         """Start a dead sidecar (Livy, the Connect proxy) again and say so in the events."""
@@ -377,16 +387,19 @@ class Reconciler:
         try:
             endpoints = await self.engine.restart_sidecar(key.cluster_id, sidecar, token)
         except (EngineError, OSError) as exc:
+            self._sidecar_retry[(key.cluster_id, name)] = time.monotonic() + SIDECAR_RETRY
             if (key.cluster_id, f"sidecar:{name}") not in self._reported:
                 self._reported.add((key.cluster_id, f"sidecar:{name}"))
                 self._note(
                     key,
                     f"The {name} endpoint on the primary node stopped and could "
-                    f"not be started again: {exc}",
+                    f"not be started again: {exc}. Tried again every "
+                    f"{SIDECAR_RETRY:.0f} s; terminate the cluster if it keeps failing.",
                 )
             log.warning("cluster %s: sidecar %s could not restart: %s", key.cluster_id, name, exc)
             return
         self._reported.discard((key.cluster_id, f"sidecar:{name}"))
+        self._sidecar_retry.pop((key.cluster_id, name), None)
         now = self._now()
         message = f"The {name} endpoint on the primary node stopped and was started again."
         log.warning("cluster %s: %s", key.cluster_id, message)
@@ -528,6 +541,9 @@ class Reconciler:
         await self.engine.stop(key.cluster_id)
         self._with_cluster(key, self._finalize)
         self._reported = {r for r in self._reported if r[0] != key.cluster_id}
+        self._sidecar_retry = {
+            r: t for r, t in self._sidecar_retry.items() if r[0] != key.cluster_id
+        }
 
     def _finalize(self, rec: EmrRecords, row: ResourceRow) -> None:
         finish_cluster(rec, row, self._now())
@@ -632,15 +648,6 @@ class Reconciler:
             rec.store.update(row, doc, now, state=cluster_state(doc))
 
     # ------------------------------------------------------------------ nodes
-
-    def _repair_job(
-        self, instance_ids: Sequence[str]
-    ) -> Callable[[ClusterKey], Coroutine[Any, Any, None]]:
-        async def repair(key: ClusterKey) -> None:
-            for instance_id in instance_ids:
-                await self._replace(key, instance_id)
-
-        return repair
 
     async def _replace(self, key: ClusterKey, instance_id: str) -> None:
         """Restart a dead core/task node and say so in the instance's and cluster's status."""
