@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -14,6 +15,7 @@ import pytest
 import uvicorn
 
 from clusterport.cli.server import bind, url_for
+from clusterport.engines.bootstrap import FILE_ROOTS_ENV
 from clusterport.gateway.app import create_app
 from clusterport.platform import Platform, Settings
 from clusterport.services import identity
@@ -74,6 +76,18 @@ def start_server(data_dir: Path) -> tuple[RunningServer, uvicorn.Server, threadi
             raise RuntimeError("the test server failed to start")
         thread.join(0.01)
     return RunningServer(url=url, platform=platform, data_dir=data_dir), server, thread
+
+
+@pytest.fixture(scope="session", autouse=True)
+def file_roots(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """Tests write the scripts their clusters fetch under pytest's temp folder: let them."""
+    previous = os.environ.get(FILE_ROOTS_ENV)
+    os.environ[FILE_ROOTS_ENV] = str(tmp_path_factory.getbasetemp())
+    yield
+    if previous is None:
+        os.environ.pop(FILE_ROOTS_ENV, None)
+    else:
+        os.environ[FILE_ROOTS_ENV] = previous
 
 
 @pytest.fixture(scope="module")

@@ -35,6 +35,8 @@ class Settings:
     default_region: str = DEFAULT_REGION
     #: The URL clients reach the gateway at; set once the server listens.
     public_url: str = ""
+    #: Wall every cluster and Studio app in a sandbox (False: ``--no-sandbox``).
+    sandbox: bool = True
 
 
 @dataclass
@@ -46,10 +48,16 @@ class Platform:
     providers: dict[str, Provider] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        self.settings.data_dir.mkdir(parents=True, exist_ok=True)
+        self.settings.data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+        # Only the platform's own user may look inside: keys, database, clusters, homes.
+        self.settings.data_dir.chmod(0o700)
         url = self.settings.database_url or sqlite_url(self.settings.data_dir)
         self.db = Database(url)
         self.db.migrate()
+        for name in ("clusterport.db", "clusterport.db-wal", "clusterport.db-shm"):
+            path = self.settings.data_dir / name
+            if path.exists():
+                path.chmod(0o600)
         self.secrets = SecretBox(self.settings.data_dir / "server.key")
         self.policies = ParsedPolicies()
 

@@ -11,7 +11,16 @@ from clusterport.store.db import StoreUnavailableError
 from clusterport.store.secrets import SecretBoxError
 
 #: Subcommand modules; each exposes ``add_parser(subparsers)`` and ``run(args) -> int``.
-SUBCOMMANDS: tuple[str, ...] = ("server", "admin", "doctor", "up", "demo", "down", "studio")
+SUBCOMMANDS: tuple[str, ...] = (
+    "server",
+    "admin",
+    "doctor",
+    "up",
+    "demo",
+    "down",
+    "studio",
+    "train-cds",
+)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -22,9 +31,9 @@ def build_parser() -> argparse.ArgumentParser:
     subparsers = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for name in SUBCOMMANDS:
         try:
-            module = importlib.import_module(f"clusterport.cli.{name}")
+            module = importlib.import_module(f"clusterport.cli.{name.replace('-', '_')}")
         except ModuleNotFoundError as exc:
-            if exc.name != f"clusterport.cli.{name}":
+            if exc.name != f"clusterport.cli.{name.replace('-', '_')}":
                 raise
             continue
         module.add_parser(subparsers)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import fcntl
 import json
 import logging
 import os
@@ -15,6 +16,7 @@ from pathlib import Path
 import uvicorn
 
 from clusterport.cli.common import SERVER_FILE, add_data_dir
+from clusterport.engines.sandbox import SandboxPolicy, SandboxUnavailableError
 from clusterport.gateway.app import create_app
 from clusterport.platform import Platform, Settings
 
@@ -24,6 +26,13 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
     parser.add_argument("--host", default="127.0.0.1", help="address to listen on")
     parser.add_argument("--port", type=int, default=4566, help="port (0 picks a free one)")
     parser.add_argument("--log-level", default="warning")
+    parser.add_argument(
+        "--no-sandbox",
+        dest="sandbox",
+        action="store_false",
+        help="run clusters and Studio apps without their sandbox (unsafe with more than one "
+        "tenant: their code can then read the data dir)",
+    )
     add_data_dir(parser)
     parser.set_defaults(run=run)
 
@@ -37,7 +46,9 @@ def bind(host: str, port: int) -> socket.socket:
     sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
     sock.bind((host, port))
     sock.listen(128)
-    sock.set_inheritable(True)
+    # Never handed to a child: a cluster's JVM holding the port would keep it
+    # after a crash, and clients would hang on a listener nobody serves.
+    sock.set_inheritable(False)
     return sock
 
 
@@ -46,11 +57,51 @@ def url_for(host: str, port: int) -> str:
     return f"http://{shown}:{port}"
 
 
-async def serve(host: str, port: int, data_dir: Path, database_url: str | None, level: str) -> None:
+class DataDirInUseError(Exception):
+    """Another server owns the data dir."""
+
+
+def lock_data_dir(data_dir: Path) -> int:
+    """Hold the data dir's lock for this process's life; refuse if another server has it.
+
+    Returns the lock's descriptor (close-on-exec, so no child keeps it).
+    """
+    data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+    fd = os.open(data_dir / "server.lock", os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        os.close(fd)
+        try:
+            info = json.loads((data_dir / SERVER_FILE).read_text())
+            who = f"PID {info.get('pid')} at {info.get('url')}"
+        except (OSError, ValueError):
+            who = "another process (starting or stopping)"
+        raise DataDirInUseError(
+            f"clusterport server: the data dir {data_dir} is in use by the server {who}; "
+            "stop it first, or give this one another --data-dir."
+        ) from None
+    return fd
+
+
+async def serve(
+    host: str,
+    port: int,
+    data_dir: Path,
+    database_url: str | None,
+    level: str,
+    sandbox: bool = True,
+) -> None:
+    lock_data_dir(data_dir)
+    policy = describe_sandbox(sandbox)
     sock = bind(host, port)
     actual_port = sock.getsockname()[1]
     url = url_for(host, actual_port)
-    platform = Platform(Settings(data_dir=data_dir, database_url=database_url, public_url=url))
+    settings = Settings(
+        data_dir=data_dir, database_url=database_url, public_url=url, sandbox=sandbox
+    )
+    platform = Platform(settings)
+    print(policy, file=sys.stderr, flush=True)
     app = create_app(platform)
     config = uvicorn.Config(app, log_level=level, lifespan="on", access_log=False)
     server = uvicorn.Server(config)
@@ -71,10 +122,30 @@ async def serve(host: str, port: int, data_dir: Path, database_url: str | None, 
             server_file.unlink()
 
 
+def describe_sandbox(sandbox: bool) -> str:
+    """The start banner's line on the sandbox; says so loudly when tenants are unwalled."""
+    try:
+        return SandboxPolicy.detect(sandbox=sandbox).description
+    except SandboxUnavailableError as exc:
+        return f"WARNING: {exc} Until then, RunJobFlow and Studio apps fail with this message."
+
+
 def run(args: argparse.Namespace) -> int:
     logging.basicConfig(level=args.log_level.upper(), stream=sys.stderr)
     try:
-        asyncio.run(serve(args.host, args.port, args.data_dir, args.database_url, args.log_level))
+        asyncio.run(
+            serve(
+                args.host,
+                args.port,
+                args.data_dir,
+                args.database_url,
+                args.log_level,
+                sandbox=args.sandbox,
+            )
+        )
+    except DataDirInUseError as exc:
+        print(exc, file=sys.stderr)
+        return 1
     except OSError as exc:
         print(
             f"clusterport server: cannot listen on {args.host}:{args.port}: {exc}", file=sys.stderr

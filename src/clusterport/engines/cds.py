@@ -36,6 +36,19 @@ from clusterport.engines.processes import ProcessRecord, boot_id, owned_group
 _UNBOUND_CLAIM_SECONDS = 600.0
 
 
+def default_cache_dir() -> Path:
+    """Where the archives of every data dir of this machine live.
+
+    ``$CLUSTERPORT_CACHE_DIR``, else ``$XDG_CACHE_HOME/clusterport``, else
+    ``~/.cache/clusterport``; archives sit in ``cds/<fingerprint>/`` below it.
+    """
+    explicit = os.environ.get("CLUSTERPORT_CACHE_DIR")
+    if explicit:
+        return Path(explicit)
+    xdg = os.environ.get("XDG_CACHE_HOME")
+    return (Path(xdg) if xdg else Path.home() / ".cache") / "clusterport"
+
+
 class CdsRole(enum.StrEnum):
     """JVM roles that get an archive each (they load different classes)."""
 
@@ -58,9 +71,18 @@ class ArchiveChoice:
 class CdsArchives:
     """Archives for one Spark installation under ``root``; disabled when ``enabled`` is false."""
 
-    def __init__(self, root: Path, fingerprint: str, *, enabled: bool = True) -> None:
+    def __init__(
+        self, root: Path, fingerprint: str, *, enabled: bool = True, trainable: bool = True
+    ) -> None:
         self.dir = root / fingerprint
         self.enabled = enabled
+        #: False where the JVMs run in a tenant's sandbox: an archive is code that
+        #: other clusters' JVMs map, so a tenant's JVM only ever reads them.
+        self.trainable = trainable
+
+    def complete(self) -> bool:
+        """True when every role has its archive (or archives are off)."""
+        return not self.enabled or all(self.archive(r).is_file() for r in CdsRole)
 
     def archive(self, role: CdsRole) -> Path:
         """Where the finished archive of ``role`` lives."""
@@ -79,7 +101,7 @@ class CdsArchives:
         archive = self.archive(role)
         if archive.is_file() and archive.stat().st_size > 0:
             return ArchiveChoice(role, (f"-XX:SharedArchiveFile={archive}",))
-        if not train:
+        if not (train and self.trainable):
             return ArchiveChoice(role, ())
         self.dir.mkdir(parents=True, exist_ok=True)
         claim = self.dir / f"{role.value}.training"
@@ -141,6 +163,7 @@ class CdsArchives:
                     reverse=True,
                 )
                 if candidates and candidates[0].stat().st_size > 0:
+                    candidates[0].chmod(0o644)  # every cluster's JVMs map it, read-only
                     candidates[0].replace(self.archive(role))
                     promoted.append(role)
                     candidates = candidates[1:]

@@ -32,6 +32,8 @@ import dataclasses
 import logging
 import os
 import re
+import secrets
+import shutil
 import signal
 import time
 from collections.abc import AsyncIterator, Callable, Coroutine, Mapping, Sequence
@@ -61,8 +63,8 @@ from clusterport.engines.base import (
     StepSpec,
     now_utc,
 )
-from clusterport.engines.bootstrap import run_bootstrap_actions
-from clusterport.engines.cds import ArchiveChoice, CdsArchives, CdsRole
+from clusterport.engines.bootstrap import file_roots, run_bootstrap_actions
+from clusterport.engines.cds import ArchiveChoice, CdsArchives, CdsRole, default_cache_dir
 from clusterport.engines.host_budget import HostBudget
 from clusterport.engines.processes import (
     ProcessExitedError,
@@ -77,6 +79,12 @@ from clusterport.engines.processes import (
     spawn,
     terminate,
     wait_for_port,
+)
+from clusterport.engines.sandbox import (
+    Sandbox,
+    SandboxPolicy,
+    TenantUsers,
+    runtime_paths,
 )
 from clusterport.engines.spark_commands import (
     ExecutorSizing,
@@ -96,6 +104,8 @@ from clusterport.engines.state import (
     NodeState,
     Registry,
     cluster_lock,
+    cluster_secret,
+    engine_dir,
     load_state,
     save_state,
 )
@@ -168,6 +178,11 @@ def validate_spec(spec: ClusterSpec) -> None:
         raise InvalidSpecError("Sidecar names must be unique and made of letters, digits and '-'.")
     for sidecar in spec.sidecars:
         fill_template(sidecar, dict.fromkeys(SIDECAR_PLACEHOLDERS, "0"))
+        if any("{connect_token}" in part for part in sidecar.argv):
+            raise InvalidSpecError(
+                f"Sidecar {sidecar.name!r} puts {{connect_token}} on its command line, where "
+                "any local user's `ps` reads it; pass it in the sidecar's env instead."
+            )
 
 
 def fill_template(
@@ -198,7 +213,10 @@ class LocalSparkEngine(Engine):
     ``host_budget`` bounds what the workers of one cluster get (default: all
     CPUs and 60 % of memory, see :mod:`clusterport.engines.host_budget`).
     ``cds`` turns the Class Data Sharing archives on (kept under ``cds_dir``,
-    default ``<data_dir>/cds``). Timeouts are in seconds; ``training_grace``
+    default ``cds/`` of the machine's cache, :func:`~clusterport.engines.cds.default_cache_dir`,
+    shared by every data dir). Tenants' JVMs only read archives; they are
+    written by :meth:`LocalSparkEngine.train_archives`, whose cluster serves
+    no tenant (or by any cluster with the sandbox off). Timeouts are in seconds; ``training_grace``
     is how long a stop waits for JVMs writing their first CDS archives.
     """
 
@@ -214,19 +232,57 @@ class LocalSparkEngine(Engine):
         bootstrap_timeout: float = 600.0,
         stop_grace: float = 20.0,
         training_grace: float = 120.0,
+        sandbox: bool = True,
     ) -> None:
         self.data_dir = data_dir.resolve()
         self.host_budget = host_budget or HostBudget.detect()
         self.install = SparkInstall.locate(python)
         self.cds_enabled = cds
-        self.cds_root = (cds_dir or self.data_dir / "cds").resolve()
+        self.cds_root = (cds_dir or default_cache_dir() / "cds").resolve()
         self.start_timeout = start_timeout
         self.bootstrap_timeout = bootstrap_timeout
         self.stop_grace = stop_grace
         self.training_grace = training_grace
         self.registry = Registry(self.data_dir)
+        self.sandbox_wanted = sandbox
+        self.users = TenantUsers(self.data_dir)
+        self._sandbox_policy: SandboxPolicy | None = None
+        #: Clusters of the platform's own (archive training) that no tenant reaches.
+        self._trainers: set[str] = set()
 
     # ------------------------------------------------------------------ shared helpers
+
+    def sandbox_policy(self) -> SandboxPolicy:
+        """How clusters are walled in here (checked once; raises if bubblewrap cannot run)."""
+        if self._sandbox_policy is None:
+            self._sandbox_policy = SandboxPolicy.detect(sandbox=self.sandbox_wanted)
+        return self._sandbox_policy
+
+    def sandbox(self, cluster_id: str, work_dir: Path) -> Sandbox:
+        """The sandbox every process of a cluster starts in.
+
+        It writes only its work dir; it reads the system, Java, Spark, the
+        Python environment and the CDS archives (never writes them: an archive
+        is code that other clusters' JVMs map).
+        """
+        policy = self.sandbox_policy()
+        uid = self.users.uid_for(cluster_id) if policy.separate_users else None
+        readable = (
+            *runtime_paths(),
+            self.install.spark_home,
+            self.install.java_home,
+            self.cds_root,
+        )
+        writable = (work_dir, self._cds().dir) if cluster_id in self._trainers else (work_dir,)
+        return Sandbox(
+            policy,
+            cluster_id,
+            writable=writable,
+            readable=readable,
+            uid=uid,
+            home=work_dir,
+            identity_dir=engine_dir(work_dir),
+        )
 
     def _conf_dir(self) -> Path:
         """An always-empty SPARK_CONF_DIR shared by all clusters.
@@ -239,8 +295,57 @@ class LocalSparkEngine(Engine):
         conf.mkdir(parents=True, exist_ok=True)
         return conf
 
-    def _cds(self) -> CdsArchives:
-        return CdsArchives(self.cds_root, self.install.fingerprint(), enabled=self.cds_enabled)
+    def _cds(self, cluster_id: str | None = None) -> CdsArchives:
+        trainable = not self.sandbox_policy().enabled or cluster_id in self._trainers
+        return CdsArchives(
+            self.cds_root, self.install.fingerprint(), enabled=self.cds_enabled, trainable=trainable
+        )
+
+    async def train_archives(self) -> list[CdsRole]:
+        """Write the CDS archives with a cluster of the platform's own; returns the roles made.
+
+        The cluster (a primary and a core node, the warm-up query, nothing
+        else) serves no tenant: no bootstrap action, step or session ever runs
+        in it, so what its JVMs dump is only Spark's own classes.
+        """
+        archives = self._cds()
+        if archives.complete():
+            return []
+        cluster_id = f"cds-training-{secrets.token_hex(4)}"
+        work_dir = self.data_dir / "engine" / "cds-training" / cluster_id
+        spec = ClusterSpec(
+            cluster_id=cluster_id,
+            account_id="platform",
+            work_dir=work_dir,
+            release_label="cds-training",
+            connect_token=secrets.token_urlsafe(24),
+            ui_prefix=f"/_ui/{cluster_id}",
+            nodes=[
+                NodeSpec("i-training-primary", NodeRole.MASTER, 2, 4096),
+                NodeSpec("i-training-core", NodeRole.CORE, 2, 4096),
+            ],
+        )
+        self._trainers.add(cluster_id)
+        try:
+            archives.dir.mkdir(parents=True, exist_ok=True)
+            self.sandbox(cluster_id, work_dir).own(archives.dir)
+            last = None
+            async for checkpoint in self.start(spec):
+                last = checkpoint
+            if last is None or last.phase is not Phase.WAITING:
+                raise EngineError(
+                    "Training the CDS archives failed: "
+                    + (last.message if last else "the cluster never started")
+                )
+            await self.stop(cluster_id)
+        finally:
+            await self.stop(cluster_id)
+            self._trainers.discard(cluster_id)
+            for path in (archives.dir, *archives.dir.iterdir()):
+                os.chown(path, os.getuid(), os.getgid())
+            shutil.rmtree(work_dir, ignore_errors=True)
+            shutil.rmtree(engine_dir(work_dir), ignore_errors=True)
+        return [r for r in CdsRole if archives.archive(r).is_file()]
 
     async def _template(self) -> LaunchTemplate:
         cache = self.data_dir / "engine" / f"launch-{self.install.fingerprint()}.json"
@@ -251,6 +356,19 @@ class LocalSparkEngine(Engine):
         env.update({k: v for k, v in cluster_env.items() if k not in _ENGINE_ENV})
         env.update(extra)
         return env
+
+    def cluster_env(self, state: ClusterState, **extra: str) -> dict[str, str]:
+        """The environment of a cluster's processes, with its Spark RPC secret.
+
+        Spark reads ``_SPARK_AUTH_SECRET`` (and a worker hands it to its
+        executors the same way): the secret never appears on a command line.
+        """
+        return self._env(
+            state.env,
+            _SPARK_AUTH_SECRET=cluster_secret(state.work_dir),
+            HOME=str(state.work_dir),
+            **extra,
+        )
 
     def _running_state(self, cluster_id: str) -> ClusterState:
         state = self._state(cluster_id)
@@ -539,9 +657,11 @@ class LocalSparkEngine(Engine):
     async def _step_runner(self, state: ClusterState) -> StepRunner:
         return StepRunner(
             self.install,
+            sandbox=self.sandbox(state.cluster_id, state.work_dir),
             work_dir=state.work_dir,
             spark_conf_dir=state.work_dir / "conf" / "steps",
-            env=self._env(state.env),
+            env=self.cluster_env(state),
+            file_roots=file_roots(self.data_dir),
         )
 
     async def run_step(self, cluster_id: str, step: StepSpec) -> StepResult:
@@ -618,6 +738,7 @@ class LocalSparkEngine(Engine):
             env=self._env(state.env if state else {}),
             cwd=work_dir / "run" / "persistent-history",
             log_path=work_dir / "logs" / "persistent-history.log",
+            sandbox=self.sandbox(cluster_id, work_dir),
             timeout=self.start_timeout,
             on_spawn=on_spawn,
         )
@@ -642,6 +763,7 @@ async def _spawn_server(
     env: Mapping[str, str],
     cwd: Path,
     log_path: Path,
+    sandbox: Sandbox,
     timeout: float,
     on_spawn: Callable[[ProcessRecord], object],
     on_exit: Callable[[ProcessRecord], object] | None = None,
@@ -656,6 +778,7 @@ async def _spawn_server(
             env=env,
             cwd=cwd,
             log_path=log_path,
+            sandbox=sandbox,
             ports=ports,
             instance_id=instance_id,
         )
@@ -719,7 +842,7 @@ class _Launch:
         self.master_id = next(
             n.spec.instance_id for n in state.nodes if n.spec.role is NodeRole.MASTER
         )
-        self.cds = engine._cds()
+        self.cds = engine._cds(state.cluster_id)
         self.commands = commands
 
     @classmethod
@@ -741,13 +864,20 @@ class _Launch:
         self.state = self.state.without_processes([record.role])
         save_state(self.state)
 
+    def sandbox_for_cluster(self) -> Sandbox:
+        """The sandbox this cluster's processes start in."""
+        return self.engine.sandbox(self.state.cluster_id, self.state.work_dir)
+
     def prepare(self) -> None:
-        """Create the cluster's folders, write its first state and register it."""
+        """Create the cluster's folders (its own, 0700), write its first state, register it."""
         work_dir = self.state.work_dir
         for sub in ("logs", "eventlog", "conf/steps", "run", "tmp", "nodes", "warehouse"):
             (work_dir / sub).mkdir(parents=True, exist_ok=True)
+        work_dir.chmod(0o700)
         save_state(self.state)
+        cluster_secret(work_dir)
         self.engine.registry.add_cluster(self.state.cluster_id, work_dir)
+        self.sandbox_for_cluster().own(work_dir)
 
     async def abort(self) -> None:
         """Stop whatever this launch started and mark the cluster FAILED."""
@@ -765,8 +895,10 @@ class _Launch:
         outcome = await run_bootstrap_actions(
             self.spec.bootstrap_actions,
             work_dir=self.state.work_dir,
-            env=self.engine._env(self.state.env),
+            env=self.engine.cluster_env(self.state),
             timeout=self.engine.bootstrap_timeout,
+            sandbox=self.sandbox_for_cluster(),
+            roots=file_roots(self.engine.data_dir),
         )
         for daemon in outcome.daemons:
             self._remember(daemon)
@@ -842,6 +974,7 @@ class _Launch:
                 env=env,
                 cwd=work_dir / "run" / safe,
                 log_path=work_dir / "logs" / f"{safe}.log",
+                sandbox=self.sandbox_for_cluster(),
                 timeout=self.engine.start_timeout,
                 on_spawn=on_spawn,
                 on_exit=self._forget,
@@ -861,7 +994,7 @@ class _Launch:
             port_names=("rpc", "ui"),
             ready="ui",
             build=lambda p, cds: commands.master(port=p["rpc"], ui_port=p["ui"], cds=cds),
-            env=self.engine._env(self.state.env),
+            env=self.engine.cluster_env(self.state),
             instance_id=self.master_id,
         )
         self.state = dataclasses.replace(
@@ -894,6 +1027,7 @@ class _Launch:
         node_dir = self.state.work_dir / "nodes" / instance_id
         (node_dir / "work").mkdir(parents=True, exist_ok=True)
         (node_dir / "local").mkdir(parents=True, exist_ok=True)
+        self.sandbox_for_cluster().own(node_dir)
         master_url = self.state.master_url
         return await self._server(
             role=_worker_role(instance_id),
@@ -909,7 +1043,7 @@ class _Launch:
                 work_dir=node_dir / "work",
                 cds=cds,
             ),
-            env=self.engine._env(self.state.env, SPARK_LOCAL_DIRS=str(node_dir / "local")),
+            env=self.engine.cluster_env(self.state, SPARK_LOCAL_DIRS=str(node_dir / "local")),
             instance_id=instance_id,
         )
 
@@ -924,12 +1058,21 @@ class _Launch:
         sizing = self._executor_sizing()
         master_url = self.state.master_url
         executor_use_only = self.cds.choose(CdsRole.EXECUTOR, train=False)
+        # A driver outside YARN takes the RPC secret only from its configuration
+        # (never the command line): these files are 0600 and the cluster's own.
+        secret = {"spark.authenticate.secret": cluster_secret(work_dir)}
+        sandbox = self.sandbox_for_cluster()
+        steps_defaults = work_dir / "conf" / "steps" / "spark-defaults.conf"
         write_properties(
-            work_dir / "conf" / "steps" / "spark-defaults.conf",
-            commands.application_defaults(
-                master_url=master_url, executor=sizing, executor_cds=executor_use_only.options
-            ),
+            steps_defaults,
+            {
+                **commands.application_defaults(
+                    master_url=master_url, executor=sizing, executor_cds=executor_use_only.options
+                ),
+                **secret,
+            },
         )
+        sandbox.own(steps_defaults)
         ui_ports: dict[str, int] = {}
 
         def build(ports: dict[str, int], cds: Sequence[str]) -> list[str]:
@@ -942,7 +1085,8 @@ class _Launch:
                 executor_cds=executor_choice.options,
             )
             properties_file = work_dir / "conf" / "connect.properties"
-            write_properties(properties_file, props)
+            write_properties(properties_file, {**props, **secret})
+            sandbox.own(properties_file)
             ui_ports.update(ports)
             return commands.driver(
                 properties_file=properties_file,
@@ -951,7 +1095,7 @@ class _Launch:
             )
 
         env = commands.driver_env(
-            self.engine._env(self.state.env, SPARK_CONNECT_AUTHENTICATE_TOKEN=self.token)
+            self.engine.cluster_env(self.state, SPARK_CONNECT_AUTHENTICATE_TOKEN=self.token)
         )
         record = await self._server(
             role=_CONNECT_ROLE,
@@ -975,15 +1119,17 @@ class _Launch:
     async def _warmup(self) -> None:
         """Run the warm-up query through Spark Connect, as a fresh client would."""
         log = self.state.work_dir / "logs" / "warmup.log"
-        env = self.engine._env(self.state.env, SPARK_CONNECT_AUTHENTICATE_TOKEN=self.token)
+        env = self.engine.cluster_env(self.state, SPARK_CONNECT_AUTHENTICATE_TOKEN=self.token)
         with open(log, "wb") as out:
-            proc = await asyncio.create_subprocess_exec(
+            argv = [
                 self.engine.install.python,
                 "-m",
                 "clusterport.engines.warmup",
                 str(self.state.ports["connect"]),
+            ]
+            proc = await asyncio.create_subprocess_exec(
+                *self.sandbox_for_cluster().command(argv, cwd=self.state.work_dir / "run"),
                 env=env,
-                cwd=self.state.work_dir / "run",
                 stdin=asyncio.subprocess.DEVNULL,
                 stdout=out,
                 stderr=asyncio.subprocess.STDOUT,
@@ -1020,7 +1166,7 @@ class _Launch:
             build=lambda p, cds: commands.history(
                 ui_port=p["ui"], link_prefix=link_prefix, cds=cds
             ),
-            env=self.engine._env(self.state.env),
+            env=self.engine.cluster_env(self.state),
             instance_id=self.master_id,
         )
         self.state = dataclasses.replace(
@@ -1042,7 +1188,7 @@ class _Launch:
         }
         argv, sidecar_env = fill_template(sidecar, values)
         role = f"sidecar:{sidecar.name}"
-        env = self.engine._env(self.state.env)
+        env = self.engine.cluster_env(self.state)
         env.update(sidecar_env)
         record = spawn(
             argv,
@@ -1050,6 +1196,7 @@ class _Launch:
             env=env,
             cwd=self.state.work_dir / "run" / f"sidecar-{sidecar.name}",
             log_path=self.state.work_dir / "logs" / f"sidecar-{sidecar.name}.log",
+            sandbox=self.sandbox_for_cluster(),
             ports={"port": port},
             instance_id=self.master_id,
         )

@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from clusterport.engines.base import EngineError
+from clusterport.engines.sandbox import Sandbox
 
 _PROC = Path("/proc")
 
@@ -155,18 +156,23 @@ def spawn(
     env: Mapping[str, str],
     cwd: Path,
     log_path: Path,
+    sandbox: Sandbox,
     ports: Mapping[str, int] | None = None,
     instance_id: str | None = None,
 ) -> ProcessRecord:
-    """Start ``argv`` in a new session, output appended to ``log_path``; returns its record."""
+    """Start ``argv`` in ``sandbox``, in a new session, output appended to ``log_path``.
+
+    Returns its record; the recorded pid is the sandbox's outermost process,
+    whose process group holds everything started inside.
+    """
     log_path.parent.mkdir(parents=True, exist_ok=True)
     cwd.mkdir(parents=True, exist_ok=True)
-    # posix_spawn cannot change directory: let env(1) do it, then exec the real program
-    # (same pid, so the record still names the server).
-    full = ["/usr/bin/env", "-C", str(cwd), "--", *argv]
+    sandbox.own(cwd)
+    full = sandbox.command(argv, cwd=cwd)
+    # The log is the engine's (0600); the process only writes through the descriptor.
     actions = [
         (os.POSIX_SPAWN_OPEN, 0, os.devnull, os.O_RDONLY, 0),
-        (os.POSIX_SPAWN_OPEN, 1, str(log_path), os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644),
+        (os.POSIX_SPAWN_OPEN, 1, str(log_path), os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600),
         (os.POSIX_SPAWN_DUP2, 1, 2),
     ]
     pid = os.posix_spawn(full[0], full, dict(env), file_actions=actions, setsid=True)

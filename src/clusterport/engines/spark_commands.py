@@ -16,6 +16,7 @@ project's bench results):
 
 from __future__ import annotations
 
+import os
 import shlex
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -118,7 +119,12 @@ class SparkCommands:
         return [str(self.install.java), "-cp", self.template.classpath, heap, *options, *extra]
 
     def _ui_properties(self) -> dict[str, str]:
+        # spark.authenticate: every RPC of the cluster (master, workers, driver,
+        # executors) proves the cluster's secret, which the engine passes in the
+        # environment (_SPARK_AUTH_SECRET), so no other local client can register
+        # an application, a worker or an executor with it.
         return {
+            "spark.authenticate": "true",
             "spark.ui.reverseProxy": "true",
             "spark.ui.reverseProxyUrl": self.ui_prefix,
             "spark.port.maxRetries": "0",
@@ -319,4 +325,7 @@ def write_properties(path: Path, props: Mapping[str, str]) -> None:
 
     path.parent.mkdir(parents=True, exist_ok=True)
     lines = [f"{escape(k, True)}={escape(v, False)}" for k, v in sorted(props.items())]
-    path.write_text("\n".join(lines) + "\n")
+    # 0600: a cluster's properties carry its RPC secret.
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as out:
+        out.write("\n".join(lines) + "\n")

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from clusterport.engines.base import EngineError
+from clusterport.engines.sandbox import tenant_env
 
 #: Scala version of the pyspark wheel's jars (the launcher needs it spelled out).
 SCALA_VERSION = "2.13"
@@ -105,10 +106,11 @@ class SparkInstall:
     def base_env(self, conf_dir: Path) -> dict[str, str]:
         """The environment every Spark process of the engine starts from.
 
-        Inherited ``SPARK_*``/``PYSPARK_*`` variables are dropped so a caller's
-        own settings (``SPARK_REMOTE``, another ``SPARK_HOME``) cannot leak in.
+        Nothing of the server's own environment is inherited but the harmless
+        variables of :func:`~clusterport.engines.sandbox.tenant_env`: neither a
+        caller's Spark settings (``SPARK_REMOTE``) nor anyone's credentials leak in.
         """
-        env = {k: v for k, v in os.environ.items() if not k.startswith(("SPARK_", "PYSPARK_"))}
+        env = tenant_env({})
         env.update(
             {
                 "SPARK_HOME": str(self.spark_home),

@@ -1,7 +1,12 @@
 """What the local engine remembers about a cluster, kept on disk so it outlives the engine.
 
-Each cluster's folder holds ``state.json`` (:class:`ClusterState`: ports, the
-processes started with their identities, node sizes). The data dir holds a
+Each cluster has a private engine folder beside its work dir,
+``<clusters>/.engine/<cluster-id>/`` (:func:`engine_dir`, 0700, never mounted
+into the cluster's sandbox), holding ``state.json`` (:class:`ClusterState`:
+ports, the processes started with their identities, node sizes), the lock that
+serializes changes and the records of steps. The cluster's processes own their
+work dir and could rewrite anything in it, so nothing the engine acts on (pids
+to signal, locks to wait for) is kept there. The data dir holds a
 registry (:class:`Registry`) of the clusters and persistent history servers the
 engine started, so ``stop`` by cluster id and ``stop_all`` work from a fresh
 engine object, even when no control plane runs.
@@ -14,6 +19,7 @@ import contextlib
 import fcntl
 import json
 import os
+import secrets
 from collections.abc import AsyncIterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -162,14 +168,40 @@ def write_json_atomic(path: Path, data: Mapping[str, Any]) -> None:
     """Write JSON so that readers see the old or the new content, never a mix."""
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    tmp.write_text(json.dumps(data, indent=1, sort_keys=True))
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as out:
+        out.write(json.dumps(data, indent=1, sort_keys=True))
     tmp.replace(path)
 
 
+def engine_dir(work_dir: Path) -> Path:
+    """The engine's private folder for the cluster whose work dir is ``work_dir``."""
+    folder = work_dir.parent / ".engine" / work_dir.name
+    if not folder.is_dir():
+        folder.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        folder.mkdir(exist_ok=True, mode=0o700)
+    return folder
+
+
+def cluster_secret(work_dir: Path) -> str:
+    """The cluster's Spark RPC secret (``spark.authenticate``), made on first use.
+
+    Kept 0600 in the engine's folder; it reaches the cluster's processes only
+    through their environment.
+    """
+    path = engine_dir(work_dir) / "spark-auth.secret"
+    with contextlib.suppress(FileNotFoundError):
+        return path.read_text(encoding="ascii").strip()
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w", encoding="ascii") as out:
+        out.write(secrets.token_hex(32))
+    return path.read_text(encoding="ascii").strip()
+
+
 def load_state(work_dir: Path) -> ClusterState | None:
-    """The cluster state kept in ``work_dir``, or None when there is none."""
+    """The cluster state of ``work_dir`` (kept in its engine folder), or None when there is none."""
     try:
-        data = json.loads((work_dir / STATE_FILE).read_text())
+        data = json.loads((engine_dir(work_dir) / STATE_FILE).read_text())
     except FileNotFoundError:
         return None
     if data.get("engine") != "local-spark":
@@ -178,15 +210,14 @@ def load_state(work_dir: Path) -> ClusterState | None:
 
 
 def save_state(state: ClusterState) -> None:
-    """Persist a cluster state to its work dir."""
-    write_json_atomic(state.work_dir / STATE_FILE, state.to_json())
+    """Persist a cluster state to its engine folder."""
+    write_json_atomic(engine_dir(state.work_dir) / STATE_FILE, state.to_json())
 
 
 @contextlib.asynccontextmanager
 async def cluster_lock(work_dir: Path, poll: float = 0.05) -> AsyncIterator[None]:
     """Serialize changes to one cluster, across engine objects and processes."""
-    work_dir.mkdir(parents=True, exist_ok=True)
-    with open(work_dir / ".engine.lock", "a") as handle:
+    with open(engine_dir(work_dir) / "lock", "a") as handle:
         while True:
             try:
                 fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)

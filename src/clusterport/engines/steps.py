@@ -13,9 +13,14 @@
   ``spark-submit`` (``--class MainClass`` when given).
 
 ``Properties`` become JVM system properties of the step's driver. Each step
-keeps ``stdout``, ``stderr``, ``process.json`` and, when it ends, ``exit_code``
-under ``<work_dir>/steps/<step-id>/``; the exit code is written by the step's
-own wrapper shell. A step runs in its own session: when the control plane
+keeps ``stdout``, ``stderr`` and, when it ends, ``exit_code`` under
+``<work_dir>/steps/<step-id>/``; the exit code is written by the step's own
+wrapper shell. The step's process record (the pid the engine will signal) is
+kept in the engine's private folder, out of the cluster's reach. A script, jar
+or application file named by a ``file://`` URL or a path is fetched into the
+step's folder first (as EMR fetches from S3), from the folders files may come
+from (:func:`~clusterport.engines.bootstrap.stage_file`); the step runs in the
+cluster's sandbox. A step runs in its own session: when the control plane
 stops, the step goes on, and the next control plane waits for its process
 (:func:`wait_for_step`) and reads how it ended from that file.
 """
@@ -40,7 +45,7 @@ from clusterport.engines.base import (
     StepSpec,
     now_utc,
 )
-from clusterport.engines.bootstrap import local_path, script_argv
+from clusterport.engines.bootstrap import local_path, script_argv, stage_file
 from clusterport.engines.processes import (
     ProcessRecord,
     boot_id,
@@ -50,7 +55,9 @@ from clusterport.engines.processes import (
     start_ticks,
     terminate,
 )
+from clusterport.engines.sandbox import Sandbox
 from clusterport.engines.spark_install import SparkInstall
+from clusterport.engines.state import engine_dir
 
 SPARK_TOOLS = frozenset(
     {"spark-submit", "spark-sql", "spark-shell", "pyspark", "spark-class", "run-example"}
@@ -70,6 +77,13 @@ def step_dir(work_dir: Path, step_id: str) -> Path:
             f"Step id {step_id!r} is not usable as a folder name; use letters, digits, '.-_'."
         )
     return work_dir / "steps" / step_id
+
+
+def _record_file(work_dir: Path, step_id: str) -> Path:
+    step_dir(work_dir, step_id)  # validates the id
+    folder = engine_dir(work_dir) / "steps"
+    folder.mkdir(exist_ok=True, mode=0o700)
+    return folder / f"{step_id}.json"
 
 
 def rewrite_submit_args(args: Sequence[str]) -> list[str]:
@@ -103,11 +117,15 @@ class StepRunner:
         self,
         install: SparkInstall,
         *,
+        sandbox: Sandbox,
         work_dir: Path,
         spark_conf_dir: Path,
         env: Mapping[str, str],
+        file_roots: Sequence[Path],
     ) -> None:
         self.install = install
+        self.sandbox = sandbox
+        self.file_roots = tuple(file_roots)
         self.work_dir = work_dir
         self.spark_conf_dir = spark_conf_dir
         self.env = dict(env)
@@ -115,30 +133,51 @@ class StepRunner:
     def _spark_tool(self, name: str) -> str:
         return str(self.install.spark_home / "bin" / name)
 
-    def command(self, step: StepSpec) -> list[str]:
-        """The argv a step runs; raises :class:`InvalidSpecError` for steps the host cannot run."""
+    def _fetch(self, location: str, what: str, folder: Path) -> Path:
+        path = local_path(location, what)
+        if path.is_relative_to(self.work_dir):
+            return path  # already on the cluster
+        return stage_file(path, folder, self.file_roots, what=what)
+
+    def command(self, step: StepSpec, folder: Path) -> list[str]:
+        """The argv a step runs; raises :class:`InvalidSpecError` for steps the host cannot run.
+
+        Files the step names are fetched into ``folder`` first.
+        """
         args = list(step.args)
         if step.jar == StepJar.COMMAND_RUNNER:
             if not args:
                 raise InvalidSpecError("command-runner.jar needs the command to run in Args.")
             tool, rest = args[0], args[1:]
             if tool == "spark-submit":
-                return [self._spark_tool(tool), *rewrite_submit_args(rest)]
+                return [
+                    self._spark_tool(tool),
+                    *self._fetch_application(rewrite_submit_args(rest), folder),
+                ]
             if tool in SPARK_TOOLS:
                 return [self._spark_tool(tool), *rest]
             return args
         if step.jar == StepJar.SCRIPT_RUNNER:
             if not args:
                 raise InvalidSpecError("script-runner.jar needs the script location in Args.")
-            script = local_path(args[0], "script-runner script")
-            if not script.is_file():
-                raise InvalidSpecError(f"The script {script} does not exist on this host.")
+            script = self._fetch(args[0], "script-runner script", folder)
             return script_argv(script, args[1:])
-        jar = local_path(step.jar, "step jar")
-        if not jar.is_file():
-            raise InvalidSpecError(f"The step jar {jar} does not exist on this host.")
+        jar = self._fetch(step.jar, "step jar", folder)
         main = ["--class", step.main_class] if step.main_class else []
         return [self._spark_tool("spark-submit"), *main, str(jar), *args]
+
+    def _fetch_application(self, args: list[str], folder: Path) -> list[str]:
+        """spark-submit args with the application file (the first non-option) fetched."""
+        index = 0
+        while index < len(args):
+            arg = args[index]
+            if not arg.startswith("-"):
+                if arg.startswith("file:") or arg.startswith("/"):
+                    args[index] = str(self._fetch(arg, "application file", folder))
+                break
+            takes_value = "=" not in arg and arg not in _NO_VALUE_FLAGS
+            index += 2 if takes_value else 1
+        return args
 
     def _step_env(self, step: StepSpec, folder: Path) -> dict[str, str]:
         env = dict(self.env)
@@ -159,7 +198,7 @@ class StepRunner:
         stdout, stderr = folder / "stdout", folder / "stderr"
         started = now_utc()
         try:
-            argv = self.command(step)
+            argv = self.command(step, folder / "files")
         except InvalidSpecError as exc:
             stdout.write_text("")
             stderr.write_text(f"{exc}\n")
@@ -169,9 +208,9 @@ class StepRunner:
         # A plain Popen, not asyncio's: asyncio kills a child whose transport is closed,
         # and the step must outlive a control plane that stops.
         with open(stdout, "wb") as out, open(stderr, "wb") as err:
+            self.sandbox.own(folder)
             proc = subprocess.Popen(
-                ["/bin/sh", "-c", _WRAPPER, "step", *argv],
-                cwd=folder,
+                self.sandbox.command(["/bin/sh", "-c", _WRAPPER, "step", *argv], cwd=folder),
                 env=self._step_env(step, folder),
                 stdin=subprocess.DEVNULL,
                 stdout=out,
@@ -185,7 +224,7 @@ class StepRunner:
             boot_id=boot_id(),
             log_path=str(stderr),
         )
-        (folder / "process.json").write_text(json.dumps(record.to_json()))
+        _record_file(self.work_dir, step.step_id).write_text(json.dumps(record.to_json()))
         try:
             while (code := proc.poll()) is None:
                 await asyncio.sleep(_POLL_SECONDS)
@@ -237,7 +276,7 @@ async def wait_for_step(
     if code is None:
         return None
     folder = step_dir(work_dir, step_id)
-    started = _mtime(folder / "process.json")
+    started = _mtime(_record_file(work_dir, step_id))
     return _result(step_id, folder, code, started, _mtime(folder / "exit_code"))
 
 
@@ -248,7 +287,7 @@ def _mtime(path: Path) -> datetime:
 def step_record(work_dir: Path, step_id: str) -> ProcessRecord | None:
     """The process record of a step that was started, if any."""
     try:
-        data = json.loads((step_dir(work_dir, step_id) / "process.json").read_text())
+        data = json.loads(_record_file(work_dir, step_id).read_text())
     except FileNotFoundError:
         return None
     return ProcessRecord.from_json(data)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import os
 import signal
 import sys
 from collections.abc import Generator, Sequence
@@ -34,6 +35,10 @@ class _Server(uvicorn.Server):
                 signal.signal(sig, handler)
 
 
+#: Where the Spark Connect URL (with its token) is read from when not on the command line.
+SPARK_REMOTE_ENV = "CLUSTERPORT_SPARK_REMOTE"
+
+
 def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     """Parse the command line (see ``--help``)."""
     defaults = LivyConfig(spark_remote="", work_dir=Path("."))
@@ -43,11 +48,14 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     )
     parser.add_argument("--host", default="127.0.0.1", help="address to listen on")
     parser.add_argument("--port", type=int, default=8998, help="port to listen on (Livy: 8998)")
+    remote = os.environ.get(SPARK_REMOTE_ENV)
     parser.add_argument(
         "--spark-remote",
-        required=True,
+        required=remote is None,
+        default=remote,
         help="Spark Connect URL for sessions, e.g. sc://localhost:15002/;token=T "
-        "(use the host 'localhost' with a token, or the client switches to TLS)",
+        "(use the host 'localhost' with a token, or the client switches to TLS); "
+        f"better in the environment as {SPARK_REMOTE_ENV}, where no `ps` shows the token",
     )
     parser.add_argument("--work-dir", type=Path, required=True, help="the cluster's work folder")
     parser.add_argument("--spark-ui-url", default=None, help="shown as appInfo.sparkUiUrl")

@@ -103,7 +103,7 @@ class EmrRuntime:
     """The engine and the reconciler one platform's clusters run with."""
 
     def __init__(self, platform: Platform) -> None:
-        self.engine = LocalSparkEngine(platform.data_dir)
+        self.engine = LocalSparkEngine(platform.data_dir, sandbox=platform.settings.sandbox)
         self.host_budget = self.engine.host_budget
         self.reconciler = Reconciler(platform, self.engine, self.host_budget)
 

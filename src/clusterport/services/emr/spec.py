@@ -99,8 +99,6 @@ def sidecars(doc: Mapping[str, Any]) -> list[SidecarSpec]:
             "127.0.0.1",
             "--port",
             "{port}",
-            "--spark-remote",
-            "sc://localhost:{connect_port}/;token={connect_token}",
             "--work-dir",
             work,
             "--access-key-file",
@@ -109,7 +107,10 @@ def sidecars(doc: Mapping[str, Any]) -> list[SidecarSpec]:
         timeout = configurations.livy_session_timeout(doc["Cluster"].get("Configurations", []))
         if timeout is not None:
             argv += ["--session-timeout", f"{timeout:g}"]
-        out.append(SidecarSpec(name=LIVY, argv=argv))
+        remote = {
+            "CLUSTERPORT_SPARK_REMOTE": "sc://localhost:{connect_port}/;token={connect_token}"
+        }
+        out.append(SidecarSpec(name=LIVY, argv=argv, env=remote))
     return out
 
 

@@ -24,7 +24,7 @@ class TeardownReport:
 
 async def stop_everything(platform: Platform) -> TeardownReport:
     """Stop every process the data dir's engine started; mark live clusters TERMINATED."""
-    engine = LocalSparkEngine(platform.data_dir)
+    engine = LocalSparkEngine(platform.data_dir, sandbox=platform.settings.sandbox)
     stopped = await engine.stop_all(platform.data_dir)
     terminated = []
     with platform.db.session() as session:
