@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import TypeVar
 
 import httpx
+import psutil
 import pytest
 import pytest_asyncio
 from pyspark.sql import SparkSession
@@ -42,12 +43,12 @@ from clusterport.engines.base import (
     StepJar,
     StepSpec,
 )
-from clusterport.engines.cds import CdsRole
+from clusterport.engines.cds import CdsRole, default_cache_dir
 from clusterport.engines.host_budget import MIN_WORKER_MEMORY_MB, HostBudget
 from clusterport.engines.local_spark import LocalSparkEngine, fill_template, validate_spec
 from clusterport.engines.processes import group_members
 from clusterport.engines.spark_status import http_client, master_view
-from clusterport.engines.state import load_state
+from clusterport.engines.state import cluster_secret, engine_dir, load_state
 from clusterport.engines.steps import rewrite_submit_args
 
 T = TypeVar("T")
@@ -185,8 +186,9 @@ def test_spark_submit_args_target_this_cluster() -> None:
 
 
 @pytest.fixture(scope="module")
-def cds_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return tmp_path_factory.mktemp("cds")
+def cds_dir() -> Path:
+    """The machine's archives, trained once by the set-up (``clusterport train-cds``)."""
+    return default_cache_dir() / "cds"
 
 
 @pytest.fixture(scope="module")
@@ -228,16 +230,15 @@ async def test_failing_bootstrap_action_fails_the_start_and_leaves_nothing(
 ) -> None:
     engine = LocalSparkEngine(tmp_path / "data", BUDGET, cds_dir=cds_dir)
     daemon = tmp_path / "daemon.sh"
-    daemon.write_text('#!/bin/sh\nsleep 300 &\necho $! > "$1"\necho started daemon\n')
+    daemon.write_text("#!/bin/sh\nsleep 313 &\necho started daemon\n")
     failing = tmp_path / "fail.sh"
     failing.write_text("echo about to fail\necho 'boom: disk not found' >&2\nexit 3\n")
-    pid_file = tmp_path / "daemon.pid"
     spec = make_spec(
         tmp_path / "clusters",
         "j-BOOT",
         [NodeSpec("i-m", NodeRole.MASTER, 2, 4096)],
         bootstrap_actions=[
-            BootstrapAction("start a daemon", f"file://{daemon}", [str(pid_file)]),
+            BootstrapAction("start a daemon", f"file://{daemon}"),
             BootstrapAction("install drivers", str(failing)),
         ],
     )
@@ -248,11 +249,10 @@ async def test_failing_bootstrap_action_fails_the_start_and_leaves_nothing(
         message = checkpoints[-1].message
         assert "Bootstrap action 2 (install drivers)" in message
         assert "exit code 3" in message and "boom: disk not found" in message
-        sleeper = int(pid_file.read_text())
-        assert (
-            not Path(f"/proc/{sleeper}").exists()
-            or "sleep" not in Path(f"/proc/{sleeper}/cmdline").read_text()
-        )
+        # The daemon the first action left ran in the cluster's sandbox; it is gone.
+        assert not [
+            p for p in psutil.process_iter(["cmdline"]) if p.info["cmdline"] == ["sleep", "313"]
+        ]
         state = load_state(spec.work_dir)
         assert state is not None and state.phase == "FAILED" and not state.processes
         with pytest.raises(ClusterNotFoundError):
@@ -324,7 +324,7 @@ async def test_single_node_cluster_with_sidecar_stops_completely(
 ) -> None:
     data = tmp_path / "data"
     engine = LocalSparkEngine(data, BUDGET, cds_dir=cds_dir)
-    marker = tmp_path / "bootstrapped"
+    marker = data / "clusters" / "j-BBBB" / "bootstrapped"  # inside the cluster's own folder
     setup = tmp_path / "setup.sh"
     setup.write_text(f'echo "$1" > {marker}\nsleep 600 > /dev/null 2>&1 &\n')
     spec = make_spec(
@@ -386,10 +386,9 @@ async def test_single_node_cluster_with_sidecar_stops_completely(
                 await client.get(f"http://127.0.0.1:{port}/")
     finally:
         await engine.stop_all(data)
-    # Stopping the cluster let its JVMs write the CDS archives the next clusters use.
+    # The cluster's JVMs ran from the machine's archives, and could not write them.
     archives = engine._cds()
-    for role in CdsRole:
-        assert archives.archive(role).is_file(), role
+    assert archives.complete() and not archives.trainable
 
 
 # --------------------------------------------------------------------------- shared cluster A
@@ -451,6 +450,62 @@ async def test_observe_sees_sessions_and_processes(cluster_a: RunningCluster) ->
         await asyncio.to_thread(session.stop)
     idle = await engine.observe(cluster_id)
     assert idle.active_sessions == 0 and not idle.busy
+
+
+@spark
+@module_loop
+async def test_hostile_step_cannot_reach_the_control_plane_or_other_tenants(
+    cluster_a: RunningCluster, data_a: Path
+) -> None:
+    """A step (tenant code) tries what an attacker would; each attempt fails inside its sandbox."""
+    engine, cluster_id = cluster_a.engine, cluster_a.spec.cluster_id
+    (data_a / "server.key").write_text("control-plane-secret\n")
+    neighbour = data_a / "clusters" / "j-NEIGHBOUR"
+    neighbour.mkdir(parents=True, exist_ok=True)
+    (neighbour / "notes.txt").write_text("another tenant's data\n")
+    work_dir = cluster_a.spec.work_dir
+    probe = textwrap.dedent(
+        f"""
+        for target in {data_a}/server.key {neighbour}/notes.txt {engine_dir(work_dir)}/state.json \
+            /proc/1/root/etc/hostname /root; do
+          if cat "$target" >/dev/null 2>&1 || ls "$target" >/dev/null 2>&1; then
+            echo "REACHED $target"
+          fi
+        done
+        echo "processes: $(ls -d /proc/[0-9]* | wc -l)"
+        echo "uid: $(id -u)"
+        touch {work_dir}/written-by-step && echo "own folder writable"
+        ln -s {data_a}/server.key {work_dir}/link && cat {work_dir}/link >/dev/null 2>&1 \
+          && echo "REACHED through a symlink"
+        echo done
+        """
+    )
+    result = await engine.run_step(
+        cluster_id, StepSpec("s-ATTACK", StepJar.COMMAND_RUNNER, ["bash", "-c", probe])
+    )
+    output = result.stdout_path.read_text()
+    assert result.succeeded, result.message
+    assert "REACHED" not in output, output
+    assert "own folder writable" in output and "done" in output
+    # The step saw its own processes only (bash, ls, wc and the sandbox's init), none of ours.
+    seen = int(output.split("processes: ")[1].split()[0])
+    assert seen < 10, output
+    if os.geteuid() == 0:
+        assert int(output.split("uid: ")[1].split()[0]) != 0
+    assert (await engine.observe(cluster_id)).healthy
+
+
+@spark
+@module_loop
+async def test_no_secret_of_a_cluster_is_on_any_command_line(cluster_a: RunningCluster) -> None:
+    """Whoever lists processes on the host reads no token or key of a cluster."""
+    secret = cluster_secret(cluster_a.spec.work_dir)
+    found = []
+    for proc in psutil.process_iter(["pid", "cmdline"]):
+        line = " ".join(proc.info["cmdline"] or [])
+        if TOKEN in line or secret in line:
+            found.append((proc.info["pid"], line[:200]))
+    assert found == []
 
 
 @spark
@@ -609,11 +664,11 @@ async def test_new_engine_adopts_the_running_cluster(
     # is not adopted, and nothing of the real cluster is touched.
     impostor = tmp_path / "impostor"
     impostor.mkdir()
-    data = json.loads((work_dir / "state.json").read_text())
+    data = json.loads((engine_dir(work_dir) / "state.json").read_text())
     for process in data["processes"]:
         process["start_ticks"] += 1
     data["work_dir"] = str(impostor)
-    (impostor / "state.json").write_text(json.dumps(data))
+    (engine_dir(impostor) / "state.json").write_text(json.dumps(data))
     other = LocalSparkEngine(tmp_path / "other-data", BUDGET, cds_dir=cds_dir)
     assert await other.adopt("j-AAAA", impostor) is None
     assert (await restarted.observe("j-AAAA")).healthy

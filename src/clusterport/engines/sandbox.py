@@ -205,6 +205,12 @@ class Sandbox:
             args += ["--ro-bind", str(path), f"/etc/{name}"]
         return args
 
+    def sees(self, path: Path) -> bool:
+        """True when ``path`` is inside the sandbox's view (nothing to fetch for it)."""
+        resolved = path.resolve()
+        roots = [*self.writable, *self.readable, *map(Path, ("/usr", "/etc", "/opt"))]
+        return any(resolved.is_relative_to(Path(r).resolve()) for r in roots)
+
     def command(self, argv: Sequence[str], *, cwd: Path) -> list[str]:
         """``argv`` wrapped so that it starts inside the sandbox, in ``cwd``."""
         if not self.policy.enabled:

@@ -135,8 +135,8 @@ class StepRunner:
 
     def _fetch(self, location: str, what: str, folder: Path) -> Path:
         path = local_path(location, what)
-        if path.is_relative_to(self.work_dir):
-            return path  # already on the cluster
+        if self.sandbox.sees(path):
+            return path  # already on the cluster (its work dir, Spark's examples, …)
         return stage_file(path, folder, self.file_roots, what=what)
 
     def command(self, step: StepSpec, folder: Path) -> list[str]:
