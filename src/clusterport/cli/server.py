@@ -18,12 +18,21 @@ from clusterport.cli.common import SERVER_FILE, add_data_dir
 from clusterport.gateway.app import create_app
 from clusterport.platform import Platform, Settings
 
+#: uvicorn's log levels (``trace`` is its own, below ``debug``).
+LOG_LEVELS = ("critical", "error", "warning", "info", "debug", "trace")
+
 
 def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = subparsers.add_parser("server", help="run the platform's API server")
     parser.add_argument("--host", default="127.0.0.1", help="address to listen on")
     parser.add_argument("--port", type=int, default=4566, help="port (0 picks a free one)")
-    parser.add_argument("--log-level", default="warning")
+    parser.add_argument(
+        "--log-level",
+        default="warning",
+        type=str.lower,
+        choices=LOG_LEVELS,
+        help="how much the server logs (default: warning)",
+    )
     add_data_dir(parser)
     parser.set_defaults(run=run)
 
