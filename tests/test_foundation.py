@@ -311,6 +311,17 @@ def test_cli_log_levels_are_accepted_in_any_case(level: str) -> None:
     assert args.log_level == level.lower()
 
 
+def test_cli_server_runs_with_uvicorn_s_own_trace_level(tmp_path: Path) -> None:
+    # The level reaches logging before the server binds; an address that cannot be bound
+    # then ends the run with the server's own message.
+    ran = _run_cli(
+        "server", "--log-level", "TRACE", "--host", "256.0.0.1", "--data-dir", str(tmp_path)
+    )
+    assert ran.returncode == 1, ran.stderr
+    assert "clusterport server: cannot listen on 256.0.0.1:4566" in ran.stderr
+    assert "Traceback" not in ran.stderr
+
+
 def test_cli_rejects_an_unknown_log_level(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -10,7 +10,9 @@ import os
 import signal
 import socket
 import sys
+from collections.abc import Mapping
 from pathlib import Path
+from types import MappingProxyType
 
 import uvicorn
 
@@ -18,8 +20,17 @@ from clusterport.cli.common import SERVER_FILE, add_data_dir
 from clusterport.gateway.app import create_app
 from clusterport.platform import Platform, Settings
 
-#: uvicorn's log levels (``trace`` is its own, below ``debug``).
-LOG_LEVELS = ("critical", "error", "warning", "info", "debug", "trace")
+#: uvicorn's log levels and the logging level of each (``trace`` is uvicorn's own).
+LOG_LEVELS: Mapping[str, int] = MappingProxyType(
+    {
+        "critical": logging.CRITICAL,
+        "error": logging.ERROR,
+        "warning": logging.WARNING,
+        "info": logging.INFO,
+        "debug": logging.DEBUG,
+        "trace": 5,
+    }
+)
 
 
 def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -30,7 +41,7 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
         "--log-level",
         default="warning",
         type=str.lower,
-        choices=LOG_LEVELS,
+        choices=tuple(LOG_LEVELS),
         help="how much the server logs (default: warning)",
     )
     add_data_dir(parser)
@@ -81,7 +92,7 @@ async def serve(host: str, port: int, data_dir: Path, database_url: str | None, 
 
 
 def run(args: argparse.Namespace) -> int:
-    logging.basicConfig(level=args.log_level.upper(), stream=sys.stderr)
+    logging.basicConfig(level=LOG_LEVELS[args.log_level], stream=sys.stderr)
     try:
         asyncio.run(serve(args.host, args.port, args.data_dir, args.database_url, args.log_level))
     except OSError as exc:
