@@ -20,6 +20,7 @@ from __future__ import annotations
 import argparse
 import sys
 import tempfile
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -128,7 +129,7 @@ def measure(
         assert client.get(target, timeout=30).status_code == 200
     for _ in range(3):
         for name, (client, target) in ways.items():
-            figures[name] += timed(lambda c=client, t=target: c.get(t, timeout=30), calls // 3)
+            figures[name] += timed(partial(client.get, target, timeout=30), calls // 3)
     return figures
 
 

@@ -21,8 +21,8 @@ from clusterport.platform import Platform, Settings
 from clusterport.services import identity
 
 REPO = Path(__file__).resolve().parents[1]
-SHARED = REPO.parent / "shared"
-FIXTURES = SHARED / "fixtures"
+# The aws-samples EMR templates (MIT-0, see the LICENSE beside them), kept in the repository.
+SAMPLES = REPO / "tests" / "fixtures" / "aws-samples"
 
 
 @dataclass

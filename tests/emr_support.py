@@ -51,7 +51,9 @@ def state(emr: Any, cluster_id: str) -> str:
     return str(emr.describe_cluster(ClusterId=cluster_id)["Cluster"]["Status"]["State"])
 
 
-def wait_for(emr: Any, cluster_id: str, states: tuple[str, ...], timeout: float = 60) -> dict:
+def wait_for(
+    emr: Any, cluster_id: str, states: tuple[str, ...], timeout: float = 60
+) -> dict[str, Any]:
     """DescribeCluster's ``Cluster`` once its state is one of ``states``."""
     deadline = time.monotonic() + timeout
     while True:
@@ -67,7 +69,7 @@ def wait_for(emr: Any, cluster_id: str, states: tuple[str, ...], timeout: float 
 
 def wait_for_step(
     emr: Any, cluster_id: str, step_id: str, states: tuple[str, ...], timeout: float = 120
-) -> dict:
+) -> dict[str, Any]:
     """DescribeStep's ``Step`` once its state is one of ``states``."""
     deadline = time.monotonic() + timeout
     while True:

@@ -22,9 +22,8 @@ import pytest
 from catalog_support import allow, make_role, role_session, unique, wait_record, wait_stack
 from clusterport.services.cloudformation.resources.registry import SUPPORTED_TYPES
 from clusterport.templates import load_template, strip_resources, unsupported_resource_types
-from conftest import RunningServer
+from conftest import SAMPLES, RunningServer
 
-SAMPLES = Path(__file__).resolve().parents[2] / "shared" / "fixtures" / "aws-samples"
 TEMPLATES = ("single-account.yaml", "auto-terminate-emr.yaml")
 NOT_RUN_HERE = {
     "AWS::S3::Bucket",

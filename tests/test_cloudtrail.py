@@ -125,7 +125,7 @@ def test_paging_and_time_range(server: RunningServer) -> None:
     token = None
     pages = 0
     while True:
-        kwargs = {"NextToken": token} if token else {}
+        kwargs: dict[str, str] = {"NextToken": token} if token else {}
         page = trail.lookup_events(LookupAttributes=lookup, MaxResults=3, **kwargs)
         seen += [
             json.loads(e["CloudTrailEvent"])["requestParameters"]["UserName"]

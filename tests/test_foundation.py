@@ -10,6 +10,7 @@ import stat
 import subprocess
 import sys
 import time
+import tomllib
 from pathlib import Path
 
 import boto3
@@ -21,7 +22,9 @@ from botocore.auth import SigV4Auth, SigV4QueryAuth
 from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials
 
-from conftest import RunningServer
+import clusterport
+from clusterport.cli.main import build_parser, main
+from conftest import REPO, RunningServer
 
 VENV_BIN = Path(sys.executable).parent
 
@@ -103,11 +106,11 @@ def _signed(server: RunningServer, when: dt.datetime, body: str) -> httpx.Respon
         def now(cls, tz: dt.tzinfo | None = None) -> dt.datetime:
             return when if tz else when.replace(tzinfo=None)
 
-    auth_module.datetime.datetime = Frozen  # type: ignore[misc]
+    auth_module.datetime.datetime = Frozen
     try:
         signer.add_auth(request)
     finally:
-        auth_module.datetime.datetime = real  # type: ignore[misc]
+        auth_module.datetime.datetime = real
     prepared = request.prepare()
     return httpx.post(prepared.url, content=body, headers=dict(prepared.headers))
 
@@ -289,3 +292,43 @@ def test_cli_server_admin_profile_and_aws_cli(tmp_path: Path) -> None:
         if proc.poll() is None:
             os.killpg(proc.pid, signal.SIGKILL)
             proc.wait()
+
+
+def test_cli_version_is_the_package_version(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exited:
+        main(["--version"])
+    assert exited.value.code == 0
+    assert capsys.readouterr().out.strip() == f"clusterport {clusterport.__version__}"
+    pyproject = tomllib.loads((REPO / "pyproject.toml").read_text())
+    assert pyproject["tool"]["setuptools"]["dynamic"]["version"] == {
+        "attr": "clusterport.__version__"
+    }
+
+
+@pytest.mark.parametrize("level", ["INFO", "debug", "trace"])
+def test_cli_log_levels_are_accepted_in_any_case(level: str) -> None:
+    args = build_parser().parse_args(["server", "--log-level", level])
+    assert args.log_level == level.lower()
+
+
+def test_cli_server_runs_with_uvicorn_s_own_trace_level(tmp_path: Path) -> None:
+    # The level reaches logging before the server binds; an address that cannot be bound
+    # then ends the run with the server's own message.
+    ran = _run_cli(
+        "server", "--log-level", "TRACE", "--host", "256.0.0.1", "--data-dir", str(tmp_path)
+    )
+    assert ran.returncode == 1, ran.stderr
+    assert "clusterport server: cannot listen on 256.0.0.1:4566" in ran.stderr
+    assert "Traceback" not in ran.stderr
+
+
+def test_cli_rejects_an_unknown_log_level(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(SystemExit) as exited:
+        main(["server", "--data-dir", str(tmp_path), "--log-level", "loud"])
+    assert exited.value.code == 2
+    error = capsys.readouterr().err
+    assert "argument --log-level: invalid choice: 'loud'" in error
+    assert "'warning'" in error and "Traceback" not in error
+    assert not (tmp_path / "server.json").exists()

@@ -8,7 +8,6 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Mapping, Sequence
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -43,8 +42,7 @@ from clusterport.iam import (
     simulate,
 )
 from clusterport.iam.cache import ParsedPolicies
-
-FIXTURES = Path(__file__).resolve().parents[1].parent / "shared" / "fixtures" / "aws-samples"
+from conftest import SAMPLES
 
 A = "111111111111"
 B = "222222222222"
@@ -1516,8 +1514,8 @@ def test_required_managed_policies_exist_and_are_valid() -> None:
 
 
 def test_managed_policies_referenced_by_the_templates_exist() -> None:
-    templates = sorted(FIXTURES.glob("*.yaml"))
-    assert templates, f"the aws-samples templates are expected in {FIXTURES}"
+    templates = sorted(SAMPLES.glob("*.yaml"))
+    assert templates, f"the aws-samples templates are expected in {SAMPLES}"
     pattern = re.compile(r"arn:(?:aws|\$\{AWS::Partition\}):iam::aws:policy/[\w+=,.@/-]+")
     referenced = {
         match.replace("${AWS::Partition}", "aws")

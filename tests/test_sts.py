@@ -107,15 +107,18 @@ def test_session_duration_limits(server: RunningServer) -> None:
 def test_expired_credentials_are_refused(server: RunningServer) -> None:
     role_arn = create_role(server, A, "Brief", trust(account_root(A)), EVERYTHING)
     with shifted_clock(server) as shift:
-        shift(-600)  # issue ten minutes "ago" so that expiry is reached without clock skew
+        # Issued ten minutes "ago", the credentials expire five minutes from now. Every step
+        # below keeps 300 s between the server's clock and both the expiry and the 900 s
+        # clock-skew limit, so a slow machine cannot turn one outcome into the other.
+        shift(-600)
         credentials = server.client("sts", A).assume_role(
             RoleArn=role_arn, RoleSessionName="brief", DurationSeconds=900
         )["Credentials"]
         sts = client(server, session_of(credentials), "sts")
         assert sts.get_caller_identity()["Arn"].endswith("assumed-role/Brief/brief")
-        shift(299)
+        shift(0)  # real time: 600 s after issue, still valid
         assert sts.get_caller_identity()["Account"] == A
-        shift(301)  # 901 s after issue, 301 s ahead of the client's clock
+        shift(600)  # 1,200 s after issue, 600 s ahead of the client's clock
         code, message, status = error_of(sts.get_caller_identity)
         assert (code, status) == ("ExpiredToken", 403)
         assert "expired" in message

@@ -304,6 +304,33 @@ def _client_kwargs(env: Any) -> dict[str, str]:
 
 # -- Create cluster --------------------------------------------------------------------------------
 
+#: The product's parameters as DescribeProvisioningParameters gives them.
+PARAMETERS: tuple[dict[str, Any], ...] = (
+    {"ParameterKey": "EmrClusterName", "ParameterType": "String", "Description": "Name"},
+    {
+        "ParameterKey": "CoreInstanceCount",
+        "ParameterType": "String",
+        "DefaultValue": "2",
+        "ParameterConstraints": {"AllowedValues": ["2", "5", "10"]},
+    },
+    {
+        "ParameterKey": "IdleTimeout",
+        "ParameterType": "Number",
+        "DefaultValue": "3600",
+        "ParameterConstraints": {
+            "MinValue": "600",
+            "MaxValue": "86400",
+            "ConstraintDescription": "between 10 minutes and a day, in seconds",
+        },
+    },
+    {
+        "ParameterKey": "DbPassword",
+        "ParameterType": "String",
+        "IsNoEcho": True,
+        "DefaultValue": "changeit",
+    },
+)
+
 FORM = ProvisioningForm(
     product_id="prod-emr0000000001",
     product_name="EMR for analytics",
@@ -312,31 +339,7 @@ FORM = ProvisioningForm(
     path_id="lpv3-analytics",
     parameters=tuple(
         ProvisioningParameter.from_aws(p, {"CoreInstanceCount": "Number of core nodes"})
-        for p in [
-            {"ParameterKey": "EmrClusterName", "ParameterType": "String", "Description": "Name"},
-            {
-                "ParameterKey": "CoreInstanceCount",
-                "ParameterType": "String",
-                "DefaultValue": "2",
-                "ParameterConstraints": {"AllowedValues": ["2", "5", "10"]},
-            },
-            {
-                "ParameterKey": "IdleTimeout",
-                "ParameterType": "Number",
-                "DefaultValue": "3600",
-                "ParameterConstraints": {
-                    "MinValue": "600",
-                    "MaxValue": "86400",
-                    "ConstraintDescription": "between 10 minutes and a day, in seconds",
-                },
-            },
-            {
-                "ParameterKey": "DbPassword",
-                "ParameterType": "String",
-                "IsNoEcho": True,
-                "DefaultValue": "changeit",
-            },
-        ]
+        for p in PARAMETERS
     ),
     hidden_keys=("SageMakerProjectName", "SageMakerProjectId"),
 )
@@ -387,7 +390,7 @@ def test_create_cluster_form_guardrails_and_progress(studio: Studio) -> None:
             provisioned.append(json.loads(route.request.post_data))
             answer(route, {"recordId": "rec-1"}, 201)
         else:
-            last[:] = [next(records, last[0] if last else None)]
+            last[:] = [next(records)] if not last else [next(records, last[0])]
             answer(route, last[0].to_json())
 
     with chromium() as browser:

@@ -20,12 +20,13 @@ from typing import Any
 import httpx
 import psutil
 import pytest
-from jupyter_client import BlockingKernelClient
+from jupyter_client.blocking.client import BlockingKernelClient
 from sqlalchemy import select
 
 from clusterport.store.identity import SessionCredential
 from clusterport.studio.credentials import DOMAIN_TAG, PROFILE_TAG
 from clusterport.studio.launcher import effective_user_settings
+from conftest import RunningServer
 from sagemaker_support import Network, lifecycle_config, make_network
 
 A = "111111111111"
@@ -90,7 +91,7 @@ def test_effective_settings_profile_overrides_domain() -> None:
 class Launcher:
     """``clusterport studio`` as a child process of the test (its own process group)."""
 
-    server: Any
+    server: RunningServer
     domain_id: str
     profile: str
     log_path: Path

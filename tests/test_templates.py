@@ -5,7 +5,6 @@ from __future__ import annotations
 import base64
 import json
 import textwrap
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -33,8 +32,8 @@ from clusterport.templates import (
     unsupported_resource_types,
     validate_template,
 )
+from conftest import SAMPLES
 
-SAMPLES = Path(__file__).resolve().parents[2] / "shared" / "fixtures" / "aws-samples"
 FIXTURES = ("single-account.yaml", "auto-terminate-emr.yaml")
 
 #: What the platform's resource providers run.

@@ -32,7 +32,6 @@ class Settings:
 
     data_dir: Path
     database_url: str | None = None
-    default_region: str = DEFAULT_REGION
     #: The URL clients reach the gateway at; set once the server listens.
     public_url: str = ""
     #: Wall every cluster and Studio app in a sandbox (False: ``--no-sandbox``).

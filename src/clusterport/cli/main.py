@@ -7,6 +7,7 @@ import importlib
 import sys
 from collections.abc import Sequence
 
+from clusterport import __version__
 from clusterport.store.db import StoreUnavailableError
 from clusterport.store.secrets import SecretBoxError
 
@@ -28,6 +29,7 @@ def build_parser() -> argparse.ArgumentParser:
         prog="clusterport",
         description="Self-hosted SageMaker Studio + Amazon EMR on real Apache Spark.",
     )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     subparsers = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for name in SUBCOMMANDS:
         try:

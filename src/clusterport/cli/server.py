@@ -11,7 +11,9 @@ import os
 import signal
 import socket
 import sys
+from collections.abc import Mapping
 from pathlib import Path
+from types import MappingProxyType
 
 import uvicorn
 
@@ -20,12 +22,30 @@ from clusterport.engines.sandbox import SandboxPolicy, SandboxUnavailableError
 from clusterport.gateway.app import create_app
 from clusterport.platform import Platform, Settings
 
+#: uvicorn's log levels and the logging level of each (``trace`` is uvicorn's own).
+LOG_LEVELS: Mapping[str, int] = MappingProxyType(
+    {
+        "critical": logging.CRITICAL,
+        "error": logging.ERROR,
+        "warning": logging.WARNING,
+        "info": logging.INFO,
+        "debug": logging.DEBUG,
+        "trace": 5,
+    }
+)
+
 
 def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = subparsers.add_parser("server", help="run the platform's API server")
     parser.add_argument("--host", default="127.0.0.1", help="address to listen on")
     parser.add_argument("--port", type=int, default=4566, help="port (0 picks a free one)")
-    parser.add_argument("--log-level", default="warning")
+    parser.add_argument(
+        "--log-level",
+        default="warning",
+        type=str.lower,
+        choices=tuple(LOG_LEVELS),
+        help="how much the server logs (default: warning)",
+    )
     parser.add_argument(
         "--no-sandbox",
         dest="sandbox",
@@ -131,7 +151,7 @@ def describe_sandbox(sandbox: bool) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
-    logging.basicConfig(level=args.log_level.upper(), stream=sys.stderr)
+    logging.basicConfig(level=LOG_LEVELS[args.log_level], stream=sys.stderr)
     try:
         asyncio.run(
             serve(

@@ -83,15 +83,6 @@ def _system_properties(props: Mapping[str, str]) -> list[str]:
     return [f"-D{key}={value}" for key, value in props.items()]
 
 
-def memory_to_mb(value: str) -> int:
-    """Spark's memory strings (``512m``, ``2g``, ``1024``) in MiB."""
-    text = value.strip().lower().removesuffix("b")
-    units = {"k": 1 / 1024, "m": 1, "g": 1024, "t": 1024 * 1024}
-    if text and text[-1] in units:
-        return max(1, int(float(text[:-1]) * units[text[-1]]))
-    return max(1, int(float(text)))
-
-
 class SparkCommands:
     """Builds the argv of each Spark process of one cluster."""
 

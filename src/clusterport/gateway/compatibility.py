@@ -12,6 +12,7 @@ from __future__ import annotations
 import inspect
 import sys
 
+import botocore
 from botocore import xform_name
 
 from clusterport.gateway.service_models import ServiceModels
@@ -32,6 +33,8 @@ def render(models: ServiceModels | None = None) -> str:
         "Generated from the code's own registry by `python -m clusterport.gateway.compatibility`;",
         "a test keeps it in step with the code. Every request is SigV4-verified and authorized",
         "against its IAM action; parameters are validated against botocore's shapes.",
+        f"The model counts are those of botocore {botocore.__version__}, the version",
+        "`requirements.lock` pins.",
         "",
         "| service | protocols | IAM prefix | operations served | of the model's |",
         "|---|---|---|---|---|",

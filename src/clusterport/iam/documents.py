@@ -248,11 +248,6 @@ class PolicyDocument:
     version: str | None = VERSION_2012
     id: str | None = None
 
-    @property
-    def variables_enabled(self) -> bool:
-        """Policy variables are substituted only in version 2012-10-17 documents."""
-        return self.version == VERSION_2012
-
     def to_json(self) -> dict[str, Any]:
         """The document as JSON data."""
         data: dict[str, Any] = {}

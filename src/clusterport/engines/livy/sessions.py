@@ -110,7 +110,6 @@ _STATEMENT_TRANSITIONS: dict[StatementState, frozenset[StatementState]] = {
     _T.CANCELLING: frozenset({_T.CANCELLED, _T.AVAILABLE, _T.ERROR}),
 }
 
-SUPPORTED_KINDS = ("pyspark", "sql")
 _PYSPARK_ALIASES = {"pyspark": "pyspark", "python": "pyspark", "pyspark3": "pyspark"}
 _REFUSED_KINDS = ("spark", "sparkr", "scala", "r")
 _KNOWN_SESSION_FIELDS = frozenset(
@@ -272,7 +271,6 @@ class LivySession:
         self.last_access = time.monotonic()
         self.last_state_change = time.monotonic()
         self._log: deque[str] = deque(maxlen=config.log_lines)
-        self._log_dropped = 0
         self.statements: dict[int, Statement] = {}
         self._queue: asyncio.Queue[Statement] = asyncio.Queue()
         self._ready = asyncio.Event()
@@ -305,19 +303,12 @@ class LivySession:
         """Whether the session has ended (its interpreter is gone)."""
         return self.state in FINAL_SESSION_STATES
 
-    @property
-    def interpreter_pid(self) -> int | None:
-        """The interpreter child's pid (and process group), for operators and tests."""
-        return self._process.pid
-
     def touch(self) -> None:
         """Record a client request for this session (Livy's heartbeat)."""
         self.last_access = time.monotonic()
 
     def append_log(self, line: str) -> None:
         """Add one line to the session log (bounded; the oldest lines drop off)."""
-        if len(self._log) == self._log.maxlen:
-            self._log_dropped += 1
         self._log.append(line)
 
     def log_slice(self, start: int | None, size: int | None) -> tuple[int, int, list[str]]:

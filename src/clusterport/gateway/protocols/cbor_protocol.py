@@ -13,8 +13,6 @@ from clusterport.gateway.protocols.base import Protocol, WireRequest, WireRespon
 from clusterport.gateway.protocols.values import to_typed
 from clusterport.gateway.service_models import ServiceInfo
 
-PATH_PREFIX = "/service/"
-
 
 def rpc_v2_path(path: str) -> tuple[str, str] | None:
     """``(service, operation)`` from an RPC v2 path, or None."""
