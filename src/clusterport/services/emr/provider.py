@@ -127,6 +127,9 @@ class EmrProvider(Provider):
         "DescribePersistentAppUI": _persistent_ui_cluster_arn,
         "GetPersistentAppUIPresignedURL": _persistent_ui_cluster_arn,
     }
+    no_resource_operations: ClassVar[frozenset[str]] = frozenset(
+        {"RunJobFlow", "ListClusters", "ListReleaseLabels", "DescribeReleaseLabel"}
+    )
 
     def __init__(self, platform: Platform) -> None:
         super().__init__(platform)
