@@ -153,6 +153,8 @@ def connect_policy(region: str, emr_account: str) -> dict[str, Any]:
                     "elasticmapreduce:GetSession",
                     "elasticmapreduce:GetSessionEndpoint",
                     "elasticmapreduce:TerminateSession",
+                    # sparkmagic's Livy requests through the platform's Livy route.
+                    "elasticmapreduce:AccessLivyEndpoints",
                 ],
                 "Resource": [clusters],
             },

@@ -478,6 +478,7 @@ class SageMakerProvider(Provider):
                     params.get("SessionExpirationDurationInSeconds") or DEFAULT_SESSION_SECONDS
                 ),
                 landing=landing,
+                issued_to=(ctx.principal.arn, ctx.principal.user_id),
             )
         return {"AuthorizedUrl": f"{self._url(ctx)}/_studio/login/{token}"}
 
