@@ -134,3 +134,31 @@ def processes_under(folder: Path) -> list[int]:
         if (cwd == root or cwd.startswith(root + "/")) and status != "Z":
             found.append(int(entry.name))
     return found
+
+
+def default_roles(iam: Any) -> None:
+    """EMR's default roles and their instance profile in ``iam``'s account, as
+    ``aws emr create-default-roles`` makes them (kept when they exist)."""
+    for name, service in (
+        ("EMR_DefaultRole", "elasticmapreduce.amazonaws.com"),
+        ("EMR_EC2_DefaultRole", "ec2.amazonaws.com"),
+    ):
+        trust = {
+            "Version": "2012-10-17",
+            "Statement": [
+                {"Effect": "Allow", "Principal": {"Service": service}, "Action": "sts:AssumeRole"}
+            ],
+        }
+        try:
+            iam.create_role(RoleName=name, AssumeRolePolicyDocument=json.dumps(trust))
+        except botocore.exceptions.ClientError as exc:
+            if error_code(exc) != "EntityAlreadyExists":
+                raise
+    try:
+        iam.create_instance_profile(InstanceProfileName="EMR_EC2_DefaultRole")
+        iam.add_role_to_instance_profile(
+            InstanceProfileName="EMR_EC2_DefaultRole", RoleName="EMR_EC2_DefaultRole"
+        )
+    except botocore.exceptions.ClientError as exc:
+        if error_code(exc) != "EntityAlreadyExists":
+            raise

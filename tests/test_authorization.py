@@ -8,17 +8,23 @@ and one sentence saying what to change where.
 
 from __future__ import annotations
 
+import inspect
 import json
 import os
 import subprocess
 import sys
 import uuid
 from pathlib import Path
+from typing import Any
+
+import pytest
+from botocore import xform_name
 
 from clusterport.errors import AccessDeniedError
+from clusterport.gateway.service_models import ServiceModels
 from clusterport.services import identity
 from clusterport.services.authorization import authorize
-from clusterport.services.base import RequestContext
+from clusterport.services.base import Provider, RequestContext, UndeclaredResourcesError
 from conftest import RunningServer
 from iam_support import (
     account_root,
@@ -30,6 +36,7 @@ from iam_support import (
     deny,
     error_of,
     policy,
+    session_of,
     trust,
 )
 
@@ -387,3 +394,160 @@ def test_denied_calls_reach_the_audit_trail(server: RunningServer) -> None:
     assert (record["eventName"], record["errorCode"]) == ("ListRoles", "AccessDenied")
     assert "no identity-based policy allows the iam:ListRoles action" in record["errorMessage"]
     assert record["userIdentity"]["type"] == "IAMUser"
+
+
+# ---- fail closed on resources ----------------------------------------------------------------
+
+E = "300000000003"
+
+_TEMPLATE = """
+AWSTemplateFormatVersion: "2010-09-09"
+Resources:
+  Vpc:
+    Type: AWS::EC2::VPC
+    Properties: {CidrBlock: 10.77.0.0/16}
+"""
+
+
+def test_every_served_operation_declares_its_resources(server: RunningServer) -> None:
+    served = 0
+    undeclared = []
+    for service in ServiceModels():
+        provider = server.platform.providers[service.name]
+        for name in service.model.operation_names:
+            method = getattr(provider, xform_name(name), None)
+            if not inspect.iscoroutinefunction(method):
+                continue
+            served += 1
+            if not type(provider).declares_resources(name):
+                undeclared.append(f"{service.name}:{name}")
+    assert served > 200
+    assert undeclared == []
+
+
+def test_an_undeclared_operation_is_refused_not_authorized_on_star(server: RunningServer) -> None:
+    class Careless(Provider):
+        service = "emr"
+        iam_prefix = "elasticmapreduce"
+
+    key = server.account(C)
+    with server.platform.db.session() as session:
+        known = identity.lookup_key(session, server.platform.secrets, key.access_key_id)
+    assert known is not None
+    ctx = RequestContext(
+        platform=server.platform,
+        principal=known.principal,
+        region="us-east-1",
+        service="emr",
+        operation="DescribeCluster",
+        request_id=str(uuid.uuid4()),
+        source_ip="127.0.0.1",
+        now=server.platform.now(),
+    )
+    with pytest.raises(UndeclaredResourcesError) as refused:
+        Careless(server.platform).resources_for(ctx, "DescribeCluster", {"ClusterId": "j-1"})
+    assert refused.value.code == "InternalFailure"
+    assert "declares no resources" in refused.value.message
+
+
+def _product(admin: Any, name: str) -> str:
+    created = admin.create_product(
+        Name=name,
+        Owner="Platform team",
+        ProductType="CLOUD_FORMATION_TEMPLATE",
+        ProvisioningArtifactParameters={
+            "Name": "v1",
+            "Type": "CLOUD_FORMATION_TEMPLATE",
+            "Info": {"TemplateBody": _TEMPLATE},
+        },
+    )
+    return str(created["ProductViewDetail"]["ProductViewSummary"]["ProductId"])
+
+
+def test_a_deny_on_one_product_refuses_it_and_only_it(server: RunningServer) -> None:
+    admin = server.client("servicecatalog", E)
+    guarded, other = _product(admin, "guarded"), _product(admin, "other")
+    guarded_arn = f"arn:aws:catalog:us-east-1:{E}:product/{guarded}"
+    user = create_user(
+        server,
+        E,
+        "catalog-admin",
+        policy(allow("*"), deny("servicecatalog:DescribeProductAsAdmin", guarded_arn)),
+    )
+    catalog = client(server, user, "servicecatalog")
+    code, message, status = error_of(lambda: catalog.describe_product_as_admin(Id=guarded))
+    assert (code, status) == ("AccessDeniedException", 403)
+    assert (
+        f"servicecatalog:DescribeProductAsAdmin on resource: {guarded_arn} with an explicit deny"
+        in message
+    )
+    summary = catalog.describe_product_as_admin(Id=other)["ProductViewDetail"]
+    assert summary["ProductViewSummary"]["ProductId"] == other
+    # A portfolio's ARN is guarded the same way.
+    portfolio = admin.create_portfolio(DisplayName="guarded", ProviderName="Platform")
+    portfolio_id = portfolio["PortfolioDetail"]["Id"]
+    portfolio_arn = f"arn:aws:catalog:us-east-1:{E}:portfolio/{portfolio_id}"
+    server.client("iam", E).put_user_policy(
+        UserName="catalog-admin",
+        PolicyName="no-portfolio",
+        PolicyDocument=policy(deny("servicecatalog:DescribePortfolio", portfolio_arn)),
+    )
+    code, message, _ = error_of(lambda: catalog.describe_portfolio(Id=portfolio_id))
+    assert code == "AccessDeniedException" and portfolio_arn in message
+
+
+def test_a_deny_on_one_vpc_refuses_tagging_it(server: RunningServer) -> None:
+    ec2 = server.client("ec2", E)
+    guarded = ec2.create_vpc(CidrBlock="10.78.0.0/16")["Vpc"]["VpcId"]
+    other = ec2.create_vpc(CidrBlock="10.79.0.0/16")["Vpc"]["VpcId"]
+    guarded_arn = f"arn:aws:ec2:us-east-1:{E}:vpc/{guarded}"
+    user = create_user(server, E, "tagger", policy(allow("*"), deny("ec2:CreateTags", guarded_arn)))
+    tagging = client(server, user, "ec2")
+    code, message, _ = error_of(
+        lambda: tagging.create_tags(
+            Resources=[other, guarded], Tags=[{"Key": "team", "Value": "x"}]
+        )
+    )
+    assert code == "UnauthorizedOperation"
+    assert f"ec2:CreateTags on resource: {guarded_arn} with an explicit deny" in message
+    assert ec2.describe_vpcs(VpcIds=[other])["Vpcs"][0].get("Tags", []) == []
+    tagging.create_tags(Resources=[other], Tags=[{"Key": "team", "Value": "x"}])
+    assert ec2.describe_vpcs(VpcIds=[other])["Vpcs"][0]["Tags"] == [{"Key": "team", "Value": "x"}]
+
+
+# ---- sessions bound to the principal's unique id ---------------------------------------------
+
+
+def test_a_recreated_roles_name_does_not_revive_old_sessions(server: RunningServer) -> None:
+    role_arn = create_role(server, C, "Reborn", trust(account_root(C)), policy(allow("iam:*")))
+    old = assume(server, server.session(C), role_arn, "before")
+    assert client(server, old, "iam").list_roles()["Roles"] is not None
+    iam = server.client("iam", C)
+    iam.delete_role_policy(RoleName="Reborn", PolicyName="inline0")
+    iam.delete_role(RoleName="Reborn")
+    again = create_role(server, C, "Reborn", trust(account_root(C)), policy(allow("iam:*")))
+    assert again == role_arn
+    code, message, status = error_of(client(server, old, "iam").list_roles)
+    assert (code, status) == ("AccessDenied", 403)
+    assert "Role Reborn no longer exists" in message
+    new = assume(server, server.session(C), again, "after")
+    assert client(server, new, "iam").list_roles()["Roles"] is not None
+
+
+def test_a_recreated_users_name_does_not_revive_its_session_tokens(
+    server: RunningServer,
+) -> None:
+    user = create_user(server, C, "phoenix", policy(allow("iam:*")))
+    token = client(server, user, "sts").get_session_token()["Credentials"]
+    old = session_of(token)
+    assert client(server, old, "iam").list_roles()["Roles"] is not None
+    iam = server.client("iam", C)
+    for key in iam.list_access_keys(UserName="phoenix")["AccessKeyMetadata"]:
+        iam.delete_access_key(UserName="phoenix", AccessKeyId=key["AccessKeyId"])
+    iam.delete_user_policy(UserName="phoenix", PolicyName="inline0")
+    iam.delete_user(UserName="phoenix")
+    reborn = create_user(server, C, "phoenix", policy(allow("iam:*")))
+    code, message, _ = error_of(client(server, old, "iam").list_roles)
+    assert code == "AccessDenied"
+    assert "User phoenix no longer exists" in message
+    assert client(server, reborn, "iam").list_roles()["Roles"] is not None

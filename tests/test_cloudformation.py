@@ -492,6 +492,35 @@ def test_cluster_that_fails_to_start_rolls_the_stack_back(
     assert not [r for r in role_names if r.startswith(f"{name}-")]
 
 
+MISSING_PROFILE = """
+Resources:
+  Cluster:
+    Type: AWS::EMR::Cluster
+    Properties:
+      Name: no-profile
+      ReleaseLabel: emr-7.5.0
+      Applications: [{Name: Spark}]
+      JobFlowRole: NoSuchInstanceProfile
+      Instances:
+        MasterInstanceGroup: {InstanceCount: 1, InstanceType: m5.xlarge, Name: Primary}
+"""
+
+
+def test_a_cluster_naming_a_missing_instance_profile_fails_the_stack(
+    server: RunningServer, cf: Any
+) -> None:
+    emr = server.client("emr", A)
+    before = {c["Id"] for c in emr.list_clusters()["Clusters"]}
+    stack_id = cf.create_stack(StackName=unique("no-profile"), TemplateBody=MISSING_PROFILE)[
+        "StackId"
+    ]
+    stack = wait_stack(cf, stack_id)
+    assert stack["StackStatus"] == "ROLLBACK_COMPLETE"
+    assert "[Cluster]" in stack["StackStatusReason"]
+    assert "Invalid InstanceProfile: NoSuchInstanceProfile." in stack["StackStatusReason"]
+    assert {c["Id"] for c in emr.list_clusters()["Clusters"]} == before
+
+
 def test_on_failure_do_nothing_keeps_what_was_created(
     server: RunningServer, cf: Any, tmp_path: Path
 ) -> None:

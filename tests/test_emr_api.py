@@ -17,6 +17,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import boto3
 import botocore.exceptions
 import pytest
 from botocore import xform_name
@@ -29,8 +30,10 @@ from clusterport.gateway.service_models import ServiceModels
 from clusterport.services.emr.provider import EmrProvider
 from clusterport.services.emr.scaling import SCALE_DOWN_AFTER, decide
 from clusterport.services.emr.workqueue import WorkQueue
+from clusterport.store.resources import ResourceStore
 from conftest import RunningServer
 from emr_support import (
+    default_roles,
     error_code,
     failing_bootstrap,
     instances,
@@ -91,6 +94,107 @@ def test_unknown_instance_type_names_the_known_ones(emr: Any) -> None:
     assert error_code(exc) == "ValidationException"
     message = exc.response["Error"]["Message"]
     assert "m5.huge" in message and "m5.xlarge" in message and "r5.xlarge" in message
+
+
+def _cluster_rows(server: RunningServer, account: str) -> int:
+    with server.platform.db.session() as session:
+        return len(ResourceStore(session, "emr").find("cluster", account_id=account))
+
+
+def test_run_job_flow_refuses_roles_that_do_not_exist(server: RunningServer, emr: Any) -> None:
+    default_roles(server.client("iam", ACCOUNT))
+    before = _cluster_rows(server, ACCOUNT)
+    exc = refused(
+        emr.run_job_flow,
+        Name="x",
+        Instances=instances(),
+        JobFlowRole="NoSuchProfile",
+        ServiceRole="EMR_DefaultRole",
+    )
+    assert error_code(exc) == "ValidationException"
+    message = exc.response["Error"]["Message"]
+    assert message.startswith("Invalid InstanceProfile: NoSuchProfile.")
+    assert f"No such instance profile exists in account {ACCOUNT}" in message
+    exc = refused(
+        emr.run_job_flow,
+        Name="x",
+        Instances=instances(),
+        JobFlowRole="EMR_EC2_DefaultRole",
+        ServiceRole="NoSuchRole",
+    )
+    assert error_code(exc) == "ValidationException"
+    assert exc.response["Error"]["Message"].startswith("Invalid ServiceRole: NoSuchRole.")
+    # A role of that name is not an instance profile.
+    ec2_trust = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Principal": {"Service": "ec2.amazonaws.com"},
+                "Action": "sts:AssumeRole",
+            }
+        ],
+    }
+    server.client("iam", ACCOUNT).create_role(
+        RoleName="OnlyARole", AssumeRolePolicyDocument=json.dumps(ec2_trust)
+    )
+    exc = refused(emr.run_job_flow, Name="x", Instances=instances(), JobFlowRole="OnlyARole")
+    assert "Invalid InstanceProfile: OnlyARole." in exc.response["Error"]["Message"]
+    assert _cluster_rows(server, ACCOUNT) == before
+
+
+def test_run_job_flow_refuses_roles_the_caller_may_not_pass(server: RunningServer) -> None:
+    default_roles(server.client("iam", ACCOUNT))
+    iam = server.client("iam", ACCOUNT)
+    iam.create_user(UserName="no-pass")
+    iam.put_user_policy(
+        UserName="no-pass",
+        PolicyName="emr-only",
+        PolicyDocument=json.dumps(
+            {
+                "Version": "2012-10-17",
+                "Statement": [
+                    {"Effect": "Allow", "Action": "elasticmapreduce:*", "Resource": "*"},
+                    {
+                        "Effect": "Allow",
+                        "Action": "iam:PassRole",
+                        "Resource": f"arn:aws:iam::{ACCOUNT}:role/EMR_DefaultRole",
+                        "Condition": {
+                            "StringEquals": {
+                                "iam:PassedToService": "elasticmapreduce.amazonaws.com"
+                            }
+                        },
+                    },
+                ],
+            }
+        ),
+    )
+    key = iam.create_access_key(UserName="no-pass")["AccessKey"]
+    user = boto3.client(
+        "emr",
+        endpoint_url=server.url,
+        region_name="us-east-1",
+        aws_access_key_id=key["AccessKeyId"],
+        aws_secret_access_key=key["SecretAccessKey"],
+    )
+    before = _cluster_rows(server, ACCOUNT)
+    exc = refused(
+        user.run_job_flow,
+        Name="x",
+        Instances=instances(),
+        JobFlowRole="EMR_EC2_DefaultRole",
+        ServiceRole="EMR_DefaultRole",
+    )
+    assert error_code(exc) == "ValidationException"
+    message = exc.response["Error"]["Message"]
+    assert message.startswith(
+        "The instance profile EMR_EC2_DefaultRole (JobFlowRole) cannot be passed to the cluster"
+    )
+    assert (
+        f"is not authorized to perform: iam:PassRole on resource: "
+        f"arn:aws:iam::{ACCOUNT}:role/EMR_EC2_DefaultRole" in message
+    )
+    assert _cluster_rows(server, ACCOUNT) == before
 
 
 def test_unsupported_application_names_the_supported_ones(emr: Any) -> None:
@@ -446,7 +550,8 @@ def test_failed_bootstrap_ends_the_cluster_with_its_reason(emr: Any) -> None:
     assert instance["Status"]["State"] == "TERMINATED"
 
 
-def test_describe_shows_what_was_asked(emr: Any, sleeping: Any) -> None:
+def test_describe_shows_what_was_asked(server: RunningServer, emr: Any, sleeping: Any) -> None:
+    default_roles(server.client("iam", ACCOUNT))
     configurations = [
         {"Classification": "spark-defaults", "Properties": {"spark.sql.shuffle.partitions": "8"}},
         {"Classification": "livy-conf", "Properties": {"livy.server.session.timeout": "2h"}},

@@ -12,6 +12,7 @@ import sys
 import time
 import tomllib
 from pathlib import Path
+from typing import Any
 
 import boto3
 import botocore.auth as auth_module
@@ -167,6 +168,82 @@ def test_expired_presigned_url(server: RunningServer) -> None:
     reply = httpx.get(request.url)
     assert reply.status_code == 403
     assert "Request has expired" in reply.text
+
+
+class _HostUnsigned(SigV4Auth):
+    """A signer that leaves ``host`` out of the signed headers."""
+
+    def headers_to_sign(self, request: AWSRequest) -> Any:
+        headers = super().headers_to_sign(request)
+        del headers["host"]
+        return headers
+
+
+def _iam_request(server: RunningServer, body: str, headers: dict[str, str]) -> AWSRequest:
+    return AWSRequest(
+        method="POST",
+        url=server.url + "/",
+        data=body,
+        headers={"Content-Type": "application/x-www-form-urlencoded; charset=utf-8", **headers},
+    )
+
+
+def test_unsigned_payload_cannot_be_replayed_with_another_body(server: RunningServer) -> None:
+    key = server.account("111111111111")
+    creds = Credentials(key.access_key_id, key.secret_access_key)
+    list_users = "Action=ListUsers&Version=2010-05-08"
+    create_user = "Action=CreateUser&Version=2010-05-08&UserName=replayed"
+    request = _iam_request(server, list_users, {"X-Amz-Content-SHA256": "UNSIGNED-PAYLOAD"})
+    SigV4Auth(creds, "iam", "us-east-1").add_auth(request)
+    headers = {k: v for k, v in request.prepare().headers.items() if k != "Content-Length"}
+    for body in (list_users, create_user):
+        reply = httpx.post(server.url + "/", content=body, headers=headers)
+        assert reply.status_code == 403, reply.text
+        assert "<Code>SignatureDoesNotMatch</Code>" in reply.text
+        assert "requires a signed payload" in reply.text
+    iam = server.client("iam", "111111111111")
+    assert "replayed" not in [u["UserName"] for u in iam.list_users()["Users"]]
+    # The same request with its payload signed goes through.
+    signed = _iam_request(server, list_users, {})
+    SigV4Auth(creds, "iam", "us-east-1").add_auth(signed)
+    ok = httpx.post(server.url + "/", content=list_users, headers=dict(signed.prepare().headers))
+    assert ok.status_code == 200, ok.text
+    # A JSON-protocol service answers in its own format.
+    emr = AWSRequest(
+        method="POST",
+        url=server.url + "/",
+        data=b"{}",
+        headers={
+            "X-Amz-Target": "ElasticMapReduce.ListClusters",
+            "Content-Type": "application/x-amz-json-1.1",
+            "X-Amz-Content-SHA256": "UNSIGNED-PAYLOAD",
+        },
+    )
+    SigV4Auth(creds, "elasticmapreduce", "us-east-1").add_auth(emr)
+    reply = httpx.post(server.url + "/", content=b"{}", headers=dict(emr.prepare().headers))
+    assert reply.status_code == 400
+    assert reply.json()["__type"] == "InvalidSignatureException"
+
+
+def test_host_must_be_signed(server: RunningServer) -> None:
+    key = server.account("111111111111")
+    creds = Credentials(key.access_key_id, key.secret_access_key)
+    body = "Action=GetCallerIdentity&Version=2011-06-15"
+    request = _iam_request(server, body, {})
+    _HostUnsigned(creds, "sts", "us-east-1").add_auth(request)
+    assert "host" not in request.headers["Authorization"].split("SignedHeaders=")[1].split(",")[0]
+    reply = httpx.post(server.url + "/", content=body, headers=dict(request.prepare().headers))
+    assert reply.status_code == 400, reply.text
+    assert "<Code>IncompleteSignature</Code>" in reply.text
+    assert "'Host' or ':authority' must be a 'SignedHeader' in the AWS Authorization." in reply.text
+
+
+def test_presigned_urls_of_botocore_still_work(server: RunningServer) -> None:
+    sts = server.client("sts", "111111111111")
+    url = sts.generate_presigned_url("get_caller_identity", ExpiresIn=60, HttpMethod="GET")
+    reply = httpx.get(url)
+    assert reply.status_code == 200, reply.text
+    assert "arn:aws:iam::111111111111:root" in reply.text
 
 
 def test_unknown_action_and_service(server: RunningServer) -> None:

@@ -10,6 +10,8 @@ route's network check on a running cluster is in ``test_connect_enforcement``.
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
+import json
 import os
 import signal
 import subprocess
@@ -17,15 +19,20 @@ import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
 import requests
 from botocore.auth import SigV4Auth
 from botocore.awsrequest import AWSRequest
+from botocore.credentials import Credentials
 
 from clusterport.engines.livy.__main__ import config_from_args, parse_args
 from clusterport.engines.livy.config import ACCESS_KEY_HEADER
+from clusterport.services import identity
+from clusterport.services.base import RequestContext
+from clusterport.services.emr import app_ui
 from clusterport.studio.livy_auth import SigV4Livy, platform_livy_url
 from conftest import RunningServer
 
@@ -114,3 +121,136 @@ def test_the_route_says_where_a_cluster_of_another_account_is_reached(
     message = reply.json()["msg"]
     assert "j-ABCDEFGHIJKLM" in message and ACCOUNT in message
     assert "--assumable-role-arn" in message
+
+
+# ---- authorized and audited as elasticmapreduce:AccessLivyEndpoints ---------------------------
+
+
+def _livy_events(server: RunningServer, account: str) -> list[dict[str, Any]]:
+    events = server.client("cloudtrail", account).lookup_events(
+        LookupAttributes=[{"AttributeKey": "EventName", "AttributeValue": "AccessLivyEndpoints"}]
+    )["Events"]
+    return [json.loads(e["CloudTrailEvent"]) for e in events]
+
+
+def _user(server: RunningServer, name: str, *statements: dict[str, Any]) -> Any:
+    iam = server.client("iam", ACCOUNT)
+    iam.create_user(UserName=name)
+    document = {"Version": "2012-10-17", "Statement": list(statements)}
+    iam.put_user_policy(UserName=name, PolicyName="p", PolicyDocument=json.dumps(document))
+    key = iam.create_access_key(UserName=name)["AccessKey"]
+    return Credentials(key["AccessKeyId"], key["SecretAccessKey"])
+
+
+def test_an_explicit_deny_refuses_livy_before_any_cluster_is_looked_up(
+    server: RunningServer,
+) -> None:
+    cluster = "j-DENIEDLIVY0001"
+    credentials = _user(
+        server,
+        "livy-denied",
+        {"Effect": "Allow", "Action": "*", "Resource": "*"},
+        {"Effect": "Deny", "Action": "*", "Resource": "*"},
+    )
+    url = platform_livy_url(server.url, cluster)
+    auth = SigV4Livy(credentials, "us-east-1", url)
+    reply = requests.post(url + "/sessions", json={"kind": "pyspark"}, auth=auth, timeout=10)
+    assert reply.status_code == 403
+    body = reply.json()
+    assert body["code"] == "AccessDeniedException"
+    arn = f"arn:aws:elasticmapreduce:us-east-1:{ACCOUNT}:cluster/{cluster}"
+    assert body["msg"].startswith(
+        f"User: arn:aws:iam::{ACCOUNT}:user/livy-denied is not authorized to perform: "
+        f"elasticmapreduce:AccessLivyEndpoints on resource: {arn} with an explicit deny in an "
+        "identity-based policy"
+    )
+    event = next(
+        e for e in _livy_events(server, ACCOUNT) if e["requestParameters"]["clusterId"] == cluster
+    )
+    assert event["eventSource"] == "elasticmapreduce.amazonaws.com"
+    assert event["errorCode"] == "AccessDeniedException"
+    assert event["userIdentity"]["arn"] == f"arn:aws:iam::{ACCOUNT}:user/livy-denied"
+    assert event["sourceIPAddress"] == "127.0.0.1"
+    assert event["requestParameters"] == {
+        "clusterId": cluster,
+        "httpMethod": "POST",
+        "path": "/sessions",
+    }
+
+
+def test_livy_needs_an_allow_for_its_action(server: RunningServer) -> None:
+    cluster = "j-NOLIVYALLOW001"
+    credentials = _user(
+        server,
+        "livy-unallowed",
+        {"Effect": "Allow", "Action": "elasticmapreduce:Describe*", "Resource": "*"},
+    )
+    url = platform_livy_url(server.url, cluster)
+    reply = requests.get(
+        url + "/sessions", auth=SigV4Livy(credentials, "us-east-1", url), timeout=10
+    )
+    assert reply.status_code == 403
+    assert (
+        "because no identity-based policy allows the elasticmapreduce:AccessLivyEndpoints"
+        in (reply.json()["msg"])
+    )
+    # Allowed by policy, the request goes on to the cluster checks (and is recorded too).
+    root = server.session(ACCOUNT).get_credentials()
+    assert root is not None
+    reply = requests.get(url + "/sessions", auth=SigV4Livy(root, "us-east-1", url), timeout=10)
+    assert reply.status_code == 404
+    codes = [
+        (e["userIdentity"]["type"], e.get("errorCode"))
+        for e in _livy_events(server, ACCOUNT)
+        if e["requestParameters"]["clusterId"] == cluster
+    ]
+    assert codes == [("Root", "InvalidRequestException"), ("IAMUser", "AccessDeniedException")]
+
+
+# ---- Spark UI logins --------------------------------------------------------------------------
+
+
+def _ui_logins(server: RunningServer, account: str) -> list[dict[str, Any]]:
+    events = server.client("cloudtrail", account).lookup_events(
+        LookupAttributes=[{"AttributeKey": "EventName", "AttributeValue": "AppUILogin"}]
+    )["Events"]
+    return [json.loads(e["CloudTrailEvent"]) for e in events]
+
+
+def test_every_spark_ui_login_is_in_the_audit_trail(server: RunningServer) -> None:
+    cluster = "j-UILOGINAUDIT01"
+    key = server.account(ACCOUNT)
+    with server.platform.db.session() as session:
+        known = identity.lookup_key(session, server.platform.secrets, key.access_key_id)
+    assert known is not None
+    now = server.platform.now()
+
+    def link(issued_at: dt.datetime) -> str:
+        ctx = RequestContext(
+            platform=server.platform,
+            principal=known.principal,
+            region="us-east-1",
+            service="emr",
+            operation="GetOnClusterAppUIPresignedURL",
+            request_id="r",
+            source_ip="127.0.0.1",
+            now=issued_at,
+        )
+        return app_ui.link(ctx, cluster, "")
+
+    fresh = httpx.get(link(now), follow_redirects=False)
+    assert fresh.status_code == 303
+    stale = httpx.get(link(now - dt.timedelta(hours=1)), follow_redirects=False)
+    assert stale.status_code == 403
+    forged = httpx.get(f"{server.url}/_ui/{cluster}/?cp-ui-token=cpui1.e30.AAAA")
+    assert forged.status_code == 403
+    mine = [
+        e for e in _ui_logins(server, ACCOUNT) if e["requestParameters"]["clusterId"] == cluster
+    ]
+    assert [e.get("errorCode") for e in mine] == ["AccessDenied", None]  # newest first
+    assert "expired" in mine[0]["errorMessage"]
+    for event in mine:
+        assert event["eventSource"] == "elasticmapreduce.amazonaws.com"
+        assert event["userIdentity"]["arn"] == f"arn:aws:iam::{ACCOUNT}:root"
+        assert event["userIdentity"]["type"] == "Root"
+        assert event["sourceIPAddress"] == "127.0.0.1"

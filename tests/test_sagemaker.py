@@ -417,6 +417,37 @@ def _record_app(server: Any, domain_id: str, profile: str, pid: int) -> Path:
     return path
 
 
+def _studio_logins(server: Any, account: str) -> list[dict[str, Any]]:
+    events = server.client("cloudtrail", account).lookup_events(
+        LookupAttributes=[{"AttributeKey": "EventName", "AttributeValue": "StudioLogin"}]
+    )["Events"]
+    return [json.loads(e["CloudTrailEvent"]) for e in events]
+
+
+def test_every_studio_login_is_in_the_audit_trail(server: Any, sm: Any, net: Network) -> None:
+    domain_id = create_domain(sm, net, A)
+    sm.create_user_profile(DomainId=domain_id, UserProfileName="audited")
+    url = sm.create_presigned_domain_url(DomainId=domain_id, UserProfileName="audited")[
+        "AuthorizedUrl"
+    ]
+    assert httpx.get(url, follow_redirects=False).status_code == 409
+    app = _record_app(server, domain_id, "audited", os.getpid())
+    try:
+        assert httpx.get(url, follow_redirects=False).status_code == 302
+        assert httpx.get(url, follow_redirects=False).status_code == 403
+    finally:
+        app.unlink()
+    mine = [e for e in _studio_logins(server, A) if e["requestParameters"]["domainId"] == domain_id]
+    outcomes = [e.get("errorCode") for e in reversed(mine)]  # newest first in LookupEvents
+    assert outcomes == ["AccessDenied", None, "AccessDenied"]
+    for event in mine:
+        assert event["eventSource"] == "sagemaker.amazonaws.com"
+        assert event["sourceIPAddress"] == "127.0.0.1"
+        assert event["userIdentity"]["arn"] == f"arn:aws:iam::{A}:root"
+        assert event["requestParameters"]["userProfileName"] == "audited"
+    assert "No JupyterLab runs" in mine[-1]["errorMessage"]
+
+
 def test_presigned_url_logs_in_once(server: Any, sm: Any, net: Network) -> None:
     domain_id = create_domain(sm, net, A)
     sm.create_user_profile(DomainId=domain_id, UserProfileName="ana")

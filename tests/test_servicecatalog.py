@@ -458,6 +458,45 @@ def test_launch_role_creates_the_resources_the_user_may_not(
     assert "PathId" in message(caught.value)
 
 
+NO_PROFILE_CLUSTER = """
+Resources:
+  Cluster:
+    Type: AWS::EMR::Cluster
+    Properties:
+      Name: no-profile
+      ReleaseLabel: emr-7.5.0
+      Applications: [{Name: Spark}]
+      JobFlowRole: NoSuchInstanceProfile
+      Instances:
+        MasterInstanceGroup: {InstanceCount: 1, InstanceType: m5.xlarge, Name: Primary}
+"""
+
+
+def test_a_product_naming_a_missing_instance_profile_fails_naming_it(
+    server: RunningServer, admin: Any, shop: dict[str, Any]
+) -> None:
+    portfolio = new_portfolio(admin)
+    product, artifact = new_product(admin, NO_PROFILE_CLUSTER)
+    admin.associate_product_with_portfolio(ProductId=product, PortfolioId=portfolio)
+    admin.create_constraint(
+        PortfolioId=portfolio,
+        ProductId=product,
+        Type="LAUNCH",
+        Parameters=json.dumps({"RoleArn": shop["launch_role"]}),
+    )
+    admin.associate_principal_with_portfolio(
+        PortfolioId=portfolio, PrincipalARN=shop["analyst"], PrincipalType="IAM"
+    )
+    emr = server.client("emr", A)
+    before = {c["Id"] for c in emr.list_clusters()["Clusters"]}
+    record = provision(shop["sc"], product, artifact)
+    found = wait_record(shop["sc"], record["RecordId"])["RecordDetail"]
+    assert found["Status"] == "FAILED"
+    description = found["RecordErrors"][0]["Description"]
+    assert "Invalid InstanceProfile: NoSuchInstanceProfile." in description
+    assert {c["Id"] for c in emr.list_clusters()["Clusters"]} == before
+
+
 def test_records_and_provisioned_products_are_found_updated_and_terminated(
     server: RunningServer, shop: dict[str, Any]
 ) -> None:

@@ -4,18 +4,25 @@ On AWS, Livy on a cluster's primary node answers whoever the network lets
 through. On this host every port is reachable, so the network has to be
 checked where the traffic passes: a cluster's Livy endpoint answers only
 requests carrying its access key (``<work dir>/livy-access.key``), and this
-route adds the key after three checks, each refusal a Livy error
+route adds the key after four checks, each refusal a Livy error
 (``{"msg": …}``) that says what to do:
 
 1. the request is SigV4-signed for ``elasticmapreduce`` by valid credentials
    (403 otherwise, with the verifier's reason);
-2. the cluster is in the caller's account and region, RUNNING or WAITING,
+2. the caller's policies allow ``elasticmapreduce:AccessLivyEndpoints`` on
+   the cluster's ARN (403 with AWS's AccessDenied message otherwise; an
+   explicit Deny wins, as for every API call);
+3. the cluster is in the caller's account and region, RUNNING or WAITING,
    and runs Livy (404/409) — a cluster of another account is reached with
    that account's credentials, as the connect magic does with
    ``--assumable-role-arn``;
-3. for a Studio user (credentials that carry a domain and user profile), the
+4. for a Studio user (credentials that carry a domain and user profile), the
    network from the domain to the primary node on Livy's port 8998 is
    complete (:func:`check_connect`, 403 naming the missing piece and its fix).
+
+Every request of a verified caller, let through or refused, is recorded in
+the caller's account as a CloudTrail event ``AccessLivyEndpoints`` of
+``elasticmapreduce.amazonaws.com`` (method and path, never the body).
 
 The connect magic signs its sparkmagic requests to this route (see
 :mod:`clusterport.studio.livy_auth`); the request then goes to the sidecar
@@ -33,7 +40,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from clusterport.engines.livy.config import ACCESS_KEY_HEADER
-from clusterport.errors import AuthenticationError, InternalError, ServiceError
+from clusterport.errors import AccessDeniedError, AuthenticationError, InternalError, ServiceError
 from clusterport.gateway.pipeline import verify_caller
 from clusterport.gateway.sigv4 import SigV4Error
 from clusterport.gateway.wire import (
@@ -44,16 +51,20 @@ from clusterport.gateway.wire import (
     wire_request,
 )
 from clusterport.platform import Platform
+from clusterport.services import audit
+from clusterport.services.authorization import authorize
 from clusterport.services.base import Principal, RequestContext
 from clusterport.services.emr.connect_guard import LIVY_PORT, check_connect
 from clusterport.services.emr.documents import READY_STATES, cluster_state
 from clusterport.services.emr.records import EmrRecords
 from clusterport.services.emr.spec import LIVY, livy_key
 
-__all__ = ["LIVY_SIGNING_NAME", "livy_prefix", "livy_route"]
+__all__ = ["LIVY_ACTION", "LIVY_SIGNING_NAME", "livy_prefix", "livy_route"]
 
 #: The service name Livy requests are signed for (EMR's).
 LIVY_SIGNING_NAME = "elasticmapreduce"
+#: The IAM action every Livy request is authorized as, on the cluster's ARN.
+LIVY_ACTION = "elasticmapreduce:AccessLivyEndpoints"
 #: Request headers not passed on: hop-by-hop, and the caller's signature.
 _DROPPED = HOP_BY_HOP | {
     "authorization",
@@ -66,10 +77,11 @@ _TIMEOUT = httpx.Timeout(60.0, connect=5.0)
 
 
 class _Refusal(Exception):
-    def __init__(self, status: int, message: str) -> None:
+    def __init__(self, status: int, message: str, code: str = "InvalidRequestException") -> None:
         super().__init__(message)
         self.status = status
         self.message = message
+        self.code = code
 
 
 def livy_prefix(cluster_id: str) -> str:
@@ -105,6 +117,42 @@ def _context(
     )
 
 
+def _authorize(ctx: RequestContext, cluster_arn: str) -> None:
+    """Refuse unless the caller's policies allow Livy on the cluster (explicit Deny wins)."""
+    try:
+        authorize(ctx, LIVY_ACTION, [cluster_arn])
+    except AccessDeniedError as exc:
+        raise _Refusal(403, exc.message, exc.code) from exc
+
+
+def _audit(
+    request: Request, ctx: RequestContext, cluster_id: str, arn: str, refusal: _Refusal | None
+) -> None:
+    rest = request.path_params.get("rest", "")
+    audit.record_quietly(
+        ctx.platform,
+        audit.CallRecord(
+            event_time=ctx.now,
+            region=ctx.region,
+            event_source="elasticmapreduce.amazonaws.com",
+            event_name=LIVY_ACTION.split(":", 1)[1],
+            request_id=ctx.request_id,
+            source_ip=ctx.source_ip,
+            user_agent=ctx.user_agent,
+            principal=ctx.principal,
+            account_id=ctx.account_id,
+            request_parameters={
+                "clusterId": cluster_id,
+                "httpMethod": request.method,
+                "path": f"/{rest}",
+            },
+            error_code=refusal.code if refusal else None,
+            error_message=refusal.message if refusal else None,
+            resources=(arn,),
+        ),
+    )
+
+
 def _target(platform: Platform, ctx: RequestContext, cluster_id: str) -> tuple[int, Path]:
     """The Livy sidecar's port and the cluster's work dir, once every check has passed."""
     with platform.db.session() as session:
@@ -127,7 +175,7 @@ def _target(platform: Platform, ctx: RequestContext, cluster_id: str) -> tuple[i
         try:
             check_connect(session, ctx, row, LIVY_PORT, "Livy")
         except ServiceError as exc:
-            raise _Refusal(403, exc.message) from exc
+            raise _Refusal(403, exc.message, exc.code) from exc
         engine = row.data["Engine"]
         port = ((engine.get("Endpoints") or {}).get("SidecarPorts") or {}).get(LIVY)
         if not port:
@@ -162,23 +210,33 @@ async def livy(request: Request) -> Response:
     try:
         body = await read_body(request)
         ctx = _caller(platform, request, body)
-        port, work_dir = _target(platform, ctx, cluster_id)
-        key = livy_key(work_dir)
-        return await _forward(request, body, port, key, request.path_params.get("rest", ""))
-    except _Refusal as exc:
+    except _Refusal as exc:  # no verified caller: no account to record the request in
         return JSONResponse({"msg": exc.message}, status_code=exc.status)
     except BodyTooLarge:
         return JSONResponse({"msg": "The request body is too large."}, status_code=413)
     except InternalError as exc:
         return JSONResponse({"msg": exc.message}, status_code=500)
+    arn = ctx.arn("elasticmapreduce", f"cluster/{cluster_id}")
+    try:
+        _authorize(ctx, arn)
+        port, work_dir = _target(platform, ctx, cluster_id)
+        key = livy_key(work_dir)
+        response = await _forward(request, body, port, key, request.path_params.get("rest", ""))
+    except _Refusal as exc:
+        _audit(request, ctx, cluster_id, arn, exc)
+        return JSONResponse({"msg": exc.message, "code": exc.code}, status_code=exc.status)
+    except InternalError as exc:
+        _audit(request, ctx, cluster_id, arn, _Refusal(500, exc.message, exc.code))
+        return JSONResponse({"msg": exc.message}, status_code=500)
     except (OSError, httpx.HTTPError) as exc:
-        return JSONResponse(
-            {
-                "msg": f"The Livy endpoint of {cluster_id} does not answer "
-                f"({type(exc).__name__}); if the cluster is terminating, start a new one."
-            },
-            status_code=502,
+        message = (
+            f"The Livy endpoint of {cluster_id} does not answer ({type(exc).__name__}); if "
+            "the cluster is terminating, start a new one."
         )
+        _audit(request, ctx, cluster_id, arn, _Refusal(502, message, "InternalServerError"))
+        return JSONResponse({"msg": message}, status_code=502)
+    _audit(request, ctx, cluster_id, arn, None)
+    return response
 
 
 def livy_route() -> Route:

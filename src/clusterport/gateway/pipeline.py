@@ -184,6 +184,7 @@ class Gateway:
                 f"{provider.iam_prefix}:{op.name}",
                 call.resources,
                 provider.context_keys_for(ctx, op.name, call.params),
+                provider.shared_resources(ctx, call.resources),
             )
         return await self.dispatch(provider, ctx, op, call.params)
 

@@ -3,6 +3,13 @@
 Pure: the caller supplies the secret lookup and the clock. The result says who
 signed (the access key and the credential scope), or which check failed; the
 pipeline turns a failure into the error code AWS returns for that protocol.
+
+As strict as the services served (none of them is S3): ``host`` must be among
+the signed headers, and the payload must be signed. A header-signed request
+declaring ``x-amz-content-sha256: UNSIGNED-PAYLOAD`` is refused (its signature
+would cover no body, so it could be replayed with any). A presigned URL may
+stand for an unsigned payload only when the request has no body, as botocore's
+presigned GETs do.
 """
 
 from __future__ import annotations
@@ -161,6 +168,25 @@ def _canonical_request(
     )
 
 
+def _signed_headers(text: str) -> list[str]:
+    signed = [h.strip().lower() for h in text.split(";") if h.strip()]
+    if "host" not in signed:
+        raise SigV4Error(
+            SigV4Failure.MALFORMED,
+            "'Host' or ':authority' must be a 'SignedHeader' in the AWS Authorization.",
+        )
+    return signed
+
+
+def _unsigned_payload_refused() -> SigV4Error:
+    return SigV4Error(
+        SigV4Failure.BAD_SIGNATURE,
+        "The request signature we calculated does not match the signature you provided. "
+        "Check your AWS Secret Access Key and signing method. This service requires a signed "
+        "payload: sign the SHA-256 hash of the request body, not UNSIGNED-PAYLOAD.",
+    )
+
+
 def verify(
     request: WireRequest,
     lookup_secret: Callable[[str], str | None],
@@ -240,16 +266,18 @@ def _verify_header(
             f"{(now + MAX_SKEW).strftime('%Y%m%dT%H%M%SZ')} "
             f"({now.strftime('%Y%m%dT%H%M%SZ')} + 15 min.)",
         )
+    signed_headers = _signed_headers(fields["SignedHeaders"])
     secret = _check_secret(lookup_secret, scope)
     body_hash = hashlib.sha256(request.body).hexdigest()
     declared = request.headers.get("x-amz-content-sha256")
-    if declared is not None and declared not in (UNSIGNED_PAYLOAD, body_hash):
+    if declared == UNSIGNED_PAYLOAD:
+        raise _unsigned_payload_refused()
+    if declared is not None and declared != body_hash:
         raise SigV4Error(
             SigV4Failure.BAD_SIGNATURE,
             "The provided 'x-amz-content-sha256' header does not match what was computed.",
         )
-    signed_headers = [h.strip().lower() for h in fields["SignedHeaders"].split(";") if h]
-    canonical = _canonical_request(request, signed_headers, declared or body_hash, presigned=False)
+    canonical = _canonical_request(request, signed_headers, body_hash, presigned=False)
     expected = hmac.new(
         _signing_key(secret, scope),
         _string_to_sign(amz_date, scope, canonical).encode(),
@@ -300,11 +328,16 @@ def _verify_presigned(
         raise SigV4Error(SigV4Failure.PRESIGN_EXPIRED, "Request has expired.")
     if signed_at - now > MAX_SKEW:
         raise SigV4Error(SigV4Failure.SKEWED, "Signature not yet current.")
+    signed_headers = _signed_headers(query["X-Amz-SignedHeaders"])
     secret = _check_secret(lookup_secret, scope)
-    signed_headers = [h.strip().lower() for h in query["X-Amz-SignedHeaders"].split(";") if h]
     key = _signing_key(secret, scope)
     given = query["X-Amz-Signature"]
-    for payload_hash in (hashlib.sha256(request.body).hexdigest(), UNSIGNED_PAYLOAD):
+    payload_hashes = [hashlib.sha256(request.body).hexdigest()]
+    if not request.body:
+        payload_hashes.append(UNSIGNED_PAYLOAD)  # a presigned GET signs no payload
+    elif request.headers.get("x-amz-content-sha256") == UNSIGNED_PAYLOAD:
+        raise _unsigned_payload_refused()
+    for payload_hash in payload_hashes:
         canonical = _canonical_request(request, signed_headers, payload_hash, presigned=True)
         expected = hmac.new(
             key, _string_to_sign(query["X-Amz-Date"], scope, canonical).encode(), hashlib.sha256

@@ -10,10 +10,18 @@ request then goes, with the prefix stripped, to the cluster's history server
 links already carry the prefix (the engine sets it as ``reverseProxyUrl`` and
 the history server's proxy base); redirects naming a local port are rewritten
 to go through the proxy.
+
+Each login (a link traded for a cookie, or a genuine link refused because it
+expired or names another cluster) is recorded in the cluster's account as a
+CloudTrail event ``AppUILogin`` of ``elasticmapreduce.amazonaws.com``, naming
+the principal the link was issued to. The IAM actions that guard this door
+are the ones that issue its links: ``GetOnClusterAppUIPresignedURL`` and
+``GetPersistentAppUIPresignedURL``.
 """
 
 from __future__ import annotations
 
+import uuid
 from urllib.parse import urlencode, urlsplit
 
 import httpx
@@ -24,6 +32,7 @@ from starlette.routing import Route
 from clusterport.errors import ServiceError
 from clusterport.gateway.wire import HOP_BY_HOP, upstream
 from clusterport.platform import Platform
+from clusterport.services import audit
 from clusterport.services.emr import app_ui, ui_links
 from clusterport.services.emr.records import EmrRecords
 from clusterport.services.emr.spec import ui_prefix_for
@@ -74,6 +83,39 @@ def _location(value: str, mount: str, prefix: str) -> str:
     return value
 
 
+def _audit_login(
+    platform: Platform,
+    request: Request,
+    cluster_id: str,
+    grant: ui_links.UiGrant | None,
+    refusal: str | None,
+) -> None:
+    if grant is None:
+        return  # not a link the platform issued: no account to record it in
+    audit.record_quietly(
+        platform,
+        audit.CallRecord(
+            event_time=platform.now(),
+            region=grant.region,
+            event_source="elasticmapreduce.amazonaws.com",
+            event_name="AppUILogin",
+            request_id=str(uuid.uuid4()),
+            source_ip=request.client.host if request.client else "",
+            user_agent=request.headers.get("user-agent", ""),
+            principal=None,
+            account_id=grant.account_id,
+            request_parameters={"clusterId": cluster_id, "path": request.url.path},
+            error_code="AccessDenied" if refusal else None,
+            error_message=refusal,
+            resources=(
+                f"arn:aws:elasticmapreduce:{grant.region}:{grant.account_id}:cluster/"
+                f"{grant.cluster_id}",
+            ),
+            issued_to=(grant.principal_arn, grant.principal_id) if grant.principal_arn else None,
+        ),
+    )
+
+
 def _without_token(request: Request) -> str:
     query = [(k, v) for k, v in request.query_params.multi_items() if k != ui_links.TOKEN_PARAM]
     path = request.url.path
@@ -112,7 +154,14 @@ async def spark_ui(request: Request) -> Response:
     link = request.query_params.get(ui_links.TOKEN_PARAM)
     try:
         if link is not None:
-            grant = ui_links.verify(key, link, cluster_id, now)
+            try:
+                grant = ui_links.verify(key, link, cluster_id, now)
+            except ui_links.UiLinkError as refused:
+                _audit_login(
+                    platform, request, cluster_id, ui_links.genuine(key, link), str(refused)
+                )
+                raise
+            _audit_login(platform, request, cluster_id, grant, None)
             lifetime = ui_links.COOKIE_LIFETIME
             cookie = ui_links.sign(key, grant.until(now + lifetime))
             reply = RedirectResponse(_without_token(request), status_code=303)

@@ -3,15 +3,22 @@
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from clusterport.services.base import Principal
 from clusterport.store.audit import AuditEvent
+
+if TYPE_CHECKING:
+    from clusterport.platform import Platform
+
+log = logging.getLogger(__name__)
 
 _SECRET_WORDS = ("secret", "password", "token", "privatekey", "credentials")
 _READ_PREFIXES = ("Describe", "List", "Get", "Search", "Lookup", "Scan", "Simulate", "Validate")
@@ -34,6 +41,9 @@ class CallRecord:
     error_code: str | None = None
     error_message: str | None = None
     resources: tuple[str, ...] = ()
+    #: Who acted when the call carries no verified credentials but a grant they were issued
+    #: (a presigned link): ``(ARN, principal id)`` of the issuer.
+    issued_to: tuple[str, str] | None = None
 
 
 def redact(value: Any) -> Any:
@@ -86,13 +96,33 @@ def user_identity(principal: Principal | None) -> dict[str, Any]:
     return identity
 
 
+def identity_of_arn(arn: str, principal_id: str) -> tuple[dict[str, Any], str | None]:
+    """CloudTrail's ``userIdentity`` of a principal known only by its ARN, and its user name."""
+    parts = arn.split(":", 5)
+    account = parts[4] if len(parts) == 6 else ""
+    resource = parts[5] if len(parts) == 6 else ""
+    identity: dict[str, Any] = {"principalId": principal_id, "arn": arn, "accountId": account}
+    if resource == "root":
+        return {**identity, "type": "Root"}, "root"
+    if resource.startswith("user/"):
+        name = resource.rsplit("/", 1)[-1]
+        return {**identity, "type": "IAMUser", "userName": name}, name
+    if resource.startswith("assumed-role/"):
+        return {**identity, "type": "AssumedRole"}, resource.rsplit("/", 1)[-1]
+    return {**identity, "type": "Unknown"}, None
+
+
 def record(session: Session, call: CallRecord) -> None:
     """Store one call as an audit event."""
     event_id = str(uuid.uuid4())
     read_only = call.event_name.startswith(_READ_PREFIXES)
+    identity = user_identity(call.principal)
+    username = None
+    if call.principal is None and call.issued_to is not None:
+        identity, username = identity_of_arn(*call.issued_to)
     event: dict[str, Any] = {
         "eventVersion": "1.08",
-        "userIdentity": user_identity(call.principal),
+        "userIdentity": identity,
         "eventTime": call.event_time.strftime("%Y-%m-%dT%H:%M:%SZ"),
         "eventSource": call.event_source,
         "eventName": call.event_name,
@@ -112,7 +142,6 @@ def record(session: Session, call: CallRecord) -> None:
     if call.error_code:
         event["errorCode"] = call.error_code
         event["errorMessage"] = call.error_message
-    username = None
     if call.principal is not None:
         username = (
             "root"
@@ -137,3 +166,12 @@ def record(session: Session, call: CallRecord) -> None:
             event=event,
         )
     )
+
+
+def record_quietly(platform: Platform, call: CallRecord) -> None:
+    """Store ``call``; a failing trail is logged, never turned into a failed request."""
+    try:
+        with platform.db.session() as session:
+            record(session, call)
+    except SQLAlchemyError:
+        log.exception("could not record the audit event of %s", call.event_name)

@@ -23,7 +23,7 @@ sentence saying what to change where.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -104,21 +104,31 @@ def authorize(
     action: str,
     resources: Sequence[str],
     context_keys: ContextKeys | None = None,
+    shared: Collection[str] = (),
 ) -> None:
-    """Raise AccessDenied unless the caller may perform ``action`` on every resource."""
+    """Raise AccessDenied unless the caller may perform ``action`` on every resource.
+
+    ``shared`` names resources of other accounts that the service shares with the
+    caller's account (see ``Provider.shared_resources``): the share is their owner's
+    grant, so the caller's own policies decide them.
+    """
     principal = ctx.principal
     trust = action.lower() in TRUST_ACTIONS
+
+    def owner_of(resource: str) -> str | None:
+        return None if resource in shared else resource_owner(resource)
+
     if (
         principal.is_root
         and not trust
-        and all(resource_owner(r) in (None, principal.account_id) for r in resources)
+        and all(owner_of(r) in (None, principal.account_id) for r in resources)
     ):
         return
     with ctx.platform.db.session() as session:
         caller = load_caller(session, principal, ctx.platform.policies)
         context = {**global_context(ctx), **(context_keys or {})}
         for resource in resources:
-            owner = resource_owner(resource)
+            owner = owner_of(resource)
             resource_policy = None
             if trust:
                 resource_policy = trust_policy(session, resource, ctx.platform.policies)
@@ -180,7 +190,8 @@ def denial_hint(
     if not caller.exists:
         who = caller.label[:1].upper() + caller.label[1:]
         return (
-            f"{who} no longer exists in account {account}; its credentials act for nobody. "
+            f"{who} no longer exists in account {account}; its credentials act for nobody "
+            "(one created again under the same name is a new principal, with a new unique id). "
             "Use credentials of an existing identity."
         )
     missing = decision.missing or MISSING_IDENTITY

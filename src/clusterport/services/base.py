@@ -8,7 +8,11 @@ returns plain data shaped like the operation's output; failures are raised as
 
 Which IAM resources an operation touches is declared per provider in
 ``resource_arns``: a mapping from operation name to a function of the context
-and parameters. Operations not listed act on ``*``, as AWS's list operations do.
+and parameters. Operations the AWS Service Authorization Reference lists
+without resource types (``ListClusters``, ``DescribeVpcs`` …) are named in
+``no_resource_operations`` and act on ``*``. Authorization fails closed: an
+operation declared in neither is a bug, refused with an internal error and
+caught by a test that walks every served operation.
 """
 
 from __future__ import annotations
@@ -19,6 +23,8 @@ import string
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar, Literal
+
+from clusterport.errors import InternalError
 
 if TYPE_CHECKING:
     from clusterport.platform import Platform
@@ -90,6 +96,8 @@ class Provider:
     global_service: ClassVar[bool] = False
     #: Operation name → the resource ARNs it is authorized against.
     resource_arns: ClassVar[Mapping[str, ResourceArns]] = {}
+    #: Operations AWS documents without resource-level permissions: authorized on ``*``.
+    no_resource_operations: ClassVar[frozenset[str]] = frozenset()
     #: Operations any authenticated caller may make without a policy (as AWS does for
     #: sts:GetCallerIdentity).
     unauthorized_operations: ClassVar[frozenset[str]] = frozenset()
@@ -97,11 +105,33 @@ class Provider:
     def __init__(self, platform: Platform) -> None:
         self.platform = platform
 
+    @classmethod
+    def declares_resources(cls, operation: str) -> bool:
+        """True when ``operation`` says which resources it is authorized against."""
+        return (
+            operation in cls.resource_arns
+            or operation in cls.no_resource_operations
+            or operation in cls.unauthorized_operations
+        )
+
     def resources_for(
         self, ctx: RequestContext, operation: str, params: Mapping[str, Any]
     ) -> list[str]:
+        """The resource ARNs ``operation`` is authorized against; never a silent ``*``."""
         found = self.resource_arns.get(operation)
-        return found(ctx, params) if found is not None else ["*"]
+        if found is not None:
+            return found(ctx, params)
+        if operation in self.no_resource_operations or operation in self.unauthorized_operations:
+            return ["*"]
+        raise UndeclaredResourcesError(self.service, operation)
+
+    def shared_resources(self, ctx: RequestContext, resources: Sequence[str]) -> frozenset[str]:
+        """Resources of other accounts that the service itself shares with the caller's account.
+
+        Their owner's grant is the share (a Service Catalog portfolio share, say), so the
+        caller's own policies decide them as for resources of its account. None by default.
+        """
+        return frozenset()
 
     def context_keys_for(
         self, ctx: RequestContext, operation: str, params: Mapping[str, Any]
@@ -116,6 +146,16 @@ class Provider:
     def region_key(self, ctx: RequestContext) -> str:
         """The region rows of this service are stored under (``""`` for global services)."""
         return "" if self.global_service else ctx.region
+
+
+class UndeclaredResourcesError(InternalError):
+    """An operation is served without declaring its resources: refused, never authorized on *."""
+
+    def __init__(self, service: str, operation: str) -> None:
+        super().__init__(
+            f"{service} {operation} cannot be authorized: the platform declares no resources "
+            "for it. This is a defect of the platform; report it."
+        )
 
 
 _ID_ALPHABET = string.ascii_uppercase + string.digits

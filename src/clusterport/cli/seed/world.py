@@ -153,6 +153,8 @@ def connect_policy(region: str, emr_account: str) -> dict[str, Any]:
                     "elasticmapreduce:GetSession",
                     "elasticmapreduce:GetSessionEndpoint",
                     "elasticmapreduce:TerminateSession",
+                    # sparkmagic's Livy requests through the platform's Livy route.
+                    "elasticmapreduce:AccessLivyEndpoints",
                 ],
                 "Resource": [clusters],
             },
@@ -541,6 +543,19 @@ class SeedBuilder:
                 ("EMR_EC2_DefaultRole", "ec2.amazonaws.com"),
             ):
                 self._role(iam, name, trust({"Service": service}), "EMR default role")
+            self._instance_profile(iam, "EMR_EC2_DefaultRole", "EMR_EC2_DefaultRole")
+
+    def _instance_profile(self, iam: Any, name: str, role: str) -> None:
+        """The instance profile ``name`` holding ``role`` (what RunJobFlow's JobFlowRole names)."""
+        try:
+            held = iam.get_instance_profile(InstanceProfileName=name)["InstanceProfile"]["Roles"]
+        except ClientError as error:
+            if _code(error) != "NoSuchEntity":
+                raise
+            iam.create_instance_profile(InstanceProfileName=name)
+            held = []
+        if not held:
+            iam.add_role_to_instance_profile(InstanceProfileName=name, RoleName=role)
 
     # -- Studio --------------------------------------------------------------------------
     def studio_domain(self) -> None:

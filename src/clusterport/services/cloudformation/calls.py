@@ -159,7 +159,8 @@ class ServiceCaller:
         error: ServiceError | None = None
         try:
             keys = provider.context_keys_for(ctx, operation, decoded)
-            authorize(ctx, f"{provider.iam_prefix}:{operation}", resources, keys)
+            shared = provider.shared_resources(ctx, resources)
+            authorize(ctx, f"{provider.iam_prefix}:{operation}", resources, keys, shared)
             result = await getattr(provider, xform_name(operation))(ctx, decoded)
             return dict(result or {})
         except ServiceError as exc:

@@ -112,6 +112,9 @@ class CloudFormationProvider(Provider):
             _stack_arns,
         )
     )
+    no_resource_operations: ClassVar[frozenset[str]] = frozenset(
+        {"ValidateTemplate", "ListStacks", "ListExports"}
+    )
 
     def __init__(self, platform: Platform) -> None:
         super().__init__(platform)

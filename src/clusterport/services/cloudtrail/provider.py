@@ -12,7 +12,7 @@ import datetime as dt
 import hashlib
 import json
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, ClassVar
 
 from clusterport.errors import ValidationError
 from clusterport.services.base import Provider, RequestContext
@@ -63,6 +63,7 @@ class CloudTrailProvider(Provider):
 
     service = "cloudtrail"
     iam_prefix = "cloudtrail"
+    no_resource_operations: ClassVar[frozenset[str]] = frozenset({"LookupEvents"})
 
     async def lookup_events(self, ctx: RequestContext, params: Mapping[str, Any]) -> dict[str, Any]:
         attributes = params.get("LookupAttributes") or []

@@ -34,6 +34,7 @@ from clusterport.services.ec2.records import (
     SUBNET,
     VPC,
     Ec2Records,
+    kind_of,
     tags_from_list,
     tags_from_specs,
 )
@@ -60,6 +61,38 @@ def _arn(kind: str, key: str) -> ResourceArns:
         return [ctx.arn("ec2", f"{kind}/{value}")] if value else ["*"]
 
     return resources
+
+
+def _new(kind: str, *, vpc_key: str | None = None) -> ResourceArns:
+    """A resource being created: ``<kind>/*`` (its id does not exist yet, as on AWS), and the
+    VPC it is created in when the request names one."""
+
+    def resources(ctx: RequestContext, params: Mapping[str, Any]) -> list[str]:
+        arns = [ctx.arn("ec2", f"{kind}/*")]
+        if vpc_key and params.get(vpc_key):
+            arns.append(ctx.arn("ec2", f"vpc/{params[vpc_key]}"))
+        return arns
+
+    return resources
+
+
+def _tagged_resources(ctx: RequestContext, params: Mapping[str, Any]) -> list[str]:
+    """The ARN of every resource a CreateTags or DeleteTags request names."""
+    arns = []
+    for resource_id in params.get("Resources") or ():
+        kind = kind_of(str(resource_id))
+        # An id of no known kind still names a resource of its own: never ``*``.
+        arns.append(ctx.arn("ec2", f"{kind or 'resource'}/{resource_id}"))
+    return arns
+
+
+def _association_table(ctx: RequestContext, params: Mapping[str, Any]) -> list[str]:
+    """The route table a route-table association belongs to."""
+    with ctx.platform.db.session() as session:
+        rec = Ec2Records(session, ctx.account_id, ctx.region)
+        table_id = routes.association_table(rec, str(params["AssociationId"]))
+    # An unknown association is reported by the operation itself, after authorization.
+    return [ctx.arn("ec2", f"route-table/{table_id or '*'}")]
 
 
 class Ec2Provider(Provider):
@@ -94,7 +127,22 @@ class Ec2Provider(Provider):
         "AttachInternetGateway": _arn("internet-gateway", "InternetGatewayId"),
         "DetachInternetGateway": _arn("internet-gateway", "InternetGatewayId"),
         "DeleteInternetGateway": _arn("internet-gateway", "InternetGatewayId"),
+        "CreateVpc": _new("vpc"),
+        "CreateInternetGateway": _new("internet-gateway"),
+        "CreateSecurityGroup": _new("security-group", vpc_key="VpcId"),
+        "DisassociateRouteTable": _association_table,
+        "CreateTags": _tagged_resources,
+        "DeleteTags": _tagged_resources,
     }
+    #: Describe calls have no resource-level permissions on AWS.
+    no_resource_operations: ClassVar[frozenset[str]] = frozenset(
+        {
+            "DescribeVpcs", "DescribeVpcAttribute", "DescribeSubnets", "DescribeRouteTables",
+            "DescribeInternetGateways", "DescribeSecurityGroups", "DescribeSecurityGroupRules",
+            "DescribeVpcPeeringConnections", "DescribeInstances", "DescribeNetworkInterfaces",
+            "DescribeTags", "DescribeAvailabilityZones", "DescribeAccountAttributes",
+        }
+    )  # fmt: skip
 
     # ---- plumbing ------------------------------------------------------------------------
     @contextmanager

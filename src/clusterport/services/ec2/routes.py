@@ -349,6 +349,14 @@ def _association(rec: Ec2Records, association_id: str) -> tuple[ResourceRow, dic
     )
 
 
+def association_table(rec: Ec2Records, association_id: str) -> str | None:
+    """The id of the route table holding ``association_id`` (None when there is none)."""
+    for row in rec.find(ROUTE_TABLE):
+        if any(a["RouteTableAssociationId"] == association_id for a in row.data["Associations"]):
+            return row.resource_id
+    return None
+
+
 def disassociate(rec: Ec2Records, association_id: str, now: dt.datetime) -> None:
     table, association = _association(rec, association_id)
     if association.get("Main"):

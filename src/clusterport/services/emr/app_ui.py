@@ -50,7 +50,12 @@ def link(ctx: RequestContext, cluster_id: str, path: str) -> str:
     """A presigned URL to ``path`` below the cluster's UI prefix, for the caller."""
     key = ui_links.signing_key(ctx.platform.data_dir)
     grant = ui_links.UiGrant(
-        ctx.account_id, ctx.region, cluster_id, ctx.now + ui_links.LINK_LIFETIME
+        ctx.account_id,
+        ctx.region,
+        cluster_id,
+        ctx.now + ui_links.LINK_LIFETIME,
+        principal_arn=ctx.principal.arn,
+        principal_id=ctx.principal.user_id,
     )
     return ui_links.presigned_url(ctx.platform.settings.public_url, grant, key, path)
 

@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from clusterport.engines.host_budget import HostBudget
-from clusterport.errors import ValidationError
+from clusterport.errors import AccessDeniedError, ValidationError
 from clusterport.services.authorization import authorize
 from clusterport.services.base import RequestContext
 from clusterport.services.emr import ids, lifecycle, network, nodes, paging, steps, usage
@@ -26,6 +26,8 @@ from clusterport.services.emr.documents import (
 from clusterport.services.emr.records import CLUSTER, STEP, EmrRecords
 from clusterport.services.emr.request import ClusterRequest, parse_run_job_flow
 from clusterport.services.emr.spec import ui_prefix_for, work_dir_for
+from clusterport.services.iam import names
+from clusterport.services.iam.records import IamRecords
 from clusterport.store.resources import ResourceRow
 
 #: TerminateJobFlows' refusal, worded as EMR words it, plus the fix.
@@ -35,19 +37,91 @@ PROTECTED_MESSAGE = (
 )
 
 
-def role_arn(ctx: RequestContext, role: str) -> str:
-    """A role given by name or ARN, as an ARN of the caller's account."""
-    if role.startswith("arn:"):
-        return role
-    return f"arn:aws:iam::{ctx.account_id}:role/{role}"
+def _entity_name(given: str) -> str:
+    """The name in a role or instance profile given by name or by ARN."""
+    return given.rsplit("/", 1)[-1] if given.startswith("arn:") else given
 
 
-def check_pass_roles(ctx: RequestContext, params: Mapping[str, Any]) -> None:
-    """iam:PassRole on the service role and the instance profile's role, as EMR requires."""
-    for member in ("ServiceRole", "JobFlowRole", "AutoScalingRole"):
-        role = params.get(member)
-        if role:
-            authorize(ctx, "iam:PassRole", [role_arn(ctx, str(role))])
+def _invalid_role(member: str, given: str, why: str) -> ValidationError:
+    kind = "InstanceProfile" if member == "JobFlowRole" else member
+    return ValidationError(f"Invalid {kind}: {given}. {why}")
+
+
+def _roles_to_pass(ctx: RequestContext, params: Mapping[str, Any]) -> list[tuple[str, str, str]]:
+    """``(member, as given, role ARN)`` of each role the cluster runs with; ValidationException
+    naming the first that does not exist."""
+    account = ctx.account_id
+    found: list[tuple[str, str, str]] = []
+    with ctx.platform.db.session() as session:
+        rec = IamRecords(session, account)
+        scaling = params.get("AutoScalingRole")
+        if scaling:
+            # Automatic scaling runs under no role here: the role is passed, not required.
+            text = str(scaling)
+            row = rec.find(names.ROLE, _entity_name(text))
+            if text.startswith("arn:"):
+                arn = text
+            elif row is not None:
+                arn = str(row.data["Arn"])
+            else:
+                arn = names.entity_arn(account, names.ROLE, text)
+            found.append(("AutoScalingRole", text, arn))
+        given = params.get("ServiceRole")
+        if given:
+            row = rec.find(names.ROLE, _entity_name(str(given)))
+            if row is None or (str(given).startswith("arn:") and row.data["Arn"] != given):
+                raise _invalid_role(
+                    "ServiceRole",
+                    str(given),
+                    f"No such role exists in account {account}; create it (aws emr "
+                    "create-default-roles creates EMR_DefaultRole) or name an existing role.",
+                )
+            found.append(("ServiceRole", str(given), str(row.data["Arn"])))
+        profile_given = params.get("JobFlowRole")
+        if profile_given:
+            given = str(profile_given)
+            profile = rec.find(names.INSTANCE_PROFILE, _entity_name(given))
+            if profile is None or (given.startswith("arn:") and profile.data["Arn"] != given):
+                raise _invalid_role(
+                    "JobFlowRole",
+                    given,
+                    f"No such instance profile exists in account {account}; create it with "
+                    "aws iam create-instance-profile and add-role-to-instance-profile (aws emr "
+                    "create-default-roles creates EMR_EC2_DefaultRole).",
+                )
+            held = [rec.find(names.ROLE, n) for n in profile.data.get("Roles") or ()]
+            role = next((r for r in held if r is not None), None)
+            if role is None:
+                raise _invalid_role(
+                    "JobFlowRole",
+                    given,
+                    "The instance profile holds no role; add one with aws iam "
+                    "add-role-to-instance-profile.",
+                )
+            found.append(("JobFlowRole", given, str(role.data["Arn"])))
+    return found
+
+
+#: The service each role is passed to (``iam:PassedToService``).
+_PASSED_TO = {
+    "ServiceRole": "elasticmapreduce.amazonaws.com",
+    "AutoScalingRole": "application-autoscaling.amazonaws.com",
+    "JobFlowRole": "ec2.amazonaws.com",
+}
+
+
+def check_roles(ctx: RequestContext, params: Mapping[str, Any]) -> None:
+    """The service role and the instance profile (``JobFlowRole``) exist, and the caller may
+    ``iam:PassRole`` them (and the auto-scaling role): a ValidationException naming the
+    first that fails, as EMR answers, before anything is stored or started."""
+    for member, given, arn in _roles_to_pass(ctx, params):
+        try:
+            authorize(ctx, "iam:PassRole", [arn], {"iam:PassedToService": _PASSED_TO[member]})
+        except AccessDeniedError as denied:
+            what = "instance profile" if member == "JobFlowRole" else "role"
+            raise ValidationError(
+                f"The {what} {given} ({member}) cannot be passed to the cluster: {denied.message}"
+            ) from None
 
 
 def cluster_document(
@@ -118,7 +192,7 @@ def create_cluster(
     Nothing starts here: the reconciler starts the cluster once it is stored.
     """
     request = parse_run_job_flow(params)
-    check_pass_roles(ctx, params)
+    check_roles(ctx, params)
     now = ctx.now
     with ctx.platform.db.session() as session:
         rec = EmrRecords(session, ctx.account_id, ctx.region)

@@ -109,7 +109,17 @@ class EmrRuntime:
 
 
 class EmrProvider(Provider):
-    """The EMR API (json protocol, IAM prefix ``elasticmapreduce``)."""
+    """The EMR API (json protocol, IAM prefix ``elasticmapreduce``).
+
+    Beyond the API, each cluster's Livy endpoint is served at ``/_livy/<cluster-id>/``
+    for SigV4-signed requests (service ``elasticmapreduce``). Every Livy request is
+    authorized as the IAM action ``elasticmapreduce:AccessLivyEndpoints`` on the
+    cluster's ARN (``arn:aws:elasticmapreduce:<region>:<account>:cluster/<id>``), an
+    explicit Deny winning as for any call, and recorded in CloudTrail as the event
+    ``AccessLivyEndpoints``. The action is this platform's (on AWS the VPC alone guards
+    Livy on a cluster's primary node); grant it where notebooks connect with sparkmagic.
+    Logins through presigned Spark UI URLs are recorded as ``AppUILogin`` events.
+    """
 
     service = "emr"
     iam_prefix = "elasticmapreduce"
@@ -127,6 +137,9 @@ class EmrProvider(Provider):
         "DescribePersistentAppUI": _persistent_ui_cluster_arn,
         "GetPersistentAppUIPresignedURL": _persistent_ui_cluster_arn,
     }
+    no_resource_operations: ClassVar[frozenset[str]] = frozenset(
+        {"RunJobFlow", "ListClusters", "ListReleaseLabels", "DescribeReleaseLabel"}
+    )
 
     def __init__(self, platform: Platform) -> None:
         super().__init__(platform)
@@ -170,6 +183,9 @@ class EmrProvider(Provider):
     # ------------------------------------------------------------------ clusters
 
     async def run_job_flow(self, ctx: RequestContext, params: Mapping[str, Any]) -> dict[str, Any]:
+        """A ``ServiceRole`` or ``JobFlowRole`` (instance profile) that does not exist or that
+        the caller may not ``iam:PassRole`` is a ValidationException naming it; nothing is
+        stored."""
         runtime = await self.runtime()
         cluster_id, arn = clusters.create_cluster(ctx, params, runtime.host_budget)
         await self._notify(ctx, cluster_id)

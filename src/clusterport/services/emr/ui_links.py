@@ -49,6 +49,9 @@ class UiGrant:
     region: str
     cluster_id: str
     expires_at: dt.datetime
+    #: Who the link was issued to (ARN and principal id), for the audit trail.
+    principal_arn: str = ""
+    principal_id: str = ""
 
     def until(self, expires_at: dt.datetime) -> UiGrant:
         """The same grant with another expiry."""
@@ -74,13 +77,27 @@ def _mac(key: bytes, payload: str) -> bytes:
 
 def sign(key: bytes, grant: UiGrant) -> str:
     """A token for ``grant``."""
-    body = [grant.account_id, grant.region, grant.cluster_id, int(grant.expires_at.timestamp())]
+    body: list[str | int] = [
+        grant.account_id,
+        grant.region,
+        grant.cluster_id,
+        int(grant.expires_at.timestamp()),
+    ]
+    if grant.principal_arn:
+        body += [grant.principal_arn, grant.principal_id]
     payload = _b64(json.dumps(body, separators=(",", ":")).encode())
     return f"{_PREFIX}.{payload}.{_b64(_mac(key, payload))}"
 
 
-def verify(key: bytes, token: str, cluster_id: str, now: dt.datetime) -> UiGrant:
-    """The grant ``token`` carries, if it is genuine, for ``cluster_id`` and not expired."""
+def genuine(key: bytes, token: str) -> UiGrant | None:
+    """The grant ``token`` carries if the platform signed it (expired or not), else None."""
+    try:
+        return _genuine(key, token)
+    except UiLinkError:
+        return None
+
+
+def _genuine(key: bytes, token: str) -> UiGrant:
     parts = token.split(".")
     forged = UiLinkError(
         "This Spark UI link is not valid; get a new one with GetOnClusterAppUIPresignedURL or "
@@ -90,23 +107,34 @@ def verify(key: bytes, token: str, cluster_id: str, now: dt.datetime) -> UiGrant
         raise forged
     try:
         given = _unb64(parts[2])
-        account, region, cluster, expiry = json.loads(_unb64(parts[1]))
-    except (binascii.Error, ValueError, TypeError) as exc:
+        body = json.loads(_unb64(parts[1]))
+        account, region, cluster, expiry = body[:4]
+        issued_to = [str(part) for part in body[4:6]] if len(body) == 6 else ["", ""]
+    except (binascii.Error, ValueError, TypeError, KeyError) as exc:
         raise forged from exc
     if not hmac.compare_digest(given, _mac(key, parts[1])) or not isinstance(expiry, int):
         raise forged
-    if cluster != cluster_id:
+    try:
+        expires_at = dt.datetime.fromtimestamp(expiry, dt.UTC)
+    except (OverflowError, OSError, ValueError) as exc:
+        raise forged from exc
+    return UiGrant(str(account), str(region), str(cluster), expires_at, *issued_to)
+
+
+def verify(key: bytes, token: str, cluster_id: str, now: dt.datetime) -> UiGrant:
+    """The grant ``token`` carries, if it is genuine, for ``cluster_id`` and not expired."""
+    grant = _genuine(key, token)
+    if grant.cluster_id != cluster_id:
         raise UiLinkError(
             f"This Spark UI link is for another cluster, not {cluster_id}; get a link for "
             f"{cluster_id}."
         )
-    expires_at = dt.datetime.fromtimestamp(expiry, dt.UTC)
-    if now >= expires_at:
+    if now >= grant.expires_at:
         raise UiLinkError(
-            f"This Spark UI link expired at {expires_at:%Y-%m-%dT%H:%M:%SZ}; get a new one "
-            "with GetOnClusterAppUIPresignedURL or GetPersistentAppUIPresignedURL."
+            f"This Spark UI link expired at {grant.expires_at:%Y-%m-%dT%H:%M:%SZ}; get a new "
+            "one with GetOnClusterAppUIPresignedURL or GetPersistentAppUIPresignedURL."
         )
-    return UiGrant(str(account), str(region), str(cluster), expires_at)
+    return grant
 
 
 def presigned_url(public_url: str, grant: UiGrant, key: bytes, path: str = "") -> str:

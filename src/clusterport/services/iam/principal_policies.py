@@ -8,7 +8,10 @@
   and the role's tags overlaid with the session tags.
 
 A role or user deleted after its credentials were issued has no policies left,
-so its calls are denied.
+so its calls are denied. Credentials are bound to the unique id of the user or
+role they were issued for (``AIDA…`` / ``AROA…``), as on AWS: a user or role
+recreated under the same name is a new principal, and the old credentials stay
+denied.
 """
 
 from __future__ import annotations
@@ -174,6 +177,13 @@ def _nothing_left(info: PrincipalInfo, label: str) -> CallerPolicies:
     return CallerPolicies(info=info, label=label, session=(empty,), exists=False)
 
 
+def _unique_id(principal: Principal) -> str | None:
+    """The unique id of the user or role ``principal``'s credentials were issued for."""
+    if principal.kind == "assumed-role":
+        return principal.role_id
+    return principal.user_id
+
+
 def load_caller(
     session: Session, principal: Principal, cache: ParsedPolicies | None = None
 ) -> CallerPolicies:
@@ -217,7 +227,7 @@ def load_caller(
             source_identity=principal.source_identity,
             role_arn=principal.issuer_arn,
         )
-    if row is None:
+    if row is None or str(row.data["Id"]) != _unique_id(principal):
         return _nothing_left(info, label)
     identity, boundary = entity_policies(rec, row, cache)
     sessions = (

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, ClassVar
 
 from clusterport.services.authorization import request_tag_context
 from clusterport.services.base import Provider, RequestContext
@@ -70,14 +70,32 @@ _POLICY_OPS = frozenset(
 )  # fmt: skip
 
 
+#: Operations the Service Authorization Reference lists without resource types.
+_NO_RESOURCE_OPS = frozenset(
+    {
+        "ListUsers", "ListRoles", "ListPolicies", "ListInstanceProfiles", "ListAccountAliases",
+        "CreateAccountAlias", "DeleteAccountAlias", "GetAccountAuthorizationDetails",
+        "SimulateCustomPolicy",
+    }
+)  # fmt: skip
+_OTHER_OPS = frozenset({"CreatePolicy", "SimulatePrincipalPolicy"})
+
+
 class IamProvider(Provider):
     """The IAM API."""
 
     service = "iam"
     iam_prefix = "iam"
     global_service = True
+    no_resource_operations: ClassVar[frozenset[str]] = _NO_RESOURCE_OPS
 
     # ---- authorization -------------------------------------------------------------------
+    @classmethod
+    def declares_resources(cls, operation: str) -> bool:
+        return operation in (
+            _USER_OPS | _ROLE_OPS | _PROFILE_OPS | _POLICY_OPS | _OTHER_OPS
+        ) or super().declares_resources(operation)
+
     def resources_for(
         self, ctx: RequestContext, operation: str, params: Mapping[str, Any]
     ) -> list[str]:
@@ -99,7 +117,7 @@ class IamProvider(Provider):
             return [names.entity_arn(acct, names.POLICY, params["PolicyName"], path)]
         if operation == "SimulatePrincipalPolicy":
             return [params["PolicySourceArn"]]
-        return ["*"]
+        return super().resources_for(ctx, operation, params)
 
     def _entity_arn(self, ctx: RequestContext, kind: str, name: str, path: str | None) -> str:
         if path is not None:

@@ -64,6 +64,8 @@ class LoginGrant:
     session_expires_in: int
     landing_path: str
     used: bool
+    #: ``(ARN, principal id)`` of who asked for the URL (CreatePresignedDomainUrl's caller).
+    issued_to: tuple[str, str] | None = None
 
     def expired(self, now: dt.datetime) -> bool:
         return now >= self.expires_at
@@ -80,6 +82,7 @@ def issue(
     expires_in: int,
     session_expires_in: int,
     landing: str,
+    issued_to: tuple[str, str] | None = None,
 ) -> str:
     """Store a new one-time token and return it (the only time it is seen)."""
     purge(session, now)
@@ -98,6 +101,7 @@ def issue(
             "ExpiresAt": (now + dt.timedelta(seconds=expires_in)).isoformat(),
             "SessionExpirationDurationInSeconds": session_expires_in,
             "LandingPath": landing,
+            "IssuedTo": list(issued_to) if issued_to else None,
         },
     )
     return token
@@ -125,6 +129,7 @@ def find(session: Session, token: str) -> LoginGrant | None:
         session_expires_in=int(data["SessionExpirationDurationInSeconds"]),
         landing_path=str(data.get("LandingPath", "")),
         used=row.state != VALID,
+        issued_to=(str(issued[0]), str(issued[1])) if (issued := data.get("IssuedTo")) else None,
     )
 
 

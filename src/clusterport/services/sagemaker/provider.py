@@ -77,6 +77,9 @@ class SageMakerProvider(Provider):
         "DescribeStudioLifecycleConfig": _lifecycle_arns,
         "DeleteStudioLifecycleConfig": _lifecycle_arns,
     }
+    no_resource_operations: ClassVar[frozenset[str]] = frozenset(
+        {"ListDomains", "ListUserProfiles", "ListStudioLifecycleConfigs"}
+    )
 
     def _records(self, ctx: RequestContext, session: Session) -> SageMakerRecords:
         return SageMakerRecords(session, ctx.account_id, self.region_key(ctx))
@@ -475,6 +478,7 @@ class SageMakerProvider(Provider):
                     params.get("SessionExpirationDurationInSeconds") or DEFAULT_SESSION_SECONDS
                 ),
                 landing=landing,
+                issued_to=(ctx.principal.arn, ctx.principal.user_id),
             )
         return {"AuthorizedUrl": f"{self._url(ctx)}/_studio/login/{token}"}
 

@@ -12,17 +12,17 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping, Sequence
 from types import MappingProxyType
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from clusterport.errors import ServiceError
 from clusterport.services.authorization import authorize
-from clusterport.services.base import Provider, RequestContext
+from clusterport.services.base import Provider, RequestContext, ResourceArns
 from clusterport.services.cloudformation.calls import ServiceCaller
 from clusterport.services.cloudformation.pagination import page
 from clusterport.services.cloudformation.principals import parse_role_arn
 from clusterport.services.cloudformation.provider import describe_template_parameters
 from clusterport.services.cloudformation.template_source import catalog_template_url
-from clusterport.services.servicecatalog import views
+from clusterport.services.servicecatalog import arns, views
 from clusterport.services.servicecatalog.access import (
     Portfolio,
     account_portfolios,
@@ -161,11 +161,16 @@ class ServiceCatalogProvider(Provider):
 
     service = "servicecatalog"
     iam_prefix = "servicecatalog"
+    resource_arns: ClassVar[Mapping[str, ResourceArns]] = arns.RESOURCE_ARNS
+    no_resource_operations: ClassVar[frozenset[str]] = arns.NO_RESOURCE_OPERATIONS
 
     def __init__(self, platform: Platform) -> None:
         super().__init__(platform)
         self.caller = ServiceCaller(platform, INVOKED_BY)
         self.provisioner = Provisioner(self.caller)
+
+    def shared_resources(self, ctx: RequestContext, resources: Sequence[str]) -> frozenset[str]:
+        return arns.shared(ctx, resources)
 
     # ------------------------------------------------------------------ who is asking
 
