@@ -1,0 +1,293 @@
+"""AWS's own answers where clients look: shapes, codes and messages real tools depend on.
+
+Each test states one behaviour of AWS and names the source that records it:
+a moto test marked ``aws_verified`` (run against real AWS by moto's
+maintainers), AWS's API documentation (as carried in botocore's service
+models), or another public record. Each account is used by one test only.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Any
+
+import boto3
+import httpx
+import pytest
+from botocore.config import Config
+from botocore.exceptions import ClientError
+
+from conftest import RunningServer
+
+NO_RETRIES = Config(retries={"max_attempts": 1, "mode": "standard"})
+TRUST_EC2 = json.dumps(
+    {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Principal": {"Service": "ec2.amazonaws.com"},
+                "Action": "sts:AssumeRole",
+            }
+        ],
+    }
+)
+READ_S3 = json.dumps(
+    {
+        "Version": "2012-10-17",
+        "Statement": [{"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*"}],
+    }
+)
+
+
+def refused(call: Callable[[], object]) -> dict[str, Any]:
+    """The parsed error response of a call that must fail."""
+    with pytest.raises(ClientError) as info:
+        call()
+    return dict(info.value.response)
+
+
+# ---- EMR ---------------------------------------------------------------------------------------
+def test_emr_unknown_cluster_carries_error_code_no_such_cluster(server: RunningServer) -> None:
+    """DescribeCluster of an unknown id: InvalidRequestException with ``ErrorCode: NoSuchCluster``.
+
+    Sources: botocore's EMR smoke test (``Cluster id 'fake_cluster' is not valid.``)
+    and moto's tests/test_emr/test_emr_boto3.py::test_describe_cluster_not_found
+    (``resp["ErrorCode"] == "NoSuchCluster"``); ``ErrorCode`` is a member of
+    EMR's InvalidRequestException shape.
+    """
+    emr = server.client("emr", "150000000001")
+    for call in (
+        lambda: emr.describe_cluster(ClusterId="j-NOSUCHCLUSTER"),
+        lambda: emr.list_steps(ClusterId="j-NOSUCHCLUSTER"),
+        lambda: emr.terminate_job_flows(JobFlowIds=["j-NOSUCHCLUSTER"]),
+    ):
+        response = refused(call)
+        assert response["Error"]["Code"] == "InvalidRequestException"
+        assert response["Error"]["Message"].startswith("Cluster id 'j-NOSUCHCLUSTER' is not valid.")
+        assert response["ErrorCode"] == "NoSuchCluster"
+
+
+# ---- EC2 ---------------------------------------------------------------------------------------
+def test_security_group_rules_with_malformed_group_id_filter(server: RunningServer) -> None:
+    """A ``group-id`` filter value that is no group id: ``InvalidGroupId.Malformed``.
+
+    Source: moto's tests/test_ec2/test_security_groups.py::
+    test_invalid_security_group_id_in_rules_search (aws_verified): "The security
+    group ID 'foobar' is malformed"; a well-formed id of no group matches nothing.
+    """
+    ec2 = server.client("ec2", "150000000002")
+    response = refused(
+        lambda: ec2.describe_security_group_rules(
+            Filters=[{"Name": "group-id", "Values": ["foobar"]}]
+        )
+    )
+    assert response["Error"]["Code"] == "InvalidGroupId.Malformed"
+    assert response["Error"]["Message"].startswith("The security group ID 'foobar' is malformed")
+    none = ec2.describe_security_group_rules(
+        Filters=[{"Name": "group-id", "Values": ["sg-005216b55886f0fdc"]}]
+    )
+    assert none["SecurityGroupRules"] == []
+
+
+# ---- requests botocore sends unsigned, and S3 ---------------------------------------------------
+def test_unsigned_sts_calls_get_an_sts_xml_error(server: RunningServer) -> None:
+    """AssumeRoleWithWebIdentity/SAML travel unsigned; the answer is STS's XML error format.
+
+    botocore models both operations with ``authtype: none`` and sends them without
+    a signature; a JSON answer would make the client fail to parse it. The
+    platform does not serve them, and says so in STS's own format.
+    """
+    sts = server.client("sts", "150000000003", config=NO_RETRIES)
+    web = refused(
+        lambda: sts.assume_role_with_web_identity(
+            RoleArn="arn:aws:iam::150000000003:role/web",
+            RoleSessionName="web-session",
+            WebIdentityToken="x" * 20,
+        )
+    )
+    assert web["Error"]["Code"] == "InvalidAction"
+    assert web["Error"]["Message"].startswith(
+        "Could not find operation AssumeRoleWithWebIdentity for version 2011-06-15"
+    )
+    assert "does not serve AssumeRoleWithWebIdentity" in web["Error"]["Message"]
+    saml = refused(
+        lambda: sts.assume_role_with_saml(
+            RoleArn="arn:aws:iam::150000000003:role/saml",
+            PrincipalArn="arn:aws:iam::150000000003:saml-provider/idp",
+            SAMLAssertion="x" * 20,
+        )
+    )
+    assert saml["Error"]["Code"] == "InvalidAction"
+    assert saml["ResponseMetadata"]["HTTPStatusCode"] == 400
+
+
+def test_s3_requests_get_an_s3_error_saying_s3_is_not_served(server: RunningServer) -> None:
+    """An S3 request gets an S3-style XML error (code ``NotImplemented``), not a JSON body."""
+    s3 = server.session("150000000004").client("s3", endpoint_url=server.url, config=NO_RETRIES)
+    listed = refused(s3.list_buckets)
+    assert listed["Error"]["Code"] == "NotImplemented"
+    assert "S3 is not served by clusterport" in listed["Error"]["Message"]
+    put = refused(lambda: s3.put_object(Bucket="data", Key="k", Body=b"x"))
+    assert put["Error"]["Code"] == "NotImplemented"
+    anonymous = httpx.get(server.url + "/data/key.txt")
+    assert anonymous.status_code == 501
+    assert "<Code>NotImplemented</Code>" in anonymous.text
+
+
+# ---- IAM tags ----------------------------------------------------------------------------------
+def _tag_paths(iam: Any) -> list[Callable[[list[dict[str, str]]], object]]:
+    iam.create_role(RoleName="tagged", AssumeRolePolicyDocument=TRUST_EC2)
+    iam.create_user(UserName="tagged")
+    iam.create_instance_profile(InstanceProfileName="tagged")
+    arn = iam.create_policy(PolicyName="tagged", PolicyDocument=READ_S3)["Policy"]["Arn"]
+    return [
+        lambda tags: iam.create_policy(PolicyName="p2", PolicyDocument=READ_S3, Tags=tags),
+        lambda tags: iam.tag_policy(PolicyArn=arn, Tags=tags),
+        lambda tags: iam.create_role(RoleName="r2", AssumeRolePolicyDocument=TRUST_EC2, Tags=tags),
+        lambda tags: iam.tag_role(RoleName="tagged", Tags=tags),
+        lambda tags: iam.create_user(UserName="u2", Tags=tags),
+        lambda tags: iam.tag_user(UserName="tagged", Tags=tags),
+        lambda tags: iam.create_instance_profile(InstanceProfileName="ip2", Tags=tags),
+        lambda tags: iam.tag_instance_profile(InstanceProfileName="tagged", Tags=tags),
+    ]
+
+
+def test_iam_tag_characters_and_lengths_are_checked_on_every_path(server: RunningServer) -> None:
+    """IAM tag keys/values: ``[\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]``, keys 1-128, values up to 256.
+
+    Sources: IAM's API reference (the ``tagKeyType``/``tagValueType`` patterns
+    and lengths in botocore's model) and moto's tests/test_iam/test_iam.py::
+    test_create_policy_with_tag_containing_invalid_character and
+    test_untag_role (the message and its ``tagKeys`` location).
+    """
+    iam = server.client("iam", "150000000005")
+    for path in _tag_paths(iam):
+        bad_key = refused(lambda path=path: path([{"Key": "NOWAY!", "Value": ""}]))
+        assert bad_key["Error"]["Code"] == "ValidationError"
+        assert bad_key["Error"]["Message"].startswith(
+            "1 validation error detected: Value 'NOWAY!' at 'tags.1.member.key' failed to "
+            "satisfy constraint: Member must satisfy regular expression pattern: "
+            "[\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]+"
+        )
+        bad_value = refused(lambda path=path: path([{"Key": "k", "Value": "a;b"}]))
+        assert "at 'tags.1.member.value'" in bad_value["Error"]["Message"]
+        long_key = refused(lambda path=path: path([{"Key": "0" * 129, "Value": ""}]))
+        assert "Member must have length less than or equal to 128" in (long_key["Error"]["Message"])
+        long_value = refused(lambda path=path: path([{"Key": "k", "Value": "0" * 257}]))
+        assert (
+            "Member must have length less than or equal to 256" in (long_value["Error"]["Message"])
+        )
+    fine = [{"Key": "Team name_1.2:/=+-@", "Value": "Données ünd 数据"}]
+    iam.tag_role(RoleName="tagged", Tags=fine)
+    assert iam.list_role_tags(RoleName="tagged")["Tags"] == fine
+    untag = refused(lambda: iam.untag_role(RoleName="tagged", TagKeys=["NOWAY!"]))
+    assert "at 'tagKeys.1.member'" in untag["Error"]["Message"]
+
+
+# ---- IAM response shapes -----------------------------------------------------------------------
+def test_iam_policy_and_role_shapes_as_aws_returns_them(server: RunningServer) -> None:
+    """CreatePolicy has no Description; GetPolicy lists ``Tags: []``; ``Description=""`` is kept.
+
+    Sources: IAM's API reference, Policy data type ("Description … is included in
+    the response to the GetPolicy operation. It is not included in the response to
+    the ListPolicies operation."); moto's tests/test_iam/test_iam.py::test_list_roles
+    (an empty description comes back empty); UpdateRole without a Description
+    leaves it unchanged (merge semantics, live-verified in go-to-k/cdkd#1239).
+    """
+    iam = server.client("iam", "150000000006")
+    created = iam.create_policy(
+        PolicyName="described", PolicyDocument=READ_S3, Description="reads objects"
+    )["Policy"]
+    assert "Description" not in created
+    got = iam.get_policy(PolicyArn=created["Arn"])["Policy"]
+    assert got["Description"] == "reads objects"
+    assert got["Tags"] == []
+    listed = iam.list_policies(Scope="Local")["Policies"]
+    assert [p["PolicyName"] for p in listed] == ["described"]
+    assert "Description" not in listed[0]
+
+    empty = iam.create_role(RoleName="empty", AssumeRolePolicyDocument=TRUST_EC2, Description="")[
+        "Role"
+    ]
+    assert empty["Description"] == ""
+    assert iam.get_role(RoleName="empty")["Role"]["Description"] == ""
+    assert (
+        next(r for r in iam.list_roles()["Roles"] if r["RoleName"] == "empty")["Description"] == ""
+    )
+    plain = iam.create_role(RoleName="plain", AssumeRolePolicyDocument=TRUST_EC2)["Role"]
+    assert "Description" not in plain
+
+    iam.create_role(
+        RoleName="kept",
+        AssumeRolePolicyDocument=TRUST_EC2,
+        Description="stays",
+        MaxSessionDuration=7200,
+    )
+    iam.update_role(RoleName="kept")
+    role = iam.get_role(RoleName="kept")["Role"]
+    assert (role["Description"], role["MaxSessionDuration"]) == ("stays", 7200)
+    iam.update_role(RoleName="kept", Description="")
+    assert iam.get_role(RoleName="kept")["Role"]["Description"] == ""
+
+
+# ---- regions, partitions and zones -------------------------------------------------------------
+def test_regions_of_other_partitions_are_refused_at_the_endpoint(server: RunningServer) -> None:
+    """The platform serves the ``aws`` partition: ``cn-…``/``us-gov-…`` regions are refused.
+
+    Rather than answer with ``arn:aws:`` ARNs where ``arn:aws-cn:`` or
+    ``arn:aws-us-gov:`` would be right, the endpoint refuses such credentials
+    with AWS's own words for a credential scoped to a region it does not serve
+    ("Credential should be scoped to a valid region.").
+    """
+    key = server.account("150000000007")
+    for region, partition in (("cn-north-1", "aws-cn"), ("us-gov-west-1", "aws-us-gov")):
+        session = boto3.Session(
+            aws_access_key_id=key.access_key_id,
+            aws_secret_access_key=key.secret_access_key,
+            region_name=region,
+        )
+        iam = session.client("iam", endpoint_url=server.url, config=NO_RETRIES)
+        response = refused(iam.list_roles)
+        assert response["Error"]["Code"] == "SignatureDoesNotMatch"
+        message = response["Error"]["Message"]
+        assert message.startswith("Credential should be scoped to a valid region.")
+        assert f"the {partition} partition" in message
+        emr = session.client("emr", endpoint_url=server.url, config=NO_RETRIES)
+        assert refused(emr.list_clusters)["Error"]["Code"] == "InvalidSignatureException"
+        ec2 = session.client("ec2", endpoint_url=server.url, config=NO_RETRIES)
+        assert refused(ec2.describe_vpcs)["Error"]["Code"] == "AuthFailure"
+    unknown = boto3.Session(
+        aws_access_key_id=key.access_key_id,
+        aws_secret_access_key=key.secret_access_key,
+        region_name="xx-nowhere-1",
+    ).client("sts", endpoint_url=server.url, config=NO_RETRIES)
+    assert (
+        "not a region of the aws partition"
+        in (refused(unknown.get_caller_identity)["Error"]["Message"])
+    )
+
+
+def test_zones_per_region_as_aws_has_them(server: RunningServer) -> None:
+    """us-east-1 has six zones (use1-az1 … use1-az6), us-west-1 two, eu-west-1 three.
+
+    Source: AWS's Regions and Zones documentation (the zone count per region) and
+    moto's zone table (moto/ec2/models/availability_zones_and_regions.py). The
+    default VPC has one default subnet per zone, as on AWS.
+    """
+    expected = {"us-east-1": 6, "us-west-1": 2, "us-west-2": 4, "eu-west-1": 3}
+    for region, count in expected.items():
+        ec2 = server.session("150000000008", region).client(
+            "ec2", endpoint_url=server.url, config=NO_RETRIES
+        )
+        zones = ec2.describe_availability_zones()["AvailabilityZones"]
+        assert len(zones) == count
+        assert {z["RegionName"] for z in zones} == {region}
+        defaults = ec2.describe_subnets(Filters=[{"Name": "default-for-az", "Values": ["true"]}])
+        assert sorted(s["AvailabilityZone"] for s in defaults["Subnets"]) == [
+            z["ZoneName"] for z in zones
+        ]
+    ec2 = server.client("ec2", "150000000008")
+    ids = [z["ZoneId"] for z in ec2.describe_availability_zones()["AvailabilityZones"]]
+    assert ids == [f"use1-az{n}" for n in range(1, 7)]
