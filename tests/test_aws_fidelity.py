@@ -291,3 +291,165 @@ def test_zones_per_region_as_aws_has_them(server: RunningServer) -> None:
     ec2 = server.client("ec2", "150000000008")
     ids = [z["ZoneId"] for z in ec2.describe_availability_zones()["AvailabilityZones"]]
     assert ids == [f"use1-az{n}" for n in range(1, 7)]
+
+
+# ---- IAM policy documents ----------------------------------------------------------------------
+def _statement(**extra: Any) -> dict[str, Any]:
+    return {"Effect": "Allow", "Action": "s3:ListBucket", "Resource": "*", **extra}
+
+
+def test_managed_policies_must_be_version_2012(server: RunningServer) -> None:
+    """A managed policy without ``Version`` or of ``2008-10-17`` is refused.
+
+    Sources: moto's tests/test_iam/test_iam_policies.py (cases "Policy document
+    must be version 2012-10-17 or greater.", checked after syntax and before the
+    legacy parse) and IAM's console/API answer for a custom policy without a
+    Version (Meteor-Community-Packages/Meteor-CollectionFS#630). Inline and trust
+    policies keep accepting 2008-10-17: ``aws emr create-default-roles`` makes
+    roles whose trust policy is of that version (ansible/ansible#52942 shows one).
+    """
+    iam = server.client("iam", "150000000009")
+    old = {"Version": "2008-10-17", "Statement": [_statement()]}
+    for document in (
+        old,
+        {"Statement": [_statement()]},
+        {"Statement": [_statement(Effect="denY")]},
+    ):
+        response = refused(
+            lambda document=document: iam.create_policy(
+                PolicyName="old", PolicyDocument=json.dumps(document)
+            )
+        )
+        assert response["Error"]["Code"] == "MalformedPolicyDocument"
+        assert response["Error"]["Message"].startswith(
+            "Policy document must be version 2012-10-17 or greater."
+        )
+    syntax = refused(lambda: iam.create_policy(PolicyName="bad", PolicyDocument="not json"))
+    assert syntax["Error"]["Message"].startswith("Syntax errors in policy.")
+    arn = iam.create_policy(PolicyName="new", PolicyDocument=READ_S3)["Policy"]["Arn"]
+    version = refused(
+        lambda: iam.create_policy_version(PolicyArn=arn, PolicyDocument=json.dumps(old))
+    )
+    assert version["Error"]["Message"].startswith("Policy document must be version 2012-10-17")
+    iam.create_role(
+        RoleName="legacy",
+        AssumeRolePolicyDocument=json.dumps(
+            {
+                "Version": "2008-10-17",
+                "Statement": [
+                    {
+                        "Effect": "Allow",
+                        "Principal": {"Service": "elasticmapreduce.amazonaws.com"},
+                        "Action": "sts:AssumeRole",
+                    }
+                ],
+            }
+        ),
+    )
+    iam.put_role_policy(RoleName="legacy", PolicyName="inline", PolicyDocument=json.dumps(old))
+
+
+def test_iam_and_s3_resource_arns_are_checked_as_iam_does(server: RunningServer) -> None:
+    """IAM ARNs name a resource type and no region; S3 ARNs carry no region.
+
+    Source: moto's tests/test_iam/test_iam_policies.py cases for
+    ``arn:aws:iam:::example_bucket`` ('IAM resource path must either be "*" or
+    start with user/, …'), ``arn:aws:iam:us-east-1::example_bucket`` ("IAM resource
+    … cannot contain region information.") and ``arn:aws:s3:us-east-1::…``
+    ("Resource … can not contain region information.").
+    """
+    iam = server.client("iam", "150000000010")
+    cases = {
+        "arn:aws:iam:::example_bucket": 'IAM resource path must either be "*" or start with '
+        "user/, federated-user/, role/, group/, instance-profile/, mfa/, server-certificate/, "
+        "policy/, sms-mfa/, saml-provider/, oidc-provider/, report/, access-report/.",
+        "arn:aws:iam:us-east-1::example_bucket": "IAM resource "
+        "arn:aws:iam:us-east-1::example_bucket cannot contain region information.",
+        "arn:aws:s3:us-east-1::example_bucket": "Resource "
+        "arn:aws:s3:us-east-1::example_bucket can not contain region information.",
+    }
+    for resource, message in cases.items():
+        document = {"Version": "2012-10-17", "Statement": [_statement(Resource=resource)]}
+        response = refused(
+            lambda document=document: iam.create_policy(
+                PolicyName="arns", PolicyDocument=json.dumps(document)
+            )
+        )
+        assert response["Error"]["Code"] == "MalformedPolicyDocument"
+        assert response["Error"]["Message"].startswith(message)
+    fine = [
+        "arn:aws:iam::150000000010:role/*",
+        "arn:aws:iam::*:user/${aws:username}",
+        "arn:aws:s3:::bucket/key",
+        "arn:aws:s3:us-east-1:150000000010:accesspoint/ap",
+    ]
+    document = {"Version": "2012-10-17", "Statement": [_statement(Resource=fine)]}
+    iam.create_policy(PolicyName="fine", PolicyDocument=json.dumps(document))
+
+
+def test_policy_sid_null_and_dates_follow_iam_documentation(server: RunningServer) -> None:
+    """Sid, ``null`` in lists and dates are judged by IAM's documentation.
+
+    Source: IAM User Guide. "Sid": "The Sid element supports ASCII uppercase
+    letters (A-Z), lowercase letters (a-z), and numbers (0-9)" (so an underscore
+    is refused, although moto's list of valid documents has one). Policy
+    grammar: a Resource is "*" or a list of resource strings (so ``null`` in the
+    list is a syntax error). Date condition operators: "one of the W3C
+    implementations of the ISO 8601 date formats" or epoch time (so
+    ``2024-01`` and ``2024-01-31T12:00Z`` are dates and ``01T`` is not).
+    """
+    iam = server.client("iam", "150000000011")
+
+    def create(name: str, statement: dict[str, Any]) -> Any:
+        document = {"Version": "2012-10-17", "Statement": [statement]}
+        return iam.create_policy(PolicyName=name, PolicyDocument=json.dumps(document))
+
+    sid = refused(lambda: create("sid", _statement(Sid="Read_Buckets")))
+    assert sid["Error"]["Message"].startswith("Statement IDs (SID) must be alpha-numeric.")
+    create("sidok", _statement(Sid="ReadBuckets2"))
+    null = refused(lambda: create("null", _statement(Resource=["arn:aws:s3:::b", None])))
+    assert null["Error"]["Message"].startswith("Syntax errors in policy.")
+    for value in ("2024-01", "2024-01-31", "2024-01-31T12:00Z", "2024-01-31T12:00:05.25+01:00"):
+        create(
+            f"date{len(value)}",
+            _statement(Condition={"DateGreaterThan": {"aws:CurrentTime": value}}),
+        )
+    date = refused(
+        lambda: create(
+            "date", _statement(Condition={"DateGreaterThan": {"aws:CurrentTime": "01T"}})
+        )
+    )
+    assert date["Error"]["Message"].startswith("The policy failed legacy parsing")
+
+
+def test_trust_policies_refuse_unknown_sts_actions(server: RunningServer) -> None:
+    """``sts:BadAssumeRole`` in a trust policy: MalformedPolicyDocument, IAM's wording.
+
+    Source: moto's tests/test_iam/test_iam.py::
+    test_update_assume_role_invalid_policy_bad_action ("Trust Policy statement
+    actions can only be sts:AssumeRole, sts:AssumeRoleWithSAML,  and
+    sts:AssumeRoleWithWebIdentity", with IAM's double space), the STS actions
+    of the Service Authorization Reference being the ones accepted.
+    """
+    iam = server.client("iam", "150000000012")
+
+    def trust(action: Any) -> str:
+        statement = {"Effect": "Allow", "Principal": {"Service": "ec2.amazonaws.com"}}
+        return json.dumps({"Version": "2012-10-17", "Statement": [{**statement, "Action": action}]})
+
+    iam.create_role(RoleName="trusted", AssumeRolePolicyDocument=trust("sts:AssumeRole"))
+    for action in (["sts:BadAssumeRole"], "sts:AssumeRolePlease", "s3:GetObject"):
+        response = refused(
+            lambda action=action: iam.update_assume_role_policy(
+                RoleName="trusted", PolicyDocument=trust(action)
+            )
+        )
+        assert response["Error"]["Code"] == "MalformedPolicyDocument"
+        assert response["Error"]["Message"].startswith(
+            "Trust Policy statement actions can only be sts:AssumeRole, "
+            "sts:AssumeRoleWithSAML,  and sts:AssumeRoleWithWebIdentity"
+        )
+    iam.update_assume_role_policy(
+        RoleName="trusted", PolicyDocument=trust(["sts:AssumeRole", "sts:TagSession"])
+    )
+    iam.update_assume_role_policy(RoleName="trusted", PolicyDocument=trust("sts:AssumeRole*"))

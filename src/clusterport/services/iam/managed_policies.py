@@ -293,7 +293,11 @@ def version_output(
 
 def _validated(document: Any, arn: str) -> str:
     return documents.validated(
-        document, PolicyKind.IDENTITY, SizeQuota.MANAGED_POLICY, f"managed policy {arn}"
+        document,
+        PolicyKind.IDENTITY,
+        SizeQuota.MANAGED_POLICY,
+        f"managed policy {arn}",
+        managed=True,
     )
 
 
