@@ -453,3 +453,64 @@ def test_trust_policies_refuse_unknown_sts_actions(server: RunningServer) -> Non
         RoleName="trusted", PolicyDocument=trust(["sts:AssumeRole", "sts:TagSession"])
     )
     iam.update_assume_role_policy(RoleName="trusted", PolicyDocument=trust("sts:AssumeRole*"))
+
+
+# ---- CloudFormation ----------------------------------------------------------------------------
+CONDITIONAL_OUTPUT = """
+AWSTemplateFormatVersion: "2010-09-09"
+Parameters:
+  Make:
+    Type: String
+    Default: "no"
+Conditions:
+  Wanted: !Equals [!Ref Make, "yes"]
+Resources:
+  Network:
+    Type: AWS::EC2::VPC
+    Condition: Wanted
+    Properties:
+      CidrBlock: 10.60.0.0/16
+Outputs:
+  NetworkId:
+    Value: !Ref Network
+"""
+
+
+def test_output_of_a_resource_whose_condition_is_false_fails_create_stack(
+    server: RunningServer,
+) -> None:
+    """CreateStack fails up front: "Unresolved resource dependencies [X] in the Outputs block".
+
+    Source: moto's tests/test_cloudformation/test_conditions.py::
+    test_permanent_output_conditional_value (aws_verified): CreateStack answers
+    ``ValidationError`` "Unresolved resource dependencies [role] in the Outputs block
+    of the template" (no "Template format error:" prefix) and makes no stack.
+    """
+    cfn = server.client("cloudformation", "150000000013")
+    response = refused(
+        lambda: cfn.create_stack(StackName="conditional", TemplateBody=CONDITIONAL_OUTPUT)
+    )
+    assert response["Error"]["Code"] == "ValidationError"
+    assert response["Error"]["Message"].startswith(
+        "Unresolved resource dependencies [Network] in the Outputs block of the template"
+    )
+    assert cfn.list_stacks()["StackSummaries"] == []
+    made = cfn.create_stack(
+        StackName="conditional",
+        TemplateBody=CONDITIONAL_OUTPUT,
+        Parameters=[{"ParameterKey": "Make", "ParameterValue": "yes"}],
+    )
+    cfn.get_waiter("stack_create_complete").wait(
+        StackName=made["StackId"], WaiterConfig={"Delay": 1, "MaxAttempts": 60}
+    )
+    update = refused(
+        lambda: cfn.update_stack(
+            StackName="conditional",
+            TemplateBody=CONDITIONAL_OUTPUT,
+            Parameters=[{"ParameterKey": "Make", "ParameterValue": "no"}],
+        )
+    )
+    assert (
+        "Unresolved resource dependencies [Network] in the Outputs block"
+        in (update["Error"]["Message"])
+    )
