@@ -8,11 +8,14 @@ models), or another public record. Each account is used by one test only.
 
 from __future__ import annotations
 
+import html
 import json
+import re
 from collections.abc import Callable
 from typing import Any
 
 import boto3
+import botocore.session
 import httpx
 import pytest
 from botocore.config import Config
@@ -514,3 +517,112 @@ def test_output_of_a_resource_whose_condition_is_false_fails_create_stack(
         "Unresolved resource dependencies [Network] in the Outputs block"
         in (update["Error"]["Message"])
     )
+
+
+# ---- EC2 subnets, filters and VPCs -------------------------------------------------------------
+def test_subnets_carry_the_members_aws_returns_for_a_new_subnet(server: RunningServer) -> None:
+    """A new subnet has ``PrivateDnsNameOptionsOnLaunch`` (ip-name, no DNS records) and friends.
+
+    Source: moto's tests/test_ec2/test_subnets.py::test_private_dns_name_options
+    (aws_verified) and test_create_subnet_response_fields (``Ipv6Native`` False,
+    ``Ipv6CidrBlockAssociationSet`` []); the members are those of EC2's Subnet shape.
+    """
+    ec2 = server.client("ec2", "150000000014")
+    vpc = ec2.create_vpc(CidrBlock="10.70.0.0/16")["Vpc"]["VpcId"]
+    created = ec2.create_subnet(VpcId=vpc, CidrBlock="10.70.1.0/24")["Subnet"]
+    described = ec2.describe_subnets(SubnetIds=[created["SubnetId"]])["Subnets"][0]
+    for subnet in (created, described):
+        assert subnet["PrivateDnsNameOptionsOnLaunch"] == {
+            "HostnameType": "ip-name",
+            "EnableResourceNameDnsARecord": False,
+            "EnableResourceNameDnsAAAARecord": False,
+        }
+        assert subnet["Ipv6Native"] is False
+        assert subnet["EnableDns64"] is False
+        assert subnet["MapCustomerOwnedIpOnLaunch"] is False
+        assert subnet["AssignIpv6AddressOnCreation"] is False
+        assert subnet["Ipv6CidrBlockAssociationSet"] == []
+        assert subnet["BlockPublicAccessStates"] == {"InternetGatewayBlockMode": "off"}
+
+
+def _documented_filters(operation: str) -> set[str]:
+    """The filter names (and "You can also use" aliases) EC2's documentation gives."""
+    model = botocore.session.get_session().get_service_model("ec2")
+    shape = model.operation_model(operation).input_shape
+    text = re.sub(
+        r"<[^>]+>", "", (shape.members.get("Filters") or shape.members["Filter"]).documentation
+    )
+    names = set(re.findall(r"(?:^|\s)([a-z][a-zA-Z0-9.\-]*[a-zA-Z0-9])\s+-\s", html.unescape(text)))
+    for aliases in re.findall(r"You can also use ([^.]*?) as the filter names?", text):
+        names.update(a.strip() for a in re.split(r",\s*|\s+or\s+", aliases) if a.strip())
+    return names
+
+
+def test_describe_subnets_knows_every_documented_filter_and_alias(server: RunningServer) -> None:
+    """DescribeSubnets accepts every filter name EC2 documents, aliases included.
+
+    Source: EC2 API reference, DescribeSubnets ("availability-zone - … You can also
+    use availabilityZone as the filter name", likewise availabilityZoneId,
+    cidr/cidrBlock, defaultForAz), as carried in botocore's model.
+    """
+    ec2 = server.client("ec2", "150000000015")
+    documented = _documented_filters("DescribeSubnets")
+    assert {"availabilityZone", "availabilityZoneId", "cidrBlock", "defaultForAz"} <= documented
+    for name in sorted(documented - {"tag"}):
+        ec2.describe_subnets(Filters=[{"Name": name, "Values": ["x"]}])
+    vpc = ec2.create_vpc(CidrBlock="10.80.0.0/16")["Vpc"]["VpcId"]
+    subnet = ec2.create_subnet(VpcId=vpc, CidrBlock="10.80.1.0/24", AvailabilityZone="us-east-1d")[
+        "Subnet"
+    ]
+    for name, value in (
+        ("availabilityZone", "us-east-1d"),
+        ("availabilityZoneId", "use1-az4"),
+        ("private-dns-name-options-on-launch.hostname-type", "ip-name"),
+        ("ipv6-native", "false"),
+    ):
+        found = ec2.describe_subnets(
+            Filters=[{"Name": "vpc-id", "Values": [vpc]}, {"Name": name, "Values": [value]}]
+        )["Subnets"]
+        assert [s["SubnetId"] for s in found] == [subnet["SubnetId"]], name
+    unknown = refused(
+        lambda: ec2.describe_subnets(Filters=[{"Name": "availability_zone", "Values": ["x"]}])
+    )
+    assert unknown["Error"]["Message"].startswith("The filter 'availability_zone' is invalid")
+
+
+def test_every_served_describe_accepts_its_documented_aliases(server: RunningServer) -> None:
+    """Every served Describe* accepts the aliases its documentation gives.
+
+    Source: EC2 API reference of each operation (botocore's model); among the
+    operations served only DescribeSubnets documents aliases today, and this
+    test keeps every served operation honest if more appear.
+    """
+    ec2 = server.client("ec2", "150000000015")
+    calls = {
+        "DescribeVpcs": ec2.describe_vpcs,
+        "DescribeSubnets": ec2.describe_subnets,
+        "DescribeRouteTables": ec2.describe_route_tables,
+        "DescribeInternetGateways": ec2.describe_internet_gateways,
+        "DescribeSecurityGroups": ec2.describe_security_groups,
+        "DescribeVpcPeeringConnections": ec2.describe_vpc_peering_connections,
+        "DescribeNetworkInterfaces": ec2.describe_network_interfaces,
+        "DescribeAvailabilityZones": ec2.describe_availability_zones,
+    }
+    for operation, call in calls.items():
+        text = _documented_filters(operation)
+        aliases = {n for n in text if re.search(r"[A-Z]", n)}
+        for name in sorted(aliases):
+            call(Filters=[{"Name": name, "Values": ["x"]}])
+
+
+def test_vpcs_carry_the_default_dhcp_options_id(server: RunningServer) -> None:
+    """A VPC names its DHCP options set ``dopt-…``: the region's default set, as on AWS."""
+    ec2 = server.client("ec2", "150000000016")
+    default = ec2.describe_vpcs()["Vpcs"][0]["DhcpOptionsId"]
+    assert re.fullmatch(r"dopt-[0-9a-f]{17}", default)
+    made = ec2.create_vpc(CidrBlock="10.90.0.0/16")["Vpc"]
+    assert made["DhcpOptionsId"] == default
+    found = ec2.describe_vpcs(Filters=[{"Name": "dhcp-options-id", "Values": [default]}])
+    assert len(found["Vpcs"]) == 2
+    other = server.client("ec2", "150000000017").describe_vpcs()["Vpcs"][0]["DhcpOptionsId"]
+    assert other != default
