@@ -626,3 +626,33 @@ def test_vpcs_carry_the_default_dhcp_options_id(server: RunningServer) -> None:
     assert len(found["Vpcs"]) == 2
     other = server.client("ec2", "150000000017").describe_vpcs()["Vpcs"][0]["DhcpOptionsId"]
     assert other != default
+
+
+# ---- Service Catalog ---------------------------------------------------------------------------
+def test_service_catalog_product_without_a_version_and_describe_without_id_or_name(
+    server: RunningServer,
+) -> None:
+    """CreateProduct without ProvisioningArtifactParameters makes a product with no version.
+
+    ``ProvisioningArtifactParameters`` is optional in Service Catalog's model (a
+    product's versions may come later, from CreateProvisioningArtifact); moto's
+    tests/test_servicecatalog/test_servicecatalog.py records the same. DescribeProduct
+    and DescribeProductAsAdmin with neither Id nor Name: ``InvalidParametersException``
+    "Either Id or Name must be specified." (moto's test_describe_product).
+    """
+    catalog = server.client("servicecatalog", "150000000018", config=NO_RETRIES)
+    created = catalog.create_product(
+        Name="later", Owner="platform", ProductType="CLOUD_FORMATION_TEMPLATE"
+    )
+    assert "ProvisioningArtifactDetail" not in created
+    product_id = created["ProductViewDetail"]["ProductViewSummary"]["ProductId"]
+    described = catalog.describe_product_as_admin(Id=product_id)
+    assert described["ProvisioningArtifactSummaries"] == []
+    assert (
+        catalog.list_provisioning_artifacts(ProductId=product_id)["ProvisioningArtifactDetails"]
+        == []
+    )
+    for call in (catalog.describe_product, catalog.describe_product_as_admin):
+        response = refused(call)
+        assert response["Error"]["Code"] == "InvalidParametersException"
+        assert response["Error"]["Message"].startswith("Either Id or Name must be specified.")
