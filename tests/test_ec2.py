@@ -91,6 +91,9 @@ def test_first_use_gives_the_default_vpc(server: RunningServer) -> None:
         ("us-east-1a", "172.31.0.0/20"),
         ("us-east-1b", "172.31.16.0/20"),
         ("us-east-1c", "172.31.32.0/20"),
+        ("us-east-1d", "172.31.48.0/20"),
+        ("us-east-1e", "172.31.64.0/20"),
+        ("us-east-1f", "172.31.80.0/20"),
     ]
     assert {s["AvailableIpAddressCount"] for s in subnets} == {4091}
     table = _main_table(ec2, vpc_id)
@@ -280,7 +283,7 @@ def test_subnets_inside_the_vpc_without_overlap(server: RunningServer) -> None:
         ec2.create_subnet(VpcId=vpc_id, CidrBlock="10.20.3.0/24", AvailabilityZone="us-east-1z")
     code, message = error_of(excinfo)
     assert code == "InvalidParameterValue"
-    assert "us-east-1a, us-east-1b, us-east-1c" in message
+    assert "us-east-1a, us-east-1b, us-east-1c, us-east-1d, us-east-1e, us-east-1f" in message
     with pytest.raises(ClientError) as excinfo:
         ec2.create_subnet(VpcId="vpc-0000000000000000a", CidrBlock="10.20.3.0/24")
     assert error_of(excinfo)[0] == "InvalidVpcID.NotFound"
@@ -976,6 +979,9 @@ def test_availability_zones(server: RunningServer) -> None:
         ("us-east-1a", "use1-az1", "available"),
         ("us-east-1b", "use1-az2", "available"),
         ("us-east-1c", "use1-az3", "available"),
+        ("us-east-1d", "use1-az4", "available"),
+        ("us-east-1e", "use1-az5", "available"),
+        ("us-east-1f", "use1-az6", "available"),
     ]
     picked = ec2.describe_availability_zones(Filters=[{"Name": "zone-id", "Values": ["use1-az3"]}])[
         "AvailabilityZones"

@@ -262,6 +262,12 @@ def test_unknown_action_and_service(server: RunningServer) -> None:
     unknown = AWSRequest(method="POST", url=server.url + "/", data="Action=ListBuckets")
     SigV4Auth(creds, "s3", "us-east-1").add_auth(unknown)
     answer = httpx.post(server.url + "/", content=unknown.body, headers=dict(unknown.headers))
+    assert answer.status_code == 501
+    assert "<Code>NotImplemented</Code>" in answer.text
+    assert "S3 is not served by clusterport" in answer.text
+    other = AWSRequest(method="POST", url=server.url + "/", data="Action=ListQueues")
+    SigV4Auth(creds, "sqs", "us-east-1").add_auth(other)
+    answer = httpx.post(server.url + "/", content=other.body, headers=dict(other.headers))
     assert answer.status_code == 400
     assert "not served by clusterport" in answer.json()["message"]
 

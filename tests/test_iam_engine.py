@@ -1338,7 +1338,7 @@ MALFORMED: list[tuple[str, PolicyKind, Any, str]] = [
         PolicyKind.TRUST,
         policy({**TRUST_STATEMENT, "Action": "s3:GetObject"}),
         "Trust Policy statement actions can only be sts:AssumeRole, "
-        "sts:AssumeRoleWithSAML, and sts:AssumeRoleWithWebIdentity",
+        "sts:AssumeRoleWithSAML,  and sts:AssumeRoleWithWebIdentity",
     ),
     (
         "trust-bad-principal",

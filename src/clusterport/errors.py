@@ -22,6 +22,8 @@ exceptions or return verdicts; the service layer turns them into these.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 
 class ServiceError(Exception):
     """An error with an AWS error code, an HTTP status and a safe message."""
@@ -37,9 +39,12 @@ class ServiceError(Exception):
         code: str | None = None,
         status: int | None = None,
         sender_fault: bool | None = None,
+        fields: Mapping[str, str] | None = None,
     ) -> None:
         super().__init__(message)
         self.message = message
+        #: Members of the error's shape beyond the message (EMR's ``ErrorCode`` …).
+        self.fields: dict[str, str] = dict(fields or {})
         if code is not None:
             self.code = code
         if status is not None:

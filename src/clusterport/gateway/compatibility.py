@@ -2,7 +2,10 @@
 
 Every operation a provider implements is listed with the first paragraph of
 its docstring; each service's section opens with its provider's docstring,
-which says how the service differs from AWS. Operations not listed answer
+which says how the service differs from AWS; a section on the endpoint itself
+(partitions, regions, unsigned and S3 requests) comes from the docstrings of
+:mod:`clusterport.regions` and :mod:`clusterport.gateway.routing`. Operations
+not listed answer
 ``UnknownOperationException`` / ``InvalidAction``. Run
 ``python -m clusterport.gateway.compatibility > docs/compatibility.md``.
 """
@@ -15,6 +18,8 @@ import sys
 import botocore
 from botocore import xform_name
 
+from clusterport import regions
+from clusterport.gateway import routing
 from clusterport.gateway.service_models import ServiceModels
 from clusterport.services.registry import PROVIDER_CLASSES
 
@@ -22,6 +27,11 @@ from clusterport.services.registry import PROVIDER_CLASSES
 def _note(method: object) -> str:
     doc = inspect.getdoc(method) or ""
     return " ".join(doc.split("\n\n", 1)[0].split()).replace("|", "\\|")
+
+
+def _paragraphs(module: object) -> list[str]:
+    doc = inspect.getdoc(module) or ""
+    return [" ".join(p.split()) for p in doc.split("\n\n")]
 
 
 def render(models: ServiceModels | None = None) -> str:
@@ -39,7 +49,15 @@ def render(models: ServiceModels | None = None) -> str:
         "| service | protocols | IAM prefix | operations served | of the model's |",
         "|---|---|---|---|---|",
     ]
-    sections: list[str] = []
+    sections: list[str] = ["", "## The endpoint", ""]
+    for paragraph in _paragraphs(regions)[1:]:
+        sections += [paragraph, ""]
+    sections += ["| region | zones |", "|---|---|"]
+    for region, zones in regions.REGION_ZONES.items():
+        short = regions.short_code(region)
+        listed = ", ".join(f"{region}{letter} ({short}-az{n})" for letter, n in zones)
+        sections.append(f"| {region} | {listed} |")
+    sections += ["", _paragraphs(routing)[-1]]
     for cls in sorted(PROVIDER_CLASSES, key=lambda c: c.service):
         info = models.get(cls.service)
         served = [

@@ -12,6 +12,7 @@ import inspect
 import json
 import logging
 import uuid
+import xml.etree.ElementTree as ET
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -26,10 +27,11 @@ from clusterport.errors import (
     ValidationError,
 )
 from clusterport.gateway.protocols.base import Protocol, WireRequest, WireResponse
-from clusterport.gateway.routing import Route, RouteError, Router
+from clusterport.gateway.routing import Route, RouteError, Router, S3NotServed
 from clusterport.gateway.service_models import ServiceInfo, ServiceModels
 from clusterport.gateway.sigv4 import SignedRequest, SigV4Error, SigV4Failure, verify
 from clusterport.platform import Platform
+from clusterport.regions import RegionRefused, check_region
 from clusterport.services import audit, identity
 from clusterport.services.authorization import authorize
 from clusterport.services.base import Principal, Provider, RequestContext
@@ -131,6 +133,10 @@ def verify_caller(
                 SigV4Failure.BAD_SIGNATURE,
                 f"Credential should be scoped to correct service: '{signing_name}'.",
             )
+        try:
+            check_region(signed.scope.region)
+        except RegionRefused as exc:
+            raise SigV4Error(SigV4Failure.BAD_SIGNATURE, str(exc)) from exc
         known = known_keys[signed.scope.access_key]
         identity.check_usable(known, signed.security_token, now)
     return signed, known.principal
@@ -148,6 +154,8 @@ class Gateway:
         call = Call(request=request, request_id=str(uuid.uuid4()))
         try:
             call.route = self.router.route(request)
+        except S3NotServed:
+            return _s3_not_served(call.request_id)
         except RouteError as exc:
             return self._unrouted(str(exc), call.request_id)
         except ServiceError as exc:
@@ -169,6 +177,12 @@ class Gateway:
 
     # ---- the steps -----------------------------------------------------------------------
     async def _run(self, call: Call, route: Route) -> Mapping[str, Any]:
+        unsigned = route.service.operation(route.operation) if route.operation else None
+        if unsigned is not None and unsigned.auth_type == "none":
+            # Calls AWS serves without a signature: say first whether this one is served.
+            call.op = unsigned
+            if not self._implemented(route.service, unsigned.name):
+                raise _unknown_operation(route, unsigned.name)
         self.authenticate(call, route)
         op = self.find_operation(call, route)
         call.params = route.protocol.parse(call.request, op, route.service)
@@ -283,11 +297,34 @@ class Gateway:
         )
 
 
+def _s3_not_served(request_id: str) -> WireResponse:
+    """S3's own error document (REST-XML), so S3 clients raise a readable ClientError."""
+    root = ET.Element("Error")
+    ET.SubElement(root, "Code").text = "NotImplemented"
+    ET.SubElement(root, "Message").text = (
+        "S3 is not served by clusterport: this endpoint speaks EMR, STS, IAM, EC2, "
+        "CloudFormation, Service Catalog, SageMaker and CloudTrail. Point S3 clients at an "
+        "S3 service of your own (for example with endpoint_url)."
+    )
+    ET.SubElement(root, "RequestId").text = request_id
+    body = b'<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="utf-8")
+    return WireResponse(
+        status=501,
+        body=body,
+        headers={"content-type": "application/xml", "x-amz-request-id": request_id},
+    )
+
+
 def _unknown_operation(route: Route, name: str | None) -> ServiceError:
     protocol: Protocol = route.protocol
     service = route.service
     if protocol.name in ("query", "ec2"):
         what = f"Could not find operation {name} for version {service.api_version}"
+        if route.service.operation(name or "") is not None:
+            what += (
+                f"; {service.name} on this platform does not serve {name} "
+                "(see docs/compatibility.md for the supported operations)"
+            )
         if not name:
             what = "The request must contain the parameter Action."
         code = "InvalidAction" if name else "MissingAction"

@@ -334,8 +334,15 @@ def _numeric_predicate(operator: BaseOperator, text: str) -> Predicate:
 
 
 def parse_date(text: str) -> datetime | None:
-    """An ISO 8601 date/time or a number of seconds since the epoch, in UTC; or None."""
+    """An ISO 8601 date/time or a number of seconds since the epoch, in UTC; or None.
+
+    IAM's documentation asks for "one of the W3C implementations of the ISO 8601
+    date formats" or epoch time; the W3C profile's year-and-month form
+    (``2024-01``) is read as the first of that month.
+    """
     stripped = text.strip()
+    if _YEAR_MONTH.fullmatch(stripped):
+        stripped += "-01"
     if _EPOCH.fullmatch(stripped):
         try:
             return datetime.fromtimestamp(float(stripped), UTC)
@@ -349,6 +356,7 @@ def parse_date(text: str) -> datetime | None:
 
 
 _EPOCH = re.compile(r"-?\d+(?:\.\d+)?")
+_YEAR_MONTH = re.compile(r"\d{4}-\d{2}")
 
 _DATE_TESTS: Mapping[BaseOperator, Callable[[datetime, datetime], bool]] = MappingProxyType(
     {

@@ -42,6 +42,46 @@ VALID_VERSIONS = (VERSION_2012, VERSION_2008)
 
 SYNTAX_ERROR = "Syntax errors in policy."
 LEGACY_PARSING = "The policy failed legacy parsing"
+OLD_VERSION = "Policy document must be version 2012-10-17 or greater."
+TRUST_ACTIONS = (
+    "Trust Policy statement actions can only be sts:AssumeRole, "
+    "sts:AssumeRoleWithSAML,  and sts:AssumeRoleWithWebIdentity"
+)
+#: The actions of STS (the Service Authorization Reference's list), the only ones a
+#: trust policy may name.
+STS_ACTIONS = (
+    "AssumeRole",
+    "AssumeRoleWithSAML",
+    "AssumeRoleWithWebIdentity",
+    "AssumeRoot",
+    "DecodeAuthorizationMessage",
+    "GetAccessKeyInfo",
+    "GetCallerIdentity",
+    "GetDelegatedAccessToken",
+    "GetFederationToken",
+    "GetServiceBearerToken",
+    "GetSessionToken",
+    "GetWebIdentityToken",
+    "SetContext",
+    "SetSourceIdentity",
+    "TagSession",
+)
+#: The resource types an IAM ARN's path may start with.
+IAM_RESOURCE_TYPES = (
+    "user/",
+    "federated-user/",
+    "role/",
+    "group/",
+    "instance-profile/",
+    "mfa/",
+    "server-certificate/",
+    "policy/",
+    "sms-mfa/",
+    "saml-provider/",
+    "oidc-provider/",
+    "report/",
+    "access-report/",
+)
 
 _TOP_ELEMENTS = frozenset({"Version", "Id", "Statement"})
 _STATEMENT_ELEMENTS = frozenset(
@@ -269,11 +309,21 @@ def policy_size(text: str) -> int:
     return len(_WHITESPACE.sub("", text))
 
 
-def parse_policy(text: str, kind: PolicyKind, *, quota: SizeQuota | None = None) -> PolicyDocument:
+def parse_policy(
+    text: str,
+    kind: PolicyKind,
+    *,
+    quota: SizeQuota | None = None,
+    require_current_version: bool = False,
+) -> PolicyDocument:
     """Parse and validate a policy document of the given kind.
 
     ``quota`` defaults to the kind's usual quota (:data:`DEFAULT_QUOTAS`).
-    Raises :class:`MalformedPolicyError` (or :class:`PolicySizeError`).
+    ``require_current_version`` refuses a document without ``"Version":
+    "2012-10-17"``, as IAM does for managed policies (inline and trust policies
+    may still be of version 2008-10-17, like the roles ``aws emr
+    create-default-roles`` makes). Raises :class:`MalformedPolicyError` (or
+    :class:`PolicySizeError`).
     """
     applied = quota or DEFAULT_QUOTAS[kind]
     size = policy_size(text)
@@ -283,7 +333,7 @@ def parse_policy(text: str, kind: PolicyKind, *, quota: SizeQuota | None = None)
         data = json.loads(text, parse_constant=_reject_constant)
     except (ValueError, RecursionError) as exc:
         raise MalformedPolicyError(SYNTAX_ERROR, f"The document is not valid JSON: {exc}.") from exc
-    return _Parser(kind).parse(data)
+    return _Parser(kind, require_current_version).parse(data)
 
 
 def _reject_constant(name: str) -> Any:
@@ -303,13 +353,18 @@ class _RawStatement:
 class _Parser:
     """One validation pass, in the order IAM reports problems."""
 
-    def __init__(self, kind: PolicyKind) -> None:
+    def __init__(self, kind: PolicyKind, require_current_version: bool = False) -> None:
         self.kind = kind
+        self.require_current_version = require_current_version
 
     def parse(self, data: Any) -> PolicyDocument:
         raw = self._syntax(data)
         version: str | None = data.get("Version")
         policy_id: str | None = data.get("Id")
+        if self.require_current_version and version != VERSION_2012:
+            raise MalformedPolicyError(
+                OLD_VERSION, f'Add "Version": "{VERSION_2012}" to the document.'
+            )
         self._legacy(raw)
         self._sid_uniqueness(raw)
         self._actions_present(raw)
@@ -515,6 +570,7 @@ class _Parser:
                             "Resource vendor must be fully qualified and cannot contain regexes.",
                             f"Complete the ARN {resource!r} with its service, region and account.",
                         )
+                    _check_regionless(resource, parts)
 
     @staticmethod
     def _action_vendors(raw: list[_RawStatement]) -> None:
@@ -565,10 +621,9 @@ class _Parser:
             has_resource = "Resource" in data or "NotResource" in data
             if kind is PolicyKind.TRUST:
                 for action in _strings(data.get("Action", data.get("NotAction"))):
-                    if action.split(":")[0].lower() != "sts":
+                    if not _trust_action_known(action):
                         raise MalformedPolicyError(
-                            "Trust Policy statement actions can only be sts:AssumeRole, "
-                            "sts:AssumeRoleWithSAML, and sts:AssumeRoleWithWebIdentity",
+                            TRUST_ACTIONS,
                             f"Replace {action!r} in {where} with sts:AssumeRole; grant other "
                             "actions in the role's permission policies.",
                         )
@@ -636,6 +691,43 @@ class _Parser:
             conditions=tuple(conditions),
             sid=data.get("Sid"),
         )
+
+
+def _check_regionless(resource: str, parts: list[str]) -> None:
+    """IAM and S3 ARNs carry no region; an IAM ARN's path starts with a resource type."""
+    service = parts[2]
+    region = parts[3] if len(parts) > 3 else ""
+    path = ":".join(parts[5:]) if len(parts) > 5 else ""
+    if service == "iam":
+        if region:
+            raise MalformedPolicyError(
+                f"IAM resource {resource} cannot contain region information.",
+                "IAM is global: leave the region empty (arn:aws:iam::111111111111:role/name).",
+            )
+        if path != "*" and "${" not in path and not path.startswith(IAM_RESOURCE_TYPES):
+            raise MalformedPolicyError(
+                'IAM resource path must either be "*" or start with '
+                f"{', '.join(IAM_RESOURCE_TYPES)}.",
+                f"Fix {resource!r}: name the resource type, e.g. arn:aws:iam::111111111111:role/x.",
+            )
+    elif service == "s3" and region and not path.startswith("accesspoint/"):
+        raise MalformedPolicyError(
+            f"Resource {resource} can not contain region information.",
+            "S3 bucket and object ARNs have no region: arn:aws:s3:::bucket/key.",
+        )
+
+
+def _trust_action_known(action: str) -> bool:
+    service, _, name = action.partition(":")
+    if service.lower() != "sts":
+        return False
+    if "*" in name or "?" in name:
+        pattern = re.compile(
+            "".join(".*" if c == "*" else "." if c == "?" else re.escape(c) for c in name),
+            re.IGNORECASE,
+        )
+        return any(pattern.fullmatch(known) for known in STS_ACTIONS)
+    return name.lower() in (known.lower() for known in STS_ACTIONS)
 
 
 def _is_string_or_strings(value: Any) -> bool:

@@ -25,7 +25,7 @@ from clusterport.templates.graph import (
     format_names,
     topological_order,
 )
-from clusterport.templates.intrinsics import NO_VALUE, Evaluator, ParameterValue, unresolved
+from clusterport.templates.intrinsics import NO_VALUE, Evaluator, ParameterValue
 from clusterport.templates.model import Template
 from clusterport.templates.parameters import ResolvedParameters
 from clusterport.templates.references import find_references
@@ -255,7 +255,17 @@ def plan(
             if name in template.resources and name not in active_set
         ]
         if inactive:
-            raise unresolved(inactive, "Outputs")
+            # The template is well formed; the stack's conditions leave the resource out.
+            # CloudFormation words this without its "Template format error:" prefix.
+            raise TemplateError(
+                f"Unresolved resource dependencies {format_names(inactive)} in the Outputs "
+                f"block of the template. Output {key} refers to "
+                + ", ".join(
+                    f"{name} (Condition {template.resources[name].condition} is false)"
+                    for name in inactive
+                )
+                + f"; give {key} the same Condition or guard the reference with Fn::If"
+            )
         output_keys.append(key)
     return StackPlan(
         template=template,

@@ -65,5 +65,7 @@ class CborProtocol(Protocol):
         self, service: ServiceInfo, error: ServiceError, request_id: str
     ) -> WireResponse:
         shape_ns = service.model.metadata.get("targetPrefix", service.name)
-        body = cbor2.dumps({"__type": f"{shape_ns}#{error.code}", "message": error.message})
+        body = cbor2.dumps(
+            {**error.fields, "__type": f"{shape_ns}#{error.code}", "message": error.message}
+        )
         return WireResponse(status=error.status, body=body, headers=self._headers(request_id))

@@ -61,7 +61,7 @@ class JsonProtocol(Protocol):
     def serialize_error(
         self, service: ServiceInfo, error: ServiceError, request_id: str
     ) -> WireResponse:
-        body = {"__type": error.code, "message": error.message}
+        body = {**error.fields, "__type": error.code, "message": error.message}
         return WireResponse(
             status=error.status,
             body=json.dumps(body).encode(),

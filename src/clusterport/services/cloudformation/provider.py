@@ -41,6 +41,7 @@ from clusterport.templates import (
     check_supported_types,
     describe_parameters,
     load_template,
+    plan,
     required_capabilities,
     resolve_parameters,
     summarize_template,
@@ -226,6 +227,31 @@ class CloudFormationProvider(Provider):
         ]
 
     @staticmethod
+    def _check_plan(
+        ctx: RequestContext,
+        template: Template,
+        parameters: Sequence[Mapping[str, Any]],
+        name: str,
+        stack_id: str,
+    ) -> None:
+        """Refuse up front what AWS refuses before creating anything.
+
+        AWS validates the template against the stack's conditions when the
+        request arrives: an Output (or a resource) referring to a resource whose
+        Condition is false fails the call with ``ValidationError`` ("Unresolved
+        resource dependencies [X] in the Outputs block of the template") instead
+        of creating a stack that rolls back.
+        """
+        context = StackContext(
+            account_id=ctx.account_id, region=ctx.region, stack_name=name, stack_id=stack_id
+        )
+        given = {str(p["Key"]): str(p["Value"]) for p in parameters}
+        try:
+            plan(template, resolve_parameters(template, given, context=context), context)
+        except TemplateError as error:
+            raise invalid(error.message) from None
+
+    @staticmethod
     def _capabilities(template: Template, given: Sequence[str]) -> None:
         needed, reason = required_capabilities(template)
         missing = [c for c in needed if c not in given]
@@ -363,6 +389,7 @@ class CloudFormationProvider(Provider):
         self._capabilities(template, params.get("Capabilities") or [])
         stack_id = StackContext.stack_arn(ctx.region, ctx.account_id, name, str(uuid.uuid4()))
         parameters = await self._parameters(ctx, template, params.get("Parameters") or [], {})
+        self._check_plan(ctx, template, parameters, name, stack_id)
         principal = await self._principal(ctx, params.get("RoleARN"))
         now = ctx.now
         document: dict[str, Any] = {
@@ -424,6 +451,7 @@ class CloudFormationProvider(Provider):
         self._capabilities(template, capabilities)
         previous = {str(p["Key"]): str(p["Value"]) for p in document.get("Parameters") or ()}
         parameters = await self._parameters(ctx, template, params.get("Parameters") or [], previous)
+        self._check_plan(ctx, template, parameters, document["StackName"], document["StackId"])
         tags = (
             [dict(t) for t in params["Tags"]]
             if params.get("Tags") is not None

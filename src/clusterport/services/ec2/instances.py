@@ -34,8 +34,42 @@ STATE_CODES = {
 }
 DEFAULT_IMAGE_ID = "ami-0c1a2b3c4d5e6f708"
 
+#: The interface filters EC2 documents, as paths into a ``NetworkInterface`` view.
+_INTERFACE_PATHS: dict[str, tuple[str, ...]] = {
+    "addresses.primary": ("PrivateIpAddresses", "Primary"),
+    "addresses.private-ip-address": ("PrivateIpAddresses", "PrivateIpAddress"),
+    "attachment.attachment-id": ("Attachment", "AttachmentId"),
+    "attachment.delete-on-termination": ("Attachment", "DeleteOnTermination"),
+    "attachment.device-index": ("Attachment", "DeviceIndex"),
+    "attachment.instance-id": ("Attachment", "InstanceId"),
+    "attachment.instance-owner-id": ("Attachment", "InstanceOwnerId"),
+    "attachment.status": ("Attachment", "Status"),
+    "availability-zone": ("AvailabilityZone",),
+    "description": ("Description",),
+    "group-id": ("Groups", "GroupId"),
+    "group-name": ("Groups", "GroupName"),
+    "interface-type": ("InterfaceType",),
+    "mac-address": ("MacAddress",),
+    "network-interface-id": ("NetworkInterfaceId",),
+    "owner-id": ("OwnerId",),
+    "private-dns-name": ("PrivateDnsName",),
+    "private-ip-address": ("PrivateIpAddress",),
+    "requester-managed": ("RequesterManaged",),
+    "source-dest-check": ("SourceDestCheck",),
+    "status": ("Status",),
+    "subnet-id": ("SubnetId",),
+    "vpc-id": ("VpcId",),
+}
+
 FILTERS: dict[str, Accessor] = {
+    "architecture": field("Architecture"),
     "availability-zone": field("Placement", "AvailabilityZone"),
+    "dns-name": field("PublicDnsName"),
+    "ebs-optimized": field("EbsOptimized"),
+    "ena-support": field("EnaSupport"),
+    "hypervisor": field("Hypervisor"),
+    "iam-instance-profile.arn": field("IamInstanceProfile", "Arn"),
+    "iam-instance-profile.id": field("IamInstanceProfile", "Id"),
     "image-id": field("ImageId"),
     "instance-id": field("InstanceId"),
     "instance-state-code": field("State", "Code"),
@@ -43,25 +77,33 @@ FILTERS: dict[str, Accessor] = {
     "instance-type": field("InstanceType"),
     "instance.group-id": field("SecurityGroups", "GroupId"),
     "instance.group-name": field("SecurityGroups", "GroupName"),
+    "ip-address": field("PublicIpAddress"),
+    "key-name": field("KeyName"),
+    "launch-index": field("AmiLaunchIndex"),
+    "monitoring-state": field("Monitoring", "State"),
     "network-interface.network-interface-id": field("NetworkInterfaces", "NetworkInterfaceId"),
+    **{
+        f"network-interface.{name}": field("NetworkInterfaces", *path)
+        for name, path in _INTERFACE_PATHS.items()
+        if name not in ("network-interface-id", "availability-zone", "interface-type")
+    },
+    "placement-group-name": field("Placement", "GroupName"),
     "private-dns-name": field("PrivateDnsName"),
     "private-ip-address": field("PrivateIpAddress"),
+    "reason": field("StateTransitionReason"),
     "reservation-id": field("ReservationId"),
+    "root-device-name": field("RootDeviceName"),
+    "root-device-type": field("RootDeviceType"),
     "owner-id": field("OwnerId"),
+    "source-dest-check": field("SourceDestCheck"),
     "subnet-id": field("SubnetId"),
+    "tenancy": field("Placement", "Tenancy"),
+    "virtualization-type": field("VirtualizationType"),
     "vpc-id": field("VpcId"),
 }
 
 INTERFACE_FILTERS: dict[str, Accessor] = {
-    "attachment.instance-id": field("Attachment", "InstanceId"),
-    "group-id": field("Groups", "GroupId"),
-    "network-interface-id": field("NetworkInterfaceId"),
-    "owner-id": field("OwnerId"),
-    "private-dns-name": field("PrivateDnsName"),
-    "private-ip-address": field("PrivateIpAddress"),
-    "status": field("Status"),
-    "subnet-id": field("SubnetId"),
-    "vpc-id": field("VpcId"),
+    name: field(*path) for name, path in _INTERFACE_PATHS.items()
 }
 
 

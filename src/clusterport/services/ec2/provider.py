@@ -464,6 +464,7 @@ class Ec2Provider(Provider):
     async def describe_security_group_rules(
         self, ctx: RequestContext, params: Mapping[str, Any]
     ) -> Result:
+        security_groups.check_group_id_filters(params.get("Filters"))
         with self._records(ctx, params) as rec:
             wanted = params.get("SecurityGroupRuleIds")
             if wanted is None:

@@ -41,6 +41,7 @@ from clusterport.services.ec2.records import (
 from clusterport.store.resources import ResourceRow
 
 FILTERS: dict[str, Accessor] = {
+    "association.gateway-id": field("Associations", "GatewayId"),
     "association.main": field("Associations", "Main"),
     "association.route-table-association-id": field("Associations", "RouteTableAssociationId"),
     "association.route-table-id": field("Associations", "RouteTableId"),
@@ -49,7 +50,12 @@ FILTERS: dict[str, Accessor] = {
     "route-table-id": field("RouteTableId"),
     "route.destination-cidr-block": field("Routes", "DestinationCidrBlock"),
     "route.destination-ipv6-cidr-block": field("Routes", "DestinationIpv6CidrBlock"),
+    "route.destination-prefix-list-id": field("Routes", "DestinationPrefixListId"),
+    "route.egress-only-internet-gateway-id": field("Routes", "EgressOnlyInternetGatewayId"),
     "route.gateway-id": field("Routes", "GatewayId"),
+    "route.instance-id": field("Routes", "InstanceId"),
+    "route.nat-gateway-id": field("Routes", "NatGatewayId"),
+    "route.transit-gateway-id": field("Routes", "TransitGatewayId"),
     "route.origin": field("Routes", "Origin"),
     "route.state": field("Routes", "State"),
     "route.vpc-peering-connection-id": field("Routes", "VpcPeeringConnectionId"),

@@ -12,10 +12,11 @@ from __future__ import annotations
 
 import datetime as dt
 import ipaddress
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from clusterport.errors import LimitExceededError, NotFoundError
+from clusterport.errors import LimitExceededError, NotFoundError, ValidationError
 from clusterport.services.base import hex_id
 from clusterport.services.ec2 import peering
 from clusterport.services.ec2.errors import (
@@ -37,6 +38,7 @@ from clusterport.services.ec2.records import (
 from clusterport.store.resources import ResourceRow
 
 RULES_PER_DIRECTION = 60
+_GROUP_ID = re.compile(r"sg-[0-9a-fA-F]+")
 DEFAULT_GROUP = "default"
 
 _PROTOCOLS: Mapping[str, str] = {
@@ -604,6 +606,26 @@ def rule_view(rec: Ec2Records, group: ResourceRow, rule: Mapping[str, Any]) -> d
         if rule.get(key):
             out[key] = rule[key]
     return with_tags(out, rule.get("Tags", {}))
+
+
+def check_group_id_filters(filters: Sequence[Mapping[str, Any]] | None) -> None:
+    """``InvalidGroupId.Malformed`` for a ``group-id`` filter value that cannot be a group id.
+
+    AWS checks the shape of the ids a ``group-id`` filter names before it looks
+    for rules (a well-formed id of no group simply matches nothing).
+    """
+    for spec in filters or ():
+        if spec.get("Name") != "group-id":
+            continue
+        for value in spec.get("Values") or ():
+            text = str(value)
+            if not _GROUP_ID.fullmatch(text) and not any(c in text for c in "*?"):
+                raise ValidationError(
+                    f"The security group ID '{text}' is malformed; a group id reads "
+                    "'sg-' and hexadecimal digits (list them with: aws ec2 "
+                    "describe-security-groups).",
+                    code="InvalidGroupId.Malformed",
+                )
 
 
 def all_rules(rec: Ec2Records) -> list[tuple[ResourceRow, dict[str, Any]]]:

@@ -10,6 +10,7 @@ it; it is created once, so deleting it is final, as on AWS.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import ipaddress
 from collections.abc import Mapping
 from typing import Any
@@ -54,27 +55,73 @@ VPC_FILTERS: dict[str, Accessor] = {
     "cidr-block-association.association-id": field("CidrBlockAssociationSet", "AssociationId"),
     "cidr-block-association.state": field("CidrBlockAssociationSet", "CidrBlockState", "State"),
     "dhcp-options-id": field("DhcpOptionsId"),
+    "ipv6-cidr-block-association.association-id": field(
+        "Ipv6CidrBlockAssociationSet", "AssociationId"
+    ),
+    "ipv6-cidr-block-association.ipv6-cidr-block": field(
+        "Ipv6CidrBlockAssociationSet", "Ipv6CidrBlock"
+    ),
+    "ipv6-cidr-block-association.ipv6-pool": field("Ipv6CidrBlockAssociationSet", "Ipv6Pool"),
+    "ipv6-cidr-block-association.state": field(
+        "Ipv6CidrBlockAssociationSet", "Ipv6CidrBlockState", "State"
+    ),
     "is-default": field("IsDefault"),
     "owner-id": field("OwnerId"),
     "state": field("State"),
     "vpc-id": field("VpcId"),
 }
 
+#: Every filter name EC2 documents for DescribeSubnets, with its documented aliases
+#: (``availabilityZone``, ``availabilityZoneId``, ``cidr``/``cidrBlock``, ``defaultForAz``).
 SUBNET_FILTERS: dict[str, Accessor] = {
     "availability-zone": field("AvailabilityZone"),
+    "availabilityZone": field("AvailabilityZone"),
     "availability-zone-id": field("AvailabilityZoneId"),
+    "availabilityZoneId": field("AvailabilityZoneId"),
     "available-ip-address-count": field("AvailableIpAddressCount"),
     "cidr": field("CidrBlock"),
     "cidr-block": field("CidrBlock"),
     "cidrBlock": field("CidrBlock"),
+    "customer-owned-ipv4-pool": field("CustomerOwnedIpv4Pool"),
     "default-for-az": field("DefaultForAz"),
     "defaultForAz": field("DefaultForAz"),
+    "enable-dns64": field("EnableDns64"),
+    "enable-lni-at-device-index": field("EnableLniAtDeviceIndex"),
+    "ipv6-cidr-block-association.association-id": field(
+        "Ipv6CidrBlockAssociationSet", "AssociationId"
+    ),
+    "ipv6-cidr-block-association.ipv6-cidr-block": field(
+        "Ipv6CidrBlockAssociationSet", "Ipv6CidrBlock"
+    ),
+    "ipv6-cidr-block-association.state": field(
+        "Ipv6CidrBlockAssociationSet", "Ipv6CidrBlockState", "State"
+    ),
+    "ipv6-native": field("Ipv6Native"),
+    "map-customer-owned-ip-on-launch": field("MapCustomerOwnedIpOnLaunch"),
     "map-public-ip-on-launch": field("MapPublicIpOnLaunch"),
+    "outpost-arn": field("OutpostArn"),
     "owner-id": field("OwnerId"),
+    "private-dns-name-options-on-launch.enable-resource-name-dns-a-record": field(
+        "PrivateDnsNameOptionsOnLaunch", "EnableResourceNameDnsARecord"
+    ),
+    "private-dns-name-options-on-launch.enable-resource-name-dns-aaaa-record": field(
+        "PrivateDnsNameOptionsOnLaunch", "EnableResourceNameDnsAAAARecord"
+    ),
+    "private-dns-name-options-on-launch.hostname-type": field(
+        "PrivateDnsNameOptionsOnLaunch", "HostnameType"
+    ),
     "state": field("State"),
     "subnet-arn": field("SubnetArn"),
     "subnet-id": field("SubnetId"),
     "vpc-id": field("VpcId"),
+}
+
+
+#: ``PrivateDnsNameOptionsOnLaunch`` of a new subnet, as AWS answers it.
+SUBNET_DNS_NAME_OPTIONS: Mapping[str, Any] = {
+    "HostnameType": "ip-name",
+    "EnableResourceNameDnsARecord": False,
+    "EnableResourceNameDnsAAAARecord": False,
 }
 
 
@@ -139,7 +186,7 @@ def create_vpc(
                 "CidrBlockState": {"State": "associated"},
             }
         ],
-        "DhcpOptionsId": "default",
+        "DhcpOptionsId": default_dhcp_options_id(rec.account_id, rec.region),
         "InstanceTenancy": tenancy,
         "IsDefault": is_default,
         "EnableDnsSupport": True,
@@ -191,14 +238,28 @@ def delete_vpc(rec: Ec2Records, vpc_id: str, now: dt.datetime) -> None:
     rec.delete(row)
 
 
+def default_dhcp_options_id(account_id: str, region: str) -> str:
+    """The ``dopt-…`` id of the account's default DHCP options set in ``region``.
+
+    As on AWS, every VPC of an account and region starts with the same default
+    set (``domain-name-servers=AmazonProvidedDNS``); the id is derived from the
+    account and region, so it is stable without being stored.
+    """
+    digest = hashlib.sha256(f"dhcp-options:{account_id}:{region}".encode()).hexdigest()
+    return f"dopt-{digest[:17]}"
+
+
 def vpc_view(row: ResourceRow) -> dict[str, Any]:
     data = row.data
+    dhcp = data["DhcpOptionsId"]
+    if dhcp == "default":  # VPCs stored before they carried the id
+        dhcp = default_dhcp_options_id(row.account_id, row.region)
     out = {
         "VpcId": row.resource_id,
         "OwnerId": data["OwnerId"],
         "CidrBlock": data["CidrBlock"],
         "CidrBlockAssociationSet": data["CidrBlockAssociationSet"],
-        "DhcpOptionsId": data["DhcpOptionsId"],
+        "DhcpOptionsId": dhcp,
         "InstanceTenancy": data["InstanceTenancy"],
         "IsDefault": data["IsDefault"],
         "State": row.state or "available",
@@ -364,8 +425,15 @@ def subnet_view(rec: Ec2Records, row: ResourceRow) -> dict[str, Any]:
         "AvailableIpAddressCount": max(available, 0),
         "DefaultForAz": data["DefaultForAz"],
         "MapPublicIpOnLaunch": data["MapPublicIpOnLaunch"],
+        "MapCustomerOwnedIpOnLaunch": False,
         "AssignIpv6AddressOnCreation": False,
         "Ipv6CidrBlockAssociationSet": [],
+        "EnableDns64": False,
+        "Ipv6Native": False,
+        "PrivateDnsNameOptionsOnLaunch": dict(
+            data.get("PrivateDnsNameOptionsOnLaunch") or SUBNET_DNS_NAME_OPTIONS
+        ),
+        "BlockPublicAccessStates": {"InternetGatewayBlockMode": "off"},
         "SubnetArn": data["SubnetArn"],
         "State": row.state or "available",
     }

@@ -1,7 +1,8 @@
 """Availability Zones and the regional names EC2 derives from a region.
 
-Every region offers three zones, ``<region>a`` to ``<region>c``, with zone ids
-in AWS's ``<short>-az<n>`` form (``use1-az1``).
+A region offers the zones AWS has there (:data:`clusterport.regions.REGION_ZONES`:
+six in us-east-1, ``use1-az1`` … ``use1-az6``), with zone ids in AWS's
+``<short>-az<n>`` form.
 """
 
 from __future__ import annotations
@@ -9,19 +10,10 @@ from __future__ import annotations
 import ipaddress
 from dataclasses import dataclass
 
-ZONE_LETTERS = ("a", "b", "c")
+from clusterport.regions import REGION_ZONES, short_code
 
-_DIRECTIONS = {
-    "east": "e",
-    "west": "w",
-    "north": "n",
-    "south": "s",
-    "central": "c",
-    "northeast": "ne",
-    "northwest": "nw",
-    "southeast": "se",
-    "southwest": "sw",
-}
+#: The zones of a region missing from the table (the gateway refuses such regions).
+_FALLBACK_ZONES = (("a", 1), ("b", 2), ("c", 3))
 
 
 @dataclass(frozen=True)
@@ -33,18 +25,12 @@ class AvailabilityZone:
     region: str
 
 
-def region_short_code(region: str) -> str:
-    """``us-east-1`` → ``use1``, ``ap-southeast-2`` → ``apse2``."""
-    parts = region.split("-")
-    return "".join(_DIRECTIONS.get(part, part) for part in parts)
-
-
 def zones(region: str) -> list[AvailabilityZone]:
-    """The three zones of ``region``."""
-    short = region_short_code(region)
+    """The zones of ``region``, in the order of their names."""
+    short = short_code(region)
     return [
         AvailabilityZone(f"{region}{letter}", f"{short}-az{number}", region)
-        for number, letter in enumerate(ZONE_LETTERS, start=1)
+        for letter, number in REGION_ZONES.get(region, _FALLBACK_ZONES)
     ]
 
 

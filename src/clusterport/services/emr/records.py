@@ -29,11 +29,12 @@ PERSISTENT_APP_UI = "persistent-app-ui"
 
 
 def invalid_cluster(cluster_id: str) -> ValidationError:
-    """EMR's answer for a cluster id the caller has no cluster of."""
+    """EMR's answer for a cluster id the caller has no cluster of (``ErrorCode: NoSuchCluster``)."""
     return ValidationError(
         f"Cluster id '{cluster_id}' is not valid. Check the id with ListClusters in this "
         "account and region.",
         code="InvalidRequestException",
+        fields={"ErrorCode": "NoSuchCluster"},
     )
 
 

@@ -41,11 +41,16 @@ def text_of(document: Any) -> str:
     return text
 
 
-def validated(document: Any, kind: PolicyKind, quota: SizeQuota, what: str) -> str:
-    """The document's text once the engine accepts it as a policy of ``kind``."""
+def validated(
+    document: Any, kind: PolicyKind, quota: SizeQuota, what: str, *, managed: bool = False
+) -> str:
+    """The document's text once the engine accepts it as a policy of ``kind``.
+
+    ``managed`` documents must be of version 2012-10-17, as IAM requires.
+    """
     text = text_of(document)
     try:
-        parse_policy(text, kind, quota=quota)
+        parse_policy(text, kind, quota=quota, require_current_version=managed)
     except MalformedPolicyError as exc:
         raise malformed(exc, what) from exc
     return text

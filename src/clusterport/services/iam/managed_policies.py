@@ -245,9 +245,19 @@ def visible(rec: IamRecords, scope: str) -> list[ManagedPolicy]:
 
 
 def policy_output(
-    policy: ManagedPolicy, counts: Usage, *, with_tags: bool = True
+    policy: ManagedPolicy,
+    counts: Usage,
+    *,
+    with_tags: bool = True,
+    with_description: bool = True,
+    empty_tags: bool = False,
 ) -> dict[str, Any]:
-    """The ``Policy`` shape."""
+    """The ``Policy`` shape.
+
+    As IAM answers: ``CreatePolicy`` and ``ListPolicies`` leave out the
+    description (``with_description=False``); ``GetPolicy`` lists ``Tags``
+    even when there are none (``empty_tags=True``).
+    """
     out: dict[str, Any] = {
         "PolicyName": policy.name,
         "PolicyId": policy.policy_id,
@@ -260,9 +270,9 @@ def policy_output(
         "CreateDate": policy.create_date,
         "UpdateDate": policy.update_date,
     }
-    if policy.description:
+    if with_description and policy.description:
         out["Description"] = policy.description
-    if with_tags and policy.tags:
+    if with_tags and (policy.tags or empty_tags):
         out["Tags"] = [dict(t) for t in policy.tags]
     return out
 
@@ -283,7 +293,11 @@ def version_output(
 
 def _validated(document: Any, arn: str) -> str:
     return documents.validated(
-        document, PolicyKind.IDENTITY, SizeQuota.MANAGED_POLICY, f"managed policy {arn}"
+        document,
+        PolicyKind.IDENTITY,
+        SizeQuota.MANAGED_POLICY,
+        f"managed policy {arn}",
+        managed=True,
     )
 
 

@@ -59,6 +59,7 @@ _PROFILE_OPS = frozenset(
     {
         "CreateInstanceProfile", "GetInstanceProfile", "DeleteInstanceProfile",
         "AddRoleToInstanceProfile", "RemoveRoleFromInstanceProfile", "TagInstanceProfile",
+        "UntagInstanceProfile", "ListInstanceProfileTags",
     }
 )  # fmt: skip
 _POLICY_OPS = frozenset(
@@ -430,12 +431,16 @@ class IamProvider(Provider):
                 params.get("Tags"),
                 ctx.now,
             )
-            return {"Policy": managed_policies.policy_output(policy, managed_policies.usage(rec))}
+            counts = managed_policies.usage(rec)
+            return {
+                "Policy": managed_policies.policy_output(policy, counts, with_description=False)
+            }
 
     async def get_policy(self, ctx: RequestContext, params: Mapping[str, Any]) -> Result:
         with self._records(ctx) as rec:
             policy = managed_policies.require(rec, params["PolicyArn"])
-            return {"Policy": managed_policies.policy_output(policy, managed_policies.usage(rec))}
+            counts = managed_policies.usage(rec)
+            return {"Policy": managed_policies.policy_output(policy, counts, empty_tags=True)}
 
     async def get_policy_version(self, ctx: RequestContext, params: Mapping[str, Any]) -> Result:
         with self._records(ctx) as rec:
@@ -505,7 +510,10 @@ class IamProvider(Provider):
         scope_key = f"ListPolicies:{scope}:{prefix}:{params.get('OnlyAttached')}:{usage_filter}"
         chunk, more = page(found, params, scope_key)
         return {
-            "Policies": [managed_policies.policy_output(p, counts, with_tags=False) for p in chunk],
+            "Policies": [
+                managed_policies.policy_output(p, counts, with_tags=False, with_description=False)
+                for p in chunk
+            ],
             **more,
         }
 
@@ -617,6 +625,19 @@ class IamProvider(Provider):
 
     async def tag_instance_profile(self, ctx: RequestContext, params: Mapping[str, Any]) -> Result:
         return self._tag(ctx, names.INSTANCE_PROFILE, params["InstanceProfileName"], params["Tags"])
+
+    async def untag_instance_profile(
+        self, ctx: RequestContext, params: Mapping[str, Any]
+    ) -> Result:
+        """Served as on AWS (Terraform's instance-profile resource calls it)."""
+        name = params["InstanceProfileName"]
+        return self._untag(ctx, names.INSTANCE_PROFILE, name, params["TagKeys"])
+
+    async def list_instance_profile_tags(
+        self, ctx: RequestContext, params: Mapping[str, Any]
+    ) -> Result:
+        """Served as on AWS (Terraform's instance-profile resource calls it)."""
+        return self._list_tags(ctx, names.INSTANCE_PROFILE, params["InstanceProfileName"], params)
 
     # ---- tags (users, roles, instance profiles) --------------------------------------------
     def _tag(self, ctx: RequestContext, kind: str, name: str, tags: Sequence[Any]) -> Result:

@@ -47,8 +47,8 @@ def output(row: ResourceRow, *, full: bool = True) -> dict[str, Any]:
         "AssumeRolePolicyDocument": documents.encoded(data["AssumeRolePolicyDocument"]),
         "MaxSessionDuration": data["MaxSessionDuration"],
     }
-    if data.get("Description"):
-        out["Description"] = data["Description"]
+    if data.get("Description") is not None:
+        out["Description"] = data["Description"]  # an empty description is kept, as IAM does
     if full:
         boundary = attachments.boundary_output(row)
         if boundary:

@@ -325,24 +325,27 @@ class ServiceCatalogProvider(Provider):
         if params.get("SourceConnection"):
             raise invalid("SourceConnection (CodeStar) is not supported here; give the template.")
         artifact_properties = params.get("ProvisioningArtifactParameters")
-        if not artifact_properties:
-            raise invalid(
-                "ProvisioningArtifactParameters (the product's first version) is required."
-            )
         token = str(params["IdempotencyToken"])
         tags = tag_list(params.get("Tags"))
         with records_of(ctx) as records:
             for row in records.find(PRODUCT):
                 if row.data.get("IdempotencyToken") == token:
-                    first = records.artifacts(row.resource_id)[0]
-                    return {
+                    again: dict[str, Any] = {
                         "ProductViewDetail": views.product_detail(row.data),
-                        "ProvisioningArtifactDetail": views.artifact_detail(first.data),
                         "Tags": list(row.data.get("Tags") or ()),
                     }
-        body, source = artifact_body(ctx, artifact_properties.get("Info"))
-        product_id, artifact_id = new_id("prod"), new_id("pa")
-        artifact = new_artifact(artifact_id, artifact_properties, body, source, ctx.now)
+                    versions = records.artifacts(row.resource_id)
+                    if versions:
+                        again["ProvisioningArtifactDetail"] = views.artifact_detail(
+                            versions[0].data
+                        )
+                    return again
+        product_id = new_id("prod")
+        artifact: dict[str, Any] | None = None
+        if artifact_properties:
+            body, source = artifact_body(ctx, artifact_properties.get("Info"))
+            artifact_id = new_id("pa")
+            artifact = new_artifact(artifact_id, artifact_properties, body, source, ctx.now)
         data: dict[str, Any] = {
             "Id": product_id,
             "ViewId": new_id("prodview"),
@@ -357,16 +360,17 @@ class ServiceCatalogProvider(Provider):
             data[key] = params.get(key)
         with records_of(ctx) as records:
             records.add(PRODUCT, product_id, data, ctx.now, name=str(params["Name"]))
-            records.add(ARTIFACT, artifact_id, artifact, ctx.now, parent_id=product_id)
-        return {
-            "ProductViewDetail": views.product_detail(data),
-            "ProvisioningArtifactDetail": views.artifact_detail(artifact),
-            "Tags": tags,
-        }
+            if artifact is not None:
+                records.add(ARTIFACT, artifact["Id"], artifact, ctx.now, parent_id=product_id)
+        created: dict[str, Any] = {"ProductViewDetail": views.product_detail(data), "Tags": tags}
+        if artifact is not None:
+            created["ProvisioningArtifactDetail"] = views.artifact_detail(artifact)
+        return created
 
     async def describe_product_as_admin(
         self, ctx: RequestContext, params: Mapping[str, Any]
     ) -> dict[str, Any]:
+        _id_or_name(params)
         with records_of(ctx) as records:
             product_id = params.get("Id") or self._product_by_name(records, str(params.get("Name")))
             data, owner = self._admin_product(
@@ -384,6 +388,7 @@ class ServiceCatalogProvider(Provider):
     async def describe_product(
         self, ctx: RequestContext, params: Mapping[str, Any]
     ) -> dict[str, Any]:
+        _id_or_name(params)
         with records_of(ctx) as records:
             data, owner, portfolios = await self._launchable(
                 ctx, records, params.get("Id"), params.get("Name")
@@ -1472,3 +1477,11 @@ def _query_matches(product: Mapping[str, Any], field: str, value: str) -> bool:
         )
     text = " ".join(str(product.get(f) or "") for f in fields.values()).lower()
     return wanted in text
+
+
+def _id_or_name(params: Mapping[str, Any]) -> None:
+    """DescribeProduct(AsAdmin) names its product by Id or Name; neither is refused."""
+    if not params.get("Id") and not params.get("Name"):
+        raise invalid(
+            "Either Id or Name must be specified. Give the product's Id (prod-…) or its Name."
+        )
