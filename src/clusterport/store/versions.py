@@ -15,7 +15,7 @@ A reader reads the version *before* the data: an entry stored under version
 
 from __future__ import annotations
 
-from sqlalchemy import Integer, String, select, update
+from sqlalchemy import Integer, String, bindparam, select, update
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from clusterport.store.base import Base
@@ -39,8 +39,14 @@ class VersionCounter(Base):
 
 def current(session: Session, name: str) -> int:
     """The counter's value now (0 before the first write)."""
-    value = session.scalar(select(VersionCounter.value).where(VersionCounter.name == name))
+    value = session.connection().execute(_CURRENT, {"name": name}).scalar()
     return int(value) if value is not None else 0
+
+
+# Read on most requests: built once, as a plain (Core) statement on the session's connection.
+_CURRENT = select(VersionCounter.__table__.c.value).where(
+    VersionCounter.__table__.c.name == bindparam("name")
+)
 
 
 def bump(session: Session, name: str) -> None:
