@@ -13,11 +13,17 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from clusterport.iam.cache import ParsedPolicies
+from clusterport.memo import BoundedMemo
 from clusterport.store.db import Database, sqlite_url
 from clusterport.store.secrets import SecretBox
 
 if TYPE_CHECKING:
+    from collections.abc import Hashable
+
+    from clusterport.iam import NamedPolicy
+    from clusterport.network.model import NetworkSnapshot
     from clusterport.services.base import Provider
+    from clusterport.services.iam.principal_policies import CallerPolicies
 
 DEFAULT_REGION = "us-east-1"
 
@@ -59,6 +65,16 @@ class Platform:
                 path.chmod(0o600)
         self.secrets = SecretBox(self.settings.data_dir / "server.key")
         self.policies = ParsedPolicies()
+        # Derived from stored data and keyed by its version (clusterport.store.versions),
+        # so every write is seen by the next request, in this process and in any other.
+        #: Callers with their effective policy sets, by IAM version and principal.
+        self.callers: BoundedMemo[tuple[Hashable, ...], CallerPolicies] = BoundedMemo(1024)
+        #: Roles' trust policies (None: no such role), by IAM version and role ARN.
+        self.trust_policies: BoundedMemo[tuple[int, str], tuple[NamedPolicy | None]] = BoundedMemo(
+            256
+        )
+        #: Network snapshots, by network version, accounts and region.
+        self.network_snapshots: BoundedMemo[tuple[Hashable, ...], NetworkSnapshot] = BoundedMemo(64)
 
     @property
     def data_dir(self) -> Path:

@@ -30,6 +30,7 @@ import base64
 import binascii
 import ipaddress
 import re
+import socket
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -175,27 +176,44 @@ class ConditionOperator:
         return cls(name, base, if_exists, qualifier)
 
 
+#: How many resolved values (after policy variables) a clause keeps the predicates of.
+RESOLVED_MEMO_SIZE = 256
+
+
 @dataclass(frozen=True)
 class ConditionClause:
-    """One ``operator -> key -> values`` entry of a ``Condition`` block."""
+    """One ``operator -> key -> values`` entry of a ``Condition`` block.
+
+    Values without policy variables are compiled to predicates once; values
+    with variables are compiled once per distinct resolved value (kept in a
+    bounded memo, since a caller's variables resolve the same on every call).
+    """
 
     operator: ConditionOperator
     key: str
     values: tuple[Template, ...]
     lookup_key: str = field(init=False, repr=False, compare=False)
     _static: tuple[Predicate, ...] | None = field(init=False, repr=False, compare=False)
+    _null_wanted: tuple[str, ...] | None = field(init=False, repr=False, compare=False)
+    _negated: bool = field(init=False, repr=False, compare=False)
+    _resolved: dict[tuple[Segment, ...], Predicate] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "lookup_key", self.key.lower())
         static: tuple[Predicate, ...] | None = None
+        null_wanted: tuple[str, ...] | None = None
         if self.operator.base is BaseOperator.NULL:
             static = ()  # Null tests presence only; its values are read in evaluate()
+            null_wanted = tuple(v.source.lower() for v in self.values)
         elif not any(value.has_variables for value in self.values):
             static = tuple(
                 _predicate(self.operator.base.positive, value.static_segments())
                 for value in self.values
             )
         object.__setattr__(self, "_static", static)
+        object.__setattr__(self, "_null_wanted", null_wanted)
+        object.__setattr__(self, "_negated", self.operator.base.negated)
+        object.__setattr__(self, "_resolved", {})
 
     def predicates(
         self, context: ContextValues, missing: set[str] | None = None
@@ -205,44 +223,60 @@ class ConditionClause:
             return self._static
         result: list[Predicate | None] = []
         positive = self.operator.base.positive
+        memo = self._resolved
         for value in self.values:
             segments = value.resolve(context, missing)
-            result.append(None if segments is None else _predicate(positive, segments))
+            if segments is None:
+                result.append(None)
+                continue
+            predicate = memo.get(segments)
+            if predicate is None:
+                predicate = _predicate(positive, segments)
+                if len(memo) >= RESOLVED_MEMO_SIZE:
+                    memo.clear()
+                memo[segments] = predicate
+            result.append(predicate)
         return tuple(result)
 
     def evaluate(self, context: ContextValues, missing: set[str] | None = None) -> bool:
         """Whether this clause holds for the request."""
         operator = self.operator
-        base = operator.base
         present = context.get(self.lookup_key)
-        if base is BaseOperator.NULL:
-            wanted = [v.source.lower() for v in self.values]
+        wanted = self._null_wanted
+        if wanted is not None:
             return ("true" in wanted and present is None) or (
                 "false" in wanted and present is not None
             )
+        negated = self._negated
+        qualifier = operator.qualifier
         if present is None:
             if missing is not None:
                 missing.add(self.key)
-            if operator.qualifier is SetQualifier.FOR_ALL_VALUES or operator.if_exists:
+            if qualifier is SetQualifier.FOR_ALL_VALUES or operator.if_exists:
                 return True
-            if operator.qualifier is SetQualifier.FOR_ANY_VALUE:
+            if qualifier is SetQualifier.FOR_ANY_VALUE:
                 return False
-            return base.negated
-        predicates = self.predicates(context, missing)
-        negated = base.negated
-        if negated and any(p is None for p in predicates):
-            return False
-        usable = [p for p in predicates if p is not None]
+            return negated
+        usable = self._static
+        if usable is None:
+            predicates = self.predicates(context, missing)
+            if negated and None in predicates:
+                return False
+            usable = tuple(p for p in predicates if p is not None)
+        if qualifier is SetQualifier.NONE:
+            for value in present:
+                for predicate in usable:
+                    if predicate(value):
+                        return not negated
+            return negated
+        if qualifier is SetQualifier.FOR_ALL_VALUES:
+            return all(_matches_any(usable, v) != negated for v in present)
+        return any(_matches_any(usable, v) != negated for v in present)
 
-        def matches(request_value: str) -> bool:
-            return any(predicate(request_value) for predicate in usable)
 
-        if operator.qualifier is SetQualifier.NONE:
-            hit = any(matches(v) for v in present)
-            return not hit if negated else hit
-        if operator.qualifier is SetQualifier.FOR_ALL_VALUES:
-            return all(matches(v) != negated for v in present)
-        return any(matches(v) != negated for v in present)
+def _matches_any(predicates: tuple[Predicate, ...], value: str) -> bool:
+    """Whether any policy value's predicate accepts the request value."""
+    return any(predicate(value) for predicate in predicates)
 
 
 def evaluate_conditions(
@@ -256,7 +290,10 @@ def evaluate_conditions(
     are reported; otherwise evaluation stops at the first false clause.
     """
     if missing is None:
-        return all(clause.evaluate(context) for clause in clauses)
+        for clause in clauses:  # noqa: SIM110 - a loop spares a generator on the hot path
+            if not clause.evaluate(context):
+                return False
+        return True
     results = [clause.evaluate(context, missing) for clause in clauses]
     return all(results)
 
@@ -394,12 +431,48 @@ def _ip_predicate(text: str) -> Predicate:
         network = ipaddress.ip_network(text.strip(), strict=False)
     except ValueError:
         return _never
+    if network.version == 4:
+        # Most requests come from IPv4 addresses: compare them as integers, without
+        # building an address object for each request value.
+        mask = int(network.netmask)
+        prefix = int(network.network_address)
+
+        def predicate_v4(value: str) -> bool:
+            number = _ipv4_number(value.strip())
+            if number is None:
+                return _in_network(value, network)
+            return (number & mask) == prefix
+
+        return predicate_v4
 
     def predicate(value: str) -> bool:
-        try:
-            address = ipaddress.ip_address(value.strip())
-        except ValueError:
-            return False
-        return address.version == network.version and address in network
+        return _in_network(value, network)
 
     return predicate
+
+
+def _in_network(value: str, network: ipaddress.IPv4Network | ipaddress.IPv6Network) -> bool:
+    try:
+        address = ipaddress.ip_address(value.strip())
+    except ValueError:
+        return False
+    return address.version == network.version and address in network
+
+
+def _ipv4_number(text: str) -> int | None:
+    """A dotted-quad IPv4 address as a number; None when :mod:`ipaddress` must decide.
+
+    Only the plain form (four decimal octets, no leading zeros, each at most
+    255) is read here; anything else goes to :mod:`ipaddress`, so both agree
+    on every input.
+    """
+    if _DOTTED_QUAD.fullmatch(text) is None:
+        return None
+    try:
+        packed = socket.inet_pton(socket.AF_INET, text)
+    except OSError:  # an octet over 255
+        return None
+    return int.from_bytes(packed, "big")
+
+
+_DOTTED_QUAD = re.compile(r"(?:0|[1-9][0-9]{0,2})(?:\.(?:0|[1-9][0-9]{0,2})){3}")

@@ -25,7 +25,10 @@ def normalize_context(raw: RawContext) -> dict[str, tuple[str, ...]]:
     """
     normalized: dict[str, tuple[str, ...]] = {}
     for key, value in raw.items():
-        values = (value,) if isinstance(value, str) else tuple(str(v) for v in value)
+        if isinstance(value, str):
+            normalized[key.lower()] = (value,)
+            continue
+        values = tuple(str(v) for v in value)
         if values:
             normalized[key.lower()] = values
         else:

@@ -98,6 +98,8 @@ _STATEMENT_ELEMENTS = frozenset(
     }
 )
 PRINCIPAL_TYPES = ("AWS", "Service", "Federated", "CanonicalUser")
+#: How many actions a document remembers the applicable statements of.
+ACTION_MEMO_SIZE = 512
 _PARTITIONS = frozenset({"aws", "aws-cn", "aws-us-gov", "aws-iso", "aws-iso-b", "*"})
 _VENDOR = re.compile(r"[A-Za-z0-9\-.*?]+")
 _SID_IAM = re.compile(r"[0-9A-Za-z]*")
@@ -247,13 +249,17 @@ class Statement:
     sid: str | None = None
     action_matcher: ActionMatcher = field(init=False, repr=False, compare=False)
     resource_matcher: ResourceMatcher | None = field(init=False, repr=False, compare=False)
+    #: True when the statement covers every resource (``Resource: "*"`` or none given).
+    any_resource: bool = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "action_matcher", ActionMatcher(self.actions))
+        matcher = None if self.resources is None else ResourceMatcher(self.resources)
+        object.__setattr__(self, "resource_matcher", matcher)
         object.__setattr__(
             self,
-            "resource_matcher",
-            None if self.resources is None else ResourceMatcher(self.resources),
+            "any_resource",
+            matcher is None or (matcher.covers_everything and not self.not_resource),
         )
 
     def to_json(self) -> dict[str, Any]:
@@ -287,6 +293,28 @@ class PolicyDocument:
     statements: tuple[Statement, ...]
     version: str | None = VERSION_2012
     id: str | None = None
+    _by_action: dict[str, tuple[int, ...]] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
+
+    def statements_for(self, action: str) -> tuple[int, ...]:
+        """The positions of the statements whose ``Action``/``NotAction`` covers ``action``.
+
+        Worked out once per action and kept (a document is immutable; the
+        memo is bounded by :data:`ACTION_MEMO_SIZE` and starts over when full),
+        so deciding a request only looks at the statements that can apply.
+        """
+        found = self._by_action.get(action)
+        if found is None:
+            found = tuple(
+                index
+                for index, statement in enumerate(self.statements)
+                if statement.action_matcher.matches(action) != statement.not_action
+            )
+            if len(self._by_action) >= ACTION_MEMO_SIZE:
+                self._by_action.clear()
+            self._by_action[action] = found
+        return found
 
     def to_json(self) -> dict[str, Any]:
         """The document as JSON data."""

@@ -31,20 +31,29 @@ of policy was missing an Allow.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from enum import Enum
 
 from clusterport.iam.conditions import evaluate_conditions
 from clusterport.iam.context import ContextValues
-from clusterport.iam.documents import Effect, PolicyDocument, PolicyKind, Statement
-from clusterport.iam.matching import MatchResult
-from clusterport.iam.principals import GrantLevel, PrincipalKind, match_principal
+from clusterport.iam.documents import (
+    Effect,
+    PolicyDocument,
+    PolicyKind,
+    Statement,
+)
+from clusterport.iam.matching import MatchResult, ResourceMatcher
+from clusterport.iam.principals import GrantLevel, PrincipalInfo, PrincipalKind, match_principal
 from clusterport.iam.request import AuthorizationRequest
 
 MISSING_IDENTITY = "identity-based policy"
 MISSING_RESOURCE = "resource-based policy"
 MISSING_BOUNDARY = "permissions boundary"
 MISSING_SESSION = "session policy"
+
+#: How many (action, resource, principal) a policy set remembers the candidate statements of.
+CANDIDATE_MEMO_SIZE = 256
 
 
 class AttachmentKind(Enum):
@@ -85,6 +94,76 @@ class PolicySet:
     boundary: NamedPolicy | None = None
     session: tuple[NamedPolicy, ...] = ()
     resource: NamedPolicy | None = None
+    _by_action: dict[tuple[str, str, PrincipalInfo], tuple[_Candidate, ...]] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
+
+    def candidates(
+        self, action: str, resource: str, principal: PrincipalInfo
+    ) -> tuple[_Candidate, ...]:
+        """Every statement of the set that may apply to ``principal``'s ``action`` on ``resource``.
+
+        The statements whose ``Action``/``NotAction`` covers the action, whose
+        ``Resource``/``NotResource`` covers the resource as far as that can be
+        told without the request context (entries with policy variables are
+        checked per request: the candidate says so), and, in the resource-based
+        policy, whose ``Principal``/``NotPrincipal`` names the caller (with the
+        grant level it names it at). In evaluation order (identity policies,
+        boundary, session policies, resource-based policy; statements in
+        document order), each with the reference a decision cites it by.
+        Worked out once per action, resource and principal and kept (at most
+        :data:`CANDIDATE_MEMO_SIZE`, starting over when full): a set is
+        immutable, and a caller makes the same few calls again and again.
+        """
+        key = (action, resource, principal)
+        found = self._by_action.get(key)
+        if found is None:
+            found = tuple(self._candidates(action, resource, principal))
+            if len(self._by_action) >= CANDIDATE_MEMO_SIZE:
+                self._by_action.clear()
+            self._by_action[key] = found
+        return found
+
+    def _candidates(
+        self, action: str, resource: str, principal: PrincipalInfo
+    ) -> Iterator[_Candidate]:
+        attached: list[tuple[int, PolicyKind, NamedPolicy]] = [
+            *((_IDENTITY, PolicyKind.IDENTITY, p) for p in self.identity),
+            *(
+                [(_BOUNDARY, PolicyKind.BOUNDARY, self.boundary)]
+                if self.boundary is not None
+                else []
+            ),
+            *((_SESSION, PolicyKind.SESSION, p) for p in self.session),
+        ]
+        if self.resource is not None:
+            attached.append((_RESOURCE, self.resource.document.kind, self.resource))
+        for bucket, kind, policy in attached:
+            statements = policy.document.statements
+            for index in policy.document.statements_for(action):
+                statement = statements[index]
+                level: GrantLevel | None = None
+                if bucket == _RESOURCE:
+                    if statement.principal is None:
+                        continue  # validation requires a principal in resource-based policies
+                    level = match_principal(
+                        statement.principal, principal, negated=statement.not_principal
+                    )
+                    if level is None:
+                        continue  # the statement does not name the caller
+                matcher = statement.resource_matcher
+                check_resource = False
+                if matcher is not None and not statement.any_resource:
+                    if matcher.needs_context:
+                        check_resource = True
+                    elif not _resource_covers(statement, matcher, resource, {}, None):
+                        continue
+                ref = StatementRef(kind, policy.name, policy.arn, index, statement.sid)
+                yield bucket, statement, ref, check_resource, level
+
+
+# Where a statement's Allow counts (its position in _Candidate).
+_IDENTITY, _BOUNDARY, _SESSION, _RESOURCE = range(4)
 
 
 class DecisionOutcome(Enum):
@@ -133,67 +212,88 @@ class Explanation:
     allows: tuple[StatementRef, ...]
 
 
-@dataclass
-class _Tally:
-    denies: list[StatementRef] = field(default_factory=list)
-    identity: list[StatementRef] = field(default_factory=list)
-    boundary: list[StatementRef] = field(default_factory=list)
-    session: list[StatementRef] = field(default_factory=list)
-    resource: list[tuple[StatementRef, GrantLevel]] = field(default_factory=list)
+_Candidate = tuple[int, "Statement", StatementRef, bool, "GrantLevel | None"]
+"""A statement that may apply: where its Allow counts, the statement, how it is cited,
+whether its resources must still be matched against the request context, and (in a
+resource-based policy) how specifically it names the caller."""
 
 
 def evaluate(request: AuthorizationRequest, policies: PolicySet) -> PolicyDecision:
     """Decide one request against its policies."""
-    return _evaluate(request, policies, None).decision
+    return _decide(request, policies, _scan(request, policies, None))
 
 
 def explain(request: AuthorizationRequest, policies: PolicySet) -> Explanation:
     """Decide one request and report every condition key it lacked."""
     missing: set[str] = set()
-    return _evaluate(request, policies, missing)
+    tally = _scan(request, policies, missing)
+    decision = _decide(request, policies, tally)
+    implicit = request.principal.kind in (PrincipalKind.ROOT, PrincipalKind.SERVICE)
+    allowed_by_boundary = None if policies.boundary is None or implicit else bool(tally.boundary)
+    allows = tuple(tally.identity + tally.boundary + tally.session) + tuple(
+        ref for ref, _ in tally.granted
+    )
+    return Explanation(decision, tuple(sorted(missing)), allowed_by_boundary, allows)
 
 
-def _evaluate(
-    request: AuthorizationRequest, policies: PolicySet, missing: set[str] | None
-) -> Explanation:
+class _Tally:
+    """The statements that apply to a request, sorted by what they do."""
+
+    __slots__ = ("allows_of", "boundary", "denies", "granted", "identity", "session")
+
+    def __init__(self) -> None:
+        self.denies: list[StatementRef] = []
+        self.identity: list[StatementRef] = []
+        self.boundary: list[StatementRef] = []
+        self.session: list[StatementRef] = []
+        self.granted: list[tuple[StatementRef, GrantLevel]] = []
+        #: The Allow lists by position (_IDENTITY, _BOUNDARY, _SESSION).
+        self.allows_of = (self.identity, self.boundary, self.session)
+
+
+def _scan(request: AuthorizationRequest, policies: PolicySet, missing: set[str] | None) -> _Tally:
+    """Every statement of the set that applies to the request (``missing`` collects absent keys)."""
     context = request.condition_context()
     principal = request.principal
+    resource = request.resource
     tally = _Tally()
-    for policy in policies.identity:
-        _scan(policy, PolicyKind.IDENTITY, request, context, tally.identity, tally, missing)
-    if policies.boundary is not None:
-        boundary = policies.boundary
-        _scan(boundary, PolicyKind.BOUNDARY, request, context, tally.boundary, tally, missing)
-    for policy in policies.session:
-        _scan(policy, PolicyKind.SESSION, request, context, tally.session, tally, missing)
-    if policies.resource is not None:
-        _scan_resource_policy(policies.resource, request, context, tally, missing)
+    allows_of = tally.allows_of
+    candidates = policies.candidates(request.action, resource, principal)
+    for bucket, statement, ref, check_resource, level in candidates:
+        if check_resource:
+            assert statement.resource_matcher is not None
+            if not _resource_covers(
+                statement, statement.resource_matcher, resource, context, missing
+            ):
+                continue
+        conditions = statement.conditions
+        if conditions and not evaluate_conditions(conditions, context, missing):
+            continue
+        if statement.effect is Effect.DENY:
+            tally.denies.append(ref)
+        elif level is not None:
+            tally.granted.append((ref, level))
+        else:
+            allows_of[bucket].append(ref)
+    return tally
 
+
+def _decide(request: AuthorizationRequest, policies: PolicySet, tally: _Tally) -> PolicyDecision:
+    """The decision the applicable statements make, by AWS's logic (see the module doc)."""
+    if tally.denies:
+        return PolicyDecision(False, DecisionOutcome.EXPLICIT_DENY, tuple(tally.denies))
+    principal = request.principal
     implicit = principal.kind in (PrincipalKind.ROOT, PrincipalKind.SERVICE)
     boundary_ok = implicit or policies.boundary is None or bool(tally.boundary)
-    allowed_by_boundary = None if policies.boundary is None or implicit else bool(tally.boundary)
-    missing_keys = tuple(sorted(missing)) if missing is not None else ()
-    allows = tuple(tally.identity + tally.boundary + tally.session) + tuple(
-        ref for ref, _ in tally.resource
-    )
-
-    if tally.denies:
-        decision = PolicyDecision(False, DecisionOutcome.EXPLICIT_DENY, tuple(tally.denies))
-        return Explanation(decision, missing_keys, allowed_by_boundary, allows)
-
     identity_ok = implicit or bool(tally.identity)
     session_ok = implicit or not policies.session or bool(tally.session)
     limits_ok = boundary_ok and session_ok
     identity_side = identity_ok and limits_ok
-    level = max((lvl for _, lvl in tally.resource), default=None)
-    resource_refs = tuple(ref for ref, _ in tally.resource)
+    granted = tally.granted
+    level = max(lvl for _, lvl in granted) if granted else None
+    resource_refs = tuple(ref for ref, _ in granted) if granted else ()
     limit_refs = tuple(tally.boundary + tally.session)
     identity_refs = tuple(tally.identity) + limit_refs
-
-    def limit_missing(substituted: bool) -> str:
-        if not (identity_ok or substituted):
-            return MISSING_IDENTITY
-        return MISSING_BOUNDARY if not boundary_ok else MISSING_SESSION
 
     trust_required = (
         policies.resource is not None and policies.resource.document.kind is PolicyKind.TRUST
@@ -201,7 +301,7 @@ def _evaluate(
     outcome: tuple[StatementRef, ...] | str
     if request.cross_account or principal.kind is PrincipalKind.SERVICE:
         if not identity_side:
-            outcome = limit_missing(False)
+            outcome = _limit_missing(identity_ok, boundary_ok, False)
         elif level is None:
             outcome = MISSING_RESOURCE
         else:
@@ -215,54 +315,18 @@ def _evaluate(
     elif identity_side:
         outcome = MISSING_RESOURCE
     else:
-        outcome = limit_missing(level is GrantLevel.BROAD)
+        outcome = _limit_missing(identity_ok, boundary_ok, level is GrantLevel.BROAD)
 
     if isinstance(outcome, str):
-        decision = PolicyDecision(False, DecisionOutcome.IMPLICIT_DENY, (), outcome)
-    else:
-        decision = PolicyDecision(True, DecisionOutcome.ALLOW, outcome)
-    return Explanation(decision, missing_keys, allowed_by_boundary, allows)
+        return PolicyDecision(False, DecisionOutcome.IMPLICIT_DENY, (), outcome)
+    return PolicyDecision(True, DecisionOutcome.ALLOW, outcome)
 
 
-def _scan(
-    policy: NamedPolicy,
-    kind: PolicyKind,
-    request: AuthorizationRequest,
-    context: ContextValues,
-    allows: list[StatementRef],
-    tally: _Tally,
-    missing: set[str] | None,
-) -> None:
-    """Sort the applicable statements of a policy attached to the caller."""
-    for index, statement in enumerate(policy.document.statements):
-        if statement_applies(statement, request.action, request.resource, context, missing):
-            ref = StatementRef(kind, policy.name, policy.arn, index, statement.sid)
-            (tally.denies if statement.effect is Effect.DENY else allows).append(ref)
-
-
-def _scan_resource_policy(
-    policy: NamedPolicy,
-    request: AuthorizationRequest,
-    context: ContextValues,
-    tally: _Tally,
-    missing: set[str] | None,
-) -> None:
-    """Sort the statements of the resource-based policy that name the caller."""
-    kind = policy.document.kind
-    for index, statement in enumerate(policy.document.statements):
-        if statement.principal is None:
-            continue  # validation requires a principal in resource-based policies
-        level = match_principal(
-            statement.principal, request.principal, negated=statement.not_principal
-        )
-        if level is None:
-            continue
-        if statement_applies(statement, request.action, request.resource, context, missing):
-            ref = StatementRef(kind, policy.name, policy.arn, index, statement.sid)
-            if statement.effect is Effect.DENY:
-                tally.denies.append(ref)
-            else:
-                tally.resource.append((ref, level))
+def _limit_missing(identity_ok: bool, boundary_ok: bool, substituted: bool) -> str:
+    """Which kind of policy lacked an Allow when the identity side does not allow."""
+    if not (identity_ok or substituted):
+        return MISSING_IDENTITY
+    return MISSING_BOUNDARY if not boundary_ok else MISSING_SESSION
 
 
 def statement_applies(
@@ -275,12 +339,36 @@ def statement_applies(
     """Whether a statement covers the action, the resource and the request context."""
     if statement.action_matcher.matches(action) == statement.not_action:
         return False
+    return _covers(statement, resource, context, missing)
+
+
+def _covers(
+    statement: Statement,
+    resource: str,
+    context: ContextValues,
+    missing: set[str] | None,
+) -> bool:
+    """Whether a statement that covers the action covers the resource and the context."""
     matcher = statement.resource_matcher
-    if matcher is not None:
-        result = matcher.match(resource, context, missing)
-        if statement.not_resource:
-            if result is not MatchResult.NO_MATCH:
-                return False
-        elif result is not MatchResult.MATCH:
-            return False
-    return evaluate_conditions(statement.conditions, context, missing)
+    if (
+        matcher is not None
+        and not statement.any_resource
+        and not _resource_covers(statement, matcher, resource, context, missing)
+    ):
+        return False
+    conditions = statement.conditions
+    return not conditions or evaluate_conditions(conditions, context, missing)
+
+
+def _resource_covers(
+    statement: Statement,
+    matcher: ResourceMatcher,
+    resource: str,
+    context: ContextValues,
+    missing: set[str] | None,
+) -> bool:
+    """Whether the statement's ``Resource`` (or ``NotResource``) covers ``resource``."""
+    result = matcher.match(resource, context, missing)
+    if statement.not_resource:
+        return result is MatchResult.NO_MATCH
+    return result is MatchResult.MATCH

@@ -23,6 +23,8 @@ from clusterport.iam.variables import Segment, Template
 
 _WILDCARD_SPLIT = re.compile(r"([*?])")
 ARN_PARTS = 6
+#: How many resolved entries (after policy variables) a matcher keeps compiled.
+RESOLVED_MEMO_SIZE = 256
 
 
 class MatchResult(Enum):
@@ -109,15 +111,17 @@ class ResourceMatcher:
     """The ``Resource``/``NotResource`` list of a statement.
 
     Entries without variables are compiled into one expression up front; the
-    others are resolved against each request's context.
+    others are resolved against each request's context and compiled once per
+    resolved value (a bounded memo).
     """
 
-    __slots__ = ("_any", "_dynamic", "_static")
+    __slots__ = ("_any", "_compiled", "_dynamic", "_static")
 
     def __init__(self, templates: Iterable[Template]) -> None:
+        self._compiled: dict[tuple[Segment, ...], re.Pattern[str]] = {}
         static: list[str] = []
         dynamic: list[Template] = []
-        self._any = False
+        self._any: bool = False
         for template in templates:
             if template.has_variables:
                 dynamic.append(template)
@@ -129,6 +133,16 @@ class ResourceMatcher:
             re.compile("|".join(f"(?:{p})" for p in static), re.DOTALL) if static else None
         )
         self._dynamic = tuple(dynamic)
+
+    @property
+    def needs_context(self) -> bool:
+        """True when an entry has policy variables (matching needs the request context)."""
+        return bool(self._dynamic)
+
+    @property
+    def covers_everything(self) -> bool:
+        """True when an entry is ``*``: every resource matches, whatever the request."""
+        return self._any
 
     def match(
         self, resource: str, context: ContextValues, missing: set[str] | None = None
@@ -143,6 +157,14 @@ class ResourceMatcher:
             segments = template.resolve(context, missing)
             if segments is None:
                 unresolved = True
-            elif compile_glob(segments).fullmatch(resource) is not None:
+                continue
+            regex = self._compiled.get(segments)
+            if regex is None:
+                # A caller's variables resolve alike on every call: compile once per value.
+                regex = compile_glob(segments)
+                if len(self._compiled) >= RESOLVED_MEMO_SIZE:
+                    self._compiled.clear()
+                self._compiled[segments] = regex
+            if regex.fullmatch(resource) is not None:
                 return MatchResult.MATCH
         return MatchResult.UNRESOLVED if unresolved else MatchResult.NO_MATCH

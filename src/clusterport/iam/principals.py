@@ -102,8 +102,18 @@ class PrincipalInfo:
             return f"arn:{parts[1]}:iam::{parts[4]}:role/{role_name}"
         return None
 
-    def context_keys(self) -> dict[str, tuple[str, ...]]:
-        """The global condition keys that describe this principal (lower-cased keys)."""
+    def context_keys(self) -> Mapping[str, tuple[str, ...]]:
+        """The global condition keys that describe this principal (lower-cased keys).
+
+        Worked out once per principal (it is immutable) and kept.
+        """
+        keys = self.__dict__.get("_context_keys")
+        if keys is None:
+            keys = MappingProxyType(self._context_keys())
+            object.__setattr__(self, "_context_keys", keys)
+        return keys
+
+    def _context_keys(self) -> dict[str, tuple[str, ...]]:
         keys: dict[str, tuple[str, ...]] = {}
         if self.kind is PrincipalKind.SERVICE:
             keys["aws:principalisawsservice"] = ("true",)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
-from clusterport.iam.context import ContextValues, frozen_context, normalize_context
+from clusterport.iam.context import ContextValues, normalize_context
 from clusterport.iam.principals import PrincipalInfo
 
 
@@ -41,4 +41,4 @@ class AuthorizationRequest:
         """The full, normalized request context the policies are evaluated against."""
         values = normalize_context(self.context)
         values.update(self.principal.context_keys())
-        return frozen_context(values)
+        return values  # a fresh dict no one else holds; the engine only reads it

@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Collection, Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.orm import Session
 
@@ -47,8 +47,12 @@ from clusterport.iam import (
 from clusterport.iam.cache import ParsedPolicies
 from clusterport.services.base import RequestContext
 from clusterport.services.iam import documents, names
-from clusterport.services.iam.principal_policies import CallerPolicies, load_caller
+from clusterport.services.iam.principal_policies import CallerPolicies, cached_caller
 from clusterport.services.iam.records import IamRecords
+from clusterport.store import versions
+
+if TYPE_CHECKING:
+    from clusterport.platform import Platform
 
 ContextKeys = Mapping[str, str | Sequence[str]]
 
@@ -125,13 +129,13 @@ def authorize(
     ):
         return
     with ctx.platform.db.session() as session:
-        caller = load_caller(session, principal, ctx.platform.policies)
+        caller = cached_caller(session, principal, ctx.platform)
         context = {**global_context(ctx), **(context_keys or {})}
         for resource in resources:
             owner = owner_of(resource)
             resource_policy = None
             if trust:
-                resource_policy = trust_policy(session, resource, ctx.platform.policies)
+                resource_policy = cached_trust_policy(session, resource, ctx.platform)
             request = AuthorizationRequest(
                 principal=caller.info,
                 action=action,
@@ -169,6 +173,15 @@ def trust_policy(
         AttachmentKind.INLINE,
         documents.parsed(row.data["AssumeRolePolicyDocument"], PolicyKind.TRUST, cache),
     )
+
+
+def cached_trust_policy(session: Session, role_arn: str, platform: Platform) -> NamedPolicy | None:
+    """:func:`trust_policy`, kept on the platform until the next IAM write."""
+    version = versions.current(session, versions.IAM)  # before the role (see versions)
+    (found,) = platform.trust_policies.get_or_make(
+        (version, role_arn), lambda: (trust_policy(session, role_arn, platform.policies),)
+    )
+    return found
 
 
 def denial_hint(

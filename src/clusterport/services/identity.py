@@ -92,23 +92,45 @@ class KnownKey:
 
 
 def lookup_key(session: Session, box: SecretBox, access_key_id: str) -> KnownKey | None:
-    """The secret and principal of a long-term or temporary access key, if it exists."""
+    """The secret and principal of a long-term or temporary access key, if it exists.
+
+    Both kinds are looked up whatever the key looks like; the ``ASIA`` prefix STS
+    gives temporary keys only says which table to look in first.
+    """
+    if access_key_id.startswith(TEMPORARY_KEY_PREFIX):
+        return _temporary_key(session, box, access_key_id) or _long_term_key(
+            session, box, access_key_id
+        )
+    return _long_term_key(session, box, access_key_id) or _temporary_key(
+        session, box, access_key_id
+    )
+
+
+#: The prefix of the access key ids STS issues.
+TEMPORARY_KEY_PREFIX = "ASIA"
+
+
+def _long_term_key(session: Session, box: SecretBox, access_key_id: str) -> KnownKey | None:
     key = session.get(AccessKey, access_key_id)
-    if key is not None:
-        return KnownKey(
-            secret=box.open(key.secret_sealed),
-            principal=_long_term_principal(session, key),
-            status=key.status,
-        )
+    if key is None:
+        return None
+    return KnownKey(
+        secret=box.open(key.secret_sealed),
+        principal=_long_term_principal(session, key),
+        status=key.status,
+    )
+
+
+def _temporary_key(session: Session, box: SecretBox, access_key_id: str) -> KnownKey | None:
     temp = session.get(SessionCredential, access_key_id)
-    if temp is not None:
-        return KnownKey(
-            secret=box.open(temp.secret_sealed),
-            principal=session_principal(temp),
-            token_digest=temp.token_digest,
-            expires_at=temp.expires_at,
-        )
-    return None
+    if temp is None:
+        return None
+    return KnownKey(
+        secret=box.open(temp.secret_sealed),
+        principal=session_principal(temp),
+        token_digest=temp.token_digest,
+        expires_at=temp.expires_at,
+    )
 
 
 def _long_term_principal(session: Session, key: AccessKey) -> Principal:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import JSON, Index, Integer, String, UniqueConstraint, select
+from sqlalchemy import JSON, Index, Integer, String, UniqueConstraint, bindparam, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from clusterport.store.base import Base, UtcDateTime
@@ -41,6 +41,16 @@ class ResourceRow(Base):
     data: Mapped[dict[str, Any]] = mapped_column(JSON)
 
 
+# The lookup most requests make, built once: building a statement costs more than running it.
+_GET = select(ResourceRow).where(
+    ResourceRow.service == bindparam("service"),
+    ResourceRow.kind == bindparam("kind"),
+    ResourceRow.account_id == bindparam("account_id"),
+    ResourceRow.region == bindparam("region"),
+    ResourceRow.resource_id == bindparam("resource_id"),
+)
+
+
 class ResourceStore:
     """Finds and writes :class:`ResourceRow` rows of one service within a DB session."""
 
@@ -50,13 +60,14 @@ class ResourceStore:
 
     def get(self, account_id: str, region: str, kind: str, resource_id: str) -> ResourceRow | None:
         return self.session.scalars(
-            select(ResourceRow).where(
-                ResourceRow.service == self.service,
-                ResourceRow.kind == kind,
-                ResourceRow.account_id == account_id,
-                ResourceRow.region == region,
-                ResourceRow.resource_id == resource_id,
-            )
+            _GET,
+            {
+                "service": self.service,
+                "kind": kind,
+                "account_id": account_id,
+                "region": region,
+                "resource_id": resource_id,
+            },
         ).first()
 
     def find(

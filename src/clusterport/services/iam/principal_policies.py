@@ -12,6 +12,11 @@ so its calls are denied. Credentials are bound to the unique id of the user or
 role they were issued for (``AIDA…`` / ``AROA…``), as on AWS: a user or role
 recreated under the same name is a new principal, and the old credentials stay
 denied.
+
+:func:`cached_caller` keeps what :func:`load_caller` finds on the platform, by
+the IAM version of the store (:mod:`clusterport.store.versions`) and every
+part of the principal the policies depend on: any IAM write makes the next
+request load afresh.
 """
 
 from __future__ import annotations
@@ -20,6 +25,7 @@ import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from types import MappingProxyType
+from typing import TYPE_CHECKING
 
 from sqlalchemy.orm import Session
 
@@ -37,7 +43,11 @@ from clusterport.services.base import Principal
 from clusterport.services.iam import documents, managed_policies, names
 from clusterport.services.iam import tags as tag_rules
 from clusterport.services.iam.records import IamRecords
+from clusterport.store import versions
 from clusterport.store.resources import ResourceRow
+
+if TYPE_CHECKING:
+    from clusterport.platform import Platform
 
 _KINDS: Mapping[str, PrincipalKind] = MappingProxyType(
     {
@@ -68,9 +78,18 @@ class CallerPolicies:
     tags: dict[str, str] = field(default_factory=dict)
     #: False when the user or role was deleted after its credentials were issued.
     exists: bool = True
+    _own: PolicySet = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        # One set for every request without a resource-based policy, so what the engine
+        # works out for it (statements by action and resource) is kept with the caller.
+        own = PolicySet(identity=self.identity, boundary=self.boundary, session=self.session)
+        object.__setattr__(self, "_own", own)
 
     def policy_set(self, resource: NamedPolicy | None = None) -> PolicySet:
         """The engine's policy set, with the target's resource-based policy if it has one."""
+        if resource is None:
+            return self._own
         return PolicySet(
             identity=self.identity, boundary=self.boundary, session=self.session, resource=resource
         )
@@ -243,4 +262,29 @@ def load_caller(
         session=sessions,
         entity_arn=str(row.data["Arn"]),
         tags=tags,
+    )
+
+
+def cached_caller(session: Session, principal: Principal, platform: Platform) -> CallerPolicies:
+    """:func:`load_caller`, kept on the platform until the next IAM write."""
+    version = versions.current(session, versions.IAM)  # before the policies (see versions)
+    key = (version, *caller_key(principal))
+    return platform.callers.get_or_make(
+        key, lambda: load_caller(session, principal, platform.policies)
+    )
+
+
+def caller_key(principal: Principal) -> tuple[str | None, ...]:
+    """Every part of a principal that :func:`load_caller` reads."""
+    return (
+        principal.kind,
+        principal.account_id,
+        principal.arn,
+        principal.user_id,
+        principal.name,
+        principal.session_name,
+        principal.session_policy,
+        principal.source_identity,
+        principal.issuer_arn,
+        *(part for item in sorted(principal.session_tags.items()) for part in item),
     )

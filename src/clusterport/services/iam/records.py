@@ -16,6 +16,12 @@ lower-cased name (IAM names are case-insensitive):
 - ``account-alias``: the account's alias (resource id the alias).
 
 AWS-managed policies are not rows: they come from the policy engine's catalog.
+
+Every write through :class:`IamRecords` bumps the IAM version
+(:mod:`clusterport.store.versions`) in the same transaction: authorization
+keeps callers' compiled policies by that version, so the next request sees
+the change. Only :meth:`IamRecords.touch` (bookkeeping no policy reads, such
+as ``RoleLastUsed``) leaves it.
 """
 
 from __future__ import annotations
@@ -30,6 +36,7 @@ from sqlalchemy.orm import Session
 
 from clusterport.services.iam import names
 from clusterport.services.iam.errors import no_such_entity
+from clusterport.store import versions
 from clusterport.store.resources import ResourceRow, ResourceStore
 
 SERVICE = "iam"
@@ -99,6 +106,7 @@ class IamRecords:
 
     def add(self, kind: str, name: str, data: dict[str, Any], now: dt.datetime) -> ResourceRow:
         """A new row for the entity ``name``."""
+        versions.bump(self.session, versions.IAM)
         return self.store.add(
             account_id=self.account_id,
             region=GLOBAL,
@@ -111,12 +119,19 @@ class IamRecords:
 
     def update(self, row: ResourceRow, data: dict[str, Any], now: dt.datetime) -> None:
         """Replace a row's document."""
+        versions.bump(self.session, versions.IAM)
+        self.store.update(row, data, now)
+
+    def touch(self, row: ResourceRow, data: dict[str, Any], now: dt.datetime) -> None:
+        """Replace a row's document with a change no policy decision reads (last use)."""
         self.store.update(row, data, now)
 
     def rename(self, row: ResourceRow, new_name: str) -> None:
         """Key a row by a new name."""
+        versions.bump(self.session, versions.IAM)
         row.resource_id = names.key(new_name)
         row.name = new_name
 
     def delete(self, row: ResourceRow) -> None:
+        versions.bump(self.session, versions.IAM)
         self.store.delete(row)

@@ -146,6 +146,6 @@ def delete(rec: IamRecords, row: ResourceRow) -> None:
 
 def mark_used(rec: IamRecords, row: ResourceRow, region: str, now: dt.datetime) -> None:
     """Record the role's last use (``RoleLastUsed``)."""
-    rec.update(
+    rec.touch(
         row, {**row.data, "RoleLastUsed": {"LastUsedDate": now.isoformat(), "Region": region}}, now
     )
