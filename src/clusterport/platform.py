@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 from clusterport.iam.cache import ParsedPolicies
 from clusterport.store.db import Database, sqlite_url
 from clusterport.store.secrets import SecretBox
+from clusterport.workers import WorkerPool
 
 if TYPE_CHECKING:
     from clusterport.services.base import Provider
@@ -52,6 +53,8 @@ class Platform:
         self.db.migrate()
         self.secrets = SecretBox(self.settings.data_dir / "server.key")
         self.policies = ParsedPolicies()
+        #: Where work that grows with its input runs, off the event loop (see workers).
+        self.workers = WorkerPool()
 
     @property
     def data_dir(self) -> Path:
@@ -61,4 +64,5 @@ class Platform:
         return self.clock()
 
     def close(self) -> None:
+        self.workers.close()
         self.db.dispose()
