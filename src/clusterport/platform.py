@@ -16,6 +16,7 @@ from clusterport.iam.cache import ParsedPolicies
 from clusterport.memo import BoundedMemo
 from clusterport.store.db import Database, sqlite_url
 from clusterport.store.secrets import SecretBox
+from clusterport.workers import WorkerPool
 
 if TYPE_CHECKING:
     from collections.abc import Hashable
@@ -75,6 +76,8 @@ class Platform:
         )
         #: Network snapshots, by network version, accounts and region.
         self.network_snapshots: BoundedMemo[tuple[Hashable, ...], NetworkSnapshot] = BoundedMemo(64)
+        #: Where work that grows with its input runs, off the event loop (see workers).
+        self.workers = WorkerPool()
 
     @property
     def data_dir(self) -> Path:
@@ -84,4 +87,5 @@ class Platform:
         return self.clock()
 
     def close(self) -> None:
+        self.workers.close()
         self.db.dispose()

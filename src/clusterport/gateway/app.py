@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -56,9 +57,13 @@ def create_app(platform: Platform, models: ServiceModels | None = None) -> Starl
             if hasattr(provider, "startup"):
                 await provider.startup()
         app.state.upstream = upstream_client()
+        # Work a previous run left in progress resumes once the server listens, never before.
+        resuming = asyncio.create_task(_resume(platform), name="resume interrupted work")
         try:
             yield
         finally:
+            resuming.cancel()
+            await asyncio.gather(resuming, return_exceptions=True)
             await app.state.upstream.aclose()
             for provider in platform.providers.values():
                 if hasattr(provider, "shutdown"):
@@ -76,3 +81,20 @@ def create_app(platform: Platform, models: ServiceModels | None = None) -> Starl
     app.state.platform = platform
     app.state.gateway = gateway
     return app
+
+
+async def _resume(platform: Platform) -> None:
+    """Call every provider's ``resume`` hook once the server serves requests.
+
+    Uvicorn's task is woken when the lifespan's startup completes and starts
+    serving the socket in that same turn of the loop; this task, created just
+    before, gives up its first turn so that it runs after. Resumed work then
+    shares the loop with requests (it gives the loop its turn at every step).
+    """
+    await asyncio.sleep(0)
+    for provider in list(platform.providers.values()):
+        if hasattr(provider, "resume"):
+            try:
+                await provider.resume()
+            except Exception:  # one service's resumption must not stop another's
+                log.exception("could not resume the work of %s", provider.service)

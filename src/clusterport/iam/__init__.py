@@ -53,6 +53,7 @@ from clusterport.iam.simulation import (
     MatchedStatement,
     Position,
     SimulationResult,
+    pair_count,
     simulate,
 )
 
@@ -90,6 +91,7 @@ __all__ = [
     "aws_managed_policy",
     "aws_managed_policy_info",
     "evaluate",
+    "pair_count",
     "parse_policy",
     "policy_size",
     "serialize_policy",

@@ -84,6 +84,11 @@ class SimulationResult:
     policy_decision: PolicyDecision
 
 
+def pair_count(actions: Sequence[str], resources: Sequence[str]) -> int:
+    """How many results a simulation of ``actions`` on ``resources`` has."""
+    return len(actions) * max(1, len(resources))
+
+
 def simulate(
     policies: PolicySet,
     actions: Sequence[str],
@@ -92,38 +97,48 @@ def simulate(
     principal: PrincipalInfo,
     *,
     resource_account: str | None = None,
+    start: int = 0,
+    stop: int | None = None,
 ) -> list[SimulationResult]:
-    """Evaluate every action on every resource (``"*"`` when none are given)."""
+    """Evaluate every action on every resource (``"*"`` when none are given).
+
+    Results come action by action, each over every resource. ``start`` and
+    ``stop`` choose a window of that order (a page): only its pairs are
+    evaluated, so the cost of a call is bounded by its page, not by
+    ``actions`` x ``resources``.
+    """
     by_ref = _policies_by_ref(policies)
+    targets = tuple(resources) or ("*",)
+    total = len(actions) * len(targets)
     results: list[SimulationResult] = []
-    for action in actions:
-        for resource in resources or ("*",):
-            request = AuthorizationRequest(
-                principal=principal,
+    for index in range(max(0, start), total if stop is None else min(stop, total)):
+        action, resource = actions[index // len(targets)], targets[index % len(targets)]
+        request = AuthorizationRequest(
+            principal=principal,
+            action=action,
+            resource=resource,
+            context=context,
+            resource_account=resource_account,
+        )
+        explanation = explain(request, policies)
+        decision = explanation.decision
+        refs = (
+            explanation.allows
+            if decision.outcome is DecisionOutcome.IMPLICIT_DENY
+            else decision.deciding
+        )
+        matched = tuple(_matched(ref, by_ref, principal) for ref in refs)
+        results.append(
+            SimulationResult(
                 action=action,
                 resource=resource,
-                context=context,
-                resource_account=resource_account,
+                decision=_DECISIONS[decision.outcome],
+                matched_statements=matched,
+                missing_context_values=explanation.missing_context_keys,
+                allowed_by_permissions_boundary=explanation.allowed_by_boundary,
+                policy_decision=decision,
             )
-            explanation = explain(request, policies)
-            decision = explanation.decision
-            refs = (
-                explanation.allows
-                if decision.outcome is DecisionOutcome.IMPLICIT_DENY
-                else decision.deciding
-            )
-            matched = tuple(_matched(ref, by_ref, principal) for ref in refs)
-            results.append(
-                SimulationResult(
-                    action=action,
-                    resource=resource,
-                    decision=_DECISIONS[decision.outcome],
-                    matched_statements=matched,
-                    missing_context_values=explanation.missing_context_keys,
-                    allowed_by_permissions_boundary=explanation.allowed_by_boundary,
-                    policy_decision=decision,
-                )
-            )
+        )
     return results
 
 

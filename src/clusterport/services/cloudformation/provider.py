@@ -9,6 +9,7 @@ returns the stack ID at once and boto3's waiters follow the stack's status.
 from __future__ import annotations
 
 import copy
+import functools
 import json
 import re
 import uuid
@@ -124,8 +125,11 @@ class CloudFormationProvider(Provider):
 
     # ------------------------------------------------------------------ helpers
 
-    async def startup(self) -> None:
-        """Carry on with the stacks a previous run of the server left in progress."""
+    async def resume(self) -> None:
+        """Carry on with the stacks a previous run of the server left in progress.
+
+        Called once the server listens: resumed stacks share the loop with calls.
+        """
         with self.platform.db.session() as session:
             rows = ResourceStore(session, st.SERVICE).find(st.STACK, states=sorted(st.IN_PROGRESS))
             keys = [StackKey(r.account_id, r.region, r.resource_id) for r in rows]
@@ -136,19 +140,12 @@ class CloudFormationProvider(Provider):
         """Stop the stacks' background work; the next start carries on where it stopped."""
         await self.runner.close()
 
-    def _load(self, ctx: RequestContext, body: str) -> Template:
-        try:
-            return load_template(body)
-        except TemplateError as error:
-            raise invalid(error.message) from None
+    async def _load(self, ctx: RequestContext, body: str) -> Template:
+        # Parsing grows with the template: it runs in the caller's share of the worker pool.
+        return await self.platform.workers.run(ctx.account_id, parsed_template, body)
 
-    def _checked(self, ctx: RequestContext, body: str) -> Template:
-        template = self._load(ctx, body)
-        try:
-            check_supported_types(template, SUPPORTED_TYPES)
-        except TemplateError as error:
-            raise invalid(error.message) from None
-        return template
+    async def _checked(self, ctx: RequestContext, body: str) -> Template:
+        return await self.platform.workers.run(ctx.account_id, supported_template, body)
 
     def _find(self, ctx: RequestContext, name_or_id: str) -> dict[str, Any]:
         with self.platform.db.session() as session:
@@ -214,8 +211,15 @@ class CloudFormationProvider(Provider):
             return kind not in checked or (kind, value) in found
 
         try:
-            resolved = resolve_parameters(
-                template, given, use_previous=use_previous, resource_ids=exists
+            resolved = await self.platform.workers.run(
+                ctx.account_id,
+                functools.partial(
+                    resolve_parameters,
+                    template,
+                    given,
+                    use_previous=use_previous,
+                    resource_ids=exists,
+                ),
             )
         except ParameterValidationError as error:
             raise invalid(error.message) from None
@@ -288,8 +292,8 @@ class CloudFormationProvider(Provider):
     ) -> dict[str, Any]:
         body = template_text(ctx, params.get("TemplateBody"), params.get("TemplateURL"))
         assert body is not None
-        template = self._checked(ctx, body)
-        summary = summarize_template(template)
+        template = await self._checked(ctx, body)
+        summary = await self.platform.workers.run(ctx.account_id, summarize_template, template)
         result: dict[str, Any] = {
             "Parameters": [
                 {
@@ -319,7 +323,7 @@ class CloudFormationProvider(Provider):
         else:
             body = template_text(ctx, params.get("TemplateBody"), params.get("TemplateURL"))
         assert body is not None
-        template = self._load(ctx, body)
+        template = await self._load(ctx, body)
         unsupported = unsupported_resource_types(template, SUPPORTED_TYPES)
         warnings = bool(
             (params.get("TemplateSummaryConfig") or {}).get(
@@ -327,8 +331,8 @@ class CloudFormationProvider(Provider):
             )
         )
         if unsupported and not warnings:
-            self._checked(ctx, body)
-        summary = summarize_template(template)
+            await self._checked(ctx, body)
+        summary = await self.platform.workers.run(ctx.account_id, summarize_template, template)
         result: dict[str, Any] = {
             "Parameters": [
                 {
@@ -385,7 +389,7 @@ class CloudFormationProvider(Provider):
         )
         body = template_text(ctx, params.get("TemplateBody"), params.get("TemplateURL"))
         assert body is not None
-        template = self._checked(ctx, body)
+        template = await self._checked(ctx, body)
         self._capabilities(template, params.get("Capabilities") or [])
         stack_id = StackContext.stack_arn(ctx.region, ctx.account_id, name, str(uuid.uuid4()))
         parameters = await self._parameters(ctx, template, params.get("Parameters") or [], {})
@@ -446,7 +450,7 @@ class CloudFormationProvider(Provider):
             found = template_text(ctx, params.get("TemplateBody"), params.get("TemplateURL"))
             assert found is not None
             body = found
-        template = self._checked(ctx, body)
+        template = await self._checked(ctx, body)
         capabilities = list(params.get("Capabilities") or [])
         self._capabilities(template, capabilities)
         previous = {str(p["Key"]): str(p["Value"]) for p in document.get("Parameters") or ()}
@@ -701,7 +705,7 @@ class CloudFormationProvider(Provider):
         document = self._find(ctx, str(params["StackName"]))
         body = str(document["TemplateBody"])
         if params.get("TemplateStage") == "Processed":
-            body = self._load(ctx, body).to_json()
+            body = (await self._load(ctx, body)).to_json()
         return {"TemplateBody": body, "StagesAvailable": ["Original", "Processed"]}
 
     async def list_exports(self, ctx: RequestContext, params: Mapping[str, Any]) -> dict[str, Any]:
@@ -724,6 +728,24 @@ class CloudFormationProvider(Provider):
         with self.platform.db.session() as session:
             row = StackStore(session, account_id, region).get(stack_id)
             return None if row is None else copy.deepcopy(dict(row.data))
+
+
+def parsed_template(body: str) -> Template:
+    """The template of ``body``, or CloudFormation's ValidationError (a worker-pool job)."""
+    try:
+        return load_template(body)
+    except TemplateError as error:
+        raise invalid(error.message) from None
+
+
+def supported_template(body: str) -> Template:
+    """The template, refused unless every resource type is one the platform runs."""
+    template = parsed_template(body)
+    try:
+        check_supported_types(template, SUPPORTED_TYPES)
+    except TemplateError as error:
+        raise invalid(error.message) from None
+    return template
 
 
 def describe_template_parameters(template: Template) -> list[dict[str, Any]]:

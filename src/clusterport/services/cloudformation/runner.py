@@ -18,12 +18,17 @@ Because every step is recorded before and after it happens, a runner
 started again for a stack (after a server restart) carries on where the last
 one stopped. Store sessions are never held across an ``await``, so the API
 and the runners, all on one event loop, never overwrite each other's writes.
+
+A runner shares that loop with every account's calls, so it gives the loop
+its turn between two steps (each step reads or writes the stack's document
+once or a few times), and the work that grows with the whole template
+(parsing and planning it, rendering its outputs) runs in the stack account's
+share of the platform's worker pool.
 """
 
 from __future__ import annotations
 
 import asyncio
-import copy
 import datetime as dt
 import logging
 from collections.abc import Awaitable, Callable, Mapping
@@ -211,7 +216,8 @@ class StackRunner:
             row = StackStore(session, key.account_id, key.region).get(key.stack_id)
             if row is None:
                 raise LookupError(f"stack {key.stack_id} disappeared from the store")
-            return copy.deepcopy(dict(row.data))
+            # Decoded afresh by this session, which closes here: nobody else holds it.
+            return dict(row.data)
 
     def _change(
         self,
@@ -225,7 +231,7 @@ class StackRunner:
             row = store.get(key.stack_id)
             if row is None:
                 raise LookupError(f"stack {key.stack_id} disappeared from the store")
-            document = copy.deepcopy(dict(row.data))
+            document = st.copied(row.data)
             change(document)
             store.save(row, document, now)
             if event is not None:
@@ -341,6 +347,11 @@ class StackRunner:
         )
         return ResourceApi(self.caller, principal_from_document(document["Principal"]), scope)
 
+    async def _planned(self, key: StackKey) -> StackPlan:
+        """The stack's plan, made in the account's share of the worker pool."""
+        document = self._document(key)
+        return await self.platform.workers.run(key.account_id, self._plan, key, document)
+
     def _plan(self, key: StackKey, document: Mapping[str, Any]) -> StackPlan:
         template = load_template(str(document["TemplateBody"]))
         given = {str(p["Key"]): str(p["Value"]) for p in document.get("Parameters") or ()}
@@ -383,6 +394,7 @@ class StackRunner:
     ) -> T:
         """Call ``check`` until it returns a value (not None), honouring timeout and cancel."""
         while True:
+            await _turn()
             result = await check()
             if result is not None:
                 return result
@@ -453,6 +465,7 @@ class StackRunner:
                 event_properties=properties,
             )
             self._touch(key, logical_id, update_action)
+            await _turn()
             try:
                 physical = await handler.create(
                     api, ResourceRequest(logical_id, planned.type, properties)
@@ -502,15 +515,18 @@ class StackRunner:
 
     async def _create(self, key: StackKey) -> None:
         try:
-            stack_plan = self._plan(key, self._document(key))
+            stack_plan = await self._planned(key)
             for logical_id in stack_plan.creation_order:
+                await _turn()
                 if self._cancel_requested(key):
                     raise _Cancelled
                 resource = self._document(key)["Resources"].get(logical_id) or {}
                 if resource.get("Status") == st.CREATE_COMPLETE:
                     continue
                 await self._create_resource(key, stack_plan, logical_id, cancellable=True)
-            outputs = self._outputs(key, stack_plan)
+            outputs = await self.platform.workers.run(
+                key.account_id, self._outputs, key, stack_plan
+            )
         except _Cancelled:
             self._cancel_create(key)
             return
@@ -583,6 +599,7 @@ class StackRunner:
             self._set_resource(key, logical_id, st.DELETE_SKIPPED, in_cleanup=in_cleanup)
             return None
         self._set_resource(key, logical_id, st.DELETE_IN_PROGRESS, in_cleanup=in_cleanup)
+        await _turn()
         handler: ResourceHandler = handler_for(str(entry["Type"]))
         request = ResourceRequest(
             logical_id,
@@ -608,6 +625,7 @@ class StackRunner:
         api = self._api(document, key)
         retained = set(document.get("RetainResources") or ())
         for logical_id in self._deletion_order(document):
+            await _turn()
             entry = self._document(key)["Resources"][logical_id]
             policy = entry.get("DeletionPolicy", "Delete")
             retain = honour_retain and (policy in ("Retain", "Snapshot") or logical_id in retained)
@@ -648,10 +666,13 @@ class StackRunner:
 
     async def _update(self, key: StackKey) -> None:
         try:
-            stack_plan = self._plan(key, self._document(key))
+            stack_plan = await self._planned(key)
             for logical_id in stack_plan.creation_order:
+                await _turn()
                 await self._update_resource(key, stack_plan, logical_id)
-            outputs = self._outputs(key, stack_plan)
+            outputs = await self.platform.workers.run(
+                key.account_id, self._outputs, key, stack_plan
+            )
         except _ResourceError as error:
             self._update_failed(key, error.logical_id, error.reason)
             return
@@ -800,6 +821,7 @@ class StackRunner:
         cleanup: list[dict[str, Any]] = []
         try:
             for logical_id in reversed(document.get("Touched") or []):
+                await _turn()
                 current = self._document(key)["Resources"].get(logical_id) or {}
                 old = (previous.get("Resources") or {}).get(logical_id)
                 action = current.get("Action")
@@ -881,6 +903,7 @@ class StackRunner:
         document = self._document(key)
         api = self._api(document, key)
         for entry in list(document.get("Cleanup") or ()):
+            await _turn()
             logical_id = str(entry["LogicalResourceId"])
             # Cleanup failures leave the resource behind but do not fail the stack, as on AWS.
             await self._delete_one(key, api, entry, logical_id, retain=False, in_cleanup=True)
@@ -894,6 +917,11 @@ class StackRunner:
         reason = document.get("RollbackReason") if done == st.UPDATE_ROLLBACK_COMPLETE else None
         self._change(key, finish)
         self._set_stack(key, done, reason)
+
+
+async def _turn() -> None:
+    """Let the event loop answer other calls before the stack's next step."""
+    await asyncio.sleep(0)
 
 
 def _mask(value: Any, hidden: set[str]) -> Any:

@@ -697,23 +697,31 @@ class IamProvider(Provider):
         return out
 
     # ---- simulation ----------------------------------------------------------------------
+    # Parsing the policies and evaluating a page grow with the input: both run in the
+    # caller's share of the worker pool, and only the page asked for is evaluated.
     async def simulate_principal_policy(
         self, ctx: RequestContext, params: Mapping[str, Any]
     ) -> Result:
-        with self._records(ctx) as rec:
-            results = simulation.principal_policy(rec, params)
-        return self._evaluation_results(results, params, "SimulatePrincipalPolicy")
+        def run() -> Result:
+            with self._records(ctx) as rec:
+                results = simulation.principal_policy(rec, params)
+            return self._evaluation_results(results, params, "SimulatePrincipalPolicy")
+
+        return await ctx.platform.workers.run(ctx.account_id, run)
 
     async def simulate_custom_policy(
         self, ctx: RequestContext, params: Mapping[str, Any]
     ) -> Result:
-        results = simulation.custom_policy(ctx.account_id, params)
-        return self._evaluation_results(results, params, "SimulateCustomPolicy")
+        def run() -> Result:
+            results = simulation.custom_policy(ctx.account_id, params)
+            return self._evaluation_results(results, params, "SimulateCustomPolicy")
+
+        return await ctx.platform.workers.run(ctx.account_id, run)
 
     @staticmethod
     def _evaluation_results(
         results: Sequence[Any], params: Mapping[str, Any], operation: str
     ) -> Result:
         scope = f"{operation}:{params.get('ActionNames')}:{params.get('ResourceArns')}"
-        chunk, more = page(list(results), params, scope)
+        chunk, more = page(results, params, scope)
         return {"EvaluationResults": [simulation.result_output(r) for r in chunk], **more}

@@ -4,12 +4,18 @@ The principal's stored policies (or the custom ones) are evaluated exactly as a
 real request would be, with the context entries given: global keys are not
 filled in, so a condition on a key the caller did not pass shows up in
 ``MissingContextValues``, as on AWS.
+
+A simulation is a lazy sequence of its results: a page of it evaluates only
+the pairs on that page, so a call costs at most ``MaxItems`` (1,000)
+evaluations however many actions and resources it names. The provider runs
+it in the caller's share of the worker pool.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any
+from dataclasses import dataclass, field
+from typing import Any, overload
 
 from clusterport.iam import (
     AttachmentKind,
@@ -20,6 +26,7 @@ from clusterport.iam import (
     PrincipalInfo,
     PrincipalKind,
     SimulationResult,
+    pair_count,
     parse_policy,
     simulate,
 )
@@ -91,7 +98,51 @@ def _caller(params: Mapping[str, Any], principal: PrincipalInfo) -> PrincipalInf
     )
 
 
-def principal_policy(rec: IamRecords, params: Mapping[str, Any]) -> list[SimulationResult]:
+@dataclass(frozen=True)
+class Simulation(Sequence[SimulationResult]):
+    """Every action on every resource, evaluated only for the items asked for."""
+
+    policies: PolicySet
+    actions: tuple[str, ...]
+    resources: tuple[str, ...]
+    context: Mapping[str, str | Sequence[str]] = field(repr=False)
+    principal: PrincipalInfo
+    resource_account: str | None
+
+    def __len__(self) -> int:
+        return pair_count(self.actions, self.resources)
+
+    @overload
+    def __getitem__(self, index: int) -> SimulationResult: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[SimulationResult]: ...
+
+    def __getitem__(self, index: int | slice) -> SimulationResult | list[SimulationResult]:
+        if isinstance(index, slice):
+            start, stop, step = index.indices(len(self))
+            if step != 1:
+                return [self[i] for i in range(start, stop, step)]
+            return self._window(start, stop)
+        position = index + len(self) if index < 0 else index
+        if not 0 <= position < len(self):
+            raise IndexError(index)
+        return self._window(position, position + 1)[0]
+
+    def _window(self, start: int, stop: int) -> list[SimulationResult]:
+        return simulate(
+            self.policies,
+            self.actions,
+            self.resources,
+            self.context,
+            self.principal,
+            resource_account=self.resource_account,
+            start=start,
+            stop=stop,
+        )
+
+
+def principal_policy(rec: IamRecords, params: Mapping[str, Any]) -> Simulation:
     """Simulate the policies of the user or role ``PolicySourceArn`` names."""
     source = params["PolicySourceArn"]
     parsed = names.parse_entity_arn(source)
@@ -133,17 +184,17 @@ def principal_policy(rec: IamRecords, params: Mapping[str, Any]) -> list[Simulat
     policies = PolicySet(
         identity=tuple(kept), boundary=_boundary(params, boundary), resource=resource_policy
     )
-    return simulate(
+    return Simulation(
         policies,
-        params["ActionNames"],
-        params.get("ResourceArns") or (),
+        tuple(params["ActionNames"]),
+        tuple(params.get("ResourceArns") or ()),
         context_entries(params.get("ContextEntries")),
         _caller(params, principal),
-        resource_account=owner,
+        owner,
     )
 
 
-def custom_policy(account_id: str, params: Mapping[str, Any]) -> list[SimulationResult]:
+def custom_policy(account_id: str, params: Mapping[str, Any]) -> Simulation:
     """Simulate policies given in the request, for a user of the caller's account."""
     identity = _inputs(params["PolicyInputList"], PolicyKind.IDENTITY, "PolicyInputList")
     resource_policy, owner = _resource_side(params)
@@ -156,13 +207,13 @@ def custom_policy(account_id: str, params: Mapping[str, Any]) -> list[Simulation
     policies = PolicySet(
         identity=tuple(identity), boundary=_boundary(params, None), resource=resource_policy
     )
-    return simulate(
+    return Simulation(
         policies,
-        params["ActionNames"],
-        params.get("ResourceArns") or (),
+        tuple(params["ActionNames"]),
+        tuple(params.get("ResourceArns") or ()),
         context_entries(params.get("ContextEntries")),
         _caller(params, principal),
-        resource_account=owner,
+        owner,
     )
 
 
