@@ -167,18 +167,18 @@ def test_iam_tag_characters_and_lengths_are_checked_on_every_path(server: Runnin
     """
     iam = server.client("iam", "150000000005")
     for path in _tag_paths(iam):
-        bad_key = refused(lambda path=path: path([{"Key": "NOWAY!", "Value": ""}]))
+        bad_key = refused(lambda path=path: path([{"Key": "NOWAY!", "Value": ""}]))  # type: ignore[misc]
         assert bad_key["Error"]["Code"] == "ValidationError"
         assert bad_key["Error"]["Message"].startswith(
             "1 validation error detected: Value 'NOWAY!' at 'tags.1.member.key' failed to "
             "satisfy constraint: Member must satisfy regular expression pattern: "
             "[\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]+"
         )
-        bad_value = refused(lambda path=path: path([{"Key": "k", "Value": "a;b"}]))
+        bad_value = refused(lambda path=path: path([{"Key": "k", "Value": "a;b"}]))  # type: ignore[misc]
         assert "at 'tags.1.member.value'" in bad_value["Error"]["Message"]
-        long_key = refused(lambda path=path: path([{"Key": "0" * 129, "Value": ""}]))
+        long_key = refused(lambda path=path: path([{"Key": "0" * 129, "Value": ""}]))  # type: ignore[misc]
         assert "Member must have length less than or equal to 128" in (long_key["Error"]["Message"])
-        long_value = refused(lambda path=path: path([{"Key": "k", "Value": "0" * 257}]))
+        long_value = refused(lambda path=path: path([{"Key": "k", "Value": "0" * 257}]))  # type: ignore[misc]
         assert (
             "Member must have length less than or equal to 256" in (long_value["Error"]["Message"])
         )
@@ -319,7 +319,7 @@ def test_managed_policies_must_be_version_2012(server: RunningServer) -> None:
         {"Statement": [_statement(Effect="denY")]},
     ):
         response = refused(
-            lambda document=document: iam.create_policy(
+            lambda document=document: iam.create_policy(  # type: ignore[misc]
                 PolicyName="old", PolicyDocument=json.dumps(document)
             )
         )
@@ -374,7 +374,7 @@ def test_iam_and_s3_resource_arns_are_checked_as_iam_does(server: RunningServer)
     for resource, message in cases.items():
         document = {"Version": "2012-10-17", "Statement": [_statement(Resource=resource)]}
         response = refused(
-            lambda document=document: iam.create_policy(
+            lambda document=document: iam.create_policy(  # type: ignore[misc]
                 PolicyName="arns", PolicyDocument=json.dumps(document)
             )
         )
@@ -443,7 +443,7 @@ def test_trust_policies_refuse_unknown_sts_actions(server: RunningServer) -> Non
     iam.create_role(RoleName="trusted", AssumeRolePolicyDocument=trust("sts:AssumeRole"))
     for action in (["sts:BadAssumeRole"], "sts:AssumeRolePlease", "s3:GetObject"):
         response = refused(
-            lambda action=action: iam.update_assume_role_policy(
+            lambda action=action: iam.update_assume_role_policy(  # type: ignore[misc]
                 RoleName="trusted", PolicyDocument=trust(action)
             )
         )

@@ -170,7 +170,7 @@ def test_expired_presigned_url(server: RunningServer) -> None:
     assert "Request has expired" in reply.text
 
 
-class _HostUnsigned(SigV4Auth):
+class _HostUnsigned(SigV4Auth):  # type: ignore[misc]
     """A signer that leaves ``host`` out of the signed headers."""
 
     def headers_to_sign(self, request: AWSRequest) -> Any:
