@@ -133,7 +133,9 @@ async def serve(
     while not server.started and not task.done():
         await asyncio.sleep(0.02)
     if server.started:
-        server_file.write_text(json.dumps({"url": url, "pid": os.getpid()}))
+        fd = os.open(server_file, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w") as out:
+            out.write(json.dumps({"url": url, "pid": os.getpid()}))
         print(f"clusterport listening on {url}", flush=True)
     try:
         await task
