@@ -1,0 +1,169 @@
+"""The sandbox every tenant process starts in: what it walls off, and that nothing bypasses it."""
+
+from __future__ import annotations
+
+import ast
+import os
+import subprocess
+from pathlib import Path
+
+import pytest
+
+import clusterport.engines
+from clusterport.engines.base import InvalidSpecError
+from clusterport.engines.bootstrap import stage_file
+from clusterport.engines.sandbox import (
+    TENANT_UID_BASE,
+    Sandbox,
+    SandboxPolicy,
+    SandboxUnavailableError,
+    TenantUsers,
+    runtime_paths,
+    tenant_env,
+)
+
+ENGINES = Path(clusterport.engines.__file__).parent
+
+#: Process launches in engines/ that start no tenant process, and why.
+_NOT_TENANT = {
+    # The launcher probe: Spark's own launcher asked for its class path, no tenant input.
+    ("spark_install.py", "create_subprocess_exec"),
+    # Livy's interpreters are children of the Livy sidecar, which runs inside the sandbox.
+    ("livy/process.py", "create_subprocess_exec"),
+    # The sandbox's own probe (`true` inside a sandbox).
+    ("sandbox.py", "run"),
+}
+_LAUNCHERS = {"posix_spawn", "Popen", "create_subprocess_exec", "create_subprocess_shell", "run"}
+
+
+def _run(sandbox: Sandbox, script: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        sandbox.command(["/bin/sh", "-c", script], cwd=cwd),
+        env=tenant_env({}),
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+
+@pytest.fixture(scope="module")
+def policy() -> SandboxPolicy:
+    return SandboxPolicy.detect()
+
+
+def test_every_tenant_launch_in_engines_goes_through_the_sandbox() -> None:
+    """Each function in engines/ that starts a process builds its argv with ``Sandbox.command``."""
+    unwrapped = []
+    for path in sorted(ENGINES.rglob("*.py")):
+        name = path.relative_to(ENGINES).as_posix()
+        source = path.read_text()
+        for function in ast.walk(ast.parse(source)):
+            if not isinstance(function, ast.FunctionDef | ast.AsyncFunctionDef):
+                continue
+            body = ast.get_source_segment(source, function) or ""
+            for node in ast.walk(function):
+                if not isinstance(node, ast.Call):
+                    continue
+                func = node.func
+                called = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
+                if called not in _LAUNCHERS or (called == "run" and not _is_subprocess(func)):
+                    continue
+                if (name, called) in _NOT_TENANT:
+                    continue
+                if ".command(" not in body:
+                    unwrapped.append(f"{name}:{node.lineno} {called} in {function.name}")
+    assert unwrapped == []
+
+
+def _is_subprocess(func: ast.expr) -> bool:
+    return isinstance(func, ast.Attribute) and getattr(func.value, "id", "") == "subprocess"
+
+
+def test_a_sandboxed_process_sees_only_its_own_folder_and_processes(
+    policy: SandboxPolicy, tmp_path: Path
+) -> None:
+    own = tmp_path / "clusters" / "j-OWN"
+    other = tmp_path / "clusters" / "j-OTHER"
+    own.mkdir(parents=True)
+    other.mkdir(parents=True)
+    (other / "secret.txt").write_text("another tenant's\n")
+    (tmp_path / "server.key").write_text("the platform's\n")
+    uid = TenantUsers(tmp_path).uid_for("j-OWN") if policy.separate_users else None
+    sandbox = Sandbox(
+        policy,
+        "j-OWN",
+        writable=(own,),
+        readable=runtime_paths(),
+        uid=uid,
+        home=own,
+        identity_dir=tmp_path / ".identity",
+    )
+    sandbox.own(own)
+    done = _run(
+        sandbox,
+        f"cat {tmp_path}/server.key; cat {other}/secret.txt; ls /proc/1/root/;"
+        f" echo written > {own}/mine.txt; echo pids: $(ls -d /proc/[0-9]* | wc -l);"
+        " echo user: $(id -un) $(id -u); echo tmp: $(ls -A /tmp)",
+        own,
+    )
+    assert "the platform's" not in done.stdout and "another tenant's" not in done.stdout
+    assert "No such file" in done.stderr or "Permission denied" in done.stderr
+    assert (own / "mine.txt").read_text() == "written\n"
+    pids = int(done.stdout.split("pids: ")[1].split()[0])
+    assert pids < 8, done.stdout  # the sandbox's init, the shell and its pipeline
+    # A private /tmp: the host's entries are not there (only the way down to the work dir).
+    way_down = {tmp_path.parts[2]} if tmp_path.is_relative_to("/tmp") else set()
+    assert set(done.stdout.split("tmp: ")[1].split()) == way_down
+    if policy.separate_users:
+        assert f"user: cp-j-own {uid}" in done.stdout
+
+
+def test_tenant_users_are_never_reused(tmp_path: Path) -> None:
+    users = TenantUsers(tmp_path)
+    first, second = users.uid_for("j-A"), users.uid_for("j-B")
+    assert first == TENANT_UID_BASE and second == TENANT_UID_BASE + 1
+    assert TenantUsers(tmp_path).uid_for("j-A") == first  # kept across servers
+    assert oct((tmp_path / "engine" / "tenant-uids.json").stat().st_mode & 0o777) == "0o600"
+
+
+def test_a_tenant_inherits_nothing_of_the_servers_environment(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "server-secret")
+    monkeypatch.setenv("CLUSTERPORT_DATABASE_URL", "postgresql://admin:pw@db/cp")
+    env = tenant_env({"SPARK_HOME": "/spark"})
+    assert "AWS_SECRET_ACCESS_KEY" not in env and "CLUSTERPORT_DATABASE_URL" not in env
+    assert env["SPARK_HOME"] == "/spark" and "PATH" in env
+
+
+def test_without_bubblewrap_the_server_says_so_and_names_the_fix(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv("PATH", str(tmp_path))
+    with pytest.raises(SandboxUnavailableError) as refused:
+        SandboxPolicy.detect()
+    assert "apt-get install bubblewrap" in str(refused.value)
+    assert "--no-sandbox" in str(refused.value)
+    off = SandboxPolicy.detect(sandbox=False)
+    assert not off.enabled and "unsafe" in off.description.lower()
+
+
+def test_only_files_from_the_admins_folders_are_fetched_into_a_cluster(tmp_path: Path) -> None:
+    allowed = tmp_path / "files"
+    allowed.mkdir()
+    script = allowed / "setup.sh"
+    script.write_text("echo hi\n")
+    script.chmod(0o755)
+    target = tmp_path / "cluster" / "bootstrap"
+    copied = stage_file(script, target, [allowed], what="bootstrap action script")
+    assert copied.read_text() == "echo hi\n" and os.access(copied, os.X_OK)
+    outside = tmp_path / "server.key"
+    outside.write_text("secret")
+    escape = allowed / "innocent.sh"
+    escape.symlink_to(outside)
+    for path in (outside, escape, Path("/etc/shadow")):
+        with pytest.raises(InvalidSpecError, match="outside the folders clusters may fetch"):
+            stage_file(path, target, [allowed], what="bootstrap action script")
+    with pytest.raises(InvalidSpecError, match="does not exist"):
+        stage_file(allowed / "missing.sh", target, [allowed], what="bootstrap action script")
