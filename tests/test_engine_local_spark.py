@@ -12,10 +12,13 @@ started even when a test fails.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import os
 import shutil
 import signal
+import subprocess
+import sys
 import textwrap
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from dataclasses import dataclass
@@ -103,6 +106,15 @@ def our_zombies(pids: Iterable[int]) -> list[int]:
         if fields[0] == "Z" and int(fields[1]) == os.getpid():
             found.append(pid)
     return found
+
+
+def jvm_of(pid: int) -> int:
+    """The JVM a recorded process (the sandbox around it) runs."""
+    for member in group_members(pid):
+        with contextlib.suppress(OSError):
+            if os.readlink(f"/proc/{member}/exe").endswith("/java"):
+                return member
+    raise AssertionError(f"no JVM in the process group {pid}")
 
 
 def run_query(port: int, token: str | None, sql: str) -> list[tuple[object, ...]]:
@@ -419,7 +431,7 @@ async def test_cluster_answers_spark_connect_only_with_the_token(
     # The JVMs mapped the CDS archives cluster B trained (a mismatch would be silent).
     archives = cluster_a.engine._cds()
     for role, cds_role in (("master", CdsRole.MASTER), ("connect", CdsRole.DRIVER)):
-        maps = Path(f"/proc/{cluster_a.endpoints.pids[role]}/maps").read_text()
+        maps = Path(f"/proc/{jvm_of(cluster_a.endpoints.pids[role])}/maps").read_text()
         assert str(archives.archive(cds_role)) in maps, role
     worker = cluster_a.endpoints.pids["worker:i-c1"]
     executors = [
@@ -506,6 +518,61 @@ async def test_no_secret_of_a_cluster_is_on_any_command_line(cluster_a: RunningC
         if TOKEN in line or secret in line:
             found.append((proc.info["pid"], line[:200]))
     assert found == []
+
+
+@spark
+@module_loop
+@pytest.mark.skipif(os.geteuid() != 0, reason="needs root to act as another local user")
+async def test_a_local_user_cannot_make_the_cluster_work(cluster_a: RunningCluster) -> None:
+    """As ``nobody``: no application registers with the master, no Connect call lacks a token."""
+    endpoints = cluster_a.endpoints
+    client = textwrap.dedent(
+        f"""
+        from pyspark.sql import SparkSession
+        spark = (SparkSession.builder.master("{endpoints.master_url}")
+                 .config("spark.cores.max", "1").getOrCreate())
+        print("registered", spark.range(10).count())
+        """
+    )
+    ui_port = cluster_a.engine._state(cluster_a.spec.cluster_id).ports["master_ui"]
+    async with http_client() as web:
+        before = {app.app_id for app in (await master_view(web, ui_port)).active_apps}
+    nobody = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "--"]
+    env = {"PATH": os.environ["PATH"], "HOME": "/tmp", "JAVA_HOME": os.environ.get("JAVA_HOME", "")}
+    done = await asyncio.to_thread(
+        subprocess.run,
+        [*nobody, sys.executable, "-c", client],
+        env={k: v for k, v in env.items() if v},
+        cwd="/tmp",
+        capture_output=True,
+        text=True,
+        timeout=240,
+        check=False,
+    )
+    assert "registered" not in done.stdout
+    assert done.returncode != 0
+    async with http_client() as web:
+        view = await master_view(web, ui_port)
+    assert {app.app_id for app in view.active_apps} <= before
+    no_token = textwrap.dedent(
+        f"""
+        from pyspark.sql import SparkSession
+        spark = SparkSession.builder.remote("sc://localhost:{endpoints.connect_port}/").create()
+        spark.sql("SELECT 1").collect()
+        """
+    )
+    refused = await asyncio.to_thread(
+        subprocess.run,
+        [*nobody, sys.executable, "-c", no_token],
+        env={k: v for k, v in env.items() if v},
+        cwd="/tmp",
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert refused.returncode != 0
+    assert (await cluster_a.engine.observe(cluster_a.spec.cluster_id)).healthy
 
 
 @spark
