@@ -48,11 +48,17 @@ from clusterport.engines.base import (
 )
 from clusterport.engines.cds import CdsRole, default_cache_dir
 from clusterport.engines.host_budget import MIN_WORKER_MEMORY_MB, HostBudget
-from clusterport.engines.local_spark import LocalSparkEngine, fill_template, validate_spec
+from clusterport.engines.local_spark import (
+    LocalSparkEngine,
+    fill_template,
+    ui_headers,
+    validate_spec,
+)
 from clusterport.engines.processes import group_members
 from clusterport.engines.spark_status import http_client, master_view
 from clusterport.engines.state import cluster_secret, engine_dir, load_state
 from clusterport.engines.steps import rewrite_submit_args
+from clusterport.engines.ui_filter import UI_KEY_HEADER
 
 T = TypeVar("T")
 spark = pytest.mark.spark
@@ -362,7 +368,13 @@ async def test_single_node_cluster_with_sidecar_stops_completely(
         async with httpx.AsyncClient(trust_env=False) as client:
             listing = await client.get(f"http://127.0.0.1:{endpoints.sidecar_ports['web']}/")
             assert listing.status_code == 200
-            ui = await client.get(f"http://127.0.0.1:{endpoints.master_ui_port}/")
+            master_ui = f"http://127.0.0.1:{endpoints.master_ui_port}/"
+            # The UI answers only with the cluster's UI key (the platform's proxy adds it).
+            refused = await client.get(master_ui)
+            assert refused.status_code == 403 and "presigned URL" in refused.text
+            wrong = await client.get(master_ui, headers={UI_KEY_HEADER: "guess"})
+            assert wrong.status_code == 403
+            ui = await client.get(master_ui, headers=ui_headers(spec.work_dir))
             assert "/_ui/j-BBBB/proxy/worker-" in ui.text
         rows = await asyncio.to_thread(
             run_query, endpoints.connect_port, TOKEN, "SELECT 6 * 7 AS answer"
@@ -387,7 +399,10 @@ async def test_single_node_cluster_with_sidecar_stops_completely(
 
         async def listed() -> list[dict[str, object]]:
             async with httpx.AsyncClient(trust_env=False) as client:
-                response = await client.get(f"http://127.0.0.1:{port}/api/v1/applications")
+                response = await client.get(
+                    f"http://127.0.0.1:{port}/api/v1/applications",
+                    headers=ui_headers(spec.work_dir),
+                )
             return list(response.json()) if response.status_code == 200 else []
 
         apps = await wait_for(listed, "the history server to list the cluster's application")
@@ -535,7 +550,7 @@ async def test_a_local_user_cannot_make_the_cluster_work(cluster_a: RunningClust
         """
     )
     ui_port = cluster_a.engine._state(cluster_a.spec.cluster_id).ports["master_ui"]
-    async with http_client() as web:
+    async with http_client(ui_headers(cluster_a.spec.work_dir)) as web:
         before = {app.app_id for app in (await master_view(web, ui_port)).active_apps}
     nobody = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "--"]
     env = {"PATH": os.environ["PATH"], "HOME": "/tmp", "JAVA_HOME": os.environ.get("JAVA_HOME", "")}
@@ -551,7 +566,7 @@ async def test_a_local_user_cannot_make_the_cluster_work(cluster_a: RunningClust
     )
     assert "registered" not in done.stdout
     assert done.returncode != 0
-    async with http_client() as web:
+    async with http_client(ui_headers(cluster_a.spec.work_dir)) as web:
         view = await master_view(web, ui_port)
     assert {app.app_id for app in view.active_apps} <= before
     no_token = textwrap.dedent(
@@ -665,7 +680,7 @@ async def test_steps_run_fail_and_cancel(cluster_a: RunningCluster, tmp_path: Pa
 
 
 async def _alive_worker_count(cluster: RunningCluster) -> int:
-    async with http_client() as client:
+    async with http_client(ui_headers(cluster.spec.work_dir)) as client:
         view = await master_view(client, cluster.endpoints.master_ui_port)
     return len(view.alive_worker_ports)
 

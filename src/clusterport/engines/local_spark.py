@@ -108,9 +108,11 @@ from clusterport.engines.state import (
     engine_dir,
     load_state,
     save_state,
+    ui_key,
 )
 from clusterport.engines.steps import StepRunner, running_steps, wait_for_step
 from clusterport.engines.steps import cancel_step as cancel_step_process
+from clusterport.engines.ui_filter import UI_KEY_ENV, UI_KEY_HEADER, compiled_filter
 
 _T = TypeVar("_T")
 _log = logging.getLogger(__name__)
@@ -125,6 +127,11 @@ _SAFE_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 _CONNECT_ROLE = "connect"
 _MASTER_ROLE = "master"
 _HISTORY_ROLE = "history"
+
+
+def ui_headers(work_dir: Path) -> dict[str, str]:
+    """The headers a request to one of the cluster's Spark UIs must carry."""
+    return {UI_KEY_HEADER: ui_key(work_dir)}
 
 
 def _worker_role(instance_id: str) -> str:
@@ -367,6 +374,7 @@ class LocalSparkEngine(Engine):
             state.env,
             _SPARK_AUTH_SECRET=cluster_secret(state.work_dir),
             HOME=str(state.work_dir),
+            **{UI_KEY_ENV: ui_key(state.work_dir)},
             **extra,
         )
 
@@ -388,6 +396,10 @@ class LocalSparkEngine(Engine):
             )
         return state
 
+    async def _ui_filter(self) -> Path:
+        cache = self.cds_root / "ui-filter" / self.install.fingerprint()
+        return await compiled_filter(self.install.java, self.install.jars_dir, cache)
+
     async def _commands(self, state: ClusterState) -> SparkCommands:
         return SparkCommands(
             self.install,
@@ -395,6 +407,7 @@ class LocalSparkEngine(Engine):
             work_dir=state.work_dir,
             ui_prefix=state.ui_prefix,
             user_properties=state.spark_properties,
+            ui_filter=await self._ui_filter(),
         )
 
     # ------------------------------------------------------------------ start
@@ -527,7 +540,7 @@ class LocalSparkEngine(Engine):
         connect_app = None
         active_jobs = sessions = requests = 0
         last_activity = None
-        async with http_client() as client:
+        async with http_client(ui_headers(state.work_dir)) as client:
             if _MASTER_ROLE in alive_roles:
                 try:
                     view = await master_view(client, state.ports.get("master_ui", 0))
@@ -606,6 +619,7 @@ class LocalSparkEngine(Engine):
                     absent=[r.ports["rpc"] for r in records],
                     watched=[master],
                     timeout=self.start_timeout,
+                    headers=ui_headers(work_dir),
                 )
             state = dataclasses.replace(
                 state.without_processes(roles),
@@ -720,6 +734,7 @@ class LocalSparkEngine(Engine):
             work_dir=work_dir,
             ui_prefix=state.ui_prefix if state else "",
             user_properties={},
+            ui_filter=await self._ui_filter(),
         )
         cds = self._cds()
         choice = cds.choose(CdsRole.HISTORY)
@@ -735,7 +750,7 @@ class LocalSparkEngine(Engine):
             build=lambda ports: commands.history(
                 ui_port=ports["ui"], link_prefix=link_prefix, cds=choice.options
             ),
-            env=self._env(state.env if state else {}),
+            env=self._env(state.env if state else {}, **{UI_KEY_ENV: ui_key(work_dir)}),
             cwd=work_dir / "run" / "persistent-history",
             log_path=work_dir / "logs" / "persistent-history.log",
             sandbox=self.sandbox(cluster_id, work_dir),
@@ -935,6 +950,7 @@ class _Launch:
             present=[p.ports["rpc"] for p in self.state.processes if p.role.startswith("worker:")],
             watched=[p for p in self.state.processes if p.role.startswith(("worker:", "master"))],
             timeout=engine.start_timeout,
+            headers=ui_headers(self.state.work_dir),
         )
         progress("workers registered")
         # The history server needs no Spark answer: it starts while the warm-up runs.
@@ -1006,7 +1022,12 @@ class _Launch:
             },
         )
         save_state(self.state)
-        await wait_master_alive(record, record.ports["ui"], timeout=self.engine.start_timeout)
+        await wait_master_alive(
+            record,
+            record.ports["ui"],
+            timeout=self.engine.start_timeout,
+            headers=ui_headers(self.state.work_dir),
+        )
 
     async def start_workers(self, nodes: Sequence[NodeState], *, wait: bool = True) -> None:
         """Start one worker per node; with ``wait``, until the master lists them ALIVE."""
@@ -1018,6 +1039,7 @@ class _Launch:
                 present=[r.ports["rpc"] for r in records],
                 watched=[*records, *([master] if master else [])],
                 timeout=self.engine.start_timeout,
+                headers=ui_headers(self.state.work_dir),
             )
 
     async def _start_worker(self, node: NodeState) -> ProcessRecord:

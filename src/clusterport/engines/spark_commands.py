@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from clusterport.engines.spark_install import LaunchTemplate, SparkInstall
+from clusterport.engines.ui_filter import FILTER_CLASS
 
 FAST_JIT = ("-XX:TieredStopAtLevel=1",)
 SERIAL_GC = ("-XX:+UseSerialGC",)
@@ -94,9 +95,12 @@ class SparkCommands:
         work_dir: Path,
         ui_prefix: str,
         user_properties: Mapping[str, str],
+        ui_filter: Path,
     ) -> None:
         self.install = install
         self.template = template
+        #: Where the UI key filter's classes are (on every JVM's class path).
+        self.ui_filter = ui_filter
         self.work_dir = work_dir
         self.ui_prefix = ui_prefix
         self.user_properties = dict(user_properties)
@@ -106,8 +110,13 @@ class SparkCommands:
         """Where the cluster's applications write their event logs."""
         return self.work_dir / "eventlog"
 
+    @property
+    def classpath(self) -> str:
+        """Spark's class path and the UI filter."""
+        return f"{self.template.classpath}:{self.ui_filter}"
+
     def _java(self, heap: str, options: Sequence[str], *extra: str) -> list[str]:
-        return [str(self.install.java), "-cp", self.template.classpath, heap, *options, *extra]
+        return [str(self.install.java), "-cp", self.classpath, heap, *options, *extra]
 
     def _ui_properties(self) -> dict[str, str]:
         # spark.authenticate: every RPC of the cluster (master, workers, driver,
@@ -116,6 +125,9 @@ class SparkCommands:
         # an application, a worker or an executor with it.
         return {
             "spark.authenticate": "true",
+            # Every UI asks for the cluster's UI key (clusterport.engines.ui_filter).
+            "spark.ui.filters": FILTER_CLASS,
+            "spark.ui.killEnabled": "false",
             "spark.ui.reverseProxy": "true",
             "spark.ui.reverseProxyUrl": self.ui_prefix,
             "spark.port.maxRetries": "0",
@@ -174,6 +186,7 @@ class SparkCommands:
             "spark.history.ui.port": str(ui_port),
             "spark.history.fs.update.interval": "2s",
             "spark.port.maxRetries": "0",
+            "spark.ui.filters": FILTER_CLASS,
         }
         if link_prefix:
             props["spark.ui.proxyBase"] = link_prefix
@@ -220,7 +233,17 @@ class SparkCommands:
             "spark.eventLog.enabled": "true",
             "spark.eventLog.dir": f"file:{self.event_log_dir}",
         }
-        return {**defaults, **user, **owned, "spark.executor.extraJavaOptions": executor_options}
+        driver_classpath = str(self.ui_filter)
+        if user.get("spark.driver.extraClassPath"):
+            driver_classpath = f"{user['spark.driver.extraClassPath']}:{driver_classpath}"
+        return {
+            **defaults,
+            **user,
+            **owned,
+            "spark.executor.extraJavaOptions": executor_options,
+            # A step's driver runs the UI filter too (its UI asks for the key).
+            "spark.driver.extraClassPath": driver_classpath,
+        }
 
     def connect_properties(
         self,
@@ -267,7 +290,7 @@ class SparkCommands:
             *shlex.split(props.get("spark.driver.defaultJavaOptions", "")),
             *shlex.split(props.get("spark.driver.extraJavaOptions", "")),
         ]
-        classpath = self.template.classpath
+        classpath = self.classpath
         if props.get("spark.driver.extraClassPath"):
             classpath = f"{props['spark.driver.extraClassPath']}:{classpath}"
         return [

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import re
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -25,12 +25,15 @@ from clusterport.engines.processes import ProcessExitedError, ProcessRecord, is_
 _TIMEOUT = httpx.Timeout(5.0)
 
 
-def http_client() -> httpx.AsyncClient:
+def http_client(headers: Mapping[str, str] | None = None) -> httpx.AsyncClient:
     """A client for the cluster's local UIs (no proxies, short timeouts).
 
     Plain HTTP to 127.0.0.1 only, so no TLS context (making one costs ~20 ms).
+    ``headers`` carry the cluster's UI key.
     """
-    return httpx.AsyncClient(timeout=_TIMEOUT, trust_env=False, verify=False)
+    return httpx.AsyncClient(
+        timeout=_TIMEOUT, trust_env=False, verify=False, headers=dict(headers or {})
+    )
 
 
 @dataclass(frozen=True)
@@ -102,12 +105,13 @@ async def _poll(
     watched: Collection[ProcessRecord],
     timeout: float,
     what: str,
+    headers: Mapping[str, str],
     poll: float = 0.05,
 ) -> MasterView:
     loop = asyncio.get_running_loop()
     deadline = loop.time() + timeout
     last_error = ""
-    async with http_client() as client:
+    async with http_client(headers) as client:
         while True:
             try:
                 view = await master_view(client, ui_port)
@@ -129,7 +133,9 @@ async def _poll(
             await asyncio.sleep(poll)
 
 
-async def wait_master_alive(master: ProcessRecord, ui_port: int, *, timeout: float) -> None:
+async def wait_master_alive(
+    master: ProcessRecord, ui_port: int, *, timeout: float, headers: Mapping[str, str]
+) -> None:
     """Wait until the master has elected itself leader (status ALIVE)."""
     await _poll(
         lambda v: v.status == "ALIVE",
@@ -137,6 +143,7 @@ async def wait_master_alive(master: ProcessRecord, ui_port: int, *, timeout: flo
         watched=[master],
         timeout=timeout,
         what="the master to become ALIVE",
+        headers=headers,
     )
 
 
@@ -147,6 +154,7 @@ async def wait_workers(
     absent: Collection[int] = (),
     watched: Collection[ProcessRecord],
     timeout: float,
+    headers: Mapping[str, str],
 ) -> MasterView:
     """Wait until the workers on ``present`` ports are ALIVE and those on ``absent`` are not."""
     want, gone = set(present), set(absent)
@@ -155,6 +163,7 @@ async def wait_workers(
         ui_port=ui_port,
         watched=watched,
         timeout=timeout,
+        headers=headers,
         what=f"workers {sorted(want)} to join and {sorted(gone)} to leave the master",
     )
 

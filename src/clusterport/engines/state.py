@@ -187,9 +187,18 @@ def cluster_secret(work_dir: Path) -> str:
     """The cluster's Spark RPC secret (``spark.authenticate``), made on first use.
 
     Kept 0600 in the engine's folder; it reaches the cluster's processes only
-    through their environment.
+    through their environment and their own 0600 properties files.
     """
-    path = engine_dir(work_dir) / "spark-auth.secret"
+    return _engine_secret(work_dir, "spark-auth.secret")
+
+
+def ui_key(work_dir: Path) -> str:
+    """The key every Spark UI of the cluster asks for (see :mod:`clusterport.engines.ui_filter`)."""
+    return _engine_secret(work_dir, "ui.key")
+
+
+def _engine_secret(work_dir: Path, name: str) -> str:
+    path = engine_dir(work_dir) / name
     with contextlib.suppress(FileNotFoundError):
         return path.read_text(encoding="ascii").strip()
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)

@@ -46,11 +46,14 @@ def _refused(message: str, status: int = 403) -> Response:
     return PlainTextResponse(message + "\n", status_code=status)
 
 
-def _target(platform: Platform, grant: ui_links.UiGrant, rest: str) -> tuple[int, str, str]:
-    """The local port, the upstream path and the public mount point for ``rest``."""
+def _target(
+    platform: Platform, grant: ui_links.UiGrant, rest: str
+) -> tuple[int, str, str, dict[str, str]]:
+    """The local port, the upstream path, the public mount point for ``rest``, the UI key."""
     with platform.db.session() as session:
         rec = EmrRecords(session, grant.account_id, grant.region)
         doc = rec.cluster(grant.cluster_id).data
+    key = app_ui.ui_headers(doc)
     prefix = ui_prefix_for(grant.cluster_id)
     if rest == _HISTORY or rest.startswith(_HISTORY + "/"):
         port = app_ui.history_port(doc)
@@ -59,7 +62,7 @@ def _target(platform: Platform, grant: ui_links.UiGrant, rest: str) -> tuple[int
                 f"No history server serves {grant.cluster_id}; create a persistent app UI with "
                 "CreatePersistentAppUI."
             )
-        return port, "/" + rest[len(_HISTORY) :].lstrip("/"), f"{prefix}/{_HISTORY}"
+        return port, "/" + rest[len(_HISTORY) :].lstrip("/"), f"{prefix}/{_HISTORY}", key
     endpoints = doc["Engine"].get("Endpoints") or {}
     port = endpoints.get("MasterUiPort")
     if not port:
@@ -67,7 +70,7 @@ def _target(platform: Platform, grant: ui_links.UiGrant, rest: str) -> tuple[int
             f"Cluster {grant.cluster_id} runs no Spark master now; for a terminated cluster "
             "use a persistent app UI (CreatePersistentAppUI)."
         )
-    return int(port), "/" + rest, prefix
+    return int(port), "/" + rest, prefix, key
 
 
 def _location(value: str, mount: str, prefix: str) -> str:
@@ -122,11 +125,14 @@ def _without_token(request: Request) -> str:
     return f"{path}?{urlencode(query)}" if query else path
 
 
-async def _forward(request: Request, port: int, path: str, mount: str, prefix: str) -> Response:
+async def _forward(
+    request: Request, port: int, path: str, mount: str, prefix: str, key: dict[str, str]
+) -> Response:
     url = f"http://127.0.0.1:{port}{path}"
     if request.url.query:
         url += f"?{request.url.query}"
     headers = {k: v for k, v in request.headers.items() if k.lower() not in _HOP_BY_HOP}
+    headers.update(key)  # the cluster's UI key: the UIs answer nothing without it
     body = await request.body()
     reply = await upstream(request).request(
         request.method,
@@ -184,12 +190,12 @@ async def spark_ui(request: Request) -> Response:
     except ui_links.UiLinkError as exc:
         return _refused(str(exc))
     try:
-        port, path, mount = _target(platform, grant, rest)
+        port, path, mount, ui_key = _target(platform, grant, rest)
     except (LookupError, ServiceError) as exc:
         message = exc.message if isinstance(exc, ServiceError) else str(exc)
         return _refused(message, status=404)
     try:
-        return await _forward(request, port, path, mount, prefix)
+        return await _forward(request, port, path, mount, prefix, ui_key)
     except httpx.HTTPError as exc:
         return _refused(
             f"The Spark UI of {cluster_id} does not answer ({type(exc).__name__}); if the "

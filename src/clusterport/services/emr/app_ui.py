@@ -19,8 +19,10 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
+from clusterport.engines import local_spark
 from clusterport.errors import ValidationError
 from clusterport.services.base import RequestContext
 from clusterport.services.emr import ids, ui_links
@@ -33,6 +35,11 @@ ATTACHED = "ATTACHED"
 FAILED = "FAILED"
 _ARN = re.compile(r"^arn:aws[a-z-]*:elasticmapreduce:([a-z0-9-]+):(\d{12}):cluster/(j-[A-Z0-9]+)$")
 _ON_CLUSTER_TYPES = ("SparkHistoryServer", "ApplicationMaster", "ResourceManager")
+
+
+def ui_headers(doc: Mapping[str, Any]) -> dict[str, str]:
+    """What a request to the cluster's Spark UIs must carry (its UI key)."""
+    return local_spark.ui_headers(Path(doc["Engine"]["WorkDir"]))
 
 
 def history_port(doc: Mapping[str, Any]) -> int | None:
