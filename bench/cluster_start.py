@@ -2,7 +2,8 @@
 
 For each of ``--runs`` rounds (interleaved, so load on the host hits all alike):
 
-* **local engine, CDS archives** and **local engine, no CDS**: a 1-primary +
+* **local engine, CDS archives** (every process in its sandbox), **the same
+  with ``--no-sandbox``** and **local engine, no CDS**: a 1-primary +
   1-core cluster from ``LocalSparkEngine.start`` to WAITING, then a fresh
   client *process* (Python start, pyspark import, ``create()``, first query)
   whose result time is counted from the start call; then the warm latency of
@@ -12,8 +13,9 @@ For each of ``--runs`` rounds (interleaved, so load on the host hits all alike):
   ``SparkSession.builder.master("local[2]").getOrCreate()`` and the same first
   and warm queries.
 
-The CDS archives are trained once before the rounds (that first start is
-reported too). Run it alone on the host: Spark benchmarks must not overlap.
+The CDS archives are trained once before the rounds by
+``LocalSparkEngine.train_archives`` (what ``clusterport train-cds`` runs once
+per machine; reported too). Run it alone on the host: Spark benchmarks must not overlap.
 
     .venv/bin/python bench/cluster_start.py [--runs 3]
 """
@@ -122,8 +124,12 @@ def warm_latency(url: str) -> float:
     return statistics.median(samples)
 
 
-async def cluster_sample(data_dir: Path, cds_dir: Path, *, cds: bool, name: str) -> Sample:
-    engine = LocalSparkEngine(data_dir, HostBudget.detect(), cds=cds, cds_dir=cds_dir)
+async def cluster_sample(
+    data_dir: Path, cds_dir: Path, *, cds: bool, name: str, sandbox: bool = True
+) -> Sample:
+    engine = LocalSparkEngine(
+        data_dir, HostBudget.detect(), cds=cds, cds_dir=cds_dir, sandbox=sandbox
+    )
     spec = ClusterSpec(
         cluster_id=name,
         account_id="111111111111",
@@ -195,9 +201,12 @@ async def main() -> None:
     with tempfile.TemporaryDirectory(prefix="cluster-start-") as tmp:
         root = Path(tmp)
         cds_dir = root / "cds"
-        print("training CDS archives (first start)…", flush=True)
-        training = await cluster_sample(root / "train", cds_dir, cds=True, name="j-TRAIN")
-        results: dict[str, list[Sample]] = {"cds": [], "nocds": [], "plain": []}
+        print("training CDS archives (clusterport train-cds)…", flush=True)
+        trainer = LocalSparkEngine(root / "train", HostBudget.detect(), cds_dir=cds_dir)
+        began = time.perf_counter()
+        await trainer.train_archives()
+        training_s = time.perf_counter() - began
+        results: dict[str, list[Sample]] = {"cds": [], "open": [], "nocds": [], "plain": []}
         for index in range(args.runs):
             print(f"round {index + 1}/{args.runs}", flush=True)
             results["plain"].append(await asyncio.to_thread(plain_sample))
@@ -209,12 +218,17 @@ async def main() -> None:
             results["cds"].append(
                 await cluster_sample(root / f"cds-{index}", cds_dir, cds=True, name=f"j-CDS{index}")
             )
+            results["open"].append(
+                await cluster_sample(
+                    root / f"open-{index}", cds_dir, cds=True, name=f"j-OPEN{index}", sandbox=False
+                )
+            )
     load_after = os.getloadavg()[0]
     rows = [
-        ("local engine, CDS archives", results["cds"]),
-        ("local engine, no CDS", results["nocds"]),
+        ("local engine, CDS archives, sandboxed", results["cds"]),
+        ("local engine, CDS archives, `--no-sandbox`", results["open"]),
+        ("local engine, no CDS, sandboxed", results["nocds"]),
         ("plain `local[2]` SparkSession, cold", results["plain"]),
-        ("local engine, first start (trains CDS)", [training]),
     ]
     lines = [
         f"1 primary + 1 core node (scaled to the host); medians of {args.runs} interleaved "
@@ -240,6 +254,9 @@ async def main() -> None:
             f"| {med([s.stop for s in samples], '.1f')} |"
         )
     lines += [
+        "",
+        f"Training the CDS archives (`clusterport train-cds`, once per machine, shared by "
+        f"every data dir): {training_s:.1f} s.",
         "",
         "WAITING comes after a warm-up query through Spark Connect, so a user's first query "
         "finds a warm driver and executor. Both first results count the client's Python "
