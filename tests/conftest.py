@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -14,9 +15,12 @@ import pytest
 import uvicorn
 
 from clusterport.cli.server import bind, url_for
+from clusterport.engines.base import Engine
+from clusterport.engines.inprocess import ControllableClock, InProcessEngine
 from clusterport.gateway.app import create_app
 from clusterport.platform import Platform, Settings
 from clusterport.services import identity
+from clusterport.services.emr.provider import EmrProvider
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED = REPO.parent / "shared"
@@ -31,6 +35,25 @@ class RunningServer:
     platform: Platform
     data_dir: Path
     keys: dict[str, identity.IssuedKey] = field(default_factory=dict)
+    clock: ControllableClock | None = None
+
+    def engine(self) -> Engine:
+        """The engine the server's clusters run on (started with the server)."""
+        provider = self.platform.providers["emr"]
+        assert isinstance(provider, EmrProvider)
+        assert provider.engine is not None, "the EMR runtime has not started"
+        return provider.engine
+
+    def inprocess(self) -> InProcessEngine:
+        """The in-process engine (failure injection), when the server runs on it."""
+        engine = self.engine()
+        assert isinstance(engine, InProcessEngine), f"the server runs on {engine!r}"
+        return engine
+
+    def advance(self, seconds: float) -> None:
+        """Move the server's controllable clock ahead (in-process servers only)."""
+        assert self.clock is not None, "this server runs on real time"
+        self.clock.advance(seconds)
 
     def account(self, account_id: str, name: str | None = None) -> identity.IssuedKey:
         """The root key of ``account_id``, creating the account on first use."""
@@ -57,10 +80,20 @@ class RunningServer:
         return self.session(account_id).client(service, endpoint_url=self.url, **kwargs)
 
 
-def start_server(data_dir: Path) -> tuple[RunningServer, uvicorn.Server, threading.Thread]:
+def start_server(
+    data_dir: Path,
+    *,
+    engine: str = "local",
+    clock: Callable[[], dt.datetime] | None = None,
+    resync_interval: float = 5.0,
+) -> tuple[RunningServer, uvicorn.Server, threading.Thread]:
+    """A server on ``data_dir`` whose clusters run on ``engine`` (with ``clock``, if given)."""
     sock = bind("127.0.0.1", 0)
     url = url_for("127.0.0.1", sock.getsockname()[1])
-    platform = Platform(Settings(data_dir=data_dir, public_url=url))
+    settings = Settings(
+        data_dir=data_dir, public_url=url, engine=engine, resync_interval=resync_interval
+    )
+    platform = Platform(settings) if clock is None else Platform(settings, clock=clock)
     app = create_app(platform)
     server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="on"))
 
@@ -73,12 +106,35 @@ def start_server(data_dir: Path) -> tuple[RunningServer, uvicorn.Server, threadi
         if not thread.is_alive():
             raise RuntimeError("the test server failed to start")
         thread.join(0.01)
-    return RunningServer(url=url, platform=platform, data_dir=data_dir), server, thread
+    running = RunningServer(url=url, platform=platform, data_dir=data_dir)
+    if isinstance(clock, ControllableClock):
+        running.clock = clock
+    return running, server, thread
+
+
+def start_inprocess_server(
+    data_dir: Path,
+) -> tuple[RunningServer, uvicorn.Server, threading.Thread]:
+    """A server whose clusters run on the in-process engine with a controllable clock."""
+    return start_server(
+        data_dir, engine="inprocess", clock=ControllableClock(), resync_interval=0.1
+    )
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningServer]:
-    running, uv, thread = start_server(tmp_path_factory.mktemp("clusterport-data"))
+def server(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[RunningServer]:
+    """A server for the module: on the in-process engine (API and reconciler behaviour).
+
+    A module whose tests need real Spark behind ``server`` sets
+    ``SERVER_ENGINE = "local"`` (and marks those tests ``spark``).
+    """
+    data_dir = tmp_path_factory.mktemp("clusterport-data")
+    if getattr(request.module, "SERVER_ENGINE", "inprocess") == "local":
+        running, uv, thread = start_server(data_dir)
+    else:
+        running, uv, thread = start_inprocess_server(data_dir)
     try:
         yield running
     finally:

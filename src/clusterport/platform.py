@@ -35,6 +35,12 @@ class Settings:
     default_region: str = DEFAULT_REGION
     #: The URL clients reach the gateway at; set once the server listens.
     public_url: str = ""
+    #: The engine clusters run on (``clusterport server --engine``, see
+    #: :mod:`clusterport.engines.registry`) and its options.
+    engine: str = "local"
+    engine_options: dict[str, str] = field(default_factory=dict)
+    #: Seconds between two looks of the EMR reconciler at every live cluster.
+    resync_interval: float = 5.0
 
 
 @dataclass

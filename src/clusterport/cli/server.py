@@ -15,6 +15,7 @@ from pathlib import Path
 import uvicorn
 
 from clusterport.cli.common import SERVER_FILE, add_data_dir
+from clusterport.engines.registry import DEFAULT_ENGINE, ENTRY_POINT_GROUP
 from clusterport.gateway.app import create_app
 from clusterport.platform import Platform, Settings
 
@@ -24,6 +25,13 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
     parser.add_argument("--host", default="127.0.0.1", help="address to listen on")
     parser.add_argument("--port", type=int, default=4566, help="port (0 picks a free one)")
     parser.add_argument("--log-level", default="warning")
+    parser.add_argument(
+        "--engine",
+        default=DEFAULT_ENGINE,
+        help="where clusters run: 'local' (real Spark on this host, the default), 'inprocess' "
+        "(an API-only test engine, no Spark) or an engine installed in the "
+        f"'{ENTRY_POINT_GROUP}' entry-point group",
+    )
     add_data_dir(parser)
     parser.set_defaults(run=run)
 
@@ -46,11 +54,20 @@ def url_for(host: str, port: int) -> str:
     return f"http://{shown}:{port}"
 
 
-async def serve(host: str, port: int, data_dir: Path, database_url: str | None, level: str) -> None:
+async def serve(
+    host: str,
+    port: int,
+    data_dir: Path,
+    database_url: str | None,
+    level: str,
+    engine: str = DEFAULT_ENGINE,
+) -> None:
     sock = bind(host, port)
     actual_port = sock.getsockname()[1]
     url = url_for(host, actual_port)
-    platform = Platform(Settings(data_dir=data_dir, database_url=database_url, public_url=url))
+    platform = Platform(
+        Settings(data_dir=data_dir, database_url=database_url, public_url=url, engine=engine)
+    )
     app = create_app(platform)
     config = uvicorn.Config(app, log_level=level, lifespan="on", access_log=False)
     server = uvicorn.Server(config)
@@ -74,7 +91,11 @@ async def serve(host: str, port: int, data_dir: Path, database_url: str | None, 
 def run(args: argparse.Namespace) -> int:
     logging.basicConfig(level=args.log_level.upper(), stream=sys.stderr)
     try:
-        asyncio.run(serve(args.host, args.port, args.data_dir, args.database_url, args.log_level))
+        asyncio.run(
+            serve(
+                args.host, args.port, args.data_dir, args.database_url, args.log_level, args.engine
+            )
+        )
     except OSError as exc:
         print(
             f"clusterport server: cannot listen on {args.host}:{args.port}: {exc}", file=sys.stderr

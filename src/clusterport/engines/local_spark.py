@@ -43,13 +43,16 @@ import httpx
 from clusterport.engines.base import (
     HISTORY_UI_SUFFIX,
     SIDECAR_PLACEHOLDERS,
+    Capacity,
     Checkpoint,
     ClusterEndpoints,
     ClusterHealth,
     ClusterNotFoundError,
     ClusterSpec,
     Engine,
+    EngineDescription,
     EngineError,
+    EngineSettings,
     InvalidSpecError,
     NodeNotFoundError,
     NodeRole,
@@ -63,7 +66,11 @@ from clusterport.engines.base import (
 )
 from clusterport.engines.bootstrap import run_bootstrap_actions
 from clusterport.engines.cds import ArchiveChoice, CdsArchives, CdsRole
-from clusterport.engines.host_budget import HostBudget
+from clusterport.engines.host_budget import (
+    MIN_WORKER_MEMORY_MB,
+    PRIMARY_NODE_MEMORY_MB,
+    HostBudget,
+)
 from clusterport.engines.processes import (
     ProcessExitedError,
     ProcessRecord,
@@ -225,6 +232,25 @@ class LocalSparkEngine(Engine):
         self.stop_grace = stop_grace
         self.training_grace = training_grace
         self.registry = Registry(self.data_dir)
+
+    @classmethod
+    def from_settings(cls, settings: EngineSettings) -> LocalSparkEngine:
+        """The engine ``clusterport server --engine local`` runs (the default)."""
+        return cls(settings.data_dir)
+
+    def describe(self) -> EngineDescription:
+        """Real Spark on this host."""
+        return EngineDescription(
+            name="local", summary="Real Apache Spark processes on this host, one sandbox each."
+        )
+
+    def capacity(self) -> Capacity:
+        """The host budget: worker memory every active cluster shares."""
+        return Capacity(
+            memory_mb=self.host_budget.memory_mb,
+            worker_memory_mb=MIN_WORKER_MEMORY_MB,
+            cluster_memory_mb=PRIMARY_NODE_MEMORY_MB,
+        )
 
     # ------------------------------------------------------------------ shared helpers
 
