@@ -17,10 +17,15 @@ with ``script-runner.jar`` the script path is skipped)::
     echo WORDS...  succeed, writing WORDS to the step's stdout
     anything else  succeed at once (a step's stdout says that no Spark ran)
 
-A bootstrap action whose ``file://`` script does not exist fails, as on the
-local engine. Sessions (``GetSessionEndpoint``), Livy, the Spark UIs and
-persistent app UIs answer with an error naming the test engine: it runs no
-Spark, so there is nothing to connect to.
+A bootstrap action's script (and a ``script-runner.jar`` step's, when it is a
+local file) is read by a tiny evaluator, line by line, with the same words
+(a leading ``exec`` is ignored, ``"$@"`` stands for the arguments, ``>&2``
+and comments are dropped): the first line that fails ends it, and the sleeps
+add up. A script that does not exist fails, as on the local engine.
+
+Sessions (``GetSessionEndpoint``), Livy, the Spark UIs and persistent app UIs
+answer with an error naming the test engine: it runs no Spark, so there is
+nothing to connect to.
 
 Failure injection for tests: :meth:`InProcessEngine.kill` ends one "process"
 of a cluster (``master``, ``connect``, ``worker:<instance-id>``,
@@ -34,6 +39,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import shlex
 from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -138,6 +144,32 @@ def _outcome(args: Sequence[str]) -> _Outcome:
     if command == "echo":
         return _Outcome(0, 0.0, " ".join(rest))
     return _Outcome(0, 0.0, f"[in-process engine: no Spark ran] {' '.join(args)}")
+
+
+def _script_outcome(path: Path, args: Sequence[str]) -> _Outcome:
+    """What a local script asks for, read line by line (see the module docstring)."""
+    seconds, output = 0.0, []
+    for raw in path.read_text(errors="replace").splitlines():
+        if raw.startswith("#!"):
+            continue
+        for part in raw.split("#", 1)[0].replace(">&2", "").split(";"):
+            try:
+                words = shlex.split(part)
+            except ValueError:
+                continue
+            if words[:1] == ["exec"]:
+                words = words[1:]
+            if words == ["$@"]:
+                words = list(args)
+            if not words:
+                continue
+            step = _outcome(words)
+            seconds += step.seconds
+            if step.output and words[0] in ("echo", "exit", "false"):
+                output.append(step.output)
+            if step.exit_code != 0:
+                return _Outcome(step.exit_code, seconds, "\n".join(output))
+    return _Outcome(0, seconds, "\n".join(output))
 
 
 def _endpoints(cluster_id: str) -> ClusterEndpoints:
@@ -259,11 +291,12 @@ class InProcessEngine(Engine):
 
     async def _bootstrap(self, index: int, name: str, path: str, args: Sequence[str]) -> str | None:
         parsed = urlparse(path)
-        if parsed.scheme in ("file", "") and not Path(unquote(parsed.path)).exists():
-            return (
-                f"Bootstrap action {index} ({name}) failed: {unquote(parsed.path)} does not exist."
-            )
-        outcome = _outcome(args)
+        local = unquote(parsed.path)
+        if parsed.scheme in ("file", "") and not Path(local).exists():
+            return f"Bootstrap action {index} ({name}) failed: {local} does not exist."
+        outcome = (
+            _script_outcome(Path(local), args) if parsed.scheme in ("file", "") else _outcome(args)
+        )
         await self._wait(outcome.seconds)
         if outcome.exit_code != 0:
             return (
@@ -344,8 +377,15 @@ class InProcessEngine(Engine):
         cluster.steps[step.step_id] = running
         args = list(step.args)
         if step.jar == StepJar.SCRIPT_RUNNER and args:
-            args = args[1:]
-        outcome = _outcome(args)
+            script = urlparse(args[0])
+            local = Path(unquote(script.path))
+            outcome = (
+                _script_outcome(local, args[1:])
+                if script.scheme in ("file", "") and local.is_file()
+                else _outcome(args[1:])
+            )
+        else:
+            outcome = _outcome(args)
         started = self.clock()
         finished = await self._wait(outcome.seconds, running.cancelled)
         out_dir = self.root / cluster_id / "steps" / step.step_id
@@ -409,6 +449,10 @@ class InProcessEngine(Engine):
 
     async def stop_history_server(self, cluster_id: str) -> None:
         """Nothing to stop."""
+
+    def dead_roles(self, cluster_id: str) -> list[str]:
+        """The cluster's processes that are dead now (tests look at them)."""
+        return sorted(self._cluster(cluster_id).dead)
 
     def cluster_ids(self) -> list[str]:
         """Clusters the engine holds now (tests look at them)."""
