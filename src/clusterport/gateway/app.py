@@ -25,14 +25,14 @@ from clusterport.gateway.wire import (
     wire_request,
 )
 from clusterport.platform import Platform
-from clusterport.services.registry import build_providers
+from clusterport.services.registry import build_providers, served_services
 
 log = logging.getLogger(__name__)
 
 
 def create_app(platform: Platform, models: ServiceModels | None = None) -> Starlette:
     """The ASGI app serving ``platform``."""
-    models = models or ServiceModels()
+    models = models or ServiceModels(served_services())
     platform.providers.update(build_providers(platform))
     gateway = Gateway(platform, models)
 
@@ -53,16 +53,14 @@ def create_app(platform: Platform, models: ServiceModels | None = None) -> Starl
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         # Providers with background work (the EMR reconciler) start and stop with the app.
         for provider in platform.providers.values():
-            if hasattr(provider, "startup"):
-                await provider.startup()
+            await provider.startup()
         app.state.upstream = upstream_client()
         try:
             yield
         finally:
             await app.state.upstream.aclose()
             for provider in platform.providers.values():
-                if hasattr(provider, "shutdown"):
-                    await provider.shutdown()
+                await provider.shutdown()
             platform.close()
 
     routes = [

@@ -15,7 +15,7 @@ import sys
 from botocore import xform_name
 
 from clusterport.gateway.service_models import ServiceModels
-from clusterport.services.registry import PROVIDER_CLASSES
+from clusterport.services.registry import PROVIDER_CLASSES, served_services
 
 
 def _note(method: object) -> str:
@@ -25,7 +25,7 @@ def _note(method: object) -> str:
 
 def render(models: ServiceModels | None = None) -> str:
     """The compatibility document as Markdown."""
-    models = models or ServiceModels()
+    models = models or ServiceModels(served_services())
     lines = [
         "# Compatibility",
         "",

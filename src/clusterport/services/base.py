@@ -97,6 +97,12 @@ class Provider:
     def __init__(self, platform: Platform) -> None:
         self.platform = platform
 
+    async def startup(self) -> None:
+        """Start the provider's background work with the app (the EMR reconciler); no-op here."""
+
+    async def shutdown(self) -> None:
+        """Stop the provider's background work when the app stops; no-op here."""
+
     def resources_for(
         self, ctx: RequestContext, operation: str, params: Mapping[str, Any]
     ) -> list[str]:
