@@ -385,5 +385,9 @@ class Engine(abc.ABC):
         """
 
     @abc.abstractmethod
+    async def history_served(self, cluster_id: str) -> bool:
+        """True while a history server of the cluster runs: its own, or the persistent one."""
+
+    @abc.abstractmethod
     async def stop_history_server(self, cluster_id: str) -> None:
         """Stop the history server started by :meth:`start_history_server`; idempotent."""

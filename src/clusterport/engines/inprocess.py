@@ -447,6 +447,10 @@ class InProcessEngine(Engine):
             "keeps no event logs; persistent app UIs need the local engine (--engine local)."
         )
 
+    async def history_served(self, cluster_id: str) -> bool:
+        """Never: the engine keeps no event logs."""
+        return False
+
     async def stop_history_server(self, cluster_id: str) -> None:
         """Nothing to stop."""
 

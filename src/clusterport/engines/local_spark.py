@@ -649,6 +649,17 @@ class LocalSparkEngine(Engine):
         )
         return record.ports["ui"]
 
+    async def history_served(self, cluster_id: str) -> bool:
+        """True while the cluster's own or its persistent history server process runs."""
+        persistent = self.registry.history(cluster_id)
+        if persistent is not None and is_running(persistent):
+            return True
+        work_dir = self.registry.cluster_dir(cluster_id)
+        state = load_state(work_dir) if work_dir is not None else None
+        return state is not None and any(
+            p.role == _HISTORY_ROLE and is_running(p) for p in state.processes
+        )
+
     async def stop_history_server(self, cluster_id: str) -> None:
         """Stop the persistent history server of a cluster; idempotent."""
         record = self.registry.history(cluster_id)

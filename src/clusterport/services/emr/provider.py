@@ -19,7 +19,6 @@ from collections.abc import Mapping
 from typing import Any, ClassVar
 
 from clusterport.engines.base import ClusterNotFoundError, Engine, EngineError, StepNotFoundError
-from clusterport.engines.processes import port_open
 from clusterport.errors import ServiceError, ValidationError
 from clusterport.platform import Platform
 from clusterport.services.base import Provider, RequestContext, ResourceArns
@@ -521,8 +520,9 @@ class EmrProvider(Provider):
             )
             cluster = cluster_row.data
         key = ClusterKey(ctx.account_id, ctx.region, str(row.parent_id))
-        port = app_ui.history_port(cluster)
-        if cluster_state(cluster) in FINAL_STATES and (port is None or not await port_open(port)):
+        if cluster_state(cluster) in FINAL_STATES and not await runtime.engine.history_served(
+            key.cluster_id
+        ):
             await runtime.reconciler.history_ready(key)
         with records_of(ctx) as rec:
             row = app_ui.find(rec, params["PersistentAppUIId"])

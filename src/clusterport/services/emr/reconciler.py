@@ -58,7 +58,6 @@ from clusterport.engines.base import (
     StepResult,
 )
 from clusterport.engines.connect_proxy import load_or_create_key
-from clusterport.engines.processes import port_open
 from clusterport.errors import LimitExceededError
 from clusterport.platform import Platform
 from clusterport.services.emr import app_ui, lifecycle, nodes, scaling, steps
@@ -800,8 +799,7 @@ class Reconciler:
         doc = self._read(key)
         if doc is None:
             return
-        port = app_ui.history_port(doc)
-        if port is None or not await port_open(port):
+        if not await self.engine.history_served(key.cluster_id):
             try:
                 port = await self.engine.start_history_server(
                     key.cluster_id,
