@@ -3,11 +3,12 @@
 Marked ``spark``: run them under the shared Spark lock so that two Spark-heavy
 runs never overlap on a small host.
 
-Every check shares one module cluster (primary + one core node, Spark and
-Livy) whose server is restarted midway, and which ``clusterport down`` ends
-(its persistent app UI then outlives it). What needs no real process (a
-transient cluster, a dead primary node, idle auto-termination, the step
-failure actions) is tested on the in-process engine in test_emr_reconciler.py.
+The checks share one module cluster (primary + one core node, Spark and
+Livy) whose server is restarted midway, and whose persistent app UI outlives
+it; a second, single-node cluster is left running for ``clusterport down``.
+What needs no real process (a transient cluster, a dead primary node, idle
+auto-termination, the step failure actions) is tested on the in-process
+engine in test_emr_reconciler.py.
 """
 
 from __future__ import annotations
@@ -616,13 +617,32 @@ def test_a_persistent_ui_is_attached_while_the_cluster_runs(world: World) -> Non
     assert described["PersistentAppUITypeList"] == ["SHS"]
 
 
-# ---------------------------------------------------------------------- the module cluster ends
-# (Lifecycle endings that need no real process, such as a transient cluster, a dead primary node
-# or an idle timeout, are tested on the in-process engine in test_emr_reconciler.py.)
+def test_persistent_ui_outlives_the_terminated_cluster(world: World) -> None:
+    emr = world.emr
+    emr.terminate_job_flows(JobFlowIds=[world.cluster_id])
+    # Stopping the first cluster of a run may wait for its JVMs to write their CDS archives.
+    final = wait_for(emr, world.cluster_id, FINAL, timeout=600)
+    assert final["Status"]["StateChangeReason"]["Code"] == "USER_REQUEST"
+    assert not any(is_running(r) for r in records_of(work_dir(world, world.cluster_id)))
+    answer = emr.get_persistent_app_ui_presigned_url(PersistentAppUIId=world.ui_id)
+    assert answer["PresignedURLReady"] is True
+    with httpx.Client(follow_redirects=True, timeout=30) as browser:
+        assert browser.get(answer["PresignedURL"]).status_code == 200
+        apps = browser.get(f"{world.running.url}/_ui/{world.cluster_id}/shs/api/v1/applications")
+        assert apps.status_code == 200
+        names = [a["name"] for a in apps.json()]
+        assert any("Pi" in n for n in names), names
+
+
+# ---------------------------------------------------------------------- a second cluster
+# (Endings that need no real process, such as a transient cluster, a dead primary node or an
+# idle timeout, are tested on the in-process engine in test_emr_reconciler.py.)
 
 
 def test_down_stops_everything_without_a_server(world: World) -> None:
-    cluster_id = world.cluster_id
+    emr = world.emr
+    cluster_id = start_cluster(emr, "left-running")
+    running(emr, cluster_id)
     pids = pids_of(work_dir(world, cluster_id))
     world.stop_server()
     assert all(is_running(r) for r in records_of(work_dir(world, cluster_id)))
@@ -630,7 +650,7 @@ def test_down_stops_everything_without_a_server(world: World) -> None:
         [str(VENV_BIN / "clusterport"), "down", "--data-dir", str(world.data_dir)],
         capture_output=True,
         text=True,
-        timeout=120,
+        timeout=300,
         check=False,
     )
     assert result.returncode == 0, result.stderr
@@ -642,16 +662,3 @@ def test_down_stops_everything_without_a_server(world: World) -> None:
     final = world.emr.describe_cluster(ClusterId=cluster_id)["Cluster"]["Status"]
     assert final["State"] == "TERMINATED"
     assert "clusterport down" in final["StateChangeReason"]["Message"]
-
-
-def test_persistent_ui_outlives_the_terminated_cluster(world: World) -> None:
-    emr = world.emr
-    assert not any(is_running(r) for r in records_of(work_dir(world, world.cluster_id)))
-    answer = emr.get_persistent_app_ui_presigned_url(PersistentAppUIId=world.ui_id)
-    assert answer["PresignedURLReady"] is True
-    with httpx.Client(follow_redirects=True, timeout=30) as browser:
-        assert browser.get(answer["PresignedURL"]).status_code == 200
-        apps = browser.get(f"{world.running.url}/_ui/{world.cluster_id}/shs/api/v1/applications")
-        assert apps.status_code == 200
-        names = [a["name"] for a in apps.json()]
-        assert any("Pi" in n for n in names), names
