@@ -137,3 +137,16 @@ def test_the_server_runs_clusters_on_the_engine_its_settings_name(tmp_path: Path
         os.killpg(server.pid, signal.SIGTERM)
         server.wait(30)
     assert server.returncode == 0
+
+
+def test_the_server_refuses_an_engine_it_does_not_know(tmp_path: Path) -> None:
+    refused = subprocess.run(
+        [*CLI, "server", "--port", "0", "--data-dir", str(tmp_path), "--engine", "k8s"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, "PYTHONPATH": str(SRC)},
+        check=False,
+    )
+    assert refused.returncode == 2
+    assert "invalid choice: 'k8s'" in refused.stderr and "'inprocess'" in refused.stderr

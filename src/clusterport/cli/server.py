@@ -15,7 +15,7 @@ from pathlib import Path
 import uvicorn
 
 from clusterport.cli.common import SERVER_FILE, add_data_dir
-from clusterport.engines.registry import DEFAULT_ENGINE, ENTRY_POINT_GROUP
+from clusterport.engines.registry import DEFAULT_ENGINE, ENTRY_POINT_GROUP, engine_names
 from clusterport.gateway.app import create_app
 from clusterport.platform import Platform, Settings
 
@@ -28,6 +28,7 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
     parser.add_argument(
         "--engine",
         default=DEFAULT_ENGINE,
+        choices=engine_names(),
         help="where clusters run: 'local' (real Spark on this host, the default), 'inprocess' "
         "(an API-only test engine, no Spark) or an engine installed in the "
         f"'{ENTRY_POINT_GROUP}' entry-point group",
