@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import os
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -15,10 +16,13 @@ import pytest
 import uvicorn
 
 from clusterport.cli.server import bind, url_for
+from clusterport.engines.base import Engine
 from clusterport.engines.bootstrap import FILE_ROOTS_ENV
+from clusterport.engines.inprocess import ControllableClock, InProcessEngine
 from clusterport.gateway.app import create_app
 from clusterport.platform import Platform, Settings
 from clusterport.services import identity
+from clusterport.services.emr.provider import EmrProvider
 
 REPO = Path(__file__).resolve().parents[1]
 # The aws-samples EMR templates (MIT-0, see the LICENSE beside them), kept in the repository.
@@ -33,6 +37,25 @@ class RunningServer:
     platform: Platform
     data_dir: Path
     keys: dict[str, identity.IssuedKey] = field(default_factory=dict)
+    clock: ControllableClock | None = None
+
+    def engine(self) -> Engine:
+        """The engine the server's clusters run on (started with the server)."""
+        provider = self.platform.providers["emr"]
+        assert isinstance(provider, EmrProvider)
+        assert provider.engine is not None, "the EMR runtime has not started"
+        return provider.engine
+
+    def inprocess(self) -> InProcessEngine:
+        """The in-process engine (failure injection), when the server runs on it."""
+        engine = self.engine()
+        assert isinstance(engine, InProcessEngine), f"the server runs on {engine!r}"
+        return engine
+
+    def advance(self, seconds: float) -> None:
+        """Move the server's controllable clock ahead (in-process servers only)."""
+        assert self.clock is not None, "this server runs on real time"
+        self.clock.advance(seconds)
 
     def account(self, account_id: str, name: str | None = None) -> identity.IssuedKey:
         """The root key of ``account_id``, creating the account on first use."""
@@ -59,10 +82,20 @@ class RunningServer:
         return self.session(account_id).client(service, endpoint_url=self.url, **kwargs)
 
 
-def start_server(data_dir: Path) -> tuple[RunningServer, uvicorn.Server, threading.Thread]:
+def start_server(
+    data_dir: Path,
+    *,
+    engine: str = "local",
+    clock: Callable[[], dt.datetime] | None = None,
+    resync_interval: float = 5.0,
+) -> tuple[RunningServer, uvicorn.Server, threading.Thread]:
+    """A server on ``data_dir`` whose clusters run on ``engine`` (with ``clock``, if given)."""
     sock = bind("127.0.0.1", 0)
     url = url_for("127.0.0.1", sock.getsockname()[1])
-    platform = Platform(Settings(data_dir=data_dir, public_url=url))
+    settings = Settings(
+        data_dir=data_dir, public_url=url, engine=engine, resync_interval=resync_interval
+    )
+    platform = Platform(settings) if clock is None else Platform(settings, clock=clock)
     app = create_app(platform)
     server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="on"))
 
@@ -75,7 +108,19 @@ def start_server(data_dir: Path) -> tuple[RunningServer, uvicorn.Server, threadi
         if not thread.is_alive():
             raise RuntimeError("the test server failed to start")
         thread.join(0.01)
-    return RunningServer(url=url, platform=platform, data_dir=data_dir), server, thread
+    running = RunningServer(url=url, platform=platform, data_dir=data_dir)
+    if isinstance(clock, ControllableClock):
+        running.clock = clock
+    return running, server, thread
+
+
+def start_inprocess_server(
+    data_dir: Path,
+) -> tuple[RunningServer, uvicorn.Server, threading.Thread]:
+    """A server whose clusters run on the in-process engine with a controllable clock."""
+    return start_server(
+        data_dir, engine="inprocess", clock=ControllableClock(), resync_interval=0.1
+    )
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -91,10 +136,81 @@ def file_roots(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningServer]:
-    running, uv, thread = start_server(tmp_path_factory.mktemp("clusterport-data"))
+def server(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[RunningServer]:
+    """A server for the module: on the in-process engine (API and reconciler behaviour).
+
+    A module whose tests need real Spark behind ``server`` sets
+    ``SERVER_ENGINE = "local"`` (and marks those tests ``spark``).
+    """
+    data_dir = tmp_path_factory.mktemp("clusterport-data")
+    if getattr(request.module, "SERVER_ENGINE", "inprocess") == "local":
+        running, uv, thread = start_server(data_dir)
+    else:
+        running, uv, thread = start_inprocess_server(data_dir)
     try:
         yield running
     finally:
         uv.should_exit = True
         thread.join(15)
+
+
+# ---------------------------------------------------------------------- markers that do not leak
+
+#: Process names a test may start only when it carries the marker (the fast lane,
+#: ``-m "not spark and not browser"``, must start no JVM and no browser).
+_MARKED_PROCESSES = {"spark": ("java",), "browser": ("chromium", "chrome", "headless_shell")}
+
+
+def _processes_named(names: tuple[str, ...], base: str) -> set[int]:
+    """Live ``names*`` processes this run started (descendants, or running under ``base``)."""
+    me = os.getpid()
+    found = set()
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            if not (entry / "comm").read_text().strip().startswith(names):
+                continue
+            state = (entry / "stat").read_text().rsplit(")", 1)[1].split()[0]
+            cmdline = (entry / "cmdline").read_bytes().decode(errors="replace")
+        except (OSError, IndexError):
+            continue
+        if state != "Z" and (base in cmdline or _descends_from(int(entry.name), me)):
+            found.add(int(entry.name))
+    return found
+
+
+def _descends_from(pid: int, ancestor: int) -> bool:
+    for _ in range(64):
+        try:
+            pid = int((Path("/proc") / str(pid) / "stat").read_text().rsplit(")", 1)[1].split()[1])
+        except (OSError, IndexError, ValueError):
+            return False
+        if pid == ancestor:
+            return True
+        if pid <= 1:
+            return False
+    return False
+
+
+@pytest.fixture(autouse=True)
+def _marker_matches_processes(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[None]:
+    """Fail a test that starts a JVM without ``spark`` (or a browser without ``browser``)."""
+    base = str(tmp_path_factory.getbasetemp())
+    watched = {
+        marker: names
+        for marker, names in _MARKED_PROCESSES.items()
+        if request.node.get_closest_marker(marker) is None
+    }
+    before = {marker: _processes_named(names, base) for marker, names in watched.items()}
+    yield
+    for marker, names in watched.items():
+        started = _processes_named(names, base) - before[marker]
+        assert not started, (
+            f"this test started {'/'.join(names)} processes {sorted(started)} but is not marked "
+            f"'{marker}'; mark it @pytest.mark.{marker} (or run it on the in-process engine)"
+        )

@@ -36,9 +36,18 @@ def script(folder: Path, name: str, body: str) -> str:
 
 
 def sleeping_bootstrap(folder: Path, seconds: int = 600) -> list[dict[str, Any]]:
-    """A bootstrap action that keeps a cluster BOOTSTRAPPING (no Spark process starts)."""
-    url = script(folder, "sleep-bootstrap.sh", f"exec sleep {seconds}")
-    return [{"Name": "hold", "ScriptBootstrapAction": {"Path": url}}]
+    """A bootstrap action that keeps a cluster BOOTSTRAPPING (no Spark process starts).
+
+    The script runs its arguments (``sleep N``), which the in-process engine
+    reads as N seconds of its clock.
+    """
+    url = script(folder, "sleep-bootstrap.sh", 'exec "$@"')
+    return [
+        {
+            "Name": "hold",
+            "ScriptBootstrapAction": {"Path": url, "Args": ["sleep", str(seconds)]},
+        }
+    ]
 
 
 def failing_bootstrap() -> list[dict[str, Any]]:

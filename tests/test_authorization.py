@@ -412,7 +412,7 @@ Resources:
 def test_every_served_operation_declares_its_resources(server: RunningServer) -> None:
     served = 0
     undeclared = []
-    for service in ServiceModels():
+    for service in ServiceModels(tuple(server.platform.providers)):
         provider = server.platform.providers[service.name]
         for name in service.model.operation_names:
             method = getattr(provider, xform_name(name), None)

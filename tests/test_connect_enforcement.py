@@ -47,6 +47,8 @@ from connect_support import (
 from emr_support import processes_mentioning, terminate_quietly
 
 pytestmark = pytest.mark.spark
+#: Allowed connections must really reach Spark: the module's server runs the local engine.
+SERVER_ENGINE = "local"
 
 
 @pytest.fixture(scope="module")

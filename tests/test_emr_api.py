@@ -25,7 +25,6 @@ from botocore.config import Config
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from clusterport.engines.host_budget import HostBudget
 from clusterport.gateway.service_models import ServiceModels
 from clusterport.services.emr.provider import EmrProvider
 from clusterport.services.emr.scaling import SCALE_DOWN_AFTER, decide
@@ -430,17 +429,18 @@ def test_host_budget_is_checked_before_any_process(server: RunningServer) -> Non
     account = "333333333303"
     write_quotas(server.data_dir, {account: {"MaxVcpus": 1_000_000}})
     emr = server.client("emr", account)
-    workers = HostBudget.detect().memory_mb // 1024 + 1
+    emr.list_clusters()  # the engine starts with the first call
+    capacity = server.engine().capacity()
+    workers = (capacity.memory_mb - capacity.cluster_memory_mb) // capacity.worker_memory_mb + 1
     exc = refused(
         emr.run_job_flow,
         Name="too-big-for-the-host",
         Instances=instances(core=workers),
     )
     assert error_code(exc) == "LimitExceededException"
-    assert "This host cannot hold it" in str(exc)
+    assert "cannot hold it" in str(exc) and f"{capacity.memory_mb} MiB" in str(exc)
     assert emr.list_clusters()["Clusters"] == []
-    registry = server.data_dir / "engine" / "clusters"
-    assert not registry.exists() or list(registry.iterdir()) == []
+    assert server.inprocess().cluster_ids() == []
 
 
 # ---------------------------------------------------------------------- lifecycle without Spark
@@ -583,7 +583,13 @@ def test_describe_shows_what_was_asked(server: RunningServer, emr: Any, sleeping
         {"Name": "Livy", "Version": "0.8.0"},
         {"Name": "Spark", "Version": "4.3.0"},
     ]
-    assert cluster["Configurations"] == configurations
+    # What was asked, then the note that this cluster runs on the in-process test engine.
+    *asked, note = cluster["Configurations"]
+    assert asked == configurations
+    assert note["Classification"] == "clusterport-engine"
+    assert note["Properties"]["engine"] == "inprocess"
+    assert note["Properties"]["test-engine"] == "true"
+    assert "no Spark runs" in note["Properties"]["note"]
     assert cluster["Tags"] == [{"Key": "team", "Value": "data"}]
     assert cluster["AutoTerminate"] is False
     assert cluster["MasterPublicDnsName"] == "localhost"

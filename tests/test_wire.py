@@ -24,9 +24,10 @@ from clusterport.gateway.protocols.base import WireRequest
 from clusterport.gateway.routing import Router
 from clusterport.gateway.service_models import ServiceInfo, ServiceModels
 from clusterport.gateway.shapes import decode
+from clusterport.services.registry import served_services
 from wire_support import for_shape, normalize
 
-MODELS = ServiceModels()
+MODELS = ServiceModels(served_services())
 ROUTER = Router(MODELS)
 WIRE_SETTINGS = settings(
     max_examples=4,

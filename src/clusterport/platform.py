@@ -43,6 +43,12 @@ class Settings:
     public_url: str = ""
     #: Wall every cluster and Studio app in a sandbox (False: ``--no-sandbox``).
     sandbox: bool = True
+    #: The engine clusters run on (``clusterport server --engine``, see
+    #: :mod:`clusterport.engines.registry`) and its options.
+    engine: str = "local"
+    engine_options: dict[str, str] = field(default_factory=dict)
+    #: Seconds between two looks of the EMR reconciler at every live cluster.
+    resync_interval: float = 5.0
 
 
 @dataclass

@@ -18,6 +18,7 @@ from types import MappingProxyType
 import uvicorn
 
 from clusterport.cli.common import SERVER_FILE, add_data_dir
+from clusterport.engines.registry import DEFAULT_ENGINE, ENTRY_POINT_GROUP, engine_names
 from clusterport.engines.sandbox import SandboxPolicy, SandboxUnavailableError
 from clusterport.gateway.app import create_app
 from clusterport.platform import Platform, Settings
@@ -52,6 +53,14 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
         action="store_false",
         help="run clusters and Studio apps without their sandbox (unsafe with more than one "
         "tenant: their code can then read the data dir)",
+    )
+    parser.add_argument(
+        "--engine",
+        default=DEFAULT_ENGINE,
+        choices=engine_names(),
+        help="where clusters run: 'local' (real Spark on this host, the default), 'inprocess' "
+        "(an API-only test engine, no Spark) or an engine installed in the "
+        f"'{ENTRY_POINT_GROUP}' entry-point group",
     )
     add_data_dir(parser)
     parser.set_defaults(run=run)
@@ -111,6 +120,7 @@ async def serve(
     database_url: str | None,
     level: str,
     sandbox: bool = True,
+    engine: str = DEFAULT_ENGINE,
 ) -> None:
     lock_data_dir(data_dir)
     policy = describe_sandbox(sandbox)
@@ -118,7 +128,11 @@ async def serve(
     actual_port = sock.getsockname()[1]
     url = url_for(host, actual_port)
     settings = Settings(
-        data_dir=data_dir, database_url=database_url, public_url=url, sandbox=sandbox
+        data_dir=data_dir,
+        database_url=database_url,
+        public_url=url,
+        sandbox=sandbox,
+        engine=engine,
     )
     platform = Platform(settings)
     print(policy, file=sys.stderr, flush=True)
@@ -163,6 +177,7 @@ def run(args: argparse.Namespace) -> int:
                 args.database_url,
                 args.log_level,
                 sandbox=args.sandbox,
+                engine=args.engine,
             )
         )
     except DataDirInUseError as exc:

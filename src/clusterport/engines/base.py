@@ -21,10 +21,11 @@ from __future__ import annotations
 
 import abc
 import enum
-from collections.abc import AsyncIterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Self
 
 #: Placeholders a :class:`SidecarSpec` argv or env template may contain.
 SIDECAR_PLACEHOLDERS = (
@@ -240,8 +241,80 @@ class StepResult:
         return self.exit_code == 0 and not self.cancelled
 
 
+def now_utc() -> datetime:
+    """The current time, timezone-aware (UTC)."""
+    return datetime.now(UTC)
+
+
+@dataclass(frozen=True)
+class EngineSettings:
+    """What the platform gives an engine it creates (``clusterport server --engine NAME``).
+
+    ``data_dir`` is the platform's data dir (an engine keeps its own state below
+    it, or nowhere); ``clock`` is the platform's clock, which a test engine may
+    follow instead of real time; ``options`` are engine-specific settings.
+    """
+
+    data_dir: Path
+    clock: Callable[[], datetime] = now_utc
+    options: Mapping[str, str] = field(default_factory=dict)
+    #: Wall every cluster's processes in (False: ``--no-sandbox``).
+    sandbox: bool = True
+
+
+@dataclass(frozen=True)
+class Capacity:
+    """What an engine can hold, checked before a cluster is accepted (quotas).
+
+    ``memory_mb`` is the memory every active cluster's worker nodes share;
+    ``worker_memory_mb`` is the least one worker node takes, and
+    ``cluster_memory_mb`` what a cluster's primary node holds besides its
+    workers. ``label`` names what the capacity is of (a host, a pool, a
+    namespace), for the error a full engine answers with.
+    """
+
+    memory_mb: int
+    worker_memory_mb: int
+    cluster_memory_mb: int
+    label: str = "This host"
+
+
+@dataclass(frozen=True)
+class EngineDescription:
+    """How an engine presents itself in the API (``DescribeCluster``'s configurations).
+
+    ``name`` is its settings name (``local``, ``inprocess``, ...); ``for_tests``
+    is true for an engine that runs no real Spark (an API-only test engine),
+    which the cluster's description then says, as does the Studio panel.
+    """
+
+    name: str
+    summary: str
+    for_tests: bool = False
+
+
 class Engine(abc.ABC):
-    """Runs clusters. One implementation per place clusters can run."""
+    """Runs clusters. One implementation per place clusters can run.
+
+    Engines are chosen by name in the settings (see
+    :mod:`clusterport.engines.registry`) and created with
+    :meth:`from_settings`; the control plane never constructs one directly.
+    """
+
+    @classmethod
+    def from_settings(cls, settings: EngineSettings) -> Self:
+        """The engine the platform runs with, created from its settings."""
+        raise EngineError(
+            f"{cls.__name__} cannot be created from settings; implement from_settings."
+        )
+
+    def describe(self) -> EngineDescription:
+        """How the engine presents itself (name, summary, whether it is for tests)."""
+        return EngineDescription(name=type(self).__name__, summary=type(self).__doc__ or "")
+
+    @abc.abstractmethod
+    def capacity(self) -> Capacity:
+        """What the engine can hold (quotas check new clusters and nodes against it)."""
 
     @abc.abstractmethod
     def start(self, spec: ClusterSpec) -> AsyncIterator[Checkpoint]:
@@ -314,10 +387,9 @@ class Engine(abc.ABC):
         """
 
     @abc.abstractmethod
+    async def history_served(self, cluster_id: str) -> bool:
+        """True while a history server of the cluster runs: its own, or the persistent one."""
+
+    @abc.abstractmethod
     async def stop_history_server(self, cluster_id: str) -> None:
         """Stop the history server started by :meth:`start_history_server`; idempotent."""
-
-
-def now_utc() -> datetime:
-    """The current time, timezone-aware (UTC)."""
-    return datetime.now(UTC)

@@ -30,6 +30,9 @@ from clusterport.engines.base import NodeRole, NodeSpec
 
 #: The smallest worker memory the engine hands out (Spark needs ≈450 MiB per executor).
 MIN_WORKER_MEMORY_MB = 1024
+#: What a cluster's primary node holds besides its workers: master, Connect driver,
+#: history server and sidecars (measured ≈1 GiB resident when idle).
+PRIMARY_NODE_MEMORY_MB = 1536
 DEFAULT_MEMORY_FRACTION = 0.6
 
 

@@ -45,13 +45,16 @@ import httpx
 from clusterport.engines.base import (
     HISTORY_UI_SUFFIX,
     SIDECAR_PLACEHOLDERS,
+    Capacity,
     Checkpoint,
     ClusterEndpoints,
     ClusterHealth,
     ClusterNotFoundError,
     ClusterSpec,
     Engine,
+    EngineDescription,
     EngineError,
+    EngineSettings,
     InvalidSpecError,
     NodeNotFoundError,
     NodeRole,
@@ -65,7 +68,11 @@ from clusterport.engines.base import (
 )
 from clusterport.engines.bootstrap import file_roots, run_bootstrap_actions
 from clusterport.engines.cds import ArchiveChoice, CdsArchives, CdsRole, default_cache_dir
-from clusterport.engines.host_budget import HostBudget
+from clusterport.engines.host_budget import (
+    MIN_WORKER_MEMORY_MB,
+    PRIMARY_NODE_MEMORY_MB,
+    HostBudget,
+)
 from clusterport.engines.processes import (
     ProcessExitedError,
     ProcessRecord,
@@ -256,6 +263,25 @@ class LocalSparkEngine(Engine):
         self._sandbox_policy: SandboxPolicy | None = None
         #: Clusters of the platform's own (archive training) that no tenant reaches.
         self._trainers: set[str] = set()
+
+    @classmethod
+    def from_settings(cls, settings: EngineSettings) -> LocalSparkEngine:
+        """The engine ``clusterport server --engine local`` runs (the default)."""
+        return cls(settings.data_dir, sandbox=settings.sandbox)
+
+    def describe(self) -> EngineDescription:
+        """Real Spark on this host."""
+        return EngineDescription(
+            name="local", summary="Real Apache Spark processes on this host, one sandbox each."
+        )
+
+    def capacity(self) -> Capacity:
+        """The host budget: worker memory every active cluster shares."""
+        return Capacity(
+            memory_mb=self.host_budget.memory_mb,
+            worker_memory_mb=MIN_WORKER_MEMORY_MB,
+            cluster_memory_mb=PRIMARY_NODE_MEMORY_MB,
+        )
 
     # ------------------------------------------------------------------ shared helpers
 
@@ -758,6 +784,17 @@ class LocalSparkEngine(Engine):
             on_spawn=on_spawn,
         )
         return record.ports["ui"]
+
+    async def history_served(self, cluster_id: str) -> bool:
+        """True while the cluster's own or its persistent history server process runs."""
+        persistent = self.registry.history(cluster_id)
+        if persistent is not None and is_running(persistent):
+            return True
+        work_dir = self.registry.cluster_dir(cluster_id)
+        state = load_state(work_dir) if work_dir is not None else None
+        return state is not None and any(
+            p.role == _HISTORY_ROLE and is_running(p) for p in state.processes
+        )
 
     async def stop_history_server(self, cluster_id: str) -> None:
         """Stop the persistent history server of a cluster; idempotent."""

@@ -26,14 +26,14 @@ from clusterport.gateway.wire import (
     wire_request,
 )
 from clusterport.platform import Platform
-from clusterport.services.registry import build_providers
+from clusterport.services.registry import build_providers, served_services
 
 log = logging.getLogger(__name__)
 
 
 def create_app(platform: Platform, models: ServiceModels | None = None) -> Starlette:
     """The ASGI app serving ``platform``."""
-    models = models or ServiceModels()
+    models = models or ServiceModels(served_services())
     platform.providers.update(build_providers(platform))
     gateway = Gateway(platform, models)
 
@@ -54,8 +54,7 @@ def create_app(platform: Platform, models: ServiceModels | None = None) -> Starl
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         # Providers with background work (the EMR reconciler) start and stop with the app.
         for provider in platform.providers.values():
-            if hasattr(provider, "startup"):
-                await provider.startup()
+            await provider.startup()
         app.state.upstream = upstream_client()
         # Work a previous run left in progress resumes once the server listens, never before.
         resuming = asyncio.create_task(_resume(platform), name="resume interrupted work")
@@ -66,8 +65,7 @@ def create_app(platform: Platform, models: ServiceModels | None = None) -> Starl
             await asyncio.gather(resuming, return_exceptions=True)
             await app.state.upstream.aclose()
             for provider in platform.providers.values():
-                if hasattr(provider, "shutdown"):
-                    await provider.shutdown()
+                await provider.shutdown()
             platform.close()
 
     routes = [

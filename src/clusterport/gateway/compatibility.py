@@ -21,7 +21,7 @@ from botocore import xform_name
 from clusterport import regions
 from clusterport.gateway import routing
 from clusterport.gateway.service_models import ServiceModels
-from clusterport.services.registry import PROVIDER_CLASSES
+from clusterport.services.registry import PROVIDER_CLASSES, served_services
 
 
 def _note(method: object) -> str:
@@ -36,7 +36,7 @@ def _paragraphs(module: object) -> list[str]:
 
 def render(models: ServiceModels | None = None) -> str:
     """The compatibility document as Markdown."""
-    models = models or ServiceModels()
+    models = models or ServiceModels(served_services())
     lines = [
         "# Compatibility",
         "",

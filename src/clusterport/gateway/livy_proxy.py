@@ -55,7 +55,7 @@ from clusterport.services import audit
 from clusterport.services.authorization import authorize
 from clusterport.services.base import Principal, RequestContext
 from clusterport.services.emr.connect_guard import LIVY_PORT, check_connect
-from clusterport.services.emr.documents import READY_STATES, cluster_state
+from clusterport.services.emr.documents import READY_STATES, cluster_state, test_engine_refusal
 from clusterport.services.emr.records import EmrRecords
 from clusterport.services.emr.spec import LIVY, livy_key
 
@@ -178,6 +178,9 @@ def _target(platform: Platform, ctx: RequestContext, cluster_id: str) -> tuple[i
             raise _Refusal(403, exc.message, exc.code) from exc
         engine = row.data["Engine"]
         port = ((engine.get("Endpoints") or {}).get("SidecarPorts") or {}).get(LIVY)
+        refusal = test_engine_refusal(row.data, "Livy")
+        if refusal is not None:
+            raise _Refusal(501, refusal)
         if not port:
             raise _Refusal(
                 404,

@@ -13,7 +13,7 @@ import json
 import logging
 import uuid
 import xml.etree.ElementTree as ET
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -32,9 +32,9 @@ from clusterport.gateway.service_models import ServiceInfo, ServiceModels
 from clusterport.gateway.sigv4 import SignedRequest, SigV4Error, SigV4Failure, verify
 from clusterport.platform import Platform
 from clusterport.regions import RegionRefused, check_region
-from clusterport.services import audit, identity
-from clusterport.services.authorization import authorize
+from clusterport.services import identity
 from clusterport.services.base import Principal, Provider, RequestContext
+from clusterport.services.invocation import invoke, is_served, record_call
 from clusterport.store.secrets import SecretBoxError
 
 log = logging.getLogger(__name__)
@@ -52,7 +52,8 @@ class Call:
     principal: Principal | None = None
     params: dict[str, Any] | None = None
     context: RequestContext | None = None
-    resources: tuple[str, ...] = ()
+    #: True once the invocation core has the call (it records the call itself).
+    audited: bool = False
 
 
 def _auth_error(service: ServiceInfo, error: SigV4Error | AuthenticationError) -> ServiceError:
@@ -191,16 +192,11 @@ class Gateway:
         provider = self.provider(route.service)
         ctx = self.context(call, route, op)
         call.context = ctx
-        call.resources = tuple(provider.resources_for(ctx, op.name, call.params))
-        if op.name not in provider.unauthorized_operations:
-            authorize(
-                ctx,
-                f"{provider.iam_prefix}:{op.name}",
-                call.resources,
-                provider.context_keys_for(ctx, op.name, call.params),
-                provider.shared_resources(ctx, call.resources),
-            )
-        return await self.dispatch(provider, ctx, op, call.params)
+        # From here on the invocation core authorizes, dispatches and audits.
+        call.audited = True
+        return await invoke(
+            ctx, provider, op.name, call.params, event_source=_event_source(route.service)
+        )
 
     def authenticate(self, call: Call, route: Route) -> None:
         try:
@@ -236,51 +232,34 @@ class Gateway:
             user_agent=call.request.headers.get("user-agent", ""),
         )
 
-    async def dispatch(
-        self, provider: Provider, ctx: RequestContext, op: OperationModel, params: dict[str, Any]
-    ) -> Mapping[str, Any]:
-        method: Callable[[RequestContext, dict[str, Any]], Awaitable[Mapping[str, Any]]] = getattr(
-            provider, xform_name(op.name)
-        )
-        result = await method(ctx, params)
-        return result if result is not None else {}
-
     # ---- helpers -------------------------------------------------------------------------
     def _implemented(self, service: ServiceInfo, operation: str) -> bool:
         provider = self.platform.providers.get(service.name)
-        if provider is None:
-            return False
         method = getattr(provider, xform_name(operation), None)
-        return method is not None and inspect.iscoroutinefunction(method)
+        return is_served(provider, operation) and inspect.iscoroutinefunction(method)
 
     def _op(self, call: Call) -> OperationModel:
         assert call.op is not None
         return call.op
 
     def _audit(self, call: Call, error: ServiceError | None) -> None:
-        if call.principal is None or call.route is None or call.op is None:
+        """Record a call that failed before the invocation core took it (which records its own)."""
+        if call.audited or call.principal is None or call.route is None or call.op is None:
             return  # unauthenticated or unknown calls have no account to record them in
-        ctx = call.context
-        record = audit.CallRecord(
-            event_time=ctx.now if ctx else self.platform.now(),
-            region=ctx.region if ctx else "",
-            event_source=f"{call.route.service.model.metadata['endpointPrefix']}.amazonaws.com",
-            event_name=call.op.name,
+        ctx = RequestContext(
+            platform=self.platform,
+            principal=call.principal,
+            region=call.signed.scope.region if call.signed else "",
+            service=call.route.service.name,
+            operation=call.op.name,
             request_id=call.request_id,
             source_ip=call.request.client_ip,
+            now=self.platform.now(),
             user_agent=call.request.headers.get("user-agent", ""),
-            principal=call.principal,
-            account_id=call.principal.account_id,
-            request_parameters=call.params,
-            error_code=error.code if error else None,
-            error_message=error.message if error else None,
-            resources=call.resources,
         )
-        try:
-            with self.platform.db.session() as session:
-                audit.record(session, record)
-        except Exception:  # the audit trail must never turn a served call into a failure
-            log.exception("could not record audit event for request %s", call.request_id)
+        record_call(
+            ctx, event_source=_event_source(call.route.service), params=call.params, error=error
+        )
 
     def _unrouted(self, message: str, request_id: str) -> WireResponse:
         body = (
@@ -313,6 +292,11 @@ def _s3_not_served(request_id: str) -> WireResponse:
         body=body,
         headers={"content-type": "application/xml", "x-amz-request-id": request_id},
     )
+
+
+def _event_source(service: ServiceInfo) -> str:
+    """The audit trail's ``eventSource`` of a service (``elasticmapreduce.amazonaws.com``)."""
+    return f"{service.model.metadata['endpointPrefix']}.amazonaws.com"
 
 
 def _unknown_operation(route: Route, name: str | None) -> ServiceError:

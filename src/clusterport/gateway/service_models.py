@@ -1,6 +1,7 @@
 """botocore's service models: the single source of truth for operations and shapes.
 
-:class:`ServiceModels` loads the models of the services clusterport serves,
+:class:`ServiceModels` loads the models of the services it is given (the served ones are
+the providers' of :mod:`clusterport.services.registry`),
 merges the patch files in ``model_patches/`` (operations the installed
 botocore lacks; a patch never replaces an operation botocore has), and finds
 a service by the keys requests carry: the JSON ``X-Amz-Target`` prefix, the
@@ -16,18 +17,6 @@ from typing import Any
 
 from botocore.loaders import Loader
 from botocore.model import OperationModel, ServiceModel
-
-#: botocore service name → the names it is addressed by in a SigV4 credential scope.
-SERVED_SERVICES: tuple[str, ...] = (
-    "sts",
-    "iam",
-    "ec2",
-    "emr",
-    "servicecatalog",
-    "cloudformation",
-    "sagemaker",
-    "cloudtrail",
-)
 
 
 @dataclass(frozen=True)
@@ -82,7 +71,7 @@ def _load_patches(service: str) -> list[dict[str, Any]]:
 class ServiceModels:
     """The loaded, patched models of every served service, with lookups by request keys."""
 
-    def __init__(self, services: tuple[str, ...] = SERVED_SERVICES) -> None:
+    def __init__(self, services: tuple[str, ...]) -> None:
         loader = Loader()
         self._by_name: dict[str, ServiceInfo] = {}
         for name in services:

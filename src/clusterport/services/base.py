@@ -114,6 +114,12 @@ class Provider:
             or operation in cls.unauthorized_operations
         )
 
+    async def startup(self) -> None:
+        """Start the provider's background work with the app (the EMR reconciler); no-op here."""
+
+    async def shutdown(self) -> None:
+        """Stop the provider's background work when the app stops; no-op here."""
+
     def resources_for(
         self, ctx: RequestContext, operation: str, params: Mapping[str, Any]
     ) -> list[str]:

@@ -1,4 +1,8 @@
-"""Every service provider the platform serves, built for one platform."""
+"""Every service provider the platform serves, built for one platform.
+
+Adding a service is adding its provider class to :data:`PROVIDER_CLASSES`: the
+gateway loads the models, routes and serves exactly these services.
+"""
 
 from __future__ import annotations
 
@@ -23,6 +27,11 @@ PROVIDER_CLASSES: tuple[type[Provider], ...] = (
     CloudFormationProvider,
     ServiceCatalogProvider,
 )
+
+
+def served_services() -> tuple[str, ...]:
+    """botocore names of every served service: one place to add a service (its provider)."""
+    return tuple(cls.service for cls in PROVIDER_CLASSES)
 
 
 def build_providers(platform: Platform) -> dict[str, Provider]:

@@ -20,7 +20,6 @@ exist, what is a cluster's state), never for acting on a user's behalf.
 
 from __future__ import annotations
 
-import datetime as dt
 import logging
 import uuid
 from collections.abc import Mapping
@@ -28,14 +27,12 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from botocore import xform_name
-from sqlalchemy.exc import SQLAlchemyError
 
 from clusterport.errors import ServiceError, ValidationError
 from clusterport.gateway.service_models import ServiceModels
 from clusterport.gateway.shapes import ShapeTypeError, decode, validate
-from clusterport.services import audit
-from clusterport.services.authorization import authorize
 from clusterport.services.base import Principal, Provider, RequestContext
+from clusterport.services.invocation import invoke, is_served, plain
 from clusterport.templates.syntax import scalar_text
 
 if TYPE_CHECKING:
@@ -113,8 +110,7 @@ class ServiceCaller:
 
     def _provider(self, service: str, operation: str) -> Provider:
         provider = self.platform.providers.get(service)
-        method = getattr(provider, xform_name(operation), None) if provider else None
-        if provider is None or method is None:
+        if provider is None or not is_served(provider, operation):
             raise ServiceUnavailableError(
                 f"{service} {operation} is not served by this platform, so this resource "
                 "cannot be created here; remove it from the template or create it by hand "
@@ -155,19 +151,15 @@ class ServiceCaller:
         provider = self._provider(service, operation)
         decoded = self.prepare(service, operation, params)
         ctx = self.context(principal, region, service, operation)
-        resources = tuple(provider.resources_for(ctx, operation, decoded))
-        error: ServiceError | None = None
-        try:
-            keys = provider.context_keys_for(ctx, operation, decoded)
-            shared = provider.shared_resources(ctx, resources)
-            authorize(ctx, f"{provider.iam_prefix}:{operation}", resources, keys, shared)
-            result = await getattr(provider, xform_name(operation))(ctx, decoded)
-            return dict(result or {})
-        except ServiceError as exc:
-            error = exc
-            raise
-        finally:
-            self._audit(ctx, provider, decoded, resources, error)
+        prefix = self.models.get(provider.service).model.metadata["endpointPrefix"]
+        return await invoke(
+            ctx,
+            provider,
+            operation,
+            decoded,
+            event_source=f"{prefix}.amazonaws.com",
+            recorded_params=plain(decoded),
+        )
 
     async def lookup(
         self, account_id: str, region: str, service: str, operation: str, params: Mapping[str, Any]
@@ -178,45 +170,3 @@ class ServiceCaller:
         ctx = self.context(root_principal(account_id), region, service, operation)
         result = await getattr(provider, xform_name(operation))(ctx, decoded)
         return dict(result or {})
-
-    def _audit(
-        self,
-        ctx: RequestContext,
-        provider: Provider,
-        params: Mapping[str, Any],
-        resources: tuple[str, ...],
-        error: ServiceError | None,
-    ) -> None:
-        prefix = self.models.get(provider.service).model.metadata["endpointPrefix"]
-        record = audit.CallRecord(
-            event_time=ctx.now,
-            region=ctx.region,
-            event_source=f"{prefix}.amazonaws.com",
-            event_name=ctx.operation,
-            request_id=ctx.request_id,
-            source_ip=self.invoked_by,
-            user_agent=self.invoked_by,
-            principal=ctx.principal,
-            account_id=ctx.account_id,
-            request_parameters=_plain(params),
-            error_code=error.code if error else None,
-            error_message=error.message if error else None,
-            resources=resources,
-        )
-        try:
-            with self.platform.db.session() as session:
-                audit.record(session, record)
-        except SQLAlchemyError:  # the audit trail must never turn a made call into a failure
-            log.exception("could not record the audit event of %s %s", ctx.service, ctx.operation)
-
-
-def _plain(value: Any) -> Any:
-    if isinstance(value, Mapping):
-        return {k: _plain(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_plain(v) for v in value]
-    if isinstance(value, dt.datetime):
-        return value.isoformat()
-    if isinstance(value, bytes):
-        return "<binary>"
-    return value

@@ -7,7 +7,7 @@ import secrets
 from collections.abc import Mapping
 from typing import Any
 
-from clusterport.engines.host_budget import HostBudget
+from clusterport.engines.base import Engine, EngineDescription
 from clusterport.errors import AccessDeniedError, ValidationError
 from clusterport.services.authorization import authorize
 from clusterport.services.base import RequestContext
@@ -132,6 +132,7 @@ def cluster_document(
     groups: list[dict[str, Any]],
     instances: list[dict[str, Any]],
     params: Mapping[str, Any],
+    engine: EngineDescription,
 ) -> dict[str, Any]:
     """The stored document of a new cluster (see :mod:`.documents`)."""
     now = ctx.now
@@ -172,6 +173,9 @@ def cluster_document(
         "Desired": DESIRED_RUNNING,
         "Termination": None,
         "Engine": {
+            "Name": engine.name,
+            "ForTests": engine.for_tests,
+            "Summary": engine.summary,
             "WorkDir": str(work_dir_for(data_dir, cluster_id).resolve()),
             "UiPrefix": ui_prefix_for(cluster_id),
             "ConnectToken": ctx.platform.secrets.seal(secrets.token_urlsafe(32)),
@@ -185,7 +189,7 @@ def cluster_document(
 
 
 def create_cluster(
-    ctx: RequestContext, params: Mapping[str, Any], budget: HostBudget
+    ctx: RequestContext, params: Mapping[str, Any], engine: Engine
 ) -> tuple[str, str]:
     """Check and store a new cluster with its nodes and steps; returns its id and ARN.
 
@@ -199,7 +203,9 @@ def create_cluster(
         placement = network.choose_placement(
             session, ctx.account_id, ctx.region, request.instances, now
         )
-        usage.check_new_cluster(rec, ctx.platform, budget, request.vcpus, request.worker_count)
+        usage.check_new_cluster(
+            rec, ctx.platform, engine.capacity(), request.vcpus, request.worker_count
+        )
         cluster_id = ids.cluster_id()
         groups: list[dict[str, Any]] = []
         instances: list[dict[str, Any]] = []
@@ -218,7 +224,9 @@ def create_cluster(
                 now=now,
             )
             instances += [nodes.new_instance(info, group, now) for info in infos]
-        doc = cluster_document(ctx, request, cluster_id, placement, groups, instances, params)
+        doc = cluster_document(
+            ctx, request, cluster_id, placement, groups, instances, params, engine.describe()
+        )
         rec.store.add(
             account_id=ctx.account_id,
             region=ctx.region,

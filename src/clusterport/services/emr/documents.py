@@ -242,10 +242,48 @@ def group_api(doc: Mapping[str, Any], group: Mapping[str, Any]) -> dict[str, Any
     return out
 
 
+#: The configuration classification that marks a cluster of a test engine.
+TEST_ENGINE_CLASSIFICATION = "clusterport-engine"
+
+
+def engine_note(doc: Mapping[str, Any]) -> dict[str, Any] | None:
+    """The configuration saying a cluster runs on a test engine (None on a real one).
+
+    Shown in DescribeCluster's ``Configurations`` (never stored among the
+    cluster's own), so every client, the Studio panel included, can tell.
+    """
+    engine = doc.get("Engine") or {}
+    if not engine.get("ForTests"):
+        return None
+    return {
+        "Classification": TEST_ENGINE_CLASSIFICATION,
+        "Properties": {
+            "engine": str(engine.get("Name", "")),
+            "test-engine": "true",
+            "note": str(engine.get("Summary", "")),
+        },
+    }
+
+
+def test_engine_refusal(doc: Mapping[str, Any], what: str) -> str | None:
+    """Why ``what`` (a session, Livy, a Spark UI) cannot be reached on a test engine's cluster."""
+    engine = doc.get("Engine") or {}
+    if not engine.get("ForTests"):
+        return None
+    return (
+        f"Cluster {doc['Cluster']['Id']} runs on the {engine.get('Name')} test engine, which "
+        f"runs no Spark, so {what} has nothing to connect to. Run the server with "
+        "--engine local for real clusters."
+    )
+
+
 def describe(doc: Mapping[str, Any], now: dt.datetime) -> dict[str, Any]:
-    """The ``Cluster`` structure of DescribeCluster."""
+    """The ``Cluster`` structure of DescribeCluster (a test engine's clusters say so)."""
     out: dict[str, Any] = api_view(doc["Cluster"])
     out["NormalizedInstanceHours"] = normalized_instance_hours(doc, now)
+    note = engine_note(doc)
+    if note is not None:
+        out["Configurations"] = [*out.get("Configurations", []), note]
     return out
 
 

@@ -7,7 +7,7 @@ import datetime as dt
 from collections.abc import Mapping
 from typing import Any
 
-from clusterport.engines.host_budget import HostBudget
+from clusterport.engines.base import Capacity
 from clusterport.errors import ValidationError
 from clusterport.platform import Platform
 from clusterport.services.emr import paging, usage
@@ -71,7 +71,7 @@ def modify_groups(
     rec: EmrRecords,
     params: Mapping[str, Any],
     platform: Platform,
-    budget: HostBudget,
+    capacity: Capacity,
     now: dt.datetime,
 ) -> list[str]:
     """ModifyInstanceGroups: new requested counts for core and task groups; returns cluster ids.
@@ -113,7 +113,7 @@ def modify_groups(
                 f"A {group['InstanceGroupType']} group needs at least {minimum} instance(s); "
                 f"asked for {wanted}."
             )
-        usage.check_added_nodes(rec, platform, budget, group["InstanceType"], wanted - current)
+        usage.check_added_nodes(rec, platform, capacity, group["InstanceType"], wanted - current)
         message = f"Resizing from {current} to {wanted} instances."
         updated = set_group_state(group, GROUP_RESIZING, now, message=message)
         updated["RequestedInstanceCount"] = wanted

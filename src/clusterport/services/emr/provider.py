@@ -18,9 +18,7 @@ import logging
 from collections.abc import Mapping
 from typing import Any, ClassVar
 
-from clusterport.engines.base import ClusterNotFoundError, EngineError, StepNotFoundError
-from clusterport.engines.local_spark import LocalSparkEngine
-from clusterport.engines.processes import port_open
+from clusterport.engines.base import ClusterNotFoundError, Engine, EngineError, StepNotFoundError
 from clusterport.errors import ServiceError, ValidationError
 from clusterport.platform import Platform
 from clusterport.services.base import Provider, RequestContext, ResourceArns
@@ -32,6 +30,7 @@ from clusterport.services.emr.connect_guard import (
     on_cluster_ui_port,
 )
 from clusterport.services.emr.documents import FINAL_STATES, cluster_state
+from clusterport.services.emr.engine import platform_engine
 from clusterport.services.emr.reconciler import ClusterKey, Reconciler
 from clusterport.services.emr.records import records_of
 from clusterport.services.emr.releases import (
@@ -103,9 +102,10 @@ class EmrRuntime:
     """The engine and the reconciler one platform's clusters run with."""
 
     def __init__(self, platform: Platform) -> None:
-        self.engine = LocalSparkEngine(platform.data_dir, sandbox=platform.settings.sandbox)
-        self.host_budget = self.engine.host_budget
-        self.reconciler = Reconciler(platform, self.engine, self.host_budget)
+        self.engine = platform_engine(platform)
+        self.reconciler = Reconciler(
+            platform, self.engine, resync_interval=platform.settings.resync_interval
+        )
 
 
 class EmrProvider(Provider):
@@ -147,6 +147,11 @@ class EmrProvider(Provider):
 
     # ------------------------------------------------------------------ runtime
 
+    @property
+    def engine(self) -> Engine | None:
+        """The engine clusters run on, once the runtime started (None before)."""
+        return self._runtime.engine if self._runtime is not None else None
+
     async def runtime(self) -> EmrRuntime:
         """The engine and the running reconciler (started on first use)."""
         if self._runtime is None:
@@ -187,7 +192,7 @@ class EmrProvider(Provider):
         the caller may not ``iam:PassRole`` is a ValidationException naming it; nothing is
         stored."""
         runtime = await self.runtime()
-        cluster_id, arn = clusters.create_cluster(ctx, params, runtime.host_budget)
+        cluster_id, arn = clusters.create_cluster(ctx, params, runtime.engine)
         await self._notify(ctx, cluster_id)
         return {"JobFlowId": cluster_id, "ClusterArn": arn}
 
@@ -355,7 +360,9 @@ class EmrProvider(Provider):
     ) -> dict[str, Any]:
         runtime = await self.runtime()
         with records_of(ctx) as rec:
-            changed = groups.modify_groups(rec, params, self.platform, runtime.host_budget, ctx.now)
+            changed = groups.modify_groups(
+                rec, params, self.platform, runtime.engine.capacity(), ctx.now
+            )
         await self._notify(ctx, *changed)
         return {}
 
@@ -529,8 +536,9 @@ class EmrProvider(Provider):
             )
             cluster = cluster_row.data
         key = ClusterKey(ctx.account_id, ctx.region, str(row.parent_id))
-        port = app_ui.history_port(cluster)
-        if cluster_state(cluster) in FINAL_STATES and (port is None or not await port_open(port)):
+        if cluster_state(cluster) in FINAL_STATES and not await runtime.engine.history_served(
+            key.cluster_id
+        ):
             await runtime.reconciler.history_ready(key)
         with records_of(ctx) as rec:
             row = app_ui.find(rec, params["PersistentAppUIId"])

@@ -8,10 +8,11 @@ them in ``<data dir>/emr-quotas.json``::
     {"default": {"MaxActiveClusters": 20, "MaxVcpus": 256},
      "accounts": {"222222222222": {"MaxActiveClusters": 5}}}
 
-The host quota is memory: every cluster needs its primary node's daemons
-(:data:`CLUSTER_BASE_MB`) and at least :data:`MIN_WORKER_MEMORY_MB` per worker
-(the smallest worker the engine starts), summed over every active cluster of
-every account, within the engine's :class:`HostBudget`.
+The engine's quota is memory: every cluster needs its primary node's daemons
+(:attr:`Capacity.cluster_memory_mb`) and at least
+:attr:`Capacity.worker_memory_mb` per worker (the smallest worker the engine
+starts), summed over every active cluster of every account, within the
+engine's :class:`~clusterport.engines.base.Capacity`.
 """
 
 from __future__ import annotations
@@ -23,13 +24,10 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
-from clusterport.engines.host_budget import MIN_WORKER_MEMORY_MB, HostBudget
+from clusterport.engines.base import Capacity
 from clusterport.errors import LimitExceededError, ValidationError
 
 QUOTA_FILE = "emr-quotas.json"
-#: What a cluster's primary node holds besides its workers: master, Connect driver,
-#: history server and sidecars (measured ≈1 GiB resident when idle).
-CLUSTER_BASE_MB = 1536
 
 _FIELDS: Mapping[str, str] = MappingProxyType(
     {"MaxActiveClusters": "max_active_clusters", "MaxVcpus": "max_vcpus"}
@@ -74,9 +72,9 @@ def load_quotas(data_dir: Path, account_id: str) -> AccountQuotas:
     return _apply(quotas, (data.get("accounts") or {}).get(account_id) or {}, path)
 
 
-def cluster_host_memory_mb(workers: int) -> int:
-    """Host memory a cluster with ``workers`` core/task nodes needs at least."""
-    return CLUSTER_BASE_MB + max(1, workers) * MIN_WORKER_MEMORY_MB
+def cluster_host_memory_mb(capacity: Capacity, workers: int) -> int:
+    """Engine memory a cluster with ``workers`` core/task nodes needs at least."""
+    return capacity.cluster_memory_mb + max(1, workers) * capacity.worker_memory_mb
 
 
 def check_account(
@@ -102,13 +100,14 @@ def check_account(
         )
 
 
-def check_host(budget: HostBudget, *, committed_mb: int, new_mb: int) -> None:
-    """LimitExceededException when the host cannot hold ``new_mb`` more MiB of clusters."""
-    if committed_mb + new_mb > budget.memory_mb:
-        free = max(0, budget.memory_mb - committed_mb)
+def check_host(capacity: Capacity, *, committed_mb: int, new_mb: int) -> None:
+    """LimitExceededException when the engine cannot hold ``new_mb`` more MiB of clusters."""
+    if committed_mb + new_mb > capacity.memory_mb:
+        free = max(0, capacity.memory_mb - committed_mb)
         raise LimitExceededError(
-            f"This host cannot hold it: it needs {new_mb} MiB (at least {MIN_WORKER_MEMORY_MB} "
-            f"MiB per worker node plus {CLUSTER_BASE_MB} MiB per cluster); {free} MiB of the "
-            f"host's {budget.memory_mb} MiB are free. Ask for fewer worker nodes or terminate "
+            f"{capacity.label} cannot hold it: it needs {new_mb} MiB (at least "
+            f"{capacity.worker_memory_mb} MiB per worker node plus "
+            f"{capacity.cluster_memory_mb} MiB per cluster); {free} MiB of its "
+            f"{capacity.memory_mb} MiB are free. Ask for fewer worker nodes or terminate "
             "a cluster."
         )

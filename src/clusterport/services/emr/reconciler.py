@@ -58,8 +58,6 @@ from clusterport.engines.base import (
     StepResult,
 )
 from clusterport.engines.connect_proxy import load_or_create_key
-from clusterport.engines.host_budget import HostBudget
-from clusterport.engines.processes import port_open
 from clusterport.errors import LimitExceededError
 from clusterport.platform import Platform
 from clusterport.services.emr import app_ui, lifecycle, nodes, scaling, steps
@@ -134,13 +132,11 @@ class Reconciler:
         self,
         platform: Platform,
         engine: Engine,
-        host_budget: HostBudget,
         *,
         resync_interval: float = RESYNC_INTERVAL,
     ) -> None:
         self.platform = platform
         self.engine = engine
-        self.host_budget = host_budget
         self.resync_interval = resync_interval
         self.queue: WorkQueue[ClusterKey] = WorkQueue()
         self._jobs: dict[tuple[ClusterKey, str], asyncio.Task[None]] = {}
@@ -468,7 +464,7 @@ class Reconciler:
             if growth > 0:
                 try:
                     check_added_nodes(
-                        rec, self.platform, self.host_budget, group["InstanceType"], growth
+                        rec, self.platform, self.engine.capacity(), group["InstanceType"], growth
                     )
                 except LimitExceededError as exc:
                     return exc.message
@@ -803,8 +799,7 @@ class Reconciler:
         doc = self._read(key)
         if doc is None:
             return
-        port = app_ui.history_port(doc)
-        if port is None or not await port_open(port):
+        if not await self.engine.history_served(key.cluster_id):
             try:
                 port = await self.engine.start_history_server(
                     key.cluster_id,

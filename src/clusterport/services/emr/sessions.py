@@ -25,7 +25,13 @@ from clusterport.engines.connect_proxy import (
 )
 from clusterport.errors import ValidationError
 from clusterport.services.emr import ids
-from clusterport.services.emr.documents import READY_STATES, api_view, cluster_state, iso
+from clusterport.services.emr.documents import (
+    READY_STATES,
+    api_view,
+    cluster_state,
+    iso,
+    test_engine_refusal,
+)
 from clusterport.services.emr.paging import page
 from clusterport.services.emr.records import SESSION, EmrRecords
 from clusterport.services.emr.spec import CONNECT_PROXY, REVOKED_SESSIONS_FILE, SESSION_KEY_FILE
@@ -164,6 +170,9 @@ def session_endpoint(
             f"Session {session_id} is {row.state}; start a new one with StartSession.",
             code="InvalidRequestException",
         )
+    refusal = test_engine_refusal(cluster.data, "a Spark Connect session")
+    if refusal is not None:
+        raise ValidationError(refusal, code="InvalidRequestException")
     endpoints = cluster.data["Engine"].get("Endpoints") or {}
     port = (endpoints.get("SidecarPorts") or {}).get(CONNECT_PROXY)
     if not port:

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from clusterport.engines.local_spark import LocalSparkEngine
 from clusterport.platform import Platform
 from clusterport.services.emr import lifecycle
 from clusterport.services.emr.documents import ACTIVE_STATES
+from clusterport.services.emr.engine import platform_engine
 from clusterport.services.emr.reconciler import finish_cluster
 from clusterport.services.emr.records import CLUSTER, EmrRecords, all_rows
 
@@ -24,7 +24,7 @@ class TeardownReport:
 
 async def stop_everything(platform: Platform) -> TeardownReport:
     """Stop every process the data dir's engine started; mark live clusters TERMINATED."""
-    engine = LocalSparkEngine(platform.data_dir, sandbox=platform.settings.sandbox)
+    engine = platform_engine(platform)
     stopped = await engine.stop_all(platform.data_dir)
     terminated = []
     with platform.db.session() as session:

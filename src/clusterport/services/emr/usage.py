@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from clusterport.engines.host_budget import MIN_WORKER_MEMORY_MB, HostBudget
+from clusterport.engines.base import Capacity
 from clusterport.platform import Platform
 from clusterport.services.emr import quotas
 from clusterport.services.emr.documents import ACTIVE_STATES
@@ -38,16 +38,16 @@ def account_usage(rec: EmrRecords) -> tuple[int, int]:
     return len(active), sum(cluster_vcpus(r.data) for r in active)
 
 
-def host_committed_mb(rec: EmrRecords) -> int:
-    """Host memory promised to every active cluster of every account."""
+def host_committed_mb(rec: EmrRecords, capacity: Capacity) -> int:
+    """Engine memory promised to every active cluster of every account."""
     return sum(
-        quotas.cluster_host_memory_mb(cluster_workers(r.data))
+        quotas.cluster_host_memory_mb(capacity, cluster_workers(r.data))
         for r in all_rows(rec.session, CLUSTER, list(ACTIVE_STATES))
     )
 
 
 def check_new_cluster(
-    rec: EmrRecords, platform: Platform, budget: HostBudget, vcpus: int, workers: int
+    rec: EmrRecords, platform: Platform, capacity: Capacity, vcpus: int, workers: int
 ) -> None:
     """LimitExceededException unless a new cluster of this size fits the account and the host."""
     clusters, used = account_usage(rec)
@@ -59,14 +59,14 @@ def check_new_cluster(
         new_vcpus=vcpus,
     )
     quotas.check_host(
-        budget,
-        committed_mb=host_committed_mb(rec),
-        new_mb=quotas.cluster_host_memory_mb(workers),
+        capacity,
+        committed_mb=host_committed_mb(rec, capacity),
+        new_mb=quotas.cluster_host_memory_mb(capacity, workers),
     )
 
 
 def check_added_nodes(
-    rec: EmrRecords, platform: Platform, budget: HostBudget, itype: str, count: int
+    rec: EmrRecords, platform: Platform, capacity: Capacity, itype: str, count: int
 ) -> None:
     """LimitExceededException unless ``count`` more nodes of ``itype`` fit."""
     if count <= 0:
@@ -80,5 +80,7 @@ def check_added_nodes(
         new_vcpus=instance_type(itype).vcpus * count,
     )
     quotas.check_host(
-        budget, committed_mb=host_committed_mb(rec), new_mb=count * MIN_WORKER_MEMORY_MB
+        capacity,
+        committed_mb=host_committed_mb(rec, capacity),
+        new_mb=count * capacity.worker_memory_mb,
     )
