@@ -32,6 +32,8 @@ _NOT_TENANT = {
     ("livy/process.py", "create_subprocess_exec"),
     # The sandbox's own probe (`true` inside a sandbox).
     ("sandbox.py", "run"),
+    # Compiling the platform's own UI filter from its source in the package.
+    ("ui_filter/__init__.py", "create_subprocess_exec"),
 }
 _LAUNCHERS = {"posix_spawn", "Popen", "create_subprocess_exec", "create_subprocess_shell", "run"}
 
