@@ -515,6 +515,20 @@ def test_a_deny_on_one_vpc_refuses_tagging_it(server: RunningServer) -> None:
     assert ec2.describe_vpcs(VpcIds=[other])["Vpcs"][0]["Tags"] == [{"Key": "team", "Value": "x"}]
 
 
+def test_a_deny_on_a_security_group_holds_when_it_is_named_by_name(server: RunningServer) -> None:
+    ec2 = server.client("ec2", E)
+    group = ec2.create_security_group(GroupName="by-name", Description="kept")["GroupId"]
+    group_arn = f"arn:aws:ec2:us-east-1:{E}:security-group/{group}"
+    user = create_user(
+        server, E, "sg-keeper", policy(allow("*"), deny("ec2:DeleteSecurityGroup", group_arn))
+    )
+    code, message, _ = error_of(
+        lambda: client(server, user, "ec2").delete_security_group(GroupName="by-name")
+    )
+    assert code == "UnauthorizedOperation" and group_arn in message
+    assert ec2.describe_security_groups(GroupIds=[group])["SecurityGroups"]
+
+
 # ---- sessions bound to the principal's unique id ---------------------------------------------
 
 

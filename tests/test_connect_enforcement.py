@@ -14,6 +14,7 @@ Marked ``spark`` (the cluster runs real Spark): run under the shared Spark lock.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -182,6 +183,15 @@ def test_a_complete_network_lets_the_studio_user_connect(
     reply = livy(server, user_session, cluster)
     assert reply.status_code == 200, reply.text
     assert "sessions" in reply.json()
+    # The request is in B's audit trail, allowed, under the Studio user's role session.
+    trail = server.client("cloudtrail", EMR_ACCOUNT).lookup_events(
+        LookupAttributes=[{"AttributeKey": "EventName", "AttributeValue": "AccessLivyEndpoints"}]
+    )["Events"]
+    allowed = json.loads(trail[0]["CloudTrailEvent"])
+    assert allowed["requestParameters"]["clusterId"] == cluster
+    assert "errorCode" not in allowed
+    assert allowed["userIdentity"]["type"] == "AssumedRole"
+    assert allowed["userIdentity"]["arn"].endswith("/SageMakerStudioUser")
     # Livy's own port answers only what comes through the platform's checked route.
     configs = user_emr.describe_cluster(ClusterId=cluster)["Cluster"]["Configurations"]
     port = next(

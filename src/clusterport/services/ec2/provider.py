@@ -76,6 +76,19 @@ def _new(kind: str, *, vpc_key: str | None = None) -> ResourceArns:
     return resources
 
 
+def _group_arn(ctx: RequestContext, params: Mapping[str, Any]) -> list[str]:
+    """The security group named by ``GroupId``, or by ``GroupName`` in the default VPC."""
+    if params.get("GroupId"):
+        return [ctx.arn("ec2", f"security-group/{params['GroupId']}")]
+    with ctx.platform.db.session() as session:
+        rec = Ec2Records(session, ctx.account_id, ctx.region)
+        try:
+            group_id = security_groups.resolve_group(rec, None, params.get("GroupName")).resource_id
+        except ServiceError:
+            group_id = "*"  # the operation itself then reports the missing or unknown group
+    return [ctx.arn("ec2", f"security-group/{group_id}")]
+
+
 def _tagged_resources(ctx: RequestContext, params: Mapping[str, Any]) -> list[str]:
     """The ARN of every resource a CreateTags or DeleteTags request names."""
     arns = []
@@ -112,11 +125,11 @@ class Ec2Provider(Provider):
         "DeleteRoute": _arn("route-table", "RouteTableId"),
         "AssociateRouteTable": _arn("route-table", "RouteTableId"),
         "ReplaceRouteTableAssociation": _arn("route-table", "RouteTableId"),
-        "DeleteSecurityGroup": _arn("security-group", "GroupId"),
-        "AuthorizeSecurityGroupIngress": _arn("security-group", "GroupId"),
-        "AuthorizeSecurityGroupEgress": _arn("security-group", "GroupId"),
-        "RevokeSecurityGroupIngress": _arn("security-group", "GroupId"),
-        "RevokeSecurityGroupEgress": _arn("security-group", "GroupId"),
+        "DeleteSecurityGroup": _group_arn,
+        "AuthorizeSecurityGroupIngress": _group_arn,
+        "AuthorizeSecurityGroupEgress": _group_arn,
+        "RevokeSecurityGroupIngress": _group_arn,
+        "RevokeSecurityGroupEgress": _group_arn,
         "CreateVpcPeeringConnection": _arn("vpc", "VpcId"),
         "AcceptVpcPeeringConnection": _arn("vpc-peering-connection", "VpcPeeringConnectionId"),
         "RejectVpcPeeringConnection": _arn("vpc-peering-connection", "VpcPeeringConnectionId"),
