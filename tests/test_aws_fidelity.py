@@ -656,3 +656,34 @@ def test_service_catalog_product_without_a_version_and_describe_without_id_or_na
         response = refused(call)
         assert response["Error"]["Code"] == "InvalidParametersException"
         assert response["Error"]["Message"].startswith("Either Id or Name must be specified.")
+
+
+# ---- validation messages -----------------------------------------------------------------------
+def test_validation_messages_print_the_value_whole(server: RunningServer) -> None:
+    """``Value '<value>' at '<member>'`` prints the value itself, whole, lists as ``[a, b]``.
+
+    Sources: AWS's validation messages as clients record them print long values
+    whole (aws-amplify/amplify-cli#14940 quotes a CloudFormation template body of
+    thousands of characters inside ``Value '…'``), and lists in Java's form
+    (``[a, b]``), never a type name.
+    """
+    iam = server.client("iam", "150000000019")
+    long_name = "r" * 100
+    response = refused(
+        lambda: iam.create_role(RoleName=long_name, AssumeRolePolicyDocument=TRUST_EC2)
+    )
+    assert response["Error"]["Message"].startswith(
+        f"1 validation error detected: Value '{long_name}' at 'roleName' failed to satisfy "
+        "constraint: Member must have length less than or equal to 64"
+    )
+    tags = [{"Key": f"k{n}", "Value": "v"} for n in range(51)]
+    too_many = refused(
+        lambda: iam.create_role(RoleName="tagged", AssumeRolePolicyDocument=TRUST_EC2, Tags=tags)
+    )
+    message = too_many["Error"]["Message"]
+    assert "Value 'list'" not in message
+    assert "Value '[{Key=k0, Value=v}, {Key=k1, Value=v}," in message
+    assert "{Key=k50, Value=v}]' at 'tags' failed to satisfy constraint" in message
+    emr = server.client("emr", "150000000019")
+    states = refused(lambda: emr.list_clusters(ClusterStates=["RUNNING", "SLEEPING"]))
+    assert "Value 'SLEEPING' at 'clusterStates.2.member'" in states["Error"]["Message"]
