@@ -687,3 +687,55 @@ def test_validation_messages_print_the_value_whole(server: RunningServer) -> Non
     emr = server.client("emr", "150000000019")
     states = refused(lambda: emr.list_clusters(ClusterStates=["RUNNING", "SLEEPING"]))
     assert "Value 'SLEEPING' at 'clusterStates.2.member'" in states["Error"]["Message"]
+
+
+# ---- Terraform's instance-profile calls, SageMaker domains -------------------------------------
+def test_instance_profile_tags_can_be_listed_and_removed(server: RunningServer) -> None:
+    """UntagInstanceProfile and ListInstanceProfileTags are served, as IAM does.
+
+    Terraform's ``aws_iam_instance_profile`` resource reads and removes tags with
+    them (hashicorp/terraform-provider-aws, internal/service/iam/instance_profile.go).
+    """
+    iam = server.client("iam", "150000000020")
+    iam.create_instance_profile(
+        InstanceProfileName="nodes",
+        Tags=[{"Key": "team", "Value": "data"}, {"Key": "env", "Value": "dev"}],
+    )
+    listed = iam.list_instance_profile_tags(InstanceProfileName="nodes")["Tags"]
+    assert listed == [{"Key": "team", "Value": "data"}, {"Key": "env", "Value": "dev"}]
+    iam.untag_instance_profile(InstanceProfileName="nodes", TagKeys=["TEAM"])
+    remaining = iam.list_instance_profile_tags(InstanceProfileName="nodes")["Tags"]
+    assert remaining == [{"Key": "env", "Value": "dev"}]
+    missing = refused(lambda: iam.list_instance_profile_tags(InstanceProfileName="none"))
+    assert missing["Error"]["Code"] == "NoSuchEntity"
+
+
+def test_sagemaker_domain_without_execution_role_and_its_boundary_group(
+    server: RunningServer,
+) -> None:
+    """CreateDomain without ``DefaultUserSettings.ExecutionRole``; DescribeDomain's boundary group.
+
+    Source: SageMaker API reference (botocore's model): ``UserSettings.ExecutionRole``
+    is optional ("SageMaker applies this setting only to private spaces that the
+    user creates"), and DescribeDomain's response has
+    ``SecurityGroupIdForDomainBoundary``, a security group of the domain's VPC.
+    """
+    sagemaker = server.client("sagemaker", "150000000021")
+    ec2 = server.client("ec2", "150000000021")
+    vpc = next(v for v in ec2.describe_vpcs()["Vpcs"] if v["IsDefault"])["VpcId"]
+    subnet = ec2.describe_subnets(Filters=[{"Name": "vpc-id", "Values": [vpc]}])["Subnets"][0]
+    domain_id = sagemaker.create_domain(
+        DomainName="roleless",
+        AuthMode="IAM",
+        DefaultUserSettings={},
+        VpcId=vpc,
+        SubnetIds=[subnet["SubnetId"]],
+    )["DomainId"]
+    described = sagemaker.describe_domain(DomainId=domain_id)
+    assert "ExecutionRole" not in described.get("DefaultUserSettings", {})
+    group_id = described["SecurityGroupIdForDomainBoundary"]
+    group = ec2.describe_security_groups(GroupIds=[group_id])["SecurityGroups"][0]
+    assert group["VpcId"] == vpc
+    sagemaker.delete_domain(DomainId=domain_id)
+    gone = refused(lambda: ec2.describe_security_groups(GroupIds=[group_id]))
+    assert gone["Error"]["Code"] == "InvalidGroup.NotFound"
