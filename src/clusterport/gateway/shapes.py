@@ -9,6 +9,10 @@ Two kinds of failure, because AWS reports them differently:
 :class:`ShapeTypeError` (the value is not of the shape's type: a serialization
 error) and :class:`ShapeConstraintError` (required, enum, length, range,
 pattern: a validation error listing every violation).
+
+Validation messages print the offending value whole, as AWS does (``Value
+'<value>' at '<member>' failed to satisfy constraint: …``), lists as ``[a, b]``
+and maps as ``{key=value}``; never cut, never a Python type name.
 """
 
 from __future__ import annotations

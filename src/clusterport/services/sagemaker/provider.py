@@ -85,6 +85,10 @@ class SageMakerProvider(Provider):
 
     # ---- domains ---------------------------------------------------------------------
     async def create_domain(self, ctx: RequestContext, params: Mapping[str, Any]) -> dict[str, Any]:
+        """``DefaultUserSettings.ExecutionRole`` is optional, as on AWS (apps of a profile without
+        a role do not start until one is set). The domain gets a boundary security group in its
+        VPC.
+        """
         if params["AuthMode"] != "IAM":
             raise invalid(
                 f"AuthMode {params['AuthMode']} needs IAM Identity Center, which this platform "
@@ -158,6 +162,7 @@ class SageMakerProvider(Provider):
     async def describe_domain(
         self, ctx: RequestContext, params: Mapping[str, Any]
     ) -> dict[str, Any]:
+        """Includes ``SecurityGroupIdForDomainBoundary``, a security group of the domain's VPC."""
         with ctx.platform.db.session() as session:
             row = self._records(ctx, session).domain(params["DomainId"])
             return self._domain(ctx, row)
