@@ -241,8 +241,10 @@ def test_regions_of_other_partitions_are_refused_at_the_endpoint(server: Running
 
     Rather than answer with ``arn:aws:`` ARNs where ``arn:aws-cn:`` or
     ``arn:aws-us-gov:`` would be right, the endpoint refuses such credentials
-    with AWS's own words for a credential scoped to a region it does not serve
-    ("Credential should be scoped to a valid region.").
+    with AWS's own words for a credential scoped to a region it does not serve:
+    "Credential should be scoped to a valid region, not 'us-gov-east-1'. " as
+    quoted in anomalyco/sst#1384 and aws/aws-sdk-go#156 (SignatureDoesNotMatch
+    in the query protocols, InvalidSignatureException in JSON ones).
     """
     key = server.account("150000000007")
     for region, partition in (("cn-north-1", "aws-cn"), ("us-gov-west-1", "aws-us-gov")):
@@ -255,7 +257,7 @@ def test_regions_of_other_partitions_are_refused_at_the_endpoint(server: Running
         response = refused(iam.list_roles)
         assert response["Error"]["Code"] == "SignatureDoesNotMatch"
         message = response["Error"]["Message"]
-        assert message.startswith("Credential should be scoped to a valid region.")
+        assert message.startswith(f"Credential should be scoped to a valid region, not '{region}'.")
         assert f"the {partition} partition" in message
         emr = session.client("emr", endpoint_url=server.url, config=NO_RETRIES)
         assert refused(emr.list_clusters)["Error"]["Code"] == "InvalidSignatureException"
