@@ -361,7 +361,9 @@ def test_iam_and_s3_resource_arns_are_checked_as_iam_does(server: RunningServer)
     ``arn:aws:iam:::example_bucket`` ('IAM resource path must either be "*" or
     start with user/, …'), ``arn:aws:iam:us-east-1::example_bucket`` ("IAM resource
     … cannot contain region information.") and ``arn:aws:s3:us-east-1::…``
-    ("Resource … can not contain region information.").
+    ("Resource … can not contain region information."); and for a bad partition,
+    IAM names the resource as it read it (``a:b:cadfsdf`` → 'Partition "b" is not
+    valid for resource "arn:b:cadfsdf:*:*:*".').
     """
     iam = server.client("iam", "150000000010")
     cases = {
@@ -372,6 +374,9 @@ def test_iam_and_s3_resource_arns_are_checked_as_iam_does(server: RunningServer)
         "arn:aws:iam:us-east-1::example_bucket cannot contain region information.",
         "arn:aws:s3:us-east-1::example_bucket": "Resource "
         "arn:aws:s3:us-east-1::example_bucket can not contain region information.",
+        "a:b:cadfsdf": 'Partition "b" is not valid for resource "arn:b:cadfsdf:*:*:*".',
+        "a:b:c:d:e:f:g:h": 'Partition "b" is not valid for resource "arn:b:c:d:e:f:g:h".',
+        "example_bucket": 'Resource example_bucket must be in ARN format or "*".',
     }
     for resource, message in cases.items():
         document = {"Version": "2012-10-17", "Statement": [_statement(Resource=resource)]}
