@@ -241,8 +241,10 @@ def test_regions_of_other_partitions_are_refused_at_the_endpoint(server: Running
 
     Rather than answer with ``arn:aws:`` ARNs where ``arn:aws-cn:`` or
     ``arn:aws-us-gov:`` would be right, the endpoint refuses such credentials
-    with AWS's own words for a credential scoped to a region it does not serve
-    ("Credential should be scoped to a valid region.").
+    with AWS's own words for a credential scoped to a region it does not serve:
+    "Credential should be scoped to a valid region, not 'us-gov-east-1'. " as
+    quoted in anomalyco/sst#1384 and aws/aws-sdk-go#156 (SignatureDoesNotMatch
+    in the query protocols, InvalidSignatureException in JSON ones).
     """
     key = server.account("150000000007")
     for region, partition in (("cn-north-1", "aws-cn"), ("us-gov-west-1", "aws-us-gov")):
@@ -255,7 +257,7 @@ def test_regions_of_other_partitions_are_refused_at_the_endpoint(server: Running
         response = refused(iam.list_roles)
         assert response["Error"]["Code"] == "SignatureDoesNotMatch"
         message = response["Error"]["Message"]
-        assert message.startswith("Credential should be scoped to a valid region.")
+        assert message.startswith(f"Credential should be scoped to a valid region, not '{region}'.")
         assert f"the {partition} partition" in message
         emr = session.client("emr", endpoint_url=server.url, config=NO_RETRIES)
         assert refused(emr.list_clusters)["Error"]["Code"] == "InvalidSignatureException"
@@ -359,7 +361,9 @@ def test_iam_and_s3_resource_arns_are_checked_as_iam_does(server: RunningServer)
     ``arn:aws:iam:::example_bucket`` ('IAM resource path must either be "*" or
     start with user/, …'), ``arn:aws:iam:us-east-1::example_bucket`` ("IAM resource
     … cannot contain region information.") and ``arn:aws:s3:us-east-1::…``
-    ("Resource … can not contain region information.").
+    ("Resource … can not contain region information."); and for a bad partition,
+    IAM names the resource as it read it (``a:b:cadfsdf`` → 'Partition "b" is not
+    valid for resource "arn:b:cadfsdf:*:*:*".').
     """
     iam = server.client("iam", "150000000010")
     cases = {
@@ -370,6 +374,9 @@ def test_iam_and_s3_resource_arns_are_checked_as_iam_does(server: RunningServer)
         "arn:aws:iam:us-east-1::example_bucket cannot contain region information.",
         "arn:aws:s3:us-east-1::example_bucket": "Resource "
         "arn:aws:s3:us-east-1::example_bucket can not contain region information.",
+        "a:b:cadfsdf": 'Partition "b" is not valid for resource "arn:b:cadfsdf:*:*:*".',
+        "a:b:c:d:e:f:g:h": 'Partition "b" is not valid for resource "arn:b:c:d:e:f:g:h".',
+        "example_bucket": 'Resource example_bucket must be in ARN format or "*".',
     }
     for resource, message in cases.items():
         document = {"Version": "2012-10-17", "Statement": [_statement(Resource=resource)]}
@@ -656,3 +663,86 @@ def test_service_catalog_product_without_a_version_and_describe_without_id_or_na
         response = refused(call)
         assert response["Error"]["Code"] == "InvalidParametersException"
         assert response["Error"]["Message"].startswith("Either Id or Name must be specified.")
+
+
+# ---- validation messages -----------------------------------------------------------------------
+def test_validation_messages_print_the_value_whole(server: RunningServer) -> None:
+    """``Value '<value>' at '<member>'`` prints the value itself, whole, lists as ``[a, b]``.
+
+    Sources: AWS's validation messages as clients record them print long values
+    whole (aws-amplify/amplify-cli#14940 quotes a CloudFormation template body of
+    thousands of characters inside ``Value '…'``), and lists in Java's form
+    (``[a, b]``), never a type name.
+    """
+    iam = server.client("iam", "150000000019")
+    long_name = "r" * 100
+    response = refused(
+        lambda: iam.create_role(RoleName=long_name, AssumeRolePolicyDocument=TRUST_EC2)
+    )
+    assert response["Error"]["Message"].startswith(
+        f"1 validation error detected: Value '{long_name}' at 'roleName' failed to satisfy "
+        "constraint: Member must have length less than or equal to 64"
+    )
+    tags = [{"Key": f"k{n}", "Value": "v"} for n in range(51)]
+    too_many = refused(
+        lambda: iam.create_role(RoleName="tagged", AssumeRolePolicyDocument=TRUST_EC2, Tags=tags)
+    )
+    message = too_many["Error"]["Message"]
+    assert "Value 'list'" not in message
+    assert "Value '[{Key=k0, Value=v}, {Key=k1, Value=v}," in message
+    assert "{Key=k50, Value=v}]' at 'tags' failed to satisfy constraint" in message
+    emr = server.client("emr", "150000000019")
+    states = refused(lambda: emr.list_clusters(ClusterStates=["RUNNING", "SLEEPING"]))
+    assert "Value 'SLEEPING' at 'clusterStates.2.member'" in states["Error"]["Message"]
+
+
+# ---- Terraform's instance-profile calls, SageMaker domains -------------------------------------
+def test_instance_profile_tags_can_be_listed_and_removed(server: RunningServer) -> None:
+    """UntagInstanceProfile and ListInstanceProfileTags are served, as IAM does.
+
+    Terraform's ``aws_iam_instance_profile`` resource reads and removes tags with
+    them (hashicorp/terraform-provider-aws, internal/service/iam/instance_profile.go).
+    """
+    iam = server.client("iam", "150000000020")
+    iam.create_instance_profile(
+        InstanceProfileName="nodes",
+        Tags=[{"Key": "team", "Value": "data"}, {"Key": "env", "Value": "dev"}],
+    )
+    listed = iam.list_instance_profile_tags(InstanceProfileName="nodes")["Tags"]
+    assert listed == [{"Key": "team", "Value": "data"}, {"Key": "env", "Value": "dev"}]
+    iam.untag_instance_profile(InstanceProfileName="nodes", TagKeys=["TEAM"])
+    remaining = iam.list_instance_profile_tags(InstanceProfileName="nodes")["Tags"]
+    assert remaining == [{"Key": "env", "Value": "dev"}]
+    missing = refused(lambda: iam.list_instance_profile_tags(InstanceProfileName="none"))
+    assert missing["Error"]["Code"] == "NoSuchEntity"
+
+
+def test_sagemaker_domain_without_execution_role_and_its_boundary_group(
+    server: RunningServer,
+) -> None:
+    """CreateDomain without ``DefaultUserSettings.ExecutionRole``; DescribeDomain's boundary group.
+
+    Source: SageMaker API reference (botocore's model): ``UserSettings.ExecutionRole``
+    is optional ("SageMaker applies this setting only to private spaces that the
+    user creates"), and DescribeDomain's response has
+    ``SecurityGroupIdForDomainBoundary``, a security group of the domain's VPC.
+    """
+    sagemaker = server.client("sagemaker", "150000000021")
+    ec2 = server.client("ec2", "150000000021")
+    vpc = next(v for v in ec2.describe_vpcs()["Vpcs"] if v["IsDefault"])["VpcId"]
+    subnet = ec2.describe_subnets(Filters=[{"Name": "vpc-id", "Values": [vpc]}])["Subnets"][0]
+    domain_id = sagemaker.create_domain(
+        DomainName="roleless",
+        AuthMode="IAM",
+        DefaultUserSettings={},
+        VpcId=vpc,
+        SubnetIds=[subnet["SubnetId"]],
+    )["DomainId"]
+    described = sagemaker.describe_domain(DomainId=domain_id)
+    assert "ExecutionRole" not in described.get("DefaultUserSettings", {})
+    group_id = described["SecurityGroupIdForDomainBoundary"]
+    group = ec2.describe_security_groups(GroupIds=[group_id])["SecurityGroups"][0]
+    assert group["VpcId"] == vpc
+    sagemaker.delete_domain(DomainId=domain_id)
+    gone = refused(lambda: ec2.describe_security_groups(GroupIds=[group_id]))
+    assert gone["Error"]["Code"] == "InvalidGroup.NotFound"

@@ -209,7 +209,6 @@ def test_domains_page(sm: Any, net: Network) -> None:
         ({"AuthMode": "SSO"}, "ValidationException", "AuthMode IAM"),
         ({"SubnetIds": ["subnet-0123456789abcdef0"]}, "ValidationException", "does not exist"),
         ({"VpcId": "vpc-0123456789abcdef0"}, "ValidationException", "not to VpcId"),
-        ({"DefaultUserSettings": {}}, "ValidationException", "ExecutionRole"),
         (
             {"DefaultUserSettings": {"ExecutionRole": execution_role_arn(B)}},
             "AccessDeniedException",

@@ -90,11 +90,12 @@ def check_region(region: str) -> None:
     for prefix, partition in OTHER_PARTITIONS.items():
         if region.startswith(prefix):
             raise RegionRefused(
-                f"Credential should be scoped to a valid region. '{region}' is a region of "
-                f"the {partition} partition; clusterport serves the {PARTITION} partition "
-                "only: sign for one of its regions (for example us-east-1)."
+                f"Credential should be scoped to a valid region, not '{region}'. It is a "
+                f"region of the {partition} partition; clusterport serves the {PARTITION} "
+                "partition only: sign for one of its regions (for example us-east-1)."
             )
     raise RegionRefused(
-        f"Credential should be scoped to a valid region. '{region}' is not a region of "
-        f"the {PARTITION} partition; sign for one of: {', '.join(sorted(REGION_ZONES))}."
+        f"Credential should be scoped to a valid region, not '{region}'. It is not a "
+        f"region of the {PARTITION} partition; sign for one of: "
+        f"{', '.join(sorted(REGION_ZONES))}."
     )

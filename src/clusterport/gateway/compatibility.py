@@ -3,9 +3,9 @@
 Every operation a provider implements is listed with the first paragraph of
 its docstring; each service's section opens with its provider's docstring,
 which says how the service differs from AWS; a section on the endpoint itself
-(partitions, regions, unsigned and S3 requests) comes from the docstrings of
-:mod:`clusterport.regions` and :mod:`clusterport.gateway.routing`. Operations
-not listed answer
+(partitions, regions, unsigned and S3 requests, validation messages) comes from
+the docstrings of :mod:`clusterport.regions`, :mod:`clusterport.gateway.routing`
+and :mod:`clusterport.gateway.shapes`. Operations not listed answer
 ``UnknownOperationException`` / ``InvalidAction``. Run
 ``python -m clusterport.gateway.compatibility > docs/compatibility.md``.
 """
@@ -19,7 +19,7 @@ import botocore
 from botocore import xform_name
 
 from clusterport import regions
-from clusterport.gateway import routing
+from clusterport.gateway import routing, shapes
 from clusterport.gateway.service_models import ServiceModels
 from clusterport.services.registry import PROVIDER_CLASSES, served_services
 
@@ -57,7 +57,7 @@ def render(models: ServiceModels | None = None) -> str:
         short = regions.short_code(region)
         listed = ", ".join(f"{region}{letter} ({short}-az{n})" for letter, n in zones)
         sections.append(f"| {region} | {listed} |")
-    sections += ["", _paragraphs(routing)[-1]]
+    sections += ["", _paragraphs(routing)[-1], "", _paragraphs(shapes)[-1]]
     for cls in sorted(PROVIDER_CLASSES, key=lambda c: c.service):
         info = models.get(cls.service)
         served = [

@@ -9,6 +9,10 @@ Two kinds of failure, because AWS reports them differently:
 :class:`ShapeTypeError` (the value is not of the shape's type: a serialization
 error) and :class:`ShapeConstraintError` (required, enum, length, range,
 pattern: a validation error listing every violation).
+
+Validation messages print the offending value whole, as AWS does (``Value
+'<value>' at '<member>' failed to satisfy constraint: …``), lists as ``[a, b]``
+and maps as ``{key=value}``; never cut, never a Python type name.
 """
 
 from __future__ import annotations
@@ -175,14 +179,28 @@ def validate(shape: Shape, value: Any, path: str = "") -> list[str]:
 
 
 def _describe(value: Any) -> str:
+    """The value as AWS prints it in a validation message: whole, never cut.
+
+    Lists and maps are written the way AWS's (Java) front ends print them:
+    ``[a, b]`` and ``{key=value}``.
+    """
     if value is None:
         return "null"
-    if isinstance(value, str):
-        shown = value if len(value) <= 64 else value[:61] + "..."
-        return f"'{shown}'"
-    if isinstance(value, dict | list):
-        return f"'{type(value).__name__}'"
-    return f"'{value}'"
+    return f"'{_java_text(value)}'"
+
+
+def _java_text(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, list | tuple):
+        return "[" + ", ".join(_java_text(v) for v in value) + "]"
+    if isinstance(value, Mapping):
+        return "{" + ", ".join(f"{k}={_java_text(v)}" for k, v in value.items()) + "}"
+    if isinstance(value, bytes):
+        return base64.b64encode(value).decode()
+    if isinstance(value, dt.datetime):
+        return value.isoformat()
+    return str(value)
 
 
 def _validate(shape: Shape, value: Any, path: str, out: list[str]) -> None:

@@ -583,15 +583,22 @@ class _Parser:
                     if resource == "*":
                         continue
                     parts = resource.split(":")
-                    if len(parts) < 2 or parts[0] != "arn":
+                    if len(parts) < 2:
                         raise MalformedPolicyError(
                             f'Resource {resource} must be in ARN format or "*".',
                             "Write resources as ARNs (arn:aws:service:region:account:resource).",
                         )
                     if parts[1] not in _PARTITIONS and "${" not in parts[1]:
                         raise MalformedPolicyError(
-                            f'Partition "{parts[1]}" is not valid for resource "{resource}".',
-                            'Use the partition "aws".',
+                            f'Partition "{parts[1]}" is not valid for resource '
+                            f'"{_as_arn(parts)}".',
+                            "Write resources as ARNs with the partition aws "
+                            "(arn:aws:service:region:account:resource).",
+                        )
+                    if parts[0] != "arn":
+                        raise MalformedPolicyError(
+                            f'Resource {resource} must be in ARN format or "*".',
+                            "Write resources as ARNs (arn:aws:service:region:account:resource).",
                         )
                     if len(parts) < 3:
                         raise MalformedPolicyError(
@@ -719,6 +726,16 @@ class _Parser:
             conditions=tuple(conditions),
             sid=data.get("Sid"),
         )
+
+
+def _as_arn(parts: list[str]) -> str:
+    """A resource read as IAM reads it to name a bad partition: six parts, ``*`` for missing."""
+    rest = parts[2:]
+    service = rest[0] if rest and (rest[0] != "" or len(rest) > 1) else "*"
+    region = rest[1] if len(rest) > 1 else "*"
+    account = rest[2] if len(rest) > 2 else "*"
+    resource = ":".join(rest[3:]) if len(rest) > 3 else "*"
+    return f"arn:{parts[1]}:{service}:{region}:{account}:{resource}"
 
 
 def _check_regionless(resource: str, parts: list[str]) -> None:

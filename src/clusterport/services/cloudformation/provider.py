@@ -368,6 +368,11 @@ class CloudFormationProvider(Provider):
     # ------------------------------------------------------------------ stacks
 
     async def create_stack(self, ctx: RequestContext, params: Mapping[str, Any]) -> dict[str, Any]:
+        """The stack is planned when the request arrives: an Output (or resource) referring to a
+        resource whose Condition is false fails the call with ``ValidationError`` "Unresolved
+        resource dependencies [X] in the Outputs block of the template", as CloudFormation does,
+        instead of a stack that rolls back.
+        """
         name = str(params["StackName"])
         if STACK_NAME.fullmatch(name) is None:
             raise invalid(
@@ -436,6 +441,7 @@ class CloudFormationProvider(Provider):
         return {"StackId": stack_id}
 
     async def update_stack(self, ctx: RequestContext, params: Mapping[str, Any]) -> dict[str, Any]:
+        """Planned up front like CreateStack."""
         document = self._find(ctx, str(params["StackName"]))
         status = document["StackStatus"]
         if status not in st.UPDATABLE:

@@ -29,6 +29,7 @@ __all__ = [
     "authorize_ingress_from_group",
     "create_security_group",
     "default_subnet",
+    "delete_security_group",
     "ensure_default_vpc",
     "find_security_group",
     "get_instances",
@@ -159,6 +160,14 @@ def create_security_group(
     """A new group in ``vpc_id`` (egress to anywhere, no ingress), as ``CreateSecurityGroup``."""
     rec = Ec2Records(session, account_id, region)
     return _group_info(security_groups.create_group(rec, vpc_id, name, description, now, tags=tags))
+
+
+def delete_security_group(session: Session, account_id: str, region: str, group_id: str) -> None:
+    """Delete a group, as ``DeleteSecurityGroup`` (``DependencyViolation`` while it is used)."""
+    rec = Ec2Records(session, account_id, region)
+    row = rec.get(SECURITY_GROUP, group_id)
+    if row is not None:
+        security_groups.delete_group(rec, row)
 
 
 def authorize_ingress_from_group(

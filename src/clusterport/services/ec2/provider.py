@@ -195,6 +195,9 @@ class Ec2Provider(Provider):
 
     # ---- VPCs ----------------------------------------------------------------------------
     async def create_vpc(self, ctx: RequestContext, params: Mapping[str, Any]) -> Result:
+        """A VPC names the region's default DHCP options set (``dopt-…``, one per account and
+        region), as on AWS.
+        """
         for name in ("Ipv4IpamPoolId", "Ipv6IpamPoolId", "Ipv6CidrBlock", "Ipv6Pool"):
             if params.get(name):
                 raise unsupported(
@@ -217,6 +220,9 @@ class Ec2Provider(Provider):
             return {"Vpc": {**vpcs.vpc_view(row), "State": "pending"}}
 
     async def describe_vpcs(self, ctx: RequestContext, params: Mapping[str, Any]) -> Result:
+        """Filters include ``dhcp-options-id`` and the documented ``ipv6-cidr-block-association.*``
+        names.
+        """
         with self._records(ctx, params) as rec:
             items = [vpcs.vpc_view(r) for r in rec.select(VPC, params.get("VpcIds"))]
             return self._listing(ctx, params, items, vpcs.VPC_FILTERS, "Vpcs")
@@ -239,6 +245,9 @@ class Ec2Provider(Provider):
 
     # ---- subnets -------------------------------------------------------------------------
     async def create_subnet(self, ctx: RequestContext, params: Mapping[str, Any]) -> Result:
+        """The subnet has the members AWS returns for a new subnet (see DescribeSubnets); the zone
+        is one of the region's zones as AWS has them.
+        """
         for name in ("Ipv6CidrBlock", "Ipv6Native", "Ipv4IpamPoolId", "OutpostArn"):
             if params.get(name):
                 raise unsupported(
@@ -258,6 +267,12 @@ class Ec2Provider(Provider):
             return {"Subnet": vpcs.subnet_view(rec, row)}
 
     async def describe_subnets(self, ctx: RequestContext, params: Mapping[str, Any]) -> Result:
+        """Every filter EC2 documents, with its aliases (``availabilityZone``,
+        ``availabilityZoneId``, ``cidr``/``cidrBlock``, ``defaultForAz``). Subnets carry
+        ``PrivateDnsNameOptionsOnLaunch`` (``ip-name``), ``Ipv6Native``, ``EnableDns64``,
+        ``MapCustomerOwnedIpOnLaunch`` and ``BlockPublicAccessStates`` as AWS returns them for a
+        new subnet.
+        """
         with self._records(ctx, params) as rec:
             items = [vpcs.subnet_view(rec, r) for r in rec.select(SUBNET, params.get("SubnetIds"))]
             return self._listing(ctx, params, items, vpcs.SUBNET_FILTERS, "Subnets")
@@ -477,6 +492,10 @@ class Ec2Provider(Provider):
     async def describe_security_group_rules(
         self, ctx: RequestContext, params: Mapping[str, Any]
     ) -> Result:
+        """A ``group-id`` filter value that is no group id answers ``InvalidGroupId.Malformed``
+        ("The security group ID '…' is malformed"); a well-formed id of no group matches
+        nothing.
+        """
         security_groups.check_group_id_filters(params.get("Filters"))
         with self._records(ctx, params) as rec:
             wanted = params.get("SecurityGroupRuleIds")
@@ -554,6 +573,9 @@ class Ec2Provider(Provider):
 
     # ---- instances -----------------------------------------------------------------------
     async def describe_instances(self, ctx: RequestContext, params: Mapping[str, Any]) -> Result:
+        """Filters: the documented names whose data the platform has (``architecture``,
+        ``tenancy``, ``network-interface.*`` …); others answer "The filter '…' is invalid".
+        """
         if params.get("InstanceIds") and params.get("MaxResults") is not None:
             raise invalid_combination(
                 "The parameter instancesSet cannot be used with the parameter maxResults; "
@@ -625,6 +647,9 @@ class Ec2Provider(Provider):
     async def describe_availability_zones(
         self, ctx: RequestContext, params: Mapping[str, Any]
     ) -> Result:
+        """The zones AWS has in the region (six in us-east-1, ``use1-az1`` … ``use1-az6``; see the
+        endpoint section); the default VPC has one default subnet per zone.
+        """
         items: list[Mapping[str, Any]] = [
             {
                 "State": "available",

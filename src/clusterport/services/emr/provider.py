@@ -199,6 +199,9 @@ class EmrProvider(Provider):
     async def describe_cluster(
         self, ctx: RequestContext, params: Mapping[str, Any]
     ) -> dict[str, Any]:
+        """An unknown cluster id answers ``InvalidRequestException`` "Cluster id '…' is not valid."
+        with ``ErrorCode: NoSuchCluster``, as EMR does (every call naming a cluster).
+        """
         with records_of(ctx) as rec:
             return {"Cluster": clusters.describe_cluster(rec, params["ClusterId"], ctx.now)}
 

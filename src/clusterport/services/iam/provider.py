@@ -229,6 +229,10 @@ class IamProvider(Provider):
 
     # ---- roles ---------------------------------------------------------------------------
     async def create_role(self, ctx: RequestContext, params: Mapping[str, Any]) -> Result:
+        """An empty ``Description`` is kept as ``""``; the trust policy may name STS's actions
+        only (others are ``MalformedPolicyDocument`` with IAM's wording) and may be of
+        version 2008-10-17.
+        """
         with self._records(ctx) as rec:
             return {"Role": roles.output(roles.create(rec, params, ctx.now))}
 
@@ -244,6 +248,9 @@ class IamProvider(Provider):
             return {"Roles": [roles.output(r, full=False) for r in chunk], **more}
 
     async def update_role(self, ctx: RequestContext, params: Mapping[str, Any]) -> Result:
+        """Members not given are left as they are (a missing ``Description`` keeps the current one;
+        ``""`` empties it).
+        """
         with self._records(ctx) as rec:
             roles.update(rec, rec.require(names.ROLE, params["RoleName"]), params, ctx.now)
         return {}
@@ -259,6 +266,9 @@ class IamProvider(Provider):
     async def update_assume_role_policy(
         self, ctx: RequestContext, params: Mapping[str, Any]
     ) -> Result:
+        """Validated as CreateRole's trust policy (unknown ``sts:`` actions refused with IAM's
+        message).
+        """
         with self._records(ctx) as rec:
             row = rec.require(names.ROLE, params["RoleName"])
             roles.update_trust(rec, row, params["PolicyDocument"], ctx.now)
@@ -270,6 +280,10 @@ class IamProvider(Provider):
         return {}
 
     async def tag_role(self, ctx: RequestContext, params: Mapping[str, Any]) -> Result:
+        """Keys and values are checked against IAM's pattern ``[\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]`` and
+        lengths (128/256) with IAM's message, as on every IAM tagging path (users, policies,
+        instance profiles).
+        """
         return self._tag(ctx, names.ROLE, params["RoleName"], params["Tags"])
 
     async def untag_role(self, ctx: RequestContext, params: Mapping[str, Any]) -> Result:
@@ -421,6 +435,11 @@ class IamProvider(Provider):
 
     # ---- managed policies ----------------------------------------------------------------
     async def create_policy(self, ctx: RequestContext, params: Mapping[str, Any]) -> Result:
+        """The document is validated as IAM does: ``Version`` must be 2012-10-17 ("Policy document
+        must be version 2012-10-17 or greater."), IAM ARNs name a resource type and no region,
+        S3 ARNs no region, ``Sid`` is alphanumeric, dates are W3C ISO 8601 or epoch. The answer
+        has no ``Description`` (GetPolicy has it); tags are checked against IAM's pattern.
+        """
         with self._records(ctx) as rec:
             policy = managed_policies.create(
                 rec,
@@ -437,6 +456,7 @@ class IamProvider(Provider):
             }
 
     async def get_policy(self, ctx: RequestContext, params: Mapping[str, Any]) -> Result:
+        """``Tags`` is listed even when empty (``[]``), as IAM answers."""
         with self._records(ctx) as rec:
             policy = managed_policies.require(rec, params["PolicyArn"])
             counts = managed_policies.usage(rec)
@@ -449,6 +469,7 @@ class IamProvider(Provider):
         return {"PolicyVersion": managed_policies.version_output(policy, version)}
 
     async def create_policy_version(self, ctx: RequestContext, params: Mapping[str, Any]) -> Result:
+        """The document is validated as CreatePolicy's (version 2012-10-17 required)."""
         with self._records(ctx) as rec:
             policy = managed_policies.local(rec, params["PolicyArn"])
             policy, version = managed_policies.create_version(
@@ -492,6 +513,7 @@ class IamProvider(Provider):
         return {}
 
     async def list_policies(self, ctx: RequestContext, params: Mapping[str, Any]) -> Result:
+        """Policies are listed without ``Description`` and ``Tags``, as IAM's ListPolicies."""
         scope = params.get("Scope") or "All"
         prefix = params.get("PathPrefix") or "/"
         usage_filter = params.get("PolicyUsageFilter")

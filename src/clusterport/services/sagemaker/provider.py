@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import contextlib
 import datetime as dt
 import shutil
 from collections.abc import Callable, Mapping
@@ -22,6 +23,7 @@ from typing import Any, ClassVar
 
 from sqlalchemy.orm import Session
 
+from clusterport.errors import ConflictError
 from clusterport.services.authorization import authorize
 from clusterport.services.base import Provider, RequestContext, ResourceArns
 from clusterport.services.ec2 import network_api
@@ -86,6 +88,10 @@ class SageMakerProvider(Provider):
 
     # ---- domains ---------------------------------------------------------------------
     async def create_domain(self, ctx: RequestContext, params: Mapping[str, Any]) -> dict[str, Any]:
+        """``DefaultUserSettings.ExecutionRole`` is optional, as on AWS (apps of a profile without
+        a role do not start until one is set). The domain gets a boundary security group in its
+        VPC.
+        """
         if params["AuthMode"] != "IAM":
             raise invalid(
                 f"AuthMode {params['AuthMode']} needs IAM Identity Center, which this platform "
@@ -97,13 +103,9 @@ class SageMakerProvider(Provider):
                 "CreateDomain needs VpcId and SubnetIds: the network the domain's apps run in "
                 "(see DescribeVpcs and DescribeSubnets)."
             )
+        # ExecutionRole is optional, as on AWS: a profile without one cannot start apps
+        # until UpdateDomain/UpdateUserProfile gives it a role (the launcher says so).
         settings = dict(params["DefaultUserSettings"])
-        if not settings.get("ExecutionRole"):
-            raise invalid(
-                "DefaultUserSettings.ExecutionRole is required for an IAM domain: the role the "
-                "domain's users act as (a role of this account that trusts "
-                "sagemaker.amazonaws.com)."
-            )
         domain_id = names.new_domain_id()
         with ctx.platform.db.session() as session:
             rec = self._records(ctx, session)
@@ -117,7 +119,18 @@ class SageMakerProvider(Provider):
                 )
             self._check_network(ctx, session, vpc_id, subnet_ids)
             self._check_user_settings(ctx, rec, settings, vpc_id, "DefaultUserSettings")
+            boundary = network_api.create_security_group(
+                session,
+                ctx.account_id,
+                rec.region,
+                vpc_id,
+                f"security-group-for-domain-boundary-{domain_id}",
+                f"[DO NOT DELETE] Security Group for the boundary of domain {domain_id}",
+                ctx.now,
+                tags={"ManagedByAmazonSageMakerResource": names.domain_arn(ctx, domain_id)},
+            )
             data: dict[str, Any] = {
+                "SecurityGroupIdForDomainBoundary": boundary.group_id,
                 "AuthMode": "IAM",
                 "DefaultUserSettings": settings,
                 "DomainSettings": dict(params.get("DomainSettings") or {}),
@@ -152,6 +165,7 @@ class SageMakerProvider(Provider):
     async def describe_domain(
         self, ctx: RequestContext, params: Mapping[str, Any]
     ) -> dict[str, Any]:
+        """Includes ``SecurityGroupIdForDomainBoundary``, a security group of the domain's VPC."""
         with ctx.platform.db.session() as session:
             row = self._records(ctx, session).domain(params["DomainId"])
             return self._domain(ctx, row)
@@ -235,6 +249,13 @@ class SageMakerProvider(Provider):
                     "delete them with DeleteUserProfile first."
                 )
             rec.store.delete(row)
+            boundary = row.data.get("SecurityGroupIdForDomainBoundary")
+            if boundary:
+                # AWS leaves a domain's groups behind when something still uses them.
+                with contextlib.suppress(ConflictError):
+                    network_api.delete_security_group(
+                        session, ctx.account_id, rec.region, str(boundary)
+                    )
         retention = (params.get("RetentionPolicy") or {}).get("HomeEfsFileSystem", "Retain")
         if retention == "Delete":
             shutil.rmtree(apps.domain_dir(ctx.platform.data_dir, params["DomainId"]), True)
@@ -511,6 +532,7 @@ class SageMakerProvider(Provider):
                     "KmsKeyId",
                     "VpcId",
                     "SubnetIds",
+                    "SecurityGroupIdForDomainBoundary",
                 )
             },
         }

@@ -317,6 +317,9 @@ class ServiceCatalogProvider(Provider):
     async def create_product(
         self, ctx: RequestContext, params: Mapping[str, Any]
     ) -> dict[str, Any]:
+        """``ProvisioningArtifactParameters`` is optional, as in Service Catalog's model: without
+        it the product has no version until CreateProvisioningArtifact adds one.
+        """
         if params["ProductType"] != "CLOUD_FORMATION_TEMPLATE":
             raise invalid(
                 f"ProductType {params['ProductType']} is not supported here; products are "
@@ -370,6 +373,9 @@ class ServiceCatalogProvider(Provider):
     async def describe_product_as_admin(
         self, ctx: RequestContext, params: Mapping[str, Any]
     ) -> dict[str, Any]:
+        """Neither ``Id`` nor ``Name``: ``InvalidParametersException`` "Either Id or Name must be
+        specified." (as AWS answers).
+        """
         _id_or_name(params)
         with records_of(ctx) as records:
             product_id = params.get("Id") or self._product_by_name(records, str(params.get("Name")))
@@ -388,6 +394,9 @@ class ServiceCatalogProvider(Provider):
     async def describe_product(
         self, ctx: RequestContext, params: Mapping[str, Any]
     ) -> dict[str, Any]:
+        """Neither ``Id`` nor ``Name``: ``InvalidParametersException`` "Either Id or Name must be
+        specified." (as AWS answers).
+        """
         _id_or_name(params)
         with records_of(ctx) as records:
             data, owner, portfolios = await self._launchable(
