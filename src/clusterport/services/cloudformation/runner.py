@@ -36,6 +36,7 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import flag_modified
 
 from clusterport.errors import ServiceError
 from clusterport.services.cloudformation import stacks as st
@@ -223,20 +224,28 @@ class StackRunner:
         self,
         key: StackKey,
         change: Callable[[dict[str, Any]], None],
-        event: Mapping[str, Any] | None = None,
+        event: Callable[[dict[str, Any]], Mapping[str, Any]] | None = None,
     ) -> dict[str, Any]:
+        """Change the stored document; ``event`` (of the changed document) is recorded with it.
+
+        The document is read, changed and written once: with hundreds of resources,
+        decoding and encoding it is most of a step's work.
+        """
         now = self.platform.now()
         with self.platform.db.session() as session:
             store = StackStore(session, key.account_id, key.region)
             row = store.get(key.stack_id)
             if row is None:
                 raise LookupError(f"stack {key.stack_id} disappeared from the store")
-            document = st.copied(row.data)
+            # Decoded afresh by this session: changed in place (no copy) and marked changed,
+            # since JSON columns are otherwise compared whole with what was read.
+            document = row.data
             change(document)
+            flag_modified(row, "data")
             store.save(row, document, now)
             if event is not None:
-                store.add_event(document, now, **event)
-            return document
+                store.add_event(document, now, **event(document))
+            return dict(document)
 
     def _set_stack(
         self, key: StackKey, status: str, reason: str | None = None, **extra: Any
@@ -253,24 +262,23 @@ class StackRunner:
                 document["DeletionTime"] = iso(now)
             document.update(extra)
 
-        document = self._document(key)
-        return self._change(
-            key,
-            change,
-            {
+        def event(document: Mapping[str, Any]) -> Mapping[str, Any]:
+            return {
                 "logical_id": document["StackName"],
                 "physical_id": document["StackId"],
                 "resource_type": st.STACK_TYPE,
                 "status": status,
                 "reason": reason,
-            },
-        )
+            }
 
-    def _masked(self, key: StackKey, properties: Mapping[str, Any]) -> Any:
+        return self._change(key, change, event)
+
+    @staticmethod
+    def _masked(document: Mapping[str, Any], properties: Mapping[str, Any]) -> Any:
         """``properties`` with the values of NoEcho parameters shown as ``****`` (for events)."""
         hidden = {
             str(p["Value"])
-            for p in self._document(key).get("Parameters") or ()
+            for p in document.get("Parameters") or ()
             if p.get("NoEcho") and p.get("Value")
         }
         return _mask(properties, hidden) if hidden else properties
@@ -307,30 +315,19 @@ class StackRunner:
                 document["Order"].append(logical_id)
             record.update(target)
 
-        document = self._document(key)
-        current = (
-            next(
-                (e for e in document.get("Cleanup") or () if e["LogicalResourceId"] == logical_id),
-                {},
-            )
-            if in_cleanup
-            else document["Resources"].get(logical_id, {})
-        )
-        merged = {**current, **(fields or {})}
-        self._change(
-            key,
-            change,
-            {
+        def event(document: Mapping[str, Any]) -> Mapping[str, Any]:
+            return {
                 "logical_id": logical_id,
-                "physical_id": merged.get("PhysicalResourceId"),
-                "resource_type": str(merged.get("Type", "")),
+                "physical_id": record.get("PhysicalResourceId"),
+                "resource_type": str(record.get("Type", "")),
                 "status": status,
                 "reason": reason,
                 "properties": (
-                    None if event_properties is None else self._masked(key, event_properties)
+                    None if event_properties is None else self._masked(document, event_properties)
                 ),
-            },
-        )
+            }
+
+        self._change(key, change, event)
 
     def _cancel_requested(self, key: StackKey) -> bool:
         return bool(self._document(key).get("CancelRequested"))
