@@ -603,10 +603,14 @@ class CloudFormationProvider(Provider):
         self, ctx: RequestContext, params: Mapping[str, Any]
     ) -> dict[str, Any]:
         document = self._find(ctx, str(params["StackName"]))
-        with self.platform.db.session() as session:
-            events = StackStore(session, ctx.account_id, ctx.region).events(
-                str(document["StackId"])
-            )
+
+        def read() -> list[dict[str, Any]]:  # a big stack has thousands: read in the pool
+            with self.platform.db.session() as session:
+                return StackStore(session, ctx.account_id, ctx.region).events(
+                    str(document["StackId"])
+                )
+
+        events = await self.platform.workers.run(ctx.account_id, read)
         scope = f"DescribeStackEvents:{document['StackId']}"
         chunk, token = page(events, params.get("NextToken"), PAGE_SIZE, scope)
         result: dict[str, Any] = {"StackEvents": [st.event_view(e) for e in chunk]}
