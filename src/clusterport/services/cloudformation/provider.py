@@ -550,13 +550,9 @@ class CloudFormationProvider(Provider):
             def cancel(doc: dict[str, Any]) -> None:
                 doc["CancelRequested"] = True
 
-            with self.platform.db.session() as session:
-                store = StackStore(session, ctx.account_id, ctx.region)
-                row = store.get(str(document["StackId"]))
-                assert row is not None
-                fresh = copy.deepcopy(dict(row.data))
-                cancel(fresh)
-                store.save(row, fresh, ctx.now)
+            # In turn with the runner's own writes, which run in the worker pool.
+            key = StackKey(ctx.account_id, ctx.region, str(document["StackId"]))
+            await self.runner.change(key, cancel)
             return {}
         if status in st.IN_PROGRESS:
             raise invalid(
