@@ -25,7 +25,7 @@ from conftest import RunningServer, start_server
 A = "111111111111"
 B = "222222222222"
 #: Enough resources that creating or deleting them takes many turns of the loop.
-RESOURCES = 300
+RESOURCES = 150
 
 
 def handles_template(count: int) -> str:

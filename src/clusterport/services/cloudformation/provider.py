@@ -152,7 +152,24 @@ class CloudFormationProvider(Provider):
             row = StackStore(session, ctx.account_id, ctx.region).find(name_or_id)
             if row is None:
                 raise invalid(f"Stack with id {name_or_id} does not exist")
-            return copy.deepcopy(dict(row.data))
+            # Decoded afresh by this session, which closes here: no copy is needed.
+            return dict(row.data)
+
+    async def _documents(
+        self, ctx: RequestContext, *, live_only: bool = False, states: set[str] | None = None
+    ) -> list[dict[str, Any]]:
+        """Every stack document of the caller's account and region (``states`` only, if given).
+
+        Decoding them grows with the account's stacks: it runs in the account's share
+        of the worker pool.
+        """
+
+        def read() -> list[dict[str, Any]]:
+            with self.platform.db.session() as session:
+                rows = StackStore(session, ctx.account_id, ctx.region).all(live_only=live_only)
+                return [dict(r.data) for r in rows if not states or r.state in states]
+
+        return await self.platform.workers.run(ctx.account_id, read)
 
     async def _existing_ids(
         self, ctx: RequestContext, template: Template, values: Mapping[str, str]
@@ -570,13 +587,9 @@ class CloudFormationProvider(Provider):
             def cancel(doc: dict[str, Any]) -> None:
                 doc["CancelRequested"] = True
 
-            with self.platform.db.session() as session:
-                store = StackStore(session, ctx.account_id, ctx.region)
-                row = store.get(str(document["StackId"]))
-                assert row is not None
-                fresh = copy.deepcopy(dict(row.data))
-                cancel(fresh)
-                store.save(row, fresh, ctx.now)
+            # In turn with the runner's own writes, which run in the worker pool.
+            key = StackKey(ctx.account_id, ctx.region, str(document["StackId"]))
+            await self.runner.change(key, cancel)
             return {}
         if status in st.IN_PROGRESS:
             raise invalid(
@@ -602,9 +615,7 @@ class CloudFormationProvider(Provider):
         if params.get("StackName"):
             documents = [self._find(ctx, str(params["StackName"]))]
         else:
-            with self.platform.db.session() as session:
-                rows = StackStore(session, ctx.account_id, ctx.region).all(live_only=True)
-                documents = [copy.deepcopy(dict(r.data)) for r in rows]
+            documents = await self._documents(ctx, live_only=True)
         chunk, token = page(documents, params.get("NextToken"), PAGE_SIZE, "DescribeStacks")
         result: dict[str, Any] = {"Stacks": [st.stack_view(d) for d in chunk]}
         if token:
@@ -613,11 +624,7 @@ class CloudFormationProvider(Provider):
 
     async def list_stacks(self, ctx: RequestContext, params: Mapping[str, Any]) -> dict[str, Any]:
         wanted = set(params.get("StackStatusFilter") or [])
-        with self.platform.db.session() as session:
-            rows = StackStore(session, ctx.account_id, ctx.region).all()
-            documents = [
-                copy.deepcopy(dict(r.data)) for r in rows if not wanted or r.state in wanted
-            ]
+        documents = await self._documents(ctx, states=wanted)
         scope = "ListStacks:" + ",".join(sorted(wanted))
         chunk, token = page(documents, params.get("NextToken"), PAGE_SIZE, scope)
         result: dict[str, Any] = {"StackSummaries": [st.summary_view(d) for d in chunk]}
@@ -629,10 +636,14 @@ class CloudFormationProvider(Provider):
         self, ctx: RequestContext, params: Mapping[str, Any]
     ) -> dict[str, Any]:
         document = self._find(ctx, str(params["StackName"]))
-        with self.platform.db.session() as session:
-            events = StackStore(session, ctx.account_id, ctx.region).events(
-                str(document["StackId"])
-            )
+
+        def read() -> list[dict[str, Any]]:  # a big stack has thousands: read in the pool
+            with self.platform.db.session() as session:
+                return StackStore(session, ctx.account_id, ctx.region).events(
+                    str(document["StackId"])
+                )
+
+        events = await self.platform.workers.run(ctx.account_id, read)
         scope = f"DescribeStackEvents:{document['StackId']}"
         chunk, token = page(events, params.get("NextToken"), PAGE_SIZE, scope)
         result: dict[str, Any] = {"StackEvents": [st.event_view(e) for e in chunk]}
@@ -648,16 +659,14 @@ class CloudFormationProvider(Provider):
         if params.get("StackName"):
             documents = [self._find(ctx, str(params["StackName"]))]
         elif physical:
-            with self.platform.db.session() as session:
-                rows = StackStore(session, ctx.account_id, ctx.region).all()
-                documents = [
-                    copy.deepcopy(dict(r.data))
-                    for r in rows
-                    if any(
-                        res.get("PhysicalResourceId") == physical
-                        for res in (r.data.get("Resources") or {}).values()
-                    )
-                ][:1]
+            documents = [
+                d
+                for d in await self._documents(ctx)
+                if any(
+                    res.get("PhysicalResourceId") == physical
+                    for res in (d.get("Resources") or {}).values()
+                )
+            ][:1]
             if not documents:
                 raise invalid(f"Stack for {physical} does not exist")
         else:

@@ -16,14 +16,17 @@ every transition (and an event) as it goes, and moves the stack on::
 
 Because every step is recorded before and after it happens, a runner
 started again for a stack (after a server restart) carries on where the last
-one stopped. Store sessions are never held across an ``await``, so the API
-and the runners, all on one event loop, never overwrite each other's writes.
+one stopped.
 
-A runner shares that loop with every account's calls, so it gives the loop
-its turn between two steps (each step reads or writes the stack's document
-once or a few times), and the work that grows with the whole template
-(parsing and planning it, rendering its outputs) runs in the stack account's
-share of the platform's worker pool.
+A runner shares the event loop with every account's calls, so nothing that
+grows with the stack runs on it: reading and writing the stack's document
+(hundreds of resources are hundreds of kilobytes of JSON), parsing and
+planning the template, rendering its outputs all run in the stack account's
+share of the platform's worker pool, and the runner gives the loop its turn
+between two steps. Store sessions are never held across an ``await``; the
+runners' writes go one at a time, and the API's one write to a stack being
+worked on (a deletion asked for during creation) goes in turn with them
+(:meth:`StackRunner.change`), so no write is lost.
 """
 
 from __future__ import annotations
@@ -36,6 +39,7 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import flag_modified
 
 from clusterport.errors import ServiceError
 from clusterport.services.cloudformation import stacks as st
@@ -153,19 +157,37 @@ class StackRunner:
         self.poll_interval = poll_interval
         #: The running task of each stack (kept so tasks are not garbage-collected).
         self._tasks: dict[str, asyncio.Task[None]] = {}
+        #: Held while a stack document is being changed (see :meth:`_change`).
+        self._writing = asyncio.Lock()
+        #: Stacks to work on once more when their running task ends (see :meth:`start`).
+        self._again: set[str] = set()
+        self._closing = False
 
     # ------------------------------------------------------------------ tasks
 
     def start(self, key: StackKey) -> None:
-        """Work on ``key``'s stack in the background, unless a task already does."""
+        """Work on ``key``'s stack in the background, unless a task already does.
+
+        A task that is finishing may already have read the status it ends on: it
+        then starts once more, so the status the caller just set is worked on.
+        """
         if key.stack_id in self._tasks:
+            self._again.add(key.stack_id)
             return
         task = asyncio.get_running_loop().create_task(self._run(key), name=f"stack {key.stack_id}")
         self._tasks[key.stack_id] = task
-        task.add_done_callback(lambda _: self._tasks.pop(key.stack_id, None))
+        task.add_done_callback(lambda _: self._finished(key))
+
+    def _finished(self, key: StackKey) -> None:
+        self._tasks.pop(key.stack_id, None)
+        if key.stack_id in self._again:
+            self._again.discard(key.stack_id)
+            if not self._closing:
+                self.start(key)
 
     async def close(self) -> None:
         """Cancel every running task and wait for them (their stacks stay in progress)."""
+        self._closing = True
         tasks = list(self._tasks.values())
         for task in tasks:
             task.cancel()
@@ -188,13 +210,13 @@ class StackRunner:
         status = ""
         try:
             while True:
-                document = self._document(key)
+                document = await self._document(key)
                 status = str(document["StackStatus"])
                 phase = phases.get(status)
                 if phase is None:
                     return
                 await phase(key)
-                if self._document(key)["StackStatus"] == status:
+                if (await self._document(key))["StackStatus"] == status:
                     return  # the phase could not move on (it recorded why)
         except Exception:  # a bug: record it on the stack rather than leave it in progress
             log.exception("stack %s failed in %s", key.stack_id, status)
@@ -205,13 +227,17 @@ class StackRunner:
                 st.UPDATE_IN_PROGRESS: st.UPDATE_FAILED,
                 st.UPDATE_ROLLBACK_IN_PROGRESS: st.UPDATE_ROLLBACK_FAILED,
             }.get(status, st.UPDATE_ROLLBACK_FAILED)
-            self._set_stack(
+            await self._set_stack(
                 key, failed, "Internal error while working on the stack; see the server log."
             )
 
     # ------------------------------------------------------------------ store access
 
-    def _document(self, key: StackKey) -> dict[str, Any]:
+    async def _document(self, key: StackKey) -> dict[str, Any]:
+        """The stack's document, read in the account's share of the worker pool."""
+        return await self.platform.workers.run(key.account_id, self._read, key)
+
+    def _read(self, key: StackKey) -> dict[str, Any]:
         with self.platform.db.session() as session:
             row = StackStore(session, key.account_id, key.region).get(key.stack_id)
             if row is None:
@@ -219,11 +245,31 @@ class StackRunner:
             # Decoded afresh by this session, which closes here: nobody else holds it.
             return dict(row.data)
 
-    def _change(
+    async def _change(
         self,
         key: StackKey,
         change: Callable[[dict[str, Any]], None],
-        event: Mapping[str, Any] | None = None,
+        event: Callable[[dict[str, Any]], Mapping[str, Any]] | None = None,
+    ) -> dict[str, Any]:
+        """Change the stored document; ``event`` (of the changed document) is recorded with it.
+
+        The document is read, changed and written once, in the account's share of the
+        worker pool: with hundreds of resources, decoding and encoding it is most of a
+        step's work. Writes go one at a time (:meth:`change`), so a write of the API
+        (a deletion asked for during creation) is never lost.
+        """
+        async with self._writing:
+            return await self.platform.workers.run(key.account_id, self._write, key, change, event)
+
+    async def change(self, key: StackKey, change: Callable[[dict[str, Any]], None]) -> None:
+        """Change a stack's stored document, in turn with the runners' own writes."""
+        await self._change(key, change)
+
+    def _write(
+        self,
+        key: StackKey,
+        change: Callable[[dict[str, Any]], None],
+        event: Callable[[dict[str, Any]], Mapping[str, Any]] | None,
     ) -> dict[str, Any]:
         now = self.platform.now()
         with self.platform.db.session() as session:
@@ -231,14 +277,17 @@ class StackRunner:
             row = store.get(key.stack_id)
             if row is None:
                 raise LookupError(f"stack {key.stack_id} disappeared from the store")
-            document = st.copied(row.data)
+            # Decoded afresh by this session: changed in place (no copy) and marked changed,
+            # since JSON columns are otherwise compared whole with what was read.
+            document = row.data
             change(document)
+            flag_modified(row, "data")
             store.save(row, document, now)
             if event is not None:
-                store.add_event(document, now, **event)
-            return document
+                store.add_event(document, now, **event(document))
+            return dict(document)
 
-    def _set_stack(
+    async def _set_stack(
         self, key: StackKey, status: str, reason: str | None = None, **extra: Any
     ) -> dict[str, Any]:
         now = self.platform.now()
@@ -253,29 +302,28 @@ class StackRunner:
                 document["DeletionTime"] = iso(now)
             document.update(extra)
 
-        document = self._document(key)
-        return self._change(
-            key,
-            change,
-            {
+        def event(document: Mapping[str, Any]) -> Mapping[str, Any]:
+            return {
                 "logical_id": document["StackName"],
                 "physical_id": document["StackId"],
                 "resource_type": st.STACK_TYPE,
                 "status": status,
                 "reason": reason,
-            },
-        )
+            }
 
-    def _masked(self, key: StackKey, properties: Mapping[str, Any]) -> Any:
+        return await self._change(key, change, event)
+
+    @staticmethod
+    def _masked(document: Mapping[str, Any], properties: Mapping[str, Any]) -> Any:
         """``properties`` with the values of NoEcho parameters shown as ``****`` (for events)."""
         hidden = {
             str(p["Value"])
-            for p in self._document(key).get("Parameters") or ()
+            for p in document.get("Parameters") or ()
             if p.get("NoEcho") and p.get("Value")
         }
         return _mask(properties, hidden) if hidden else properties
 
-    def _set_resource(
+    async def _set_resource(
         self,
         key: StackKey,
         logical_id: str,
@@ -307,33 +355,22 @@ class StackRunner:
                 document["Order"].append(logical_id)
             record.update(target)
 
-        document = self._document(key)
-        current = (
-            next(
-                (e for e in document.get("Cleanup") or () if e["LogicalResourceId"] == logical_id),
-                {},
-            )
-            if in_cleanup
-            else document["Resources"].get(logical_id, {})
-        )
-        merged = {**current, **(fields or {})}
-        self._change(
-            key,
-            change,
-            {
+        def event(document: Mapping[str, Any]) -> Mapping[str, Any]:
+            return {
                 "logical_id": logical_id,
-                "physical_id": merged.get("PhysicalResourceId"),
-                "resource_type": str(merged.get("Type", "")),
+                "physical_id": record.get("PhysicalResourceId"),
+                "resource_type": str(record.get("Type", "")),
                 "status": status,
                 "reason": reason,
                 "properties": (
-                    None if event_properties is None else self._masked(key, event_properties)
+                    None if event_properties is None else self._masked(document, event_properties)
                 ),
-            },
-        )
+            }
 
-    def _cancel_requested(self, key: StackKey) -> bool:
-        return bool(self._document(key).get("CancelRequested"))
+        await self._change(key, change, event)
+
+    async def _cancel_requested(self, key: StackKey) -> bool:
+        return bool((await self._document(key)).get("CancelRequested"))
 
     # ------------------------------------------------------------------ planning
 
@@ -349,8 +386,9 @@ class StackRunner:
 
     async def _planned(self, key: StackKey) -> StackPlan:
         """The stack's plan, made in the account's share of the worker pool."""
-        document = self._document(key)
-        return await self.platform.workers.run(key.account_id, self._plan, key, document)
+        return await self.platform.workers.run(
+            key.account_id, lambda: self._plan(key, self._read(key))
+        )
 
     def _plan(self, key: StackKey, document: Mapping[str, Any]) -> StackPlan:
         template = load_template(str(document["TemplateBody"]))
@@ -372,7 +410,7 @@ class StackRunner:
         return plan(template, resolved, context, import_value=import_value)
 
     def _outputs(self, key: StackKey, stack_plan: StackPlan) -> list[dict[str, Any]]:
-        document = self._document(key)
+        document = self._read(key)
         outputs = output_documents(stack_plan.render_outputs(StackValues(document["Resources"])))
         with self.platform.db.session() as session:
             exported = exports_of(session, key.account_id, key.region)
@@ -398,7 +436,7 @@ class StackRunner:
             result = await check()
             if result is not None:
                 return result
-            document = self._document(key)
+            document = await self._document(key)
             if cancellable and document.get("CancelRequested"):
                 raise _Cancelled
             deadline = when(document.get("Deadline"))
@@ -418,7 +456,7 @@ class StackRunner:
         update_action: str | None = None,
     ) -> None:
         """Create one resource (or a replacement) and wait until it is ready."""
-        document = self._document(key)
+        document = await self._document(key)
         resource = document["Resources"].get(logical_id) or {}
         planned = stack_plan.resources[logical_id]
         handler = handler_for(planned.type)
@@ -456,7 +494,7 @@ class StackRunner:
                 if replacing
                 else None
             )
-            self._set_resource(
+            await self._set_resource(
                 key,
                 logical_id,
                 in_progress,
@@ -464,7 +502,7 @@ class StackRunner:
                 fields=fields,
                 event_properties=properties,
             )
-            self._touch(key, logical_id, update_action)
+            await self._touch(key, logical_id, update_action)
             await _turn()
             try:
                 physical = await handler.create(
@@ -472,7 +510,7 @@ class StackRunner:
                 )
             except ResourceFailed as failure:
                 raise _ResourceError(logical_id, failure.reason) from None
-            self._set_resource(
+            await self._set_resource(
                 key,
                 logical_id,
                 in_progress,
@@ -495,14 +533,14 @@ class StackRunner:
                     "UpdateDone": True,
                 }
             )
-        self._set_resource(
+        await self._set_resource(
             key,
             logical_id,
             st.UPDATE_COMPLETE if replacing else st.CREATE_COMPLETE,
             fields=done,
         )
 
-    def _touch(self, key: StackKey, logical_id: str, update_action: str | None) -> None:
+    async def _touch(self, key: StackKey, logical_id: str, update_action: str | None) -> None:
         if update_action is None:
             return
 
@@ -511,16 +549,16 @@ class StackRunner:
             if logical_id not in touched:
                 touched.append(logical_id)
 
-        self._change(key, change)
+        await self._change(key, change)
 
     async def _create(self, key: StackKey) -> None:
         try:
             stack_plan = await self._planned(key)
             for logical_id in stack_plan.creation_order:
                 await _turn()
-                if self._cancel_requested(key):
+                if await self._cancel_requested(key):
                     raise _Cancelled
-                resource = self._document(key)["Resources"].get(logical_id) or {}
+                resource = (await self._document(key))["Resources"].get(logical_id) or {}
                 if resource.get("Status") == st.CREATE_COMPLETE:
                     continue
                 await self._create_resource(key, stack_plan, logical_id, cancellable=True)
@@ -528,42 +566,42 @@ class StackRunner:
                 key.account_id, self._outputs, key, stack_plan
             )
         except _Cancelled:
-            self._cancel_create(key)
+            await self._cancel_create(key)
             return
         except _ResourceError as error:
-            self._create_failed(key, error.logical_id, error.reason)
+            await self._create_failed(key, error.logical_id, error.reason)
             return
         except (TemplateError, ServiceError) as error:
-            self._create_failed(key, None, error.message)
+            await self._create_failed(key, None, error.message)
             return
-        self._set_stack(key, st.CREATE_COMPLETE, Outputs=outputs, Deadline=None)
+        await self._set_stack(key, st.CREATE_COMPLETE, Outputs=outputs, Deadline=None)
 
-    def _cancel_create(self, key: StackKey) -> None:
-        document = self._document(key)
+    async def _cancel_create(self, key: StackKey) -> None:
+        document = await self._document(key)
         for logical_id, resource in document["Resources"].items():
             if resource.get("Status") == st.CREATE_IN_PROGRESS:
-                self._set_resource(
+                await self._set_resource(
                     key, logical_id, st.CREATE_FAILED, reason="Resource creation cancelled"
                 )
-        self._set_stack(key, st.DELETE_IN_PROGRESS, "User Initiated", Deadline=None)
+        await self._set_stack(key, st.DELETE_IN_PROGRESS, "User Initiated", Deadline=None)
 
-    def _create_failed(self, key: StackKey, logical_id: str | None, reason: str) -> None:
+    async def _create_failed(self, key: StackKey, logical_id: str | None, reason: str) -> None:
         if logical_id is not None:
-            self._set_resource(key, logical_id, st.CREATE_FAILED, reason=reason)
+            await self._set_resource(key, logical_id, st.CREATE_FAILED, reason=reason)
             failure = {"LogicalResourceId": logical_id, "Reason": reason}
-            self._change(key, lambda d: d.setdefault("Failures", []).append(failure))
+            await self._change(key, lambda d: d.setdefault("Failures", []).append(failure))
             summary = f"The following resource(s) failed to create: [{logical_id}] ({reason})."
         else:
             summary = reason
-        on_failure = self._document(key).get("OnFailure", "ROLLBACK")
+        on_failure = (await self._document(key)).get("OnFailure", "ROLLBACK")
         if on_failure == "DO_NOTHING":
-            self._set_stack(key, st.CREATE_FAILED, summary, Deadline=None)
+            await self._set_stack(key, st.CREATE_FAILED, summary, Deadline=None)
         elif on_failure == "DELETE":
-            self._set_stack(
+            await self._set_stack(
                 key, st.DELETE_IN_PROGRESS, f"{summary} Delete requested by user.", Deadline=None
             )
         else:
-            self._set_stack(
+            await self._set_stack(
                 key,
                 st.ROLLBACK_IN_PROGRESS,
                 f"{summary} Rollback requested by user.",
@@ -593,12 +631,12 @@ class StackRunner:
             return None
         physical = entry.get("PhysicalResourceId")
         if not physical:
-            self._set_resource(key, logical_id, st.DELETE_COMPLETE, in_cleanup=in_cleanup)
+            await self._set_resource(key, logical_id, st.DELETE_COMPLETE, in_cleanup=in_cleanup)
             return None
         if retain:
-            self._set_resource(key, logical_id, st.DELETE_SKIPPED, in_cleanup=in_cleanup)
+            await self._set_resource(key, logical_id, st.DELETE_SKIPPED, in_cleanup=in_cleanup)
             return None
-        self._set_resource(key, logical_id, st.DELETE_IN_PROGRESS, in_cleanup=in_cleanup)
+        await self._set_resource(key, logical_id, st.DELETE_IN_PROGRESS, in_cleanup=in_cleanup)
         await _turn()
         handler: ResourceHandler = handler_for(str(entry["Type"]))
         request = ResourceRequest(
@@ -612,21 +650,21 @@ class StackRunner:
             await handler.delete(api, request)
             await self._poll(key, lambda: _true_or_none(handler.check_deleted(api, request)))
         except ResourceFailed as failure:
-            self._set_resource(
+            await self._set_resource(
                 key, logical_id, st.DELETE_FAILED, reason=failure.reason, in_cleanup=in_cleanup
             )
             return failure.reason
-        self._set_resource(key, logical_id, st.DELETE_COMPLETE, in_cleanup=in_cleanup)
+        await self._set_resource(key, logical_id, st.DELETE_COMPLETE, in_cleanup=in_cleanup)
         return None
 
     async def _delete_all(self, key: StackKey, *, honour_retain: bool) -> tuple[str, str] | None:
         """Delete every resource in reverse creation order; the first failure, if any."""
-        document = self._document(key)
+        document = await self._document(key)
         api = self._api(document, key)
         retained = set(document.get("RetainResources") or ())
         for logical_id in self._deletion_order(document):
             await _turn()
-            entry = self._document(key)["Resources"][logical_id]
+            entry = (await self._document(key))["Resources"][logical_id]
             policy = entry.get("DeletionPolicy", "Delete")
             retain = honour_retain and (policy in ("Retain", "Snapshot") or logical_id in retained)
             failure = await self._delete_one(key, api, entry, logical_id, retain=retain)
@@ -635,24 +673,24 @@ class StackRunner:
         return None
 
     async def _rollback(self, key: StackKey) -> None:
-        reason = self._document(key).get("StackStatusReason")
+        reason = (await self._document(key)).get("StackStatusReason")
         failed = await self._delete_all(key, honour_retain=True)
         if failed is not None:
-            self._set_stack(
+            await self._set_stack(
                 key,
                 st.ROLLBACK_FAILED,
                 f"The following resource(s) failed to delete: [{failed[0]}] ({failed[1]}).",
             )
             return
-        if self._cancel_requested(key):  # deletion was asked for during the rollback
-            self._set_stack(key, st.DELETE_IN_PROGRESS, "User Initiated")
+        if await self._cancel_requested(key):  # deletion was asked for during the rollback
+            await self._set_stack(key, st.DELETE_IN_PROGRESS, "User Initiated")
             return
-        self._set_stack(key, st.ROLLBACK_COMPLETE, reason)
+        await self._set_stack(key, st.ROLLBACK_COMPLETE, reason)
 
     async def _delete(self, key: StackKey) -> None:
         failed = await self._delete_all(key, honour_retain=True)
         if failed is not None:
-            self._set_stack(
+            await self._set_stack(
                 key,
                 st.DELETE_FAILED,
                 f"The following resource(s) failed to delete: [{failed[0]}] ({failed[1]}). "
@@ -660,7 +698,7 @@ class StackRunner:
                 "that cannot be deleted).",
             )
             return
-        self._set_stack(key, st.DELETE_COMPLETE, CancelRequested=False)
+        await self._set_stack(key, st.DELETE_COMPLETE, CancelRequested=False)
 
     # ------------------------------------------------------------------ updating
 
@@ -674,15 +712,15 @@ class StackRunner:
                 key.account_id, self._outputs, key, stack_plan
             )
         except _ResourceError as error:
-            self._update_failed(key, error.logical_id, error.reason)
+            await self._update_failed(key, error.logical_id, error.reason)
             return
         except (TemplateError, ServiceError) as error:
-            self._update_failed(key, None, error.message)
+            await self._update_failed(key, None, error.message)
             return
-        self._finish_update(key, stack_plan, outputs)
+        await self._finish_update(key, stack_plan, outputs)
 
     async def _update_resource(self, key: StackKey, stack_plan: StackPlan, logical_id: str) -> None:
-        document = self._document(key)
+        document = await self._document(key)
         current = document["Resources"].get(logical_id) or {}
         if current.get("UpdateDone"):
             return
@@ -722,7 +760,7 @@ class StackRunner:
                 raise _ResourceError(logical_id, error.message) from None
             kind = handler.update_kind(previous.get("Properties"), properties)
             if kind == "none":
-                self._change(
+                await self._change(
                     key,
                     lambda d: d["Resources"][logical_id].update(
                         {
@@ -739,14 +777,14 @@ class StackRunner:
                     key, stack_plan, logical_id, cancellable=False, update_action="Replace"
                 )
                 return
-            self._set_resource(
+            await self._set_resource(
                 key,
                 logical_id,
                 st.UPDATE_IN_PROGRESS,
                 fields={"Action": "Update", "NewProperties": properties},
                 event_properties=properties,
             )
-            self._touch(key, logical_id, "Update")
+            await self._touch(key, logical_id, "Update")
         api = self._api(document, key)
         request = ResourceRequest(
             logical_id,
@@ -761,7 +799,7 @@ class StackRunner:
             attributes = await self._poll(key, lambda: handler.check_updated(api, request))
         except ResourceFailed as failure:
             raise _ResourceError(logical_id, failure.reason) from None
-        self._set_resource(
+        await self._set_resource(
             key,
             logical_id,
             st.UPDATE_COMPLETE,
@@ -772,20 +810,20 @@ class StackRunner:
             },
         )
 
-    def _update_failed(self, key: StackKey, logical_id: str | None, reason: str) -> None:
+    async def _update_failed(self, key: StackKey, logical_id: str | None, reason: str) -> None:
         summary = reason
         if logical_id is not None:
-            current = self._document(key)["Resources"].get(logical_id) or {}
+            current = (await self._document(key))["Resources"].get(logical_id) or {}
             status = (
                 st.CREATE_FAILED if current.get("Action") in ("Create", None) else st.UPDATE_FAILED
             )
-            self._set_resource(key, logical_id, status, reason=reason)
+            await self._set_resource(key, logical_id, status, reason=reason)
             failure = {"LogicalResourceId": logical_id, "Reason": reason}
-            self._change(key, lambda d: d.setdefault("Failures", []).append(failure))
+            await self._change(key, lambda d: d.setdefault("Failures", []).append(failure))
             summary = f"The following resource(s) failed to update: [{logical_id}] ({reason})."
-        self._set_stack(key, st.UPDATE_ROLLBACK_IN_PROGRESS, summary, RollbackReason=summary)
+        await self._set_stack(key, st.UPDATE_ROLLBACK_IN_PROGRESS, summary, RollbackReason=summary)
 
-    def _finish_update(
+    async def _finish_update(
         self, key: StackKey, stack_plan: StackPlan, outputs: list[dict[str, Any]]
     ) -> None:
         def change(document: dict[str, Any]) -> None:
@@ -811,18 +849,18 @@ class StackRunner:
             document["Outputs"] = outputs
             document.pop("Touched", None)
 
-        self._change(key, change)
-        self._set_stack(key, st.UPDATE_COMPLETE_CLEANUP_IN_PROGRESS)
+        await self._change(key, change)
+        await self._set_stack(key, st.UPDATE_COMPLETE_CLEANUP_IN_PROGRESS)
 
     async def _update_rollback(self, key: StackKey) -> None:
-        document = self._document(key)
+        document = await self._document(key)
         previous = document.get("Previous") or {}
         api = self._api(document, key)
         cleanup: list[dict[str, Any]] = []
         try:
             for logical_id in reversed(document.get("Touched") or []):
                 await _turn()
-                current = self._document(key)["Resources"].get(logical_id) or {}
+                current = (await self._document(key))["Resources"].get(logical_id) or {}
                 old = (previous.get("Resources") or {}).get(logical_id)
                 action = current.get("Action")
                 if current.get("NewPhysicalId"):
@@ -839,11 +877,13 @@ class StackRunner:
                 if action == "Update" and old is not None:
                     await self._revert(key, api, logical_id, current, old)
                 elif old is not None:
-                    self._set_resource(key, logical_id, st.UPDATE_COMPLETE, fields=_restored(old))
+                    await self._set_resource(
+                        key, logical_id, st.UPDATE_COMPLETE, fields=_restored(old)
+                    )
                 else:
-                    self._change(key, _dropping(logical_id))
+                    await self._change(key, _dropping(logical_id))
         except ResourceFailed as failure:
-            self._set_stack(
+            await self._set_stack(
                 key,
                 st.UPDATE_ROLLBACK_FAILED,
                 f"Rollback of the update failed: {failure.reason} Fix the cause, then continue "
@@ -870,11 +910,11 @@ class StackRunner:
             d["CleanupDone"] = st.UPDATE_ROLLBACK_COMPLETE
             d.pop("Touched", None)
 
-        self._change(key, restore)
-        self._set_stack(
+        await self._change(key, restore)
+        await self._set_stack(
             key,
             st.UPDATE_ROLLBACK_COMPLETE_CLEANUP_IN_PROGRESS,
-            self._document(key).get("RollbackReason"),
+            (await self._document(key)).get("RollbackReason"),
         )
 
     async def _revert(
@@ -885,7 +925,7 @@ class StackRunner:
         current: Mapping[str, Any],
         old: Mapping[str, Any],
     ) -> None:
-        self._set_resource(key, logical_id, st.UPDATE_IN_PROGRESS)
+        await self._set_resource(key, logical_id, st.UPDATE_IN_PROGRESS)
         handler = handler_for(str(old["Type"]))
         request = ResourceRequest(
             logical_id,
@@ -897,10 +937,10 @@ class StackRunner:
         )
         await handler.update(api, request)
         await self._poll(key, lambda: handler.check_updated(api, request))
-        self._set_resource(key, logical_id, st.UPDATE_COMPLETE, fields=_restored(old))
+        await self._set_resource(key, logical_id, st.UPDATE_COMPLETE, fields=_restored(old))
 
     async def _cleanup(self, key: StackKey) -> None:
-        document = self._document(key)
+        document = await self._document(key)
         api = self._api(document, key)
         for entry in list(document.get("Cleanup") or ()):
             await _turn()
@@ -915,8 +955,8 @@ class StackRunner:
 
         done = str(document.get("CleanupDone") or st.UPDATE_COMPLETE)
         reason = document.get("RollbackReason") if done == st.UPDATE_ROLLBACK_COMPLETE else None
-        self._change(key, finish)
-        self._set_stack(key, done, reason)
+        await self._change(key, finish)
+        await self._set_stack(key, done, reason)
 
 
 async def _turn() -> None:

@@ -9,6 +9,7 @@ products of portfolios associated with the caller (see :mod:`.access`).
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Mapping, Sequence
 from types import MappingProxyType
@@ -348,7 +349,15 @@ class ServiceCatalogProvider(Provider):
         if artifact_properties:
             body, source = artifact_body(ctx, artifact_properties.get("Info"))
             artifact_id = new_id("pa")
-            artifact = new_artifact(artifact_id, artifact_properties, body, source, ctx.now)
+            artifact = await self.platform.workers.run(
+                ctx.account_id,
+                new_artifact,
+                artifact_id,
+                artifact_properties,
+                body,
+                source,
+                ctx.now,
+            )
         data: dict[str, Any] = {
             "Id": product_id,
             "ViewId": new_id("prodview"),
@@ -512,7 +521,9 @@ class ServiceCatalogProvider(Provider):
                 if row.data.get("IdempotencyToken") == token:
                     return self._artifact_created(row.data, product_id)
         body, source = artifact_body(ctx, params["Parameters"].get("Info"))
-        artifact = new_artifact(new_id("pa"), params["Parameters"], body, source, ctx.now)
+        artifact = await self.platform.workers.run(
+            ctx.account_id, new_artifact, new_id("pa"), params["Parameters"], body, source, ctx.now
+        )
         artifact["IdempotencyToken"] = token
         with records_of(ctx) as records:
             records.add(ARTIFACT, artifact["Id"], artifact, ctx.now, parent_id=product_id)
@@ -600,7 +611,9 @@ class ServiceCatalogProvider(Provider):
             "Status": "AVAILABLE",
         }
         if params.get("IncludeProvisioningArtifactParameters"):
-            result["ProvisioningArtifactParameters"] = self._parameters(artifact)
+            result["ProvisioningArtifactParameters"] = await self.platform.workers.run(
+                ctx.account_id, self._parameters, artifact
+            )
         return result
 
     async def update_provisioning_artifact(
@@ -900,7 +913,9 @@ class ServiceCatalogProvider(Provider):
             if not isinstance(rules, dict) or not rules:
                 raise invalid('A TEMPLATE constraint needs {"Rules": {"<name>": {...}}}.')
             for artifact in artifacts:
-                checked_template(provisioning_body(str(artifact["TemplateBody"]), rules))
+                await self.platform.workers.run(
+                    ctx.account_id, _checked_with_rules, str(artifact["TemplateBody"]), rules
+                )
         constraint_id = new_id("cons")
         data = {
             "ConstraintId": constraint_id,
@@ -1046,7 +1061,9 @@ class ServiceCatalogProvider(Provider):
     ) -> dict[str, Any]:
         with records_of(ctx) as records:
             choice = await self._choose(ctx, records, params)
-        template = checked_template(str(choice.artifact["TemplateBody"]))
+        template = await self.platform.workers.run(
+            ctx.account_id, checked_template, str(choice.artifact["TemplateBody"])
+        )
         instructions = [{"Type": "version", "Value": choice.artifact["Id"]}]
         role = launch_role_arn(choice.constraints, ctx.account_id)
         if role:
@@ -1082,15 +1099,23 @@ class ServiceCatalogProvider(Provider):
                     "choose another name or terminate it first."
                 )
             choice = await self._choose(ctx, records, params)
-        body = provisioning_body(
-            str(choice.artifact["TemplateBody"]), template_rules(choice.constraints)
+        body = await self.platform.workers.run(
+            ctx.account_id,
+            provisioning_body,
+            str(choice.artifact["TemplateBody"]),
+            template_rules(choice.constraints),
         )
         product_id, record_id = new_id("pp"), new_id("rec")
         given = {
             str(p.get("Key")): str(p.get("Value", ""))
             for p in params.get("ProvisioningParameters") or ()
         }
-        check_parameters(body, given, context=self._context(ctx, product_id))
+        await self.platform.workers.run(
+            ctx.account_id,
+            functools.partial(check_parameters, context=self._context(ctx, product_id)),
+            body,
+            given,
+        )
         role = launch_role_arn(choice.constraints, ctx.account_id)
         stack_principal = await self.provisioner.principal(ctx, role)
         pp_arn = ctx.arn("servicecatalog", f"stack/{name}/{product_id}")
@@ -1379,8 +1404,11 @@ class ServiceCatalogProvider(Provider):
                     "PathName": params.get("PathName"),
                 },
             )
-        body = provisioning_body(
-            str(choice.artifact["TemplateBody"]), template_rules(choice.constraints)
+        body = await self.platform.workers.run(
+            ctx.account_id,
+            provisioning_body,
+            str(choice.artifact["TemplateBody"]),
+            template_rules(choice.constraints),
         )
         stack = self.provisioner.stack(ctx.account_id, ctx.region, product.get("PhysicalId"))
         before = {str(p["Key"]): str(p["Value"]) for p in (stack or {}).get("Parameters") or ()}
@@ -1396,7 +1424,13 @@ class ServiceCatalogProvider(Provider):
             else:
                 given[key] = str(entry.get("Value", ""))
                 parameters.append({"ParameterKey": key, "ParameterValue": given[key]})
-        check_parameters(body, given, previous, context=self._context(ctx, str(product["Id"])))
+        await self.platform.workers.run(
+            ctx.account_id,
+            functools.partial(check_parameters, context=self._context(ctx, str(product["Id"]))),
+            body,
+            given,
+            previous,
+        )
         role = launch_role_arn(choice.constraints, ctx.account_id)
         stack_principal = await self.provisioner.principal(ctx, role)
         record_id = new_id("rec")
@@ -1494,3 +1528,8 @@ def _id_or_name(params: Mapping[str, Any]) -> None:
         raise invalid(
             "Either Id or Name must be specified. Give the product's Id (prod-…) or its Name."
         )
+
+
+def _checked_with_rules(body: str, rules: Mapping[str, Any]) -> None:
+    """Refuse a TEMPLATE constraint's rules that break an artifact's template (a pool job)."""
+    checked_template(provisioning_body(body, rules))
