@@ -2,10 +2,11 @@
 
 Account A (111111111111) holds the Studio VPC 10.10.0.0/16, account B
 (222222222222) the EMR VPC 10.20.0.0/16 with the cluster's primary node. After
-every step the platform's own network snapshot goes through the reachability
-analyzer, from the Studio subnet and security group to the primary node on
-Livy's port by its private DNS name: the path opens only after the last step,
-and before each step the verdict names exactly the piece that step adds.
+every step the platform's own network snapshot (fresh, and the one it keeps
+until the next network write) goes through the reachability analyzer, from
+the Studio subnet and security group to the primary node on Livy's port by its
+private DNS name: the path opens only after the last step, and before each
+step the verdict names exactly the piece that step adds.
 """
 
 from __future__ import annotations
@@ -135,6 +136,11 @@ def _set_up(server: RunningServer) -> Seed:
 def _verdict(server: RunningServer, seed: Seed) -> ReachabilityVerdict:
     with store(server) as session:
         snapshot = network_api.network_snapshot(session, [A, B], REGION)
+        # The snapshot the platform keeps for connect checks is never behind a write:
+        # after each step it is the fresh one; with no write in between it is reused.
+        kept = network_api.kept_network_snapshot(session, server.platform, [A, B], REGION)
+        assert kept == snapshot
+        assert network_api.kept_network_snapshot(session, server.platform, [A, B], REGION) is kept
     return analyze(
         snapshot,
         Source(account=A, subnet_id=seed.subnet_a, security_group_ids=(seed.studio_sg,)),

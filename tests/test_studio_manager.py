@@ -170,6 +170,24 @@ def test_emr_settings_add_accounts_the_file_does_not_name(home: Path) -> None:
         manager.close()
 
 
+def test_the_role_file_names_any_number_of_accounts_emr_settings_five(home: Path) -> None:
+    many = {
+        f"4444444444{n:02d}": f"arn:aws:iam::4444444444{n:02d}:role/Discovery" for n in range(20)
+    }
+    write_roles(home, json.dumps(many))
+    listed = [f"arn:aws:iam::5555555555{n:02d}:role/Discovery" for n in range(6)]
+    manager = manager_for(home, emr_settings={"AssumableRoleArns": listed})
+    try:
+        roles = manager.configuration.assumable_roles
+        assert {a: roles[a] for a in many} == many
+        assert [roles.get(arn.split(":")[4]) for arn in listed] == [*listed[:5], None]
+        (error,) = manager.configuration.errors
+        assert "EmrSettings.AssumableRoleArns holds at most 5 roles" in error
+        assert listed[5] in error and "role file" in error
+    finally:
+        manager.close()
+
+
 # -- listing across accounts ---------------------------------------------------------------------
 
 

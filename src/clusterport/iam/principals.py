@@ -73,6 +73,25 @@ class PrincipalInfo:
     source_identity: str | None = None
     role_arn: str | None = None
 
+    def __hash__(self) -> int:
+        # Kept after the first call: principals key the engine's memos on every decision.
+        found = self.__dict__.get("_hash")
+        if found is None:
+            found = hash(
+                (
+                    self.arn,
+                    self.account_id,
+                    self.kind,
+                    self.user_id,
+                    self.username,
+                    self.session_name,
+                    self.source_identity,
+                    self.role_arn,
+                )
+            )
+            object.__setattr__(self, "_hash", found)
+        return int(found)
+
     @property
     def is_root(self) -> bool:
         """True for the account's root user."""

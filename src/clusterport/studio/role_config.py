@@ -39,7 +39,8 @@ ROLE_FILE = Path(".cross-account-configuration-DO_NOT_DELETE") / (
 EXECUTION_ROLE_FILE = Path(".sagemaker-analytics-configuration-DO_NOT_DELETE") / (
     "emr-configurations-DO_NOT_DELETE.json"
 )
-# AWS documents at most five assumable roles (EmrSettings.AssumableRoleArns, max 5 items).
+# The SageMaker API takes at most five EmrSettings.AssumableRoleArns; the role file the
+# lifecycle configuration writes has no such limit (one entry per EMR account).
 MAX_ASSUMABLE_ACCOUNTS = 5
 
 _ROLE_ARN = re.compile(r"^arn:aws[a-z\-]*:iam::(\d{12}):role/?[a-zA-Z_0-9+=,.@\-_/]+$")
@@ -86,7 +87,15 @@ class CrossAccountConfiguration:
                     "that writes it and restart the server."
                 )
         settings = emr_settings or {}
-        for arn in _strings(settings.get("AssumableRoleArns"), "AssumableRoleArns", errors):
+        listed = _strings(settings.get("AssumableRoleArns"), "AssumableRoleArns", errors)
+        if len(listed) > MAX_ASSUMABLE_ACCOUNTS:
+            errors.append(
+                f"EmrSettings.AssumableRoleArns holds at most {MAX_ASSUMABLE_ACCOUNTS} roles; "
+                f"ignoring {', '.join(listed[MAX_ASSUMABLE_ACCOUNTS:])}. Name more accounts in "
+                "the role file instead."
+            )
+            listed = listed[:MAX_ASSUMABLE_ACCOUNTS]
+        for arn in listed:
             account = account_of_role(arn)
             if account is None:
                 errors.append(
@@ -95,13 +104,6 @@ class CrossAccountConfiguration:
                 )
             elif account not in roles:
                 _add_role(roles, account, arn, "EmrSettings.AssumableRoleArns", errors)
-        if len(roles) > MAX_ASSUMABLE_ACCOUNTS:
-            dropped = sorted(roles)[MAX_ASSUMABLE_ACCOUNTS:]
-            errors.append(
-                f"At most {MAX_ASSUMABLE_ACCOUNTS} cross-account roles are supported; ignoring "
-                f"accounts {', '.join(dropped)}. Remove them from the role file / EmrSettings."
-            )
-            roles = {a: roles[a] for a in sorted(roles)[:MAX_ASSUMABLE_ACCOUNTS]}
 
         execution: dict[str, list[str]] = {}
         exec_path = home / EXECUTION_ROLE_FILE

@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from sqlalchemy.orm import Session
 
@@ -20,7 +21,11 @@ from clusterport.network.model import NetworkSnapshot
 from clusterport.services.ec2 import instances, security_groups, vpcs
 from clusterport.services.ec2.records import SECURITY_GROUP, SUBNET, Ec2Records
 from clusterport.services.ec2.snapshot import network_snapshot as _snapshot
+from clusterport.store import versions
 from clusterport.store.resources import ResourceRow
+
+if TYPE_CHECKING:
+    from clusterport.platform import Platform
 
 __all__ = [
     "InstanceInfo",
@@ -35,6 +40,7 @@ __all__ = [
     "get_instances",
     "get_security_group",
     "get_subnet",
+    "kept_network_snapshot",
     "launch_instances",
     "network_snapshot",
     "set_instance_state",
@@ -254,3 +260,18 @@ def set_instance_state(
 def network_snapshot(session: Session, account_ids: Sequence[str], region: str) -> NetworkSnapshot:
     """Everything the reachability analyzer needs about these accounts' networks in ``region``."""
     return _snapshot(session, account_ids, region)
+
+
+def kept_network_snapshot(
+    session: Session, platform: Platform, account_ids: Sequence[str], region: str
+) -> NetworkSnapshot:
+    """:func:`network_snapshot`, kept on the platform until the next write of any network.
+
+    Snapshots are immutable; they are keyed by the network version of the store
+    (:mod:`clusterport.store.versions`), which every EC2 write bumps.
+    """
+    version = versions.current(session, versions.NETWORK)  # before the rows (see versions)
+    accounts = tuple(dict.fromkeys(account_ids))
+    return platform.network_snapshots.get_or_make(
+        (version, region, *accounts), lambda: _snapshot(session, accounts, region)
+    )

@@ -33,6 +33,7 @@ from clusterport.services.ec2.errors import (
 )
 from clusterport.services.ec2.filters import Accessor, field
 from clusterport.services.ec2.records import PEERING, VPC, Ec2Records, rows_with_id, with_tags
+from clusterport.store import versions
 from clusterport.store.resources import ResourceRow
 
 PENDING_DAYS = 7
@@ -87,6 +88,7 @@ def _shared(row: ResourceRow) -> dict[str, Any]:
 def _save(
     session: Session, pcx_id: str, shared: dict[str, Any], now: dt.datetime, status: str
 ) -> None:
+    versions.bump(session, versions.NETWORK)
     for row in rows_with_id(session, PEERING, pcx_id):
         tags = dict(row.data.get("Tags", {}))
         row_data = {**shared, "Tags": tags}

@@ -10,6 +10,7 @@ open a second :class:`Ec2Records` for the other account on the same session.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -17,6 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from clusterport.services.ec2.errors import invalid_value, not_found
+from clusterport.store import versions
 from clusterport.store.resources import ResourceRow, ScopedResources
 
 SERVICE = "ec2"
@@ -52,10 +54,40 @@ def kind_of(resource_id: str) -> str | None:
 
 
 class Ec2Records(ScopedResources):
-    """The EC2 rows of one account in one region, within one store session."""
+    """The EC2 rows of one account in one region, within one store session.
+
+    Every write bumps the network version (:mod:`clusterport.store.versions`)
+    in the same transaction: network snapshots are kept by it.
+    """
 
     def __init__(self, session: Session, account_id: str, region: str) -> None:
         super().__init__(session, SERVICE, account_id, region)
+
+    def add(
+        self,
+        kind: str,
+        resource_id: str,
+        data: dict[str, Any],
+        now: dt.datetime,
+        *,
+        name: str | None = None,
+        state: str | None = None,
+        parent_id: str | None = None,
+    ) -> ResourceRow:
+        versions.bump(self.session, versions.NETWORK)
+        return super().add(
+            kind, resource_id, data, now, name=name, state=state, parent_id=parent_id
+        )
+
+    def update(
+        self, row: ResourceRow, data: dict[str, Any], now: dt.datetime, state: str | None = None
+    ) -> None:
+        versions.bump(self.session, versions.NETWORK)
+        super().update(row, data, now, state=state)
+
+    def delete(self, row: ResourceRow) -> None:
+        versions.bump(self.session, versions.NETWORK)
+        super().delete(row)
 
     def other(self, account_id: str, region: str | None = None) -> Ec2Records:
         """The rows of another account (and region) on the same session."""

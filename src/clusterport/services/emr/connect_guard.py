@@ -54,7 +54,7 @@ from clusterport.network.reachability import (
     analyze,
 )
 from clusterport.services.base import RequestContext
-from clusterport.services.ec2.network_api import network_snapshot
+from clusterport.services.ec2.network_api import kept_network_snapshot
 from clusterport.services.emr.documents import READY_STATES, cluster_state, live_instances
 from clusterport.services.sagemaker.source_network import StudioSource, studio_source
 from clusterport.store.resources import ResourceRow
@@ -103,7 +103,7 @@ def check_connect(
     primary = _primary_instance(cluster)
     if primary is None:
         return
-    snapshot = _snapshot(session, source, cluster)
+    snapshot = _snapshot(session, ctx, source, cluster)
     groups = source.security_group_ids or _default_groups(snapshot, source)
     destination = Destination(port=port, instance_id=primary, address_kind="private-dns")
     for subnet_id in source.subnet_ids:
@@ -139,12 +139,21 @@ def _primary_instance(cluster: ResourceRow) -> str | None:
     return None
 
 
-def _snapshot(session: Session, source: StudioSource, cluster: ResourceRow) -> NetworkSnapshot:
-    """One view of both accounts' networks (two regions' views merged if they differ)."""
+def _snapshot(
+    session: Session, ctx: RequestContext, source: StudioSource, cluster: ResourceRow
+) -> NetworkSnapshot:
+    """One view of both accounts' networks (two regions' views merged if they differ).
+
+    Kept on the platform until the next network write (every connect of a Studio
+    user, and every Livy request, checks the path again).
+    """
+    platform = ctx.platform
     if source.region == cluster.region:
-        return network_snapshot(session, [source.account_id, cluster.account_id], cluster.region)
-    return network_snapshot(session, [source.account_id], source.region).merge(
-        network_snapshot(session, [cluster.account_id], cluster.region)
+        return kept_network_snapshot(
+            session, platform, [source.account_id, cluster.account_id], cluster.region
+        )
+    return kept_network_snapshot(session, platform, [source.account_id], source.region).merge(
+        kept_network_snapshot(session, platform, [cluster.account_id], cluster.region)
     )
 
 
