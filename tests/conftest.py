@@ -163,54 +163,44 @@ def server(
 _MARKED_PROCESSES = {"spark": ("java",), "browser": ("chromium", "chrome", "headless_shell")}
 
 
-def _processes_named(names: tuple[str, ...], base: str) -> set[int]:
-    """Live ``names*`` processes this run started (descendants, or running under ``base``)."""
-    me = os.getpid()
-    found = set()
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
+def _descendants(names: tuple[str, ...]) -> set[int]:
+    """Live processes named ``names*`` below this test process (its children's children …)."""
+    found, stack = set(), [os.getpid()]
+    while stack:
+        pid = stack.pop()
         try:
-            if not (entry / "comm").read_text().strip().startswith(names):
-                continue
-            state = (entry / "stat").read_text().rsplit(")", 1)[1].split()[0]
-            cmdline = (entry / "cmdline").read_bytes().decode(errors="replace")
-        except (OSError, IndexError):
+            tasks = os.listdir(f"/proc/{pid}/task")
+        except OSError:
             continue
-        if state != "Z" and (base in cmdline or _descends_from(int(entry.name), me)):
-            found.add(int(entry.name))
+        for task in tasks:
+            try:
+                with open(f"/proc/{pid}/task/{task}/children") as children:
+                    stack += [int(child) for child in children.read().split()]
+            except OSError:
+                continue
+        if pid != os.getpid():
+            try:
+                with open(f"/proc/{pid}/comm") as comm:
+                    if comm.read().startswith(names):
+                        found.add(pid)
+            except OSError:
+                continue
     return found
 
 
-def _descends_from(pid: int, ancestor: int) -> bool:
-    for _ in range(64):
-        try:
-            pid = int((Path("/proc") / str(pid) / "stat").read_text().rsplit(")", 1)[1].split()[1])
-        except (OSError, IndexError, ValueError):
-            return False
-        if pid == ancestor:
-            return True
-        if pid <= 1:
-            return False
-    return False
-
-
 @pytest.fixture(autouse=True)
-def _marker_matches_processes(
-    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[None]:
+def _marker_matches_processes(request: pytest.FixtureRequest) -> Iterator[None]:
     """Fail a test that starts a JVM without ``spark`` (or a browser without ``browser``)."""
-    base = str(tmp_path_factory.getbasetemp())
     watched = {
         marker: names
         for marker, names in _MARKED_PROCESSES.items()
         if request.node.get_closest_marker(marker) is None
     }
-    before = {marker: _processes_named(names, base) for marker, names in watched.items()}
+    before = {marker: _descendants(names) for marker, names in watched.items()}
     yield
     for marker, names in watched.items():
-        started = _processes_named(names, base) - before[marker]
+        started = sorted(_descendants(names) - before[marker])
         assert not started, (
-            f"this test started {'/'.join(names)} processes {sorted(started)} but is not marked "
+            f"this test started {'/'.join(names)} processes {started} but is not marked "
             f"'{marker}'; mark it @pytest.mark.{marker} (or run it on the in-process engine)"
         )
