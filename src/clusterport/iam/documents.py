@@ -567,8 +567,7 @@ class _Parser:
                         )
                     if parts[1] not in _PARTITIONS and "${" not in parts[1]:
                         raise MalformedPolicyError(
-                            f'Partition "{parts[1]}" is not valid for resource '
-                            f'"{_as_arn(parts)}".',
+                            f'Partition "{parts[1]}" is not valid for resource "{_as_arn(parts)}".',
                             "Write resources as ARNs with the partition aws "
                             "(arn:aws:service:region:account:resource).",
                         )
