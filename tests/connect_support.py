@@ -14,6 +14,7 @@ import os
 import re
 import shlex
 import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -31,7 +32,8 @@ from clusterport.cli.seed.world import (
 from conftest import RunningServer
 
 REGION = "us-east-1"
-AWS = Path(__file__).resolve().parents[1] / ".venv" / "bin" / "aws"
+#: The AWS CLI of the environment running the tests.
+AWS = Path(sys.executable).parent / "aws"
 #: The account a refusal names for its missing piece: "Missing: <kind> <id> (account N)".
 _MISSING = re.compile(r"Missing: (\S+) (\S+) \(account (\d{12})\)\.")
 

@@ -6,6 +6,7 @@ import json
 import os
 import secrets
 import subprocess
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -17,7 +18,8 @@ from sqlalchemy.orm import Session
 
 from conftest import RunningServer
 
-AWS = Path(__file__).resolve().parents[1] / ".venv" / "bin" / "aws"
+#: The AWS CLI of the environment running the tests.
+AWS = Path(sys.executable).parent / "aws"
 REGION = "us-east-1"
 
 

@@ -546,16 +546,19 @@ def test_upstream_token_is_not_accepted_by_the_proxy(
 
 @pytest.mark.spark
 def test_notebook_helper_refreshes_expiring_tokens(proxy: RunningProxy) -> None:
+    # Tokens live 4 s and are replaced 2 s before they expire: every call carries a token
+    # with 2 s or more left (a margin load cannot eat on the way to the proxy), and a
+    # token is due for replacement 2 s after it was fetched.
     def fetch() -> tuple[str, datetime | None]:
-        expires = datetime.now(UTC) + timedelta(seconds=2)
+        expires = datetime.now(UTC) + timedelta(seconds=4)
         return mint_session_token(proxy.key, "s-refresh", expires), expires
 
-    token = RefreshingToken(fetch, margin=timedelta(0))
+    token = RefreshingToken(fetch, margin=timedelta(seconds=2))
     spark = session_from_endpoint(f"127.0.0.1:{proxy.port}", token)
     try:
         assert spark.range(5).count() == 5
         first_fetches = token.fetches
-        time.sleep(2.5)  # let the first token expire; the channel must fetch a new one
+        time.sleep(2.5)  # the token is due for replacement; the channel must fetch a new one
         assert spark.range(7).count() == 7
         assert token.fetches > first_fetches
     finally:
