@@ -209,8 +209,14 @@ def _engine_secret(work_dir: Path, name: str) -> str:
 
 def load_state(work_dir: Path) -> ClusterState | None:
     """The cluster state of ``work_dir`` (kept in its engine folder), or None when there is none."""
+    path = engine_dir(work_dir) / STATE_FILE
+    legacy = work_dir / STATE_FILE
+    if not path.exists() and legacy.is_file() and legacy.stat().st_uid == os.geteuid():
+        # A cluster started before engine state left the work dir (and before the
+        # sandbox: nothing but the platform wrote there): its state moves once.
+        legacy.replace(path)
     try:
-        data = json.loads((engine_dir(work_dir) / STATE_FILE).read_text())
+        data = json.loads(path.read_text())
     except FileNotFoundError:
         return None
     if data.get("engine") != "local-spark":
