@@ -16,6 +16,8 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+import psutil
+
 BENCH_DIR = Path(__file__).resolve().parent
 RESULTS = BENCH_DIR / "results.md"
 VENV_BIN = Path(sys.executable).parent
@@ -68,6 +70,27 @@ def wait_for_port(port: int, timeout: float = 60) -> None:
                 return
         time.sleep(0.05)
     raise TimeoutError(f"nothing listens on 127.0.0.1:{port} after {timeout} s")
+
+
+def listening_process(url: str) -> psutil.Process:
+    """The local process listening on ``url``'s port (a server started by a bench)."""
+    port = int(url.rsplit(":", 1)[1].split("/", maxsplit=1)[0])
+    for conn in psutil.net_connections(kind="tcp"):
+        listening = conn.status == psutil.CONN_LISTEN and conn.laddr and conn.laddr.port == port
+        if listening and conn.pid is not None:
+            return psutil.Process(conn.pid)
+    raise LookupError(f"no process listens on port {port}")
+
+
+def cpu_ms(process: psutil.Process) -> float:
+    """CPU time (user + system) the process has used so far, in milliseconds."""
+    times = process.cpu_times()
+    return (times.user + times.system) * 1000
+
+
+def load_average() -> float:
+    """The host's 1-minute load average (the host is shared: figures vary with it)."""
+    return os.getloadavg()[0]
 
 
 def create_account(data_dir: Path, account_id: str, name: str) -> dict[str, str]:
