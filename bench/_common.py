@@ -116,9 +116,15 @@ def create_account(data_dir: Path, account_id: str, name: str) -> dict[str, str]
 
 
 @contextmanager
-def clusterport_server(data_dir: Path) -> Iterator[tuple[str, dict[str, str]]]:
-    """A clusterport server subprocess and the root key of account 111111111111."""
-    key = create_account(data_dir, "111111111111", "bench")
+def clusterport_server(
+    data_dir: Path, root_key: dict[str, str] | None = None
+) -> Iterator[tuple[str, dict[str, str]]]:
+    """A clusterport server subprocess and the root key of account 111111111111.
+
+    The account is created unless ``root_key`` (its key, from an earlier run on the
+    same data dir) is given.
+    """
+    key = root_key or create_account(data_dir, "111111111111", "bench")
     proc = subprocess.Popen(
         [str(VENV_BIN / "clusterport"), "server", "--port", "0", "--data-dir", str(data_dir)],
         stdout=subprocess.PIPE,
