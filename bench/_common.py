@@ -16,6 +16,8 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+import psutil
+
 BENCH_DIR = Path(__file__).resolve().parent
 RESULTS = BENCH_DIR / "results.md"
 VENV_BIN = Path(sys.executable).parent
@@ -70,6 +72,27 @@ def wait_for_port(port: int, timeout: float = 60) -> None:
     raise TimeoutError(f"nothing listens on 127.0.0.1:{port} after {timeout} s")
 
 
+def listening_process(url: str) -> psutil.Process:
+    """The local process listening on ``url``'s port (a server started by a bench)."""
+    port = int(url.rsplit(":", 1)[1].split("/", maxsplit=1)[0])
+    for conn in psutil.net_connections(kind="tcp"):
+        listening = conn.status == psutil.CONN_LISTEN and conn.laddr and conn.laddr.port == port
+        if listening and conn.pid is not None:
+            return psutil.Process(conn.pid)
+    raise LookupError(f"no process listens on port {port}")
+
+
+def cpu_ms(process: psutil.Process) -> float:
+    """CPU time (user + system) the process has used so far, in milliseconds."""
+    times = process.cpu_times()
+    return (times.user + times.system) * 1000
+
+
+def load_average() -> float:
+    """The host's 1-minute load average (the host is shared: figures vary with it)."""
+    return os.getloadavg()[0]
+
+
 def create_account(data_dir: Path, account_id: str, name: str) -> dict[str, str]:
     """``clusterport admin create-account``: the new account's root key."""
     created = subprocess.run(
@@ -93,9 +116,15 @@ def create_account(data_dir: Path, account_id: str, name: str) -> dict[str, str]
 
 
 @contextmanager
-def clusterport_server(data_dir: Path) -> Iterator[tuple[str, dict[str, str]]]:
-    """A clusterport server subprocess and the root key of account 111111111111."""
-    key = create_account(data_dir, "111111111111", "bench")
+def clusterport_server(
+    data_dir: Path, root_key: dict[str, str] | None = None
+) -> Iterator[tuple[str, dict[str, str]]]:
+    """A clusterport server subprocess and the root key of account 111111111111.
+
+    The account is created unless ``root_key`` (its key, from an earlier run on the
+    same data dir) is given.
+    """
+    key = root_key or create_account(data_dir, "111111111111", "bench")
     proc = subprocess.Popen(
         [str(VENV_BIN / "clusterport"), "server", "--port", "0", "--data-dir", str(data_dir)],
         stdout=subprocess.PIPE,

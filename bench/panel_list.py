@@ -49,6 +49,7 @@ from _common import (
     clusterport_server,
     create_account,
     free_port,
+    load_average,
     summary,
 )
 from clusterport.studio.role_config import ROLE_FILE
@@ -193,7 +194,7 @@ def jupyter_server(home: Path, url: str, key: dict[str, str]) -> Iterator[tuple[
     }
     token, port = secrets.token_hex(16), free_port()
     root = home / "work"
-    root.mkdir()
+    root.mkdir(exist_ok=True)
     log = (home / "jupyter.log").open("wb")
     proc = subprocess.Popen(
         [
@@ -245,7 +246,8 @@ def measure(world: Path, calls: int) -> tuple[float, int, list[float], float]:
     if not ready.exists():
         home.mkdir(parents=True)
         keys = {account: create_account(data_dir, account, "bench") for account in other_accounts()}
-    with clusterport_server(data_dir) as (url, studio_key):
+    kept = json.loads(ready.read_text()) if ready.exists() else {}
+    with clusterport_server(data_dir, kept.get("root")) as (url, studio_key):
         if not ready.exists():
             start = time.perf_counter()
             roles = {account: discovery_role(session_of(key), url) for account, key in keys.items()}
@@ -256,8 +258,8 @@ def measure(world: Path, calls: int) -> tuple[float, int, list[float], float]:
             role_file = home / ROLE_FILE
             role_file.parent.mkdir(parents=True)
             role_file.write_text(json.dumps(roles))
-            ready.write_text(json.dumps(worker))
-        worker = json.loads(ready.read_text())
+            ready.write_text(json.dumps({"root": studio_key, "worker": worker}))
+        worker = json.loads(ready.read_text())["worker"]
         with jupyter_server(home, url, worker) as (base, token):
             listing = f"{base}/clusterport/clusters?states={STATE}"
             with httpx.Client(headers=_auth(token), timeout=120) as http:
@@ -291,7 +293,9 @@ def main() -> None:
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="bench-panel-") as tmp:
         world = args.world or Path(tmp)
+        load_before = load_average()
         first_ms, rows, samples, setup_s = measure(world, args.calls)
+        load_after = load_average()
     median, p95 = summary(samples)
     append_results(
         "Clusters panel listing",
@@ -302,6 +306,9 @@ def main() -> None:
             "records that ended TERMINATED_WITH_ERRORS before any process started (a missing "
             "bootstrap script), listed with `?states=TERMINATED_WITH_ERRORS`; no Spark runs. "
             + (f"Set-up took {setup_s:.0f} s." if setup_s else "Set-up reused."),
+            "",
+            f"Host load average (1 min) {load_before:.1f} before, {load_after:.1f} after (the "
+            "host is shared; the listing is two processes' CPU, the server's and Jupyter's).",
             "",
             "| listing | median ms | p95 ms |",
             "|---|---:|---:|",
