@@ -475,8 +475,14 @@ async def test_observe_sees_sessions_and_processes(cluster_a: RunningCluster) ->
         assert busy.last_activity is not None
     finally:
         await asyncio.to_thread(session.stop)
-    idle = await engine.observe(cluster_id)
-    assert idle.active_sessions == 0 and not idle.busy
+
+    # The Connect tab learns of the released session from Spark's listener bus, which
+    # delivers events asynchronously: the count drops soon after stop(), not at once.
+    async def idle() -> bool:
+        health = await engine.observe(cluster_id)
+        return health.active_sessions == 0 and not health.busy
+
+    assert await wait_for(idle, "the released session to leave the Connect tab", timeout=60)
 
 
 @spark
