@@ -85,7 +85,7 @@ def listening_process(url: str) -> psutil.Process:
 def cpu_ms(process: psutil.Process) -> float:
     """CPU time (user + system) the process has used so far, in milliseconds."""
     times = process.cpu_times()
-    return (times.user + times.system) * 1000
+    return float(times.user + times.system) * 1000
 
 
 def load_average() -> float:
