@@ -86,8 +86,11 @@ class WorkerPool:
         return 0 if share is None else share.jobs
 
     def close(self) -> None:
-        """Stop taking work; queued jobs are dropped, running ones finish on their own."""
-        self._executor.shutdown(wait=False, cancel_futures=True)
+        """Stop taking work: queued jobs are dropped, running ones are waited for.
+
+        Waiting lets a job that writes to the store finish before the store closes.
+        """
+        self._executor.shutdown(wait=True, cancel_futures=True)
 
     def _release(self, account_id: str, share: _Share) -> None:
         share.slots.release()
