@@ -91,8 +91,7 @@ async def _resume(platform: Platform) -> None:
     """
     await asyncio.sleep(0)
     for provider in list(platform.providers.values()):
-        if hasattr(provider, "resume"):
-            try:
-                await provider.resume()
-            except Exception:  # one service's resumption must not stop another's
-                log.exception("could not resume the work of %s", provider.service)
+        try:
+            await provider.resume()
+        except Exception:  # one service's resumption must not stop another's
+            log.exception("could not resume the work of %s", provider.service)

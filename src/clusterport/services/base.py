@@ -117,6 +117,9 @@ class Provider:
     async def startup(self) -> None:
         """Start the provider's background work with the app (the EMR reconciler); no-op here."""
 
+    async def resume(self) -> None:
+        """Resume work a previous run left in progress, once the server listens; no-op here."""
+
     async def shutdown(self) -> None:
         """Stop the provider's background work when the app stops; no-op here."""
 
