@@ -1,12 +1,14 @@
 """``clusterport studio`` against the real server: lifecycle scripts, the execution role,
-JupyterLab with the server extension and the magic, presigned logins, restarts, stops."""
+JupyterLab with the server extension and the magic, presigned logins, restarts, stops, and
+the app's sandbox (what a notebook cell can and cannot reach)."""
 
 from __future__ import annotations
 
 import contextlib
-import datetime as dt
 import json
 import os
+import queue
+import secrets
 import signal
 import stat
 import subprocess
@@ -35,6 +37,7 @@ ROLE_FILE = Path(".cross-account-configuration-DO_NOT_DELETE") / (
     "emr-discovery-iam-role-arns-DO_NOT_DELETE.json"
 )
 DISCOVERY_ROLE = f"arn:aws:iam::{B}:role/StudioDiscovery"
+SAGEMAKER = "sagemaker.amazonaws.com"
 CLUSTERPORT = Path(sys.executable).parent / "clusterport"
 
 ROLE_SCRIPT = f"""#!/bin/bash
@@ -48,13 +51,14 @@ echo "role file written"
 get_caller_identity()['Arn'])"
 """
 
+#: AWS's standard trust policy of a SageMaker execution role, and nothing else.
 EXECUTION_TRUST = {
     "Version": "2012-10-17",
     "Statement": [
         {
             "Effect": "Allow",
-            "Principal": {"Service": "sagemaker.amazonaws.com", "AWS": f"arn:aws:iam::{A}:root"},
-            "Action": ["sts:AssumeRole", "sts:TagSession", "sts:SetSourceIdentity"],
+            "Principal": {"Service": "sagemaker.amazonaws.com"},
+            "Action": "sts:AssumeRole",
         }
     ],
 }
@@ -175,7 +179,8 @@ class Launcher:
             except (OSError, ValueError):
                 time.sleep(0.25)
                 continue
-            if record.get("launcher_pid") == self.process.pid:
+            # The launcher registers the app first, and adds its URL once JupyterLab answers.
+            if record.get("launcher_pid") == self.process.pid and "url" in record:
                 self.seen = psutil.Process(self.process.pid).children(recursive=True)
                 return record
             time.sleep(0.25)
@@ -287,7 +292,15 @@ def _in_kernel(record: dict[str, Any], home: Path, code: str) -> str:
             printed.append("\n".join(message["content"]["traceback"]))
 
     try:
-        client.wait_for_ready(timeout=90)
+        # Not wait_for_ready: without the kernel's manager it calls a kernel dead when a
+        # heartbeat is late, which a loaded machine's kernel start may well be.
+        deadline = time.monotonic() + 90
+        while True:
+            client.kernel_info()
+            with contextlib.suppress(queue.Empty):
+                if client.get_shell_msg(timeout=2)["msg_type"] == "kernel_info_reply":
+                    break
+            assert time.monotonic() < deadline, "the kernel did not answer"
         client.execute_interactive(code, output_hook=keep, timeout=90)
     finally:
         client.stop_channels()
@@ -329,27 +342,20 @@ def test_studio_starts_runs_lifecycle_and_stops(
     assert tags[PROFILE_TAG].endswith(f"user-profile/{studio.domain_id}/ana")
     assert set(issued[-1].transitive_tag_keys) == {DOMAIN_TAG, PROFILE_TAG}
 
-    # The admin's key stays in a 0600 file outside the home; the home's AWS config only names
-    # the credential process, which hands out fresh role credentials.
-    source = server.data_dir / "studio" / studio.domain_id / "launcher" / "ana" / "credentials.json"
-    assert stat.S_IMODE(source.stat().st_mode) == 0o600
+    # No secret of the admin reaches the home; the app's environment names the platform's
+    # container-credentials endpoint, and its tokens are on no command line.
     admin_secret = server.account(A).secret_access_key
-    assert admin_secret in source.read_text()
     for path in launcher.home.rglob("*"):
         if path.is_file():
             assert admin_secret not in path.read_text(errors="replace"), path
-    aws_config = (launcher.home / ".clusterport" / "aws-config").read_text()
-    assert "credential_process = " in aws_config and str(source) in aws_config
-    fresh = subprocess.run(
-        [sys.executable, "-m", "clusterport.studio.credentials", "--source", str(source)],
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    issued_now = json.loads(fresh.stdout)
-    assert issued_now["Version"] == 1 and issued_now["AccessKeyId"].startswith("ASIA")
-    expires = dt.datetime.fromisoformat(issued_now["Expiration"])
-    assert expires > dt.datetime.now(dt.UTC) + dt.timedelta(minutes=30)
+    assert "credential_process" not in (launcher.home / ".clusterport" / "aws-config").read_text()
+    registered = json.loads(launcher.app_file.read_text())
+    assert admin_secret not in json.dumps(registered)
+    assert stat.S_IMODE(launcher.app_file.stat().st_mode) == 0o600
+    tokens = [record["token"]]
+    for proc in psutil.process_iter(["cmdline"]):
+        command = " ".join(proc.info["cmdline"] or [])
+        assert record["token"] not in command, command
 
     # Kernels load the magic and act as the execution role.
     printed = _in_kernel(
@@ -357,10 +363,66 @@ def test_studio_starts_runs_lifecycle_and_stops(
         launcher.home,
         "import boto3\n"
         "print('magic', 'clusterport.studio.magics' in get_ipython().extension_manager.loaded)\n"
-        "print('arn', boto3.client('sts').get_caller_identity()['Arn'])\n",
+        "print('arn', boto3.client('sts').get_caller_identity()['Arn'])\n"
+        "import os\n"
+        "print('uri', os.environ['AWS_CONTAINER_CREDENTIALS_FULL_URI'])\n"
+        "print('token', os.environ['AWS_CONTAINER_AUTHORIZATION_TOKEN'])\n",
     )
     assert "magic True" in printed, printed
     assert f"arn arn:aws:sts::{A}:assumed-role/StudioExecution/ana" in printed, printed
+    uri = printed.split("uri ", 1)[1].split()[0]
+    assert uri == f"{server.url}/_credentials/studio/{studio.domain_id}/ana"
+    credentials_token = printed.split("token ", 1)[1].split()[0]
+    tokens.append(credentials_token)
+    for proc in psutil.process_iter(["cmdline"]):
+        command = " ".join(proc.info["cmdline"] or [])
+        assert not any(token in command for token in tokens), command
+    assert httpx.get(uri, headers={"Authorization": credentials_token}).status_code == 200
+    assert httpx.get(uri, headers={"Authorization": "not-the-token"}).status_code == 403
+
+    # A notebook cell reaches neither the platform's keys, its database, the app records,
+    # another user's home, nor any process outside its sandbox (this test's, the launcher's).
+    other_home = launcher.home.parent / "zed"
+    other_home.mkdir(exist_ok=True)
+    (other_home / "notes.txt").write_text("zed's notes")
+    targets = {
+        "key": server.data_dir / "server.key",
+        "database": server.data_dir / "clusterport.db",
+        "record": launcher.app_file,
+        "other-home": other_home / "notes.txt",
+    }
+    attack = (
+        "import os\n"
+        f"for name, path in { ({k: str(v) for k, v in targets.items()})!r}.items():\n"
+        "    try:\n"
+        "        open(path, 'rb').read()\n"
+        "        print('READ', name)\n"
+        "    except OSError as exc:\n"
+        "        print('refused', name, type(exc).__name__)\n"
+        "commands = []\n"
+        "for pid in os.listdir('/proc'):\n"
+        "    if pid.isdigit():\n"
+        "        try:\n"
+        "            commands.append(open(f'/proc/{pid}/cmdline', 'rb').read())\n"
+        "        except OSError:\n"
+        "            pass\n"
+        "print('outside', [c for c in commands if b'pytest' in c or b'--domain-id' in c])\n"
+        f"print('data dir listed', os.path.exists({str(server.data_dir / 'engine')!r}))\n"
+    )
+    seen = _in_kernel(record, launcher.home, attack)
+    assert "READ" not in seen, seen
+    for name in targets:
+        assert f"refused {name}" in seen, seen
+    assert "outside []" in seen and "data dir listed False" in seen, seen
+
+    # Every credentials request is on the trail, as SageMaker assuming the role.
+    events = server.client("cloudtrail", A).lookup_events(
+        LookupAttributes=[{"AttributeKey": "EventName", "AttributeValue": "AssumeRole"}]
+    )["Events"]
+    vended = [json.loads(e["CloudTrailEvent"]) for e in events]
+    vended = [e for e in vended if e["userIdentity"].get("invokedBy") == SAGEMAKER]
+    assert any(e.get("errorCode") is None for e in vended)
+    assert any(e.get("errorCode") == "AccessDenied" for e in vended)
 
     # A presigned URL logs into this lab once.
     url = sm.create_presigned_domain_url(DomainId=studio.domain_id, UserProfileName="ana")[
@@ -381,6 +443,9 @@ def test_studio_starts_runs_lifecycle_and_stops(
     assert launcher.stop() == 0
     assert launcher.leftovers() == []
     assert not launcher.app_file.exists()
+    # The stopped app's credentials token is refused.
+    refused = httpx.get(uri, headers={"Authorization": credentials_token})
+    assert refused.status_code == 403 and "running app" in refused.json()["Message"]
     gone = httpx.get(
         sm.create_presigned_domain_url(DomainId=studio.domain_id, UserProfileName="ana")[
             "AuthorizedUrl"
@@ -460,7 +525,9 @@ def test_a_lifecycle_script_that_hangs_is_stopped(
     server: Any, studio: Studio, launchers: list[Launcher], tmp_path: Path
 ) -> None:
     sm = server.client("sagemaker", A)
-    hanging = lifecycle_config(sm, '#!/bin/bash\necho $$ > "$HOME/hanging.pid"\nsleep 120\n')
+    # A duration no other process of the machine sleeps, to find the script's sleep by.
+    duration = f"{1000 + secrets.randbelow(8000)}.{secrets.randbelow(1000):03d}"
+    hanging = lifecycle_config(sm, f'#!/bin/bash\ntouch "$HOME/hanging"\nsleep {duration}\n')
     sm.create_user_profile(
         DomainId=studio.domain_id,
         UserProfileName="dee",
@@ -481,21 +548,61 @@ def test_a_lifecycle_script_that_hangs_is_stopped(
     launchers.append(launcher)
     assert launcher.finish() == 1
     assert "ran longer than 3 s" in launcher.output()
-    script_pid = int((launcher.home / "hanging.pid").read_text())
-    assert not psutil.pid_exists(script_pid) or (
-        psutil.Process(script_pid).status() == psutil.STATUS_ZOMBIE
-    )
+    assert (launcher.home / "hanging").exists()
+    left = [
+        proc
+        for proc in psutil.process_iter(["cmdline", "status"])
+        if proc.info["cmdline"] == ["sleep", duration]
+        and proc.info["status"] != psutil.STATUS_ZOMBIE
+    ]
+    assert left == []
 
 
-def test_credentials_process_explains_a_missing_source(tmp_path: Path) -> None:
-    done = subprocess.run(
-        [sys.executable, "-m", "clusterport.studio.credentials", "--source", str(tmp_path / "x")],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    assert done.returncode == 1
-    assert "start the user's Studio again" in done.stderr
+def test_credentials_are_issued_only_to_a_registered_app(server: Any, studio: Studio) -> None:
+    uri = f"{server.url}/_credentials/studio/{studio.domain_id}/nobody-runs"
+    refused = httpx.get(uri, headers={"Authorization": "anything"})
+    assert refused.status_code == 403
+    assert "credentials are issued only to a running app" in refused.json()["Message"]
+    assert httpx.get(f"{server.url}/_credentials/studio/..%2F..%2Fx/y").status_code != 200
+
+
+def test_a_role_that_does_not_trust_sagemaker_stops_the_start(
+    server: Any, launchers: list[Launcher], tmp_path: Path
+) -> None:
+    iam = server.client("iam", A)
+    role_arn = iam.create_role(
+        RoleName="TrustsTheAccountOnly",
+        AssumeRolePolicyDocument=json.dumps(
+            {
+                "Version": "2012-10-17",
+                "Statement": [
+                    {
+                        "Effect": "Allow",
+                        "Principal": {"AWS": f"arn:aws:iam::{A}:root"},
+                        "Action": "sts:AssumeRole",
+                    }
+                ],
+            }
+        ),
+    )["Role"]["Arn"]
+    sm = server.client("sagemaker", A)
+    net = make_network(server, A, 42)
+    domain_id = sm.create_domain(
+        DomainName="untrusted-role",
+        AuthMode="IAM",
+        VpcId=net.vpc_id,
+        SubnetIds=[net.subnet_id],
+        DefaultUserSettings={"ExecutionRole": role_arn},
+    )["DomainId"]
+    sm.create_user_profile(DomainId=domain_id, UserProfileName="eve")
+    launcher = Launcher(server, domain_id, "eve", tmp_path / "eve.log").start()
+    launchers.append(launcher)
+    assert launcher.finish() == 1
+    output = launcher.output()
+    assert "sagemaker.amazonaws.com is not authorized to perform: sts:AssumeRole" in output
+    assert '{"Service": "sagemaker.amazonaws.com"}' in output
+    assert "starting JupyterLab" not in output
+    assert not launcher.app_file.exists()
 
 
 def test_unknown_profile_is_reported(

@@ -9,25 +9,34 @@ of the domain's account; nothing here imports the platform's server code):
    (:func:`effective_user_settings`).
 2. The user's home on the domain's shared file system,
    ``<data dir>/studio/<domain id>/home/<profile>/``.
-3. The execution role's credentials, through ``sts:AssumeRole`` with the
-   profile as source identity and the domain and profile ARNs as transitive
-   session tags. JupyterLab gets an AWS config whose ``credential_process``
-   (:mod:`clusterport.studio.credentials`) assumes the role again whenever
-   botocore needs fresh credentials; the admin's base credentials stay in a
-   0600 file under the data dir, outside the home.
-4. The lifecycle configurations, each run once per start with bash in the home
-   (``HOME`` set): the domain's default ``JupyterServer`` and ``JupyterLab``
-   configurations, then the profile's. Output goes to the terminal and to
-   ``<home>/.clusterport/lifecycle.log``; a script that fails stops the start.
-   The Jupyter server extension reads the cross-account role file once, after
-   them, so a restart is what makes an edited role file current again.
-5. JupyterLab 4 with the clusterport server extension, the Clusters panel and
+3. The app's sandbox (:mod:`clusterport.engines.sandbox`): bubblewrap with its
+   own mount, PID and IPC namespaces (and, when run as root, an unprivileged
+   uid of the app's own). It writes only the user's home; it reads the system,
+   the Python environment, the launcher's configuration of this run and the
+   Clusters panel; the data dir (keys, database, app records), other homes and
+   the platform's processes are not in it. ``--no-sandbox`` turns it off
+   (unsafe with more than one user).
+4. The execution role's credentials, as SageMaker delivers them: the app is
+   registered in ``<data dir>/studio/<domain id>/apps/<profile>.json`` with the
+   digest of a random token of this run, and botocore in the app calls the
+   platform's container-credentials endpoint with it
+   (``AWS_CONTAINER_CREDENTIALS_FULL_URI`` and ``AWS_CONTAINER_AUTHORIZATION_TOKEN``,
+   see :mod:`clusterport.studio.credentials`); the platform assumes the role as
+   ``sagemaker.amazonaws.com``. The admin credentials the launcher runs with
+   serve only the API calls that describe the profile; they never reach the app.
+5. The lifecycle configurations, each run once per start with bash in the home
+   (``HOME`` set), in the sandbox: the domain's default ``JupyterServer`` and
+   ``JupyterLab`` configurations, then the profile's. Output goes to the
+   terminal and to ``<home>/.clusterport/lifecycle.log``; a script that fails
+   stops the start. The Jupyter server extension reads the cross-account role
+   file once, after them, so a restart is what makes an edited role file current.
+6. JupyterLab 4 with the clusterport server extension, the Clusters panel and
    the ``%sm_analytics`` magic (in every kernel, from the home's IPython
-   profile), in its own process group, recorded in
-   ``<data dir>/studio/<domain id>/apps/<profile>.json`` (``{url, token, pid}``)
-   for the platform's presigned login URLs.
-6. On SIGTERM or SIGINT: JupyterLab, its kernels and its terminals are shut
-   down, and the app file is removed.
+   profile), in the sandbox and its own process group, its token in its
+   environment (never on a command line), added to the app's record
+   (``{url, token, pid}``) for the platform's presigned login URLs.
+7. On SIGTERM or SIGINT: JupyterLab, its kernels and its terminals are shut
+   down, and the app's record is removed, which revokes its credentials token.
 """
 
 from __future__ import annotations
@@ -35,10 +44,10 @@ from __future__ import annotations
 import base64
 import contextlib
 import datetime as dt
+import hashlib
 import json
 import os
 import secrets
-import shlex
 import signal
 import socket
 import subprocess
@@ -56,11 +65,19 @@ import boto3
 import jupyter_core.paths
 from botocore.exceptions import BotoCoreError, ClientError
 
+import clusterport
+from clusterport.engines.sandbox import (
+    Sandbox,
+    SandboxPolicy,
+    SandboxUnavailableError,
+    TenantUsers,
+    runtime_paths,
+    tenant_env,
+)
 from clusterport.stopping import StopRequested, ignore_signals_for_cleanup, stop_on_signals
 from clusterport.studio.credentials import (
     CredentialError,
-    CredentialSource,
-    assume_execution_role,
+    container_credentials_uri,
     session_name_for,
 )
 
@@ -81,26 +98,6 @@ LABEXTENSION = Path(__file__).resolve().parent / "labextension"
 STARTUP_APPS: tuple[tuple[str, str], ...] = (
     ("JupyterServerAppSettings", "JupyterServer"),
     ("JupyterLabAppSettings", "JupyterLab"),
-)
-#: Environment variables that would override the execution role (or the home) if inherited.
-_DROPPED_ENV = (
-    "AWS_ACCESS_KEY_ID",
-    "AWS_SECRET_ACCESS_KEY",
-    "AWS_SESSION_TOKEN",
-    "AWS_SECURITY_TOKEN",
-    "AWS_CREDENTIAL_EXPIRATION",
-    "AWS_ROLE_ARN",
-    "AWS_ROLE_SESSION_NAME",
-    "AWS_WEB_IDENTITY_TOKEN_FILE",
-    "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
-    "AWS_CONTAINER_CREDENTIALS_FULL_URI",
-    "AWS_CONTAINER_AUTHORIZATION_TOKEN",
-    "AWS_DEFAULT_PROFILE",
-    "JUPYTER_CONFIG_DIR",
-    "JUPYTER_DATA_DIR",
-    "JUPYTER_RUNTIME_DIR",
-    "JUPYTER_TOKEN",
-    "IPYTHONDIR",
 )
 #: SageMaker stops a lifecycle script after five minutes.
 DEFAULT_LIFECYCLE_TIMEOUT = 300.0
@@ -123,6 +120,8 @@ class LaunchOptions:
     region: str | None = None
     lifecycle_timeout: float = DEFAULT_LIFECYCLE_TIMEOUT
     startup_timeout: float = 180.0
+    #: False is ``--no-sandbox``: the app runs as a plain process of the launcher's user.
+    sandbox: bool = True
 
 
 def effective_user_settings(
@@ -227,20 +226,27 @@ class StudioPaths:
 
     @property
     def private_dir(self) -> Path:
-        """Launcher files the user's notebooks need not see (credentials, scripts)."""
+        """The launcher's folder of this profile (0700), outside the app's sandbox."""
         return self.domain_dir / "launcher" / self.profile
 
     @property
-    def credential_source(self) -> Path:
-        return self.private_dir / "credentials.json"
+    def app_config_dir(self) -> Path:
+        """What the app reads but may not change (its Jupyter config, the lifecycle
+        scripts): mounted read-only in the sandbox."""
+        return self.private_dir / "app"
+
+    @property
+    def identity_dir(self) -> Path:
+        """The sandbox's ``passwd`` and ``group`` (when the app has a uid of its own)."""
+        return self.private_dir / "identity"
 
     @property
     def jupyter_config(self) -> Path:
-        return self.private_dir / "jupyter_server_config.json"
+        return self.app_config_dir / "jupyter_server_config.json"
 
     @property
     def scripts_dir(self) -> Path:
-        return self.private_dir / "lifecycle"
+        return self.app_config_dir / "lifecycle"
 
     @property
     def labextensions_dir(self) -> Path:
@@ -305,7 +311,7 @@ def _descendants(pid: int) -> list[int]:
 
 
 def _write_private(path: Path, text: str, mode: int = 0o600) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
     temporary = path.with_name(f".{path.name}.tmp")
     descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, mode)
     with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
@@ -324,6 +330,9 @@ class StudioLauncher:
             options.data_dir.resolve(), options.domain_id, options.user_profile
         )
         self.token = secrets.token_hex(24)
+        #: The app's container-credentials token (only its digest is recorded).
+        self.credentials_token = secrets.token_urlsafe(32)
+        self.registered = False
         self.port = options.port or _free_port()
         self.jupyter: subprocess.Popen[bytes] | None = None
         self._script: subprocess.Popen[bytes] | None = None
@@ -401,27 +410,45 @@ class StudioLauncher:
             settings=effective_user_settings(defaults, own),
         )
 
-    def credential_source(self, user: StudioUser) -> CredentialSource:
-        found = self.session().get_credentials()
-        if found is None:
+    def credentials_uri(self) -> str:
+        """The app's ``AWS_CONTAINER_CREDENTIALS_FULL_URI`` (on the platform's gateway)."""
+        if not self.endpoint_url:
             raise LaunchError(
-                "No AWS credentials: pass --profile or set AWS_ACCESS_KEY_ID and "
-                "AWS_SECRET_ACCESS_KEY of an admin of the domain's account."
+                "No platform URL: a Studio app gets its credentials from the platform's "
+                "gateway; pass --endpoint-url (or set AWS_ENDPOINT_URL), or --data-dir of a "
+                "running server."
             )
-        frozen = found.get_frozen_credentials()
-        sts = self.client("sts")
-        return CredentialSource(
-            access_key_id=frozen.access_key,
-            secret_access_key=frozen.secret_key,
-            session_token=frozen.token,
-            region=user.region,
-            endpoint_url=self.endpoint_url or _configured_endpoint(sts),
-            role_arn=user.execution_role,
-            session_name=session_name_for(user.profile),
-            source_identity=session_name_for(user.profile),
-            domain_arn=user.domain_arn,
-            user_profile_arn=user.profile_arn,
+        try:
+            return container_credentials_uri(
+                self.endpoint_url, self.options.domain_id, self.options.user_profile
+            )
+        except CredentialError as exc:
+            raise LaunchError(str(exc)) from exc
+
+    def check_credentials(self, user: StudioUser) -> None:
+        """Ask the endpoint once, as botocore in the app will, so a refusal stops the start."""
+        request = urllib.request.Request(
+            self.credentials_uri(), headers={"Authorization": self.credentials_token}
         )
+        try:
+            with urllib.request.urlopen(request, timeout=30) as response:
+                answer = json.loads(response.read())
+        except urllib.error.HTTPError as exc:
+            try:
+                message = json.loads(exc.read()).get("Message", "")
+            except ValueError:
+                message = str(exc)
+            raise LaunchError(
+                f"The platform refuses the execution role {user.execution_role} to user profile "
+                f"{user.profile}: {message}"
+            ) from exc
+        except (urllib.error.URLError, OSError, ValueError) as exc:
+            raise LaunchError(
+                f"Cannot reach the platform's credentials endpoint {self.credentials_uri()}: "
+                f"{exc}. Check that the server runs at {self.endpoint_url}."
+            ) from exc
+        if not str(answer.get("AccessKeyId", "")).startswith("ASIA"):
+            raise LaunchError(f"The credentials endpoint answered without credentials: {answer}")
 
     # ---- the user's environment ----------------------------------------------------
     def refuse_second_app(self) -> None:
@@ -429,7 +456,9 @@ class StudioLauncher:
             data = json.loads(self.paths.app_file.read_text(encoding="utf-8"))
         except (OSError, ValueError):
             return
-        pid = data.get("pid") if isinstance(data, dict) else None
+        if not isinstance(data, dict):
+            return
+        pid = data.get("pid") or data.get("launcher_pid")
         if isinstance(pid, int) and pid > 0 and _pid_alive(pid):
             raise LaunchError(
                 f"JupyterLab of user profile {self.options.user_profile} already runs at "
@@ -437,12 +466,37 @@ class StudioLauncher:
                 f"process {data.get('launcher_pid', pid)})."
             )
 
+    def sandbox(self) -> Sandbox:
+        """The walls of this profile's app (see the module docstring)."""
+        try:
+            policy = SandboxPolicy.detect(sandbox=self.options.sandbox)
+        except SandboxUnavailableError as exc:
+            raise LaunchError(str(exc)) from exc
+        if not policy.enabled:
+            self.say(policy.description)
+        name = f"studio-{self.options.domain_id}-{self.options.user_profile}"
+        uid = TenantUsers(self.paths.data_dir).uid_for(name) if policy.separate_users else None
+        return Sandbox(
+            policy,
+            name,
+            writable=(self.paths.home,),
+            readable=(*runtime_paths(), self.paths.app_config_dir, self.paths.labextensions_dir),
+            uid=uid,
+            home=self.paths.home,
+            identity_dir=self.paths.identity_dir,
+        )
+
     def prepare_home(self) -> None:
         home = self.paths.home
         home.mkdir(parents=True, exist_ok=True)
         self.paths.clusterport_dir.mkdir(exist_ok=True)
         self.paths.private_dir.mkdir(parents=True, exist_ok=True)
         os.chmod(self.paths.private_dir, 0o700)
+        # Read (never written) by the app: its Jupyter config and lifecycle scripts.
+        self.paths.scripts_dir.mkdir(parents=True, exist_ok=True)
+        os.chmod(self.paths.app_config_dir, 0o755)
+        os.chmod(self.paths.scripts_dir, 0o755)
+        self.paths.labextensions_dir.mkdir(parents=True, exist_ok=True)
         profile = home / ".ipython" / "profile_default"
         profile.mkdir(parents=True, exist_ok=True)
         kernel_config = profile / "ipython_kernel_config.json"
@@ -464,57 +518,66 @@ class StudioLauncher:
             existing["InteractiveShellApp"] = shell
             kernel_config.write_text(json.dumps(existing, indent=2) + "\n", encoding="utf-8")
 
-    def write_aws_config(self, source: CredentialSource) -> None:
-        command = shlex.join(
-            [
-                sys.executable,
-                "-m",
-                "clusterport.studio.credentials",
-                "--source",
-                str(self.paths.credential_source),
-            ]
-        )
-        lines = ["[default]", f"region = {source.region}", f"credential_process = {command}"]
-        if source.endpoint_url:
-            lines.append(f"endpoint_url = {source.endpoint_url}")
+    def write_aws_config(self, user: StudioUser) -> None:
+        """The home's AWS config: the region and the platform; credentials come from the
+        container-credentials endpoint (set in the environment)."""
+        lines = ["[default]", f"region = {user.region}"]
+        if self.endpoint_url:
+            lines.append(f"endpoint_url = {self.endpoint_url}")
         _write_private(self.paths.aws_config, "\n".join(lines) + "\n")
         _write_private(self.paths.aws_credentials, "")
 
-    def environment(self, source: CredentialSource) -> dict[str, str]:
-        """The environment of lifecycle scripts and JupyterLab: the user's, with their role."""
-        env = {k: v for k, v in os.environ.items() if k not in _DROPPED_ENV}
-        env.update(
-            HOME=str(self.paths.home),
-            IPYTHONDIR=str(self.paths.home / ".ipython"),
-            AWS_CONFIG_FILE=str(self.paths.aws_config),
-            AWS_SHARED_CREDENTIALS_FILE=str(self.paths.aws_credentials),
-            AWS_PROFILE="default",
-            AWS_DEFAULT_REGION=source.region,
-            AWS_REGION=source.region,
-            AWS_EC2_METADATA_DISABLED="true",
-            SAGEMAKER_DOMAIN_ID=self.options.domain_id,
-            SAGEMAKER_USER_PROFILE_NAME=self.options.user_profile,
+    def environment(self, user: StudioUser) -> dict[str, str]:
+        """The environment of lifecycle scripts and JupyterLab: the user's, with their role.
+
+        Nothing of the launcher's own environment is passed on but the harmless
+        variables of :func:`~clusterport.engines.sandbox.tenant_env` (never the
+        admin's credentials).
+        """
+        env = tenant_env(
+            {
+                "HOME": str(self.paths.home),
+                "USER": user.profile,
+                "SHELL": "/bin/bash",
+                "IPYTHONDIR": str(self.paths.home / ".ipython"),
+                "AWS_CONFIG_FILE": str(self.paths.aws_config),
+                "AWS_SHARED_CREDENTIALS_FILE": str(self.paths.aws_credentials),
+                "AWS_DEFAULT_REGION": user.region,
+                "AWS_REGION": user.region,
+                "AWS_EC2_METADATA_DISABLED": "true",
+                "AWS_CONTAINER_CREDENTIALS_FULL_URI": self.credentials_uri(),
+                "AWS_CONTAINER_AUTHORIZATION_TOKEN": self.credentials_token,
+                "SAGEMAKER_DOMAIN_ID": self.options.domain_id,
+                "SAGEMAKER_USER_PROFILE_NAME": self.options.user_profile,
+            }
         )
-        if source.endpoint_url:
-            env["AWS_ENDPOINT_URL"] = source.endpoint_url
-        else:
-            env.pop("AWS_ENDPOINT_URL", None)
+        if self.endpoint_url:
+            env["AWS_ENDPOINT_URL"] = self.endpoint_url
+        package_root = Path(clusterport.__file__).resolve().parents[1]
+        if package_root.name != "site-packages":  # a source checkout: the app imports it too
+            env["PYTHONPATH"] = str(package_root)
         return env
 
     # ---- lifecycle configurations --------------------------------------------------
-    def run_lifecycle(self, user: StudioUser, env: Mapping[str, str]) -> None:
+    def run_lifecycle(self, user: StudioUser, env: Mapping[str, str], sandbox: Sandbox) -> None:
         steps = user.lifecycle_steps()
         log_path = self.paths.lifecycle_log
         with log_path.open("w", encoding="utf-8") as log:
+            sandbox.own(self.paths.home)
             log.write(f"# lifecycle configurations, {dt.datetime.now(dt.UTC).isoformat()}\n")
             if not steps:
                 log.write("# none configured\n")
                 self.say("no lifecycle configuration to run")
             for index, step in enumerate(steps, 1):
-                self._run_step(index, step, env, log)
+                self._run_step(index, step, env, log, sandbox)
 
     def _run_step(
-        self, index: int, step: LifecycleStep, env: Mapping[str, str], log: IO[str]
+        self,
+        index: int,
+        step: LifecycleStep,
+        env: Mapping[str, str],
+        log: IO[str],
+        sandbox: Sandbox,
     ) -> None:
         sm = self.client("sagemaker")
         described = self._call(
@@ -535,14 +598,14 @@ class StudioLauncher:
                 f"Lifecycle configuration {step.name} is not a base64-encoded text script: {exc}."
             ) from exc
         path = self.paths.scripts_dir / f"{index:02d}-{step.name}.sh"
-        _write_private(path, script, 0o700)
+        _write_private(path, script, 0o755)
         header = f"== lifecycle configuration {step.name} ({step.origin}) =="
         self.say(f"running {header.strip('= ')}")
         log.write(header + "\n")
         log.flush()
         output: list[str] = []
         process = subprocess.Popen(
-            ["bash", str(path)],
+            sandbox.command(["/bin/bash", str(path)], cwd=self.paths.home),
             cwd=self.paths.home,
             env=dict(env),
             stdin=subprocess.DEVNULL,
@@ -605,7 +668,7 @@ class StudioLauncher:
         extra = self._labextension_path()
         if extra is not None:
             config["LabServerApp"] = {"extra_labextensions_path": [str(extra)]}
-        _write_private(self.paths.jupyter_config, json.dumps(config, indent=2) + "\n")
+        _write_private(self.paths.jupyter_config, json.dumps(config, indent=2) + "\n", 0o644)
 
     def _labextension_path(self) -> Path | None:
         """A folder holding the Clusters panel when Jupyter would not find it otherwise."""
@@ -628,7 +691,7 @@ class StudioLauncher:
             link.symlink_to(LABEXTENSION, target_is_directory=True)
         return self.paths.labextensions_dir
 
-    def start_jupyter(self, env: Mapping[str, str]) -> None:
+    def start_jupyter(self, env: Mapping[str, str], sandbox: Sandbox) -> None:
         command = [
             sys.executable,
             "-m",
@@ -637,18 +700,22 @@ class StudioLauncher:
             "--ServerApp.ip=127.0.0.1",
             f"--ServerApp.port={self.port}",
             "--ServerApp.port_retries=0",
-            f"--IdentityProvider.token={self.token}",
             f"--ServerApp.root_dir={self.paths.home}",
             f"--config={self.paths.jupyter_config}",
             "--LabApp.news_url=",
             "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
         ]
-        if os.geteuid() == 0:
+        if os.geteuid() == 0 and sandbox.uid is None:
             # Jupyter refuses root unless told; the launcher's user is the Studio user here.
             command.append("--ServerApp.allow_root=True")
         self.say(f"starting JupyterLab on {self.url} (root {self.paths.home})")
+        sandbox.own(self.paths.home)
         self.jupyter = subprocess.Popen(
-            command, cwd=self.paths.home, env=dict(env), start_new_session=True
+            sandbox.command(command, cwd=self.paths.home),
+            cwd=self.paths.home,
+            # The token travels in the environment, never on a command line.
+            env={**env, "JUPYTER_TOKEN": self.token},
+            start_new_session=True,
         )
         deadline = time.monotonic() + self.options.startup_timeout
         while time.monotonic() < deadline:
@@ -681,28 +748,43 @@ class StudioLauncher:
         except (urllib.error.URLError, OSError):
             return False
 
-    def write_app_file(self) -> None:
-        assert self.jupyter is not None
-        record = {
-            "url": self.url,
-            "token": self.token,
-            "pid": self.jupyter.pid,
+    def _record(self, user: StudioUser) -> dict[str, Any]:
+        return {
             "launcher_pid": os.getpid(),
             "domain_id": self.options.domain_id,
             "user_profile": self.options.user_profile,
+            "account_id": user.domain_arn.split(":")[4],
+            "region": user.region,
             "home": str(self.paths.home),
+            "credentials_token_sha256": hashlib.sha256(self.credentials_token.encode()).hexdigest(),
             "started_at": dt.datetime.now(dt.UTC).isoformat(),
+        }
+
+    def register_app(self, user: StudioUser) -> None:
+        """Record the app before anything of it runs: the platform issues its credentials
+        to the holder of this run's token while the record stays."""
+        _write_private(self.paths.app_file, json.dumps(self._record(user), indent=2) + "\n")
+        self.registered = True
+
+    def write_app_file(self, user: StudioUser) -> None:
+        assert self.jupyter is not None
+        record = {
+            **self._record(user),
+            "url": self.url,
+            "token": self.token,
+            "pid": self.jupyter.pid,
         }
         _write_private(self.paths.app_file, json.dumps(record, indent=2) + "\n")
 
     def remove_app_file(self) -> None:
-        if self.jupyter is None:
+        """Remove this run's record: no login leads to the app, its credentials token is void."""
+        if not self.registered:
             return
         try:
             data = json.loads(self.paths.app_file.read_text(encoding="utf-8"))
         except (OSError, ValueError):
             return
-        if isinstance(data, dict) and data.get("pid") == self.jupyter.pid:
+        if isinstance(data, dict) and data.get("launcher_pid") == os.getpid():
             self.paths.app_file.unlink(missing_ok=True)
 
     def stop_jupyter(self) -> None:
@@ -743,23 +825,20 @@ class StudioLauncher:
         """Everything up to a running, recorded JupyterLab."""
         user = self.describe_user()
         self.refuse_second_app()
+        sandbox = self.sandbox()
         self.prepare_home()
-        source = self.credential_source(user)
-        source.save(self.paths.credential_source)
-        try:
-            assume_execution_role(source)
-        except CredentialError as exc:
-            raise LaunchError(str(exc)) from exc
+        self.register_app(user)
+        self.check_credentials(user)
         self.say(
             f"user profile {user.profile} of domain {user.domain_id} acts as "
-            f"{user.execution_role} (source identity {source.source_identity})"
+            f"{user.execution_role} (source identity {session_name_for(user.profile)})"
         )
-        self.write_aws_config(source)
-        env = self.environment(source)
-        self.run_lifecycle(user, env)
+        self.write_aws_config(user)
+        env = self.environment(user)
+        self.run_lifecycle(user, env, sandbox)
         self.write_jupyter_config(user)
-        self.start_jupyter(env)
-        self.write_app_file()
+        self.start_jupyter(env, sandbox)
+        self.write_app_file(user)
         self.say(
             f"JupyterLab is ready: {self.url}/lab?token={self.token} "
             "(or open a URL from CreatePresignedDomainUrl); Ctrl-C stops it"
@@ -790,12 +869,6 @@ class StudioLauncher:
                     self._kill_group(self._script)
                 self.remove_app_file()
                 self.stop_jupyter()
-
-
-def _configured_endpoint(client: Any) -> str | None:
-    """The endpoint a client was pointed at through configuration (None for AWS's own)."""
-    url = str(client.meta.endpoint_url)
-    return None if url.endswith(".amazonaws.com") else url
 
 
 def launch(options: LaunchOptions) -> int:
