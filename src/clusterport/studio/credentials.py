@@ -20,13 +20,18 @@ app can read it; stopping the app revokes its token.
 from __future__ import annotations
 
 import ipaddress
+import json
+import urllib.error
 import urllib.parse
+import urllib.request
+from typing import Any
 
 __all__ = [
     "DOMAIN_TAG",
     "PROFILE_TAG",
     "CredentialError",
     "container_credentials_uri",
+    "fetch_credentials",
     "session_name_for",
 ]
 
@@ -73,3 +78,28 @@ def container_credentials_uri(endpoint_url: str, domain_id: str, profile: str) -
     base = urllib.parse.urlunsplit((parsed.scheme, parsed.netloc, "", "", "")).rstrip("/")
     quoted = "/".join(urllib.parse.quote(part, safe="") for part in (domain_id, profile))
     return f"{base}/_credentials/studio/{quoted}"
+
+
+def fetch_credentials(uri: str, token: str, timeout: float = 30.0) -> dict[str, Any]:
+    """Call the container-credentials endpoint as botocore does; its JSON answer.
+
+    Raises :class:`CredentialError` with the platform's reason when it refuses.
+    """
+    request = urllib.request.Request(uri, headers={"Authorization": token})
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as response:
+            answer = json.loads(response.read())
+    except urllib.error.HTTPError as exc:
+        try:
+            message = str(json.loads(exc.read()).get("Message", ""))
+        except ValueError:
+            message = str(exc)
+        raise CredentialError(message or str(exc)) from exc
+    except (urllib.error.URLError, OSError, ValueError) as exc:
+        raise CredentialError(
+            f"Cannot reach the platform's credentials endpoint {uri}: {exc}; check that the "
+            "server runs."
+        ) from exc
+    if not isinstance(answer, dict) or not str(answer.get("AccessKeyId", "")).startswith("ASIA"):
+        raise CredentialError(f"The credentials endpoint {uri} answered without credentials.")
+    return answer

@@ -78,6 +78,7 @@ from clusterport.stopping import StopRequested, ignore_signals_for_cleanup, stop
 from clusterport.studio.credentials import (
     CredentialError,
     container_credentials_uri,
+    fetch_credentials,
     session_name_for,
 )
 
@@ -89,6 +90,8 @@ __all__ = [
     "StudioUser",
     "effective_user_settings",
     "launch",
+    "register_app",
+    "unregister_app",
 ]
 
 SERVER_EXTENSION = "clusterport.studio.extension"
@@ -320,6 +323,45 @@ def _write_private(path: Path, text: str, mode: int = 0o600) -> None:
     os.replace(temporary, path)
 
 
+def register_app(
+    paths: StudioPaths,
+    *,
+    account_id: str,
+    region: str,
+    credentials_token: str,
+    **lab: Any,
+) -> None:
+    """Record a running app of ``paths``' profile, owned by this process (0600, data dir).
+
+    The platform issues the execution role's credentials to the holder of
+    ``credentials_token`` while this process lives and the record stays (only
+    the token's digest is written). ``lab`` adds the lab's ``url``, ``token``
+    and ``pid`` once it answers, for presigned logins.
+    """
+    record: dict[str, Any] = {
+        "launcher_pid": os.getpid(),
+        "domain_id": paths.domain_id,
+        "user_profile": paths.profile,
+        "account_id": account_id,
+        "region": region,
+        "home": str(paths.home),
+        "credentials_token_sha256": hashlib.sha256(credentials_token.encode()).hexdigest(),
+        "started_at": dt.datetime.now(dt.UTC).isoformat(),
+        **lab,
+    }
+    _write_private(paths.app_file, json.dumps(record, indent=2) + "\n")
+
+
+def unregister_app(paths: StudioPaths) -> None:
+    """Remove the record this process wrote, which revokes its app's credentials token."""
+    try:
+        data = json.loads(paths.app_file.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return
+    if isinstance(data, dict) and data.get("launcher_pid") == os.getpid():
+        paths.app_file.unlink(missing_ok=True)
+
+
 class StudioLauncher:
     """Starts, watches and stops one user's JupyterLab (see the module docstring)."""
 
@@ -427,28 +469,13 @@ class StudioLauncher:
 
     def check_credentials(self, user: StudioUser) -> None:
         """Ask the endpoint once, as botocore in the app will, so a refusal stops the start."""
-        request = urllib.request.Request(
-            self.credentials_uri(), headers={"Authorization": self.credentials_token}
-        )
         try:
-            with urllib.request.urlopen(request, timeout=30) as response:
-                answer = json.loads(response.read())
-        except urllib.error.HTTPError as exc:
-            try:
-                message = json.loads(exc.read()).get("Message", "")
-            except ValueError:
-                message = str(exc)
+            fetch_credentials(self.credentials_uri(), self.credentials_token)
+        except CredentialError as exc:
             raise LaunchError(
                 f"The platform refuses the execution role {user.execution_role} to user profile "
-                f"{user.profile}: {message}"
+                f"{user.profile}: {exc}"
             ) from exc
-        except (urllib.error.URLError, OSError, ValueError) as exc:
-            raise LaunchError(
-                f"Cannot reach the platform's credentials endpoint {self.credentials_uri()}: "
-                f"{exc}. Check that the server runs at {self.endpoint_url}."
-            ) from exc
-        if not str(answer.get("AccessKeyId", "")).startswith("ASIA"):
-            raise LaunchError(f"The credentials endpoint answered without credentials: {answer}")
 
     # ---- the user's environment ----------------------------------------------------
     def refuse_second_app(self) -> None:
@@ -748,44 +775,33 @@ class StudioLauncher:
         except (urllib.error.URLError, OSError):
             return False
 
-    def _record(self, user: StudioUser) -> dict[str, Any]:
-        return {
-            "launcher_pid": os.getpid(),
-            "domain_id": self.options.domain_id,
-            "user_profile": self.options.user_profile,
-            "account_id": user.domain_arn.split(":")[4],
-            "region": user.region,
-            "home": str(self.paths.home),
-            "credentials_token_sha256": hashlib.sha256(self.credentials_token.encode()).hexdigest(),
-            "started_at": dt.datetime.now(dt.UTC).isoformat(),
-        }
-
     def register_app(self, user: StudioUser) -> None:
         """Record the app before anything of it runs: the platform issues its credentials
         to the holder of this run's token while the record stays."""
-        _write_private(self.paths.app_file, json.dumps(self._record(user), indent=2) + "\n")
+        register_app(
+            self.paths,
+            account_id=user.domain_arn.split(":")[4],
+            region=user.region,
+            credentials_token=self.credentials_token,
+        )
         self.registered = True
 
     def write_app_file(self, user: StudioUser) -> None:
         assert self.jupyter is not None
-        record = {
-            **self._record(user),
-            "url": self.url,
-            "token": self.token,
-            "pid": self.jupyter.pid,
-        }
-        _write_private(self.paths.app_file, json.dumps(record, indent=2) + "\n")
+        register_app(
+            self.paths,
+            account_id=user.domain_arn.split(":")[4],
+            region=user.region,
+            credentials_token=self.credentials_token,
+            url=self.url,
+            token=self.token,
+            pid=self.jupyter.pid,
+        )
 
     def remove_app_file(self) -> None:
         """Remove this run's record: no login leads to the app, its credentials token is void."""
-        if not self.registered:
-            return
-        try:
-            data = json.loads(self.paths.app_file.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            return
-        if isinstance(data, dict) and data.get("launcher_pid") == os.getpid():
-            self.paths.app_file.unlink(missing_ok=True)
+        if self.registered:
+            unregister_app(self.paths)
 
     def stop_jupyter(self) -> None:
         """Shut JupyterLab down (kernels and terminals too), then make sure its group is gone."""
