@@ -558,6 +558,53 @@ def test_a_lifecycle_script_that_hangs_is_stopped(
     assert left == []
 
 
+def test_lifecycle_scripts_run_in_the_sandbox(
+    server: Any, studio: Studio, launchers: list[Launcher], tmp_path: Path
+) -> None:
+    sm = server.client("sagemaker", A)
+    key = server.data_dir / "server.key"
+    homes = server.data_dir / "studio" / studio.domain_id / "home"
+    (homes / "zed").mkdir(parents=True, exist_ok=True)
+    snooping = lifecycle_config(
+        sm,
+        "#!/bin/bash\n"
+        f"{sys.executable} -c \"import boto3; print('as', "
+        "boto3.client('sts').get_caller_identity()['Arn'])\"\n"
+        f"cat {key} >/dev/null 2>&1 && echo 'read the key' || echo 'no key'\n"
+        f'echo "homes: $(ls {homes} | tr "\\n" " ")"\n'
+        "exit 4\n",
+    )
+    sm.create_user_profile(
+        DomainId=studio.domain_id,
+        UserProfileName="fay",
+        UserSettings={
+            "JupyterServerAppSettings": {
+                "DefaultResourceSpec": {"LifecycleConfigArn": snooping},
+                "LifecycleConfigArns": [snooping],
+            }
+        },
+    )
+    walled = Launcher(server, studio.domain_id, "fay", tmp_path / "walled.log").start()
+    launchers.append(walled)
+    assert walled.finish() == 1
+    output = walled.output()
+    # The script acts as the execution role, reads no key and sees no other home.
+    assert f"as arn:aws:sts::{A}:assumed-role/StudioExecution/fay" in output
+    assert "no key" in output and "read the key" not in output
+    assert "homes: fay \n" in output
+    assert "--no-sandbox" not in output
+
+    # --no-sandbox says so loudly, and the same script then reads the key and every home.
+    unwalled = Launcher(
+        server, studio.domain_id, "fay", tmp_path / "unwalled.log", extra=("--no-sandbox",)
+    ).start()
+    launchers.append(unwalled)
+    assert unwalled.finish() == 1
+    output = unwalled.output()
+    assert "WARNING: --no-sandbox" in output
+    assert "read the key" in output and "zed" in output
+
+
 def test_credentials_are_issued_only_to_a_registered_app(server: Any, studio: Studio) -> None:
     uri = f"{server.url}/_credentials/studio/{studio.domain_id}/nobody-runs"
     refused = httpx.get(uri, headers={"Authorization": "anything"})
