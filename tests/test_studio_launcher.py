@@ -424,6 +424,26 @@ def test_studio_starts_runs_lifecycle_and_stops(
     assert any(e.get("errorCode") is None for e in vended)
     assert any(e.get("errorCode") == "AccessDenied" for e in vended)
 
+    # Terminals start in the sandbox too, as the lab's own (unprivileged, when root) user.
+    terminal = httpx.post(
+        f"{record['url']}/api/terminals",
+        headers={"Authorization": f"token {record['token']}"},
+        timeout=30,
+    )
+    assert terminal.status_code == 200, terminal.text
+    assert launcher.process is not None
+    below = psutil.Process(launcher.process.pid).children(recursive=True)
+    lab = next(p for p in below if "jupyterlab" in p.cmdline() and "bwrap" not in p.cmdline()[0])
+    deadline = time.monotonic() + 30
+    shells: list[psutil.Process] = []
+    while not shells and time.monotonic() < deadline:
+        shells = [p for p in lab.children(recursive=True) if p.name() == "bash"]
+        time.sleep(0.2)
+    assert shells, "no terminal shell below the lab"
+    assert shells[0].uids().real == lab.uids().real
+    if os.geteuid() == 0:
+        assert lab.uids().real != 0
+
     # A presigned URL logs into this lab once.
     url = sm.create_presigned_domain_url(DomainId=studio.domain_id, UserProfileName="ana")[
         "AuthorizedUrl"
