@@ -26,8 +26,13 @@ from jupyter_client.blocking.client import BlockingKernelClient
 from sqlalchemy import select
 
 from clusterport.store.identity import SessionCredential
-from clusterport.studio.credentials import DOMAIN_TAG, PROFILE_TAG
-from clusterport.studio.launcher import effective_user_settings
+from clusterport.studio.credentials import DOMAIN_TAG, PROFILE_TAG, container_credentials_uri
+from clusterport.studio.launcher import (
+    StudioPaths,
+    effective_user_settings,
+    register_app,
+    unregister_app,
+)
 from conftest import RunningServer
 from sagemaker_support import Network, lifecycle_config, make_network
 
@@ -631,6 +636,49 @@ def test_credentials_are_issued_only_to_a_registered_app(server: Any, studio: St
     assert refused.status_code == 403
     assert "credentials are issued only to a running app" in refused.json()["Message"]
     assert httpx.get(f"{server.url}/_credentials/studio/..%2F..%2Fx/y").status_code != 200
+
+
+def test_the_endpoint_sets_the_source_keys_a_hardened_trust_policy_checks(
+    server: Any, studio: Studio
+) -> None:
+    """AWS's confused-deputy guard (``aws:SourceAccount``/``aws:SourceArn``) holds."""
+    iam, sm = server.client("iam", A), server.client("sagemaker", A)
+
+    def role(name: str, account: str) -> str:
+        statement = {
+            **EXECUTION_TRUST["Statement"][0],
+            "Condition": {
+                "StringEquals": {"aws:SourceAccount": account},
+                "ArnLike": {"aws:SourceArn": f"arn:aws:sagemaker:*:{account}:*"},
+            },
+        }
+        document = {"Version": "2012-10-17", "Statement": [statement]}
+        arn: str = iam.create_role(RoleName=name, AssumeRolePolicyDocument=json.dumps(document))[
+            "Role"
+        ]["Arn"]
+        return arn
+
+    mine, theirs = role("GuardedForA", A), role("GuardedForB", B)
+    for profile, role_arn in (("gil", mine), ("hal", theirs)):
+        sm.create_user_profile(
+            DomainId=studio.domain_id,
+            UserProfileName=profile,
+            UserSettings={"ExecutionRole": role_arn},
+        )
+    answers = {}
+    for profile in ("gil", "hal"):
+        paths = StudioPaths(server.data_dir.resolve(), studio.domain_id, profile)
+        token = secrets.token_urlsafe(32)
+        register_app(paths, account_id=A, region="us-east-1", credentials_token=token)
+        try:
+            uri = container_credentials_uri(server.url, studio.domain_id, profile)
+            answers[profile] = httpx.get(uri, headers={"Authorization": token})
+        finally:
+            unregister_app(paths)
+    assert answers["gil"].status_code == 200
+    assert answers["gil"].json()["RoleArn"] == mine
+    assert answers["hal"].status_code == 403
+    assert "sagemaker.amazonaws.com is not authorized" in answers["hal"].json()["Message"]
 
 
 def test_a_role_that_does_not_trust_sagemaker_stops_the_start(

@@ -98,6 +98,10 @@ def _issue(platform: Platform, app: apps.AppRegistration) -> dict[str, Any]:
         ],
         transitive_tag_keys=[DOMAIN_TAG, PROFILE_TAG],
         region=app.region,
+        context={
+            "aws:SourceAccount": app.account_id,
+            "aws:SourceArn": f"{prefix}:user-profile/{app.domain_id}/{app.profile}",
+        },
     )
     return {
         "AccessKeyId": issued.access_key_id,
