@@ -645,8 +645,10 @@ def test_the_endpoint_sets_the_source_keys_a_hardened_trust_policy_checks(
     iam, sm = server.client("iam", A), server.client("sagemaker", A)
 
     def role(name: str, account: str) -> str:
-        statement = {
-            **EXECUTION_TRUST["Statement"][0],
+        statement: dict[str, Any] = {
+            "Effect": "Allow",
+            "Principal": {"Service": SAGEMAKER},
+            "Action": "sts:AssumeRole",
             "Condition": {
                 "StringEquals": {"aws:SourceAccount": account},
                 "ArnLike": {"aws:SourceArn": f"arn:aws:sagemaker:*:{account}:*"},
