@@ -115,6 +115,11 @@ class Launcher:
         return self.server.data_dir / "studio" / self.domain_id / "apps" / f"{self.profile}.json"
 
     @property
+    def registration(self) -> Path:
+        """The app's registration with the container-credentials endpoint."""
+        return self.app_file.with_name(f"{self.profile}.credentials.json")
+
+    @property
     def home(self) -> Path:
         return self.server.data_dir / "studio" / self.domain_id / "home" / self.profile
 
@@ -354,9 +359,11 @@ def test_studio_starts_runs_lifecycle_and_stops(
         if path.is_file():
             assert admin_secret not in path.read_text(errors="replace"), path
     assert "credential_process" not in (launcher.home / ".clusterport" / "aws-config").read_text()
-    registered = json.loads(launcher.app_file.read_text())
-    assert admin_secret not in json.dumps(registered)
-    assert stat.S_IMODE(launcher.app_file.stat().st_mode) == 0o600
+    for path in (launcher.app_file, launcher.registration):
+        assert admin_secret not in path.read_text()
+        assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    registered = json.loads(launcher.registration.read_text())
+    assert launcher.process is not None and registered["launcher_pid"] == launcher.process.pid
     tokens = [record["token"]]
     for proc in psutil.process_iter(["cmdline"]):
         command = " ".join(proc.info["cmdline"] or [])
@@ -394,6 +401,7 @@ def test_studio_starts_runs_lifecycle_and_stops(
         "key": server.data_dir / "server.key",
         "database": server.data_dir / "clusterport.db",
         "record": launcher.app_file,
+        "registration": launcher.registration,
         "other-home": other_home / "notes.txt",
     }
     attack = (
@@ -467,7 +475,7 @@ def test_studio_starts_runs_lifecycle_and_stops(
 
     assert launcher.stop() == 0
     assert launcher.leftovers() == []
-    assert not launcher.app_file.exists()
+    assert not launcher.app_file.exists() and not launcher.registration.exists()
     # The stopped app's credentials token is refused.
     refused = httpx.get(uri, headers={"Authorization": credentials_token})
     assert refused.status_code == 403 and "running app" in refused.json()["Message"]
@@ -541,7 +549,7 @@ def test_a_failing_lifecycle_script_stops_the_start(
     assert "cannot mount /shared: permission denied" in output
     assert "exit code 3" in output and failing.rsplit("/", 1)[1] in output
     assert "starting JupyterLab" not in output
-    assert not launcher.app_file.exists()
+    assert not launcher.app_file.exists() and not launcher.registration.exists()
     log = (launcher.home / ".clusterport" / "lifecycle.log").read_text()
     assert "cannot mount /shared" in log and "== exit 3 ==" in log
 
@@ -719,7 +727,7 @@ def test_a_role_that_does_not_trust_sagemaker_stops_the_start(
     assert "sagemaker.amazonaws.com is not authorized to perform: sts:AssumeRole" in output
     assert '{"Service": "sagemaker.amazonaws.com"}' in output
     assert "starting JupyterLab" not in output
-    assert not launcher.app_file.exists()
+    assert not launcher.app_file.exists() and not launcher.registration.exists()
 
 
 def test_unknown_profile_is_reported(

@@ -17,8 +17,8 @@ of the domain's account; nothing here imports the platform's server code):
    the platform's processes are not in it. ``--no-sandbox`` turns it off
    (unsafe with more than one user).
 4. The execution role's credentials, as SageMaker delivers them: the app is
-   registered in ``<data dir>/studio/<domain id>/apps/<profile>.json`` with the
-   digest of a random token of this run, and botocore in the app calls the
+   registered in ``<data dir>/studio/<domain id>/apps/<profile>.credentials.json``
+   with the digest of a random token of this run, and botocore in the app calls the
    platform's container-credentials endpoint with it
    (``AWS_CONTAINER_CREDENTIALS_FULL_URI`` and ``AWS_CONTAINER_AUTHORIZATION_TOKEN``,
    see :mod:`clusterport.studio.credentials`); the platform assumes the role as
@@ -33,10 +33,11 @@ of the domain's account; nothing here imports the platform's server code):
 6. JupyterLab 4 with the clusterport server extension, the Clusters panel and
    the ``%sm_analytics`` magic (in every kernel, from the home's IPython
    profile), in the sandbox and its own process group, its token in its
-   environment (never on a command line), added to the app's record
-   (``{url, token, pid}``) for the platform's presigned login URLs.
+   environment (never on a command line), recorded in
+   ``<data dir>/studio/<domain id>/apps/<profile>.json`` (``{url, token, pid}``)
+   for the platform's presigned login URLs once it answers.
 7. On SIGTERM or SIGINT: JupyterLab, its kernels and its terminals are shut
-   down, and the app's record is removed, which revokes its credentials token.
+   down, and both records are removed, which revokes the credentials token.
 """
 
 from __future__ import annotations
@@ -228,6 +229,11 @@ class StudioPaths:
         return self.domain_dir / "apps" / f"{self.profile}.json"
 
     @property
+    def credentials_registration(self) -> Path:
+        """Read by the platform's container-credentials endpoint (same layout on its side)."""
+        return self.domain_dir / "apps" / f"{self.profile}.credentials.json"
+
+    @property
     def private_dir(self) -> Path:
         """The launcher's folder of this profile (0700), outside the app's sandbox."""
         return self.domain_dir / "launcher" / self.profile
@@ -324,42 +330,39 @@ def _write_private(path: Path, text: str, mode: int = 0o600) -> None:
 
 
 def register_app(
-    paths: StudioPaths,
-    *,
-    account_id: str,
-    region: str,
-    credentials_token: str,
-    **lab: Any,
+    paths: StudioPaths, *, account_id: str, region: str, credentials_token: str
 ) -> None:
-    """Record a running app of ``paths``' profile, owned by this process (0600, data dir).
+    """Register an app of ``paths``' profile, owned by this process, with the platform's
+    container-credentials endpoint (``apps/<profile>.credentials.json``, 0600, data dir).
 
     The platform issues the execution role's credentials to the holder of
-    ``credentials_token`` while this process lives and the record stays (only
-    the token's digest is written). ``lab`` adds the lab's ``url``, ``token``
-    and ``pid`` once it answers, for presigned logins.
+    ``credentials_token`` while this process lives and the registration stays
+    (only the token's digest is written).
     """
-    record: dict[str, Any] = {
+    record = {
         "launcher_pid": os.getpid(),
         "domain_id": paths.domain_id,
         "user_profile": paths.profile,
         "account_id": account_id,
         "region": region,
-        "home": str(paths.home),
         "credentials_token_sha256": hashlib.sha256(credentials_token.encode()).hexdigest(),
-        "started_at": dt.datetime.now(dt.UTC).isoformat(),
-        **lab,
+        "registered_at": dt.datetime.now(dt.UTC).isoformat(),
     }
-    _write_private(paths.app_file, json.dumps(record, indent=2) + "\n")
+    _write_private(paths.credentials_registration, json.dumps(record, indent=2) + "\n")
 
 
-def unregister_app(paths: StudioPaths) -> None:
-    """Remove the record this process wrote, which revokes its app's credentials token."""
+def _remove_own(path: Path) -> None:
     try:
-        data = json.loads(paths.app_file.read_text(encoding="utf-8"))
+        data = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return
     if isinstance(data, dict) and data.get("launcher_pid") == os.getpid():
-        paths.app_file.unlink(missing_ok=True)
+        path.unlink(missing_ok=True)
+
+
+def unregister_app(paths: StudioPaths) -> None:
+    """Remove this process's registration, which revokes its app's credentials token."""
+    _remove_own(paths.credentials_registration)
 
 
 class StudioLauncher:
@@ -479,19 +482,21 @@ class StudioLauncher:
 
     # ---- the user's environment ----------------------------------------------------
     def refuse_second_app(self) -> None:
-        try:
-            data = json.loads(self.paths.app_file.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            return
-        if not isinstance(data, dict):
-            return
-        pid = data.get("pid") or data.get("launcher_pid")
-        if isinstance(pid, int) and pid > 0 and _pid_alive(pid):
-            raise LaunchError(
-                f"JupyterLab of user profile {self.options.user_profile} already runs at "
-                f"{data.get('url')} (process {pid}); stop its launcher first (Ctrl-C or SIGTERM "
-                f"process {data.get('launcher_pid', pid)})."
-            )
+        for record in (self.paths.app_file, self.paths.credentials_registration):
+            try:
+                data = json.loads(record.read_text(encoding="utf-8"))
+            except (OSError, ValueError):
+                continue
+            if not isinstance(data, dict):
+                continue
+            pid = data.get("pid") or data.get("launcher_pid")
+            if isinstance(pid, int) and pid > 0 and _pid_alive(pid):
+                where = f"at {data['url']} " if "url" in data else ""
+                raise LaunchError(
+                    f"JupyterLab of user profile {self.options.user_profile} already runs "
+                    f"{where}(process {pid}); stop its launcher first (Ctrl-C or SIGTERM "
+                    f"process {data.get('launcher_pid', pid)})."
+                )
 
     def sandbox(self) -> Sandbox:
         """The walls of this profile's app (see the module docstring)."""
@@ -786,20 +791,23 @@ class StudioLauncher:
         )
         self.registered = True
 
-    def write_app_file(self, user: StudioUser) -> None:
+    def write_app_file(self) -> None:
         assert self.jupyter is not None
-        register_app(
-            self.paths,
-            account_id=user.domain_arn.split(":")[4],
-            region=user.region,
-            credentials_token=self.credentials_token,
-            url=self.url,
-            token=self.token,
-            pid=self.jupyter.pid,
-        )
+        record = {
+            "url": self.url,
+            "token": self.token,
+            "pid": self.jupyter.pid,
+            "launcher_pid": os.getpid(),
+            "domain_id": self.options.domain_id,
+            "user_profile": self.options.user_profile,
+            "home": str(self.paths.home),
+            "started_at": dt.datetime.now(dt.UTC).isoformat(),
+        }
+        _write_private(self.paths.app_file, json.dumps(record, indent=2) + "\n")
 
     def remove_app_file(self) -> None:
-        """Remove this run's record: no login leads to the app, its credentials token is void."""
+        """Remove this run's records: no login leads to the app, its credentials token is void."""
+        _remove_own(self.paths.app_file)
         if self.registered:
             unregister_app(self.paths)
 
@@ -854,7 +862,7 @@ class StudioLauncher:
         self.run_lifecycle(user, env, sandbox)
         self.write_jupyter_config(user)
         self.start_jupyter(env, sandbox)
-        self.write_app_file(user)
+        self.write_app_file()
         self.say(
             f"JupyterLab is ready: {self.url}/lab?token={self.token} "
             "(or open a URL from CreatePresignedDomainUrl); Ctrl-C stops it"

@@ -7,14 +7,15 @@ platform reads the file to redirect a presigned login and to refuse deleting a
 profile whose app still runs. The launcher keeps the same layout on its side
 (it talks to the platform only through the AWS APIs, so it cannot import this).
 
-The same record is the app's registration with the container-credentials
-endpoint (``/_credentials/studio/<domain id>/<profile>``): the launcher writes
-it before anything of the app runs, with the SHA-256 digest of the app's
-credentials token (``credentials_token_sha256``), the domain's account and
-region and its own PID. A request is answered while the record exists, its
-digest matches and the launcher lives; the launcher removes the record when the
-app stops, which revokes the token. The file lives under the data dir (0700),
-which no sandboxed app sees.
+Beside it, ``<profile>.credentials.json`` registers the app with the
+container-credentials endpoint (``/_credentials/studio/<domain id>/<profile>``):
+the launcher writes it before anything of the app runs (lifecycle scripts
+included), with the SHA-256 digest of the app's credentials token
+(``credentials_token_sha256``), the domain's account and region and its own
+PID. A request is answered while the registration exists, its digest matches
+and the launcher lives; the launcher removes it when the app stops, which
+revokes the token. Both files live under the data dir (0700), which no
+sandboxed app sees.
 """
 
 from __future__ import annotations
@@ -34,6 +35,10 @@ def domain_dir(data_dir: Path, domain_id: str) -> Path:
 
 def app_file(data_dir: Path, domain_id: str, profile: str) -> Path:
     return domain_dir(data_dir, domain_id) / "apps" / f"{profile}.json"
+
+
+def credentials_registration(data_dir: Path, domain_id: str, profile: str) -> Path:
+    return domain_dir(data_dir, domain_id) / "apps" / f"{profile}.credentials.json"
 
 
 @dataclass(frozen=True)
@@ -98,7 +103,8 @@ def registration(data_dir: Path, domain_id: str, profile: str) -> AppRegistratio
     if any(part in ("", ".", "..") or "/" in part for part in (domain_id, profile)):
         return None
     try:
-        data = json.loads(app_file(data_dir, domain_id, profile).read_text(encoding="utf-8"))
+        path = credentials_registration(data_dir, domain_id, profile)
+        data = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return None
     if not isinstance(data, dict):
