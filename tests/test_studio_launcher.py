@@ -4,6 +4,7 @@ the app's sandbox (what a notebook cell can and cannot reach)."""
 
 from __future__ import annotations
 
+import ast
 import contextlib
 import json
 import os
@@ -26,6 +27,7 @@ from jupyter_client.blocking.client import BlockingKernelClient
 from sqlalchemy import select
 
 from clusterport.store.identity import SessionCredential
+from clusterport.studio import launcher as launcher_module
 from clusterport.studio.credentials import DOMAIN_TAG, PROFILE_TAG, container_credentials_uri
 from clusterport.studio.launcher import (
     StudioPaths,
@@ -636,6 +638,23 @@ def test_lifecycle_scripts_run_in_the_sandbox(
     output = unwalled.output()
     assert "WARNING: --no-sandbox" in output
     assert "read the key" in output and "zed" in output
+
+
+def test_every_process_the_launcher_starts_goes_through_the_sandbox() -> None:
+    """No launch path of a Studio app bypasses :meth:`Sandbox.command`."""
+    tree = ast.parse(Path(launcher_module.__file__).read_text())
+    starters = {"subprocess.Popen", "subprocess.run", "subprocess.call", "subprocess.check_call"}
+    starters |= {"subprocess.check_output", "os.system", "os.popen", "os.execv", "os.execve"}
+    calls = [
+        node
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Call) and ast.unparse(node.func) in starters
+    ]
+    assert len(calls) == 2  # the lifecycle scripts and JupyterLab (kernels, terminals below it)
+    for call in calls:
+        assert call.args and ast.unparse(call.args[0]).startswith("sandbox.command("), ast.unparse(
+            call
+        )
 
 
 def test_credentials_are_issued_only_to_a_registered_app(server: Any, studio: Studio) -> None:
