@@ -504,8 +504,7 @@ class StudioLauncher:
             policy = SandboxPolicy.detect(sandbox=self.options.sandbox)
         except SandboxUnavailableError as exc:
             raise LaunchError(str(exc)) from exc
-        if not policy.enabled:
-            self.say(policy.description)
+        self.say(policy.description)
         name = f"studio-{self.options.domain_id}-{self.options.user_profile}"
         uid = TenantUsers(self.paths.data_dir).uid_for(name) if policy.separate_users else None
         return Sandbox(
@@ -524,6 +523,8 @@ class StudioLauncher:
         self.paths.clusterport_dir.mkdir(exist_ok=True)
         self.paths.private_dir.mkdir(parents=True, exist_ok=True)
         os.chmod(self.paths.private_dir, 0o700)
+        # Earlier versions kept the admin's credentials here for a credential_process.
+        (self.paths.private_dir / "credentials.json").unlink(missing_ok=True)
         # Read (never written) by the app: its Jupyter config and lifecycle scripts.
         self.paths.scripts_dir.mkdir(parents=True, exist_ok=True)
         os.chmod(self.paths.app_config_dir, 0o755)
