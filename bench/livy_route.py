@@ -121,7 +121,7 @@ def measure(
     access_key = (data_dir / "clusters" / cluster_id / "livy-access.key").read_text().strip()
     route = platform_livy_url(url, cluster_id)
     root = emr_admin.get_credentials()
-    user = worker_session(studio_admin, world, url, REGION)
+    user = worker_session(world, url, REGION, data_dir)
     chained = user.client("sts", endpoint_url=url).assume_role(
         RoleArn=world.discovery_role_arn, RoleSessionName="SageMakerStudioUser"
     )["Credentials"]

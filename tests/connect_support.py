@@ -2,9 +2,9 @@
 
 The world is the seed's two accounts built through boto3 by their admins
 (:class:`SeedBuilder`) against the in-process server. A Studio user's
-credentials are made as the Studio launcher makes them (the execution role
-with the user profile as source identity and the domain and profile ARNs as
-transitive session tags), then chained into account B's discovery role as the
+credentials come from the platform as a Studio app's do (the execution role
+assumed as SageMaker, with the user profile as source identity and the domain
+and profile ARNs as transitive session tags), then chained into account B's discovery role as the
 connect magic does with ``--assumable-role-arn``.
 """
 
@@ -52,7 +52,7 @@ def build_world(server: RunningServer) -> SeedWorld:
 
 def studio_user(server: RunningServer, world: SeedWorld) -> boto3.Session:
     """The data worker's own credentials (account A), as the Studio launcher issues them."""
-    return worker_session(server.session(STUDIO_ACCOUNT, REGION), world, server.url, REGION)
+    return worker_session(world, server.url, REGION, server.data_dir)
 
 
 def assume(session: boto3.Session, url: str, role_arn: str, name: str) -> boto3.Session:

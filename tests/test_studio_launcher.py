@@ -1,12 +1,15 @@
 """``clusterport studio`` against the real server: lifecycle scripts, the execution role,
-JupyterLab with the server extension and the magic, presigned logins, restarts, stops."""
+JupyterLab with the server extension and the magic, presigned logins, restarts, stops, and
+the app's sandbox (what a notebook cell can and cannot reach)."""
 
 from __future__ import annotations
 
+import ast
 import contextlib
-import datetime as dt
 import json
 import os
+import queue
+import secrets
 import signal
 import stat
 import subprocess
@@ -24,8 +27,14 @@ from jupyter_client.blocking.client import BlockingKernelClient
 from sqlalchemy import select
 
 from clusterport.store.identity import SessionCredential
-from clusterport.studio.credentials import DOMAIN_TAG, PROFILE_TAG
-from clusterport.studio.launcher import effective_user_settings
+from clusterport.studio import launcher as launcher_module
+from clusterport.studio.credentials import DOMAIN_TAG, PROFILE_TAG, container_credentials_uri
+from clusterport.studio.launcher import (
+    StudioPaths,
+    effective_user_settings,
+    register_app,
+    unregister_app,
+)
 from conftest import RunningServer
 from sagemaker_support import Network, lifecycle_config, make_network
 
@@ -35,6 +44,7 @@ ROLE_FILE = Path(".cross-account-configuration-DO_NOT_DELETE") / (
     "emr-discovery-iam-role-arns-DO_NOT_DELETE.json"
 )
 DISCOVERY_ROLE = f"arn:aws:iam::{B}:role/StudioDiscovery"
+SAGEMAKER = "sagemaker.amazonaws.com"
 CLUSTERPORT = Path(sys.executable).parent / "clusterport"
 
 ROLE_SCRIPT = f"""#!/bin/bash
@@ -48,13 +58,14 @@ echo "role file written"
 get_caller_identity()['Arn'])"
 """
 
+#: AWS's standard trust policy of a SageMaker execution role, and nothing else.
 EXECUTION_TRUST = {
     "Version": "2012-10-17",
     "Statement": [
         {
             "Effect": "Allow",
-            "Principal": {"Service": "sagemaker.amazonaws.com", "AWS": f"arn:aws:iam::{A}:root"},
-            "Action": ["sts:AssumeRole", "sts:TagSession", "sts:SetSourceIdentity"],
+            "Principal": {"Service": "sagemaker.amazonaws.com"},
+            "Action": "sts:AssumeRole",
         }
     ],
 }
@@ -104,6 +115,11 @@ class Launcher:
     @property
     def app_file(self) -> Path:
         return self.server.data_dir / "studio" / self.domain_id / "apps" / f"{self.profile}.json"
+
+    @property
+    def registration(self) -> Path:
+        """The app's registration with the container-credentials endpoint."""
+        return self.app_file.with_name(f"{self.profile}.credentials.json")
 
     @property
     def home(self) -> Path:
@@ -175,7 +191,8 @@ class Launcher:
             except (OSError, ValueError):
                 time.sleep(0.25)
                 continue
-            if record.get("launcher_pid") == self.process.pid:
+            # The launcher registers the app first, and adds its URL once JupyterLab answers.
+            if record.get("launcher_pid") == self.process.pid and "url" in record:
                 self.seen = psutil.Process(self.process.pid).children(recursive=True)
                 return record
             time.sleep(0.25)
@@ -287,7 +304,15 @@ def _in_kernel(record: dict[str, Any], home: Path, code: str) -> str:
             printed.append("\n".join(message["content"]["traceback"]))
 
     try:
-        client.wait_for_ready(timeout=90)
+        # Not wait_for_ready: without the kernel's manager it calls a kernel dead when a
+        # heartbeat is late, which a loaded machine's kernel start may well be.
+        deadline = time.monotonic() + 90
+        while True:
+            client.kernel_info()
+            with contextlib.suppress(queue.Empty):
+                if client.get_shell_msg(timeout=2)["msg_type"] == "kernel_info_reply":
+                    break
+            assert time.monotonic() < deadline, "the kernel did not answer"
         client.execute_interactive(code, output_hook=keep, timeout=90)
     finally:
         client.stop_channels()
@@ -329,27 +354,22 @@ def test_studio_starts_runs_lifecycle_and_stops(
     assert tags[PROFILE_TAG].endswith(f"user-profile/{studio.domain_id}/ana")
     assert set(issued[-1].transitive_tag_keys) == {DOMAIN_TAG, PROFILE_TAG}
 
-    # The admin's key stays in a 0600 file outside the home; the home's AWS config only names
-    # the credential process, which hands out fresh role credentials.
-    source = server.data_dir / "studio" / studio.domain_id / "launcher" / "ana" / "credentials.json"
-    assert stat.S_IMODE(source.stat().st_mode) == 0o600
+    # No secret of the admin reaches the home; the app's environment names the platform's
+    # container-credentials endpoint, and its tokens are on no command line.
     admin_secret = server.account(A).secret_access_key
-    assert admin_secret in source.read_text()
     for path in launcher.home.rglob("*"):
         if path.is_file():
             assert admin_secret not in path.read_text(errors="replace"), path
-    aws_config = (launcher.home / ".clusterport" / "aws-config").read_text()
-    assert "credential_process = " in aws_config and str(source) in aws_config
-    fresh = subprocess.run(
-        [sys.executable, "-m", "clusterport.studio.credentials", "--source", str(source)],
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    issued_now = json.loads(fresh.stdout)
-    assert issued_now["Version"] == 1 and issued_now["AccessKeyId"].startswith("ASIA")
-    expires = dt.datetime.fromisoformat(issued_now["Expiration"])
-    assert expires > dt.datetime.now(dt.UTC) + dt.timedelta(minutes=30)
+    assert "credential_process" not in (launcher.home / ".clusterport" / "aws-config").read_text()
+    for path in (launcher.app_file, launcher.registration):
+        assert admin_secret not in path.read_text()
+        assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    registered = json.loads(launcher.registration.read_text())
+    assert launcher.process is not None and registered["launcher_pid"] == launcher.process.pid
+    tokens = [record["token"]]
+    for proc in psutil.process_iter(["cmdline"]):
+        command = " ".join(proc.info["cmdline"] or [])
+        assert record["token"] not in command, command
 
     # Kernels load the magic and act as the execution role.
     printed = _in_kernel(
@@ -357,10 +377,87 @@ def test_studio_starts_runs_lifecycle_and_stops(
         launcher.home,
         "import boto3\n"
         "print('magic', 'clusterport.studio.magics' in get_ipython().extension_manager.loaded)\n"
-        "print('arn', boto3.client('sts').get_caller_identity()['Arn'])\n",
+        "print('arn', boto3.client('sts').get_caller_identity()['Arn'])\n"
+        "import os\n"
+        "print('uri', os.environ['AWS_CONTAINER_CREDENTIALS_FULL_URI'])\n"
+        "print('token', os.environ['AWS_CONTAINER_AUTHORIZATION_TOKEN'])\n",
     )
     assert "magic True" in printed, printed
     assert f"arn arn:aws:sts::{A}:assumed-role/StudioExecution/ana" in printed, printed
+    uri = printed.split("uri ", 1)[1].split()[0]
+    assert uri == f"{server.url}/_credentials/studio/{studio.domain_id}/ana"
+    credentials_token = printed.split("token ", 1)[1].split()[0]
+    tokens.append(credentials_token)
+    for proc in psutil.process_iter(["cmdline"]):
+        command = " ".join(proc.info["cmdline"] or [])
+        assert not any(token in command for token in tokens), command
+    assert httpx.get(uri, headers={"Authorization": credentials_token}).status_code == 200
+    assert httpx.get(uri, headers={"Authorization": "not-the-token"}).status_code == 403
+
+    # A notebook cell reaches neither the platform's keys, its database, the app records,
+    # another user's home, nor any process outside its sandbox (this test's, the launcher's).
+    other_home = launcher.home.parent / "zed"
+    other_home.mkdir(exist_ok=True)
+    (other_home / "notes.txt").write_text("zed's notes")
+    targets = {
+        "key": server.data_dir / "server.key",
+        "database": server.data_dir / "clusterport.db",
+        "record": launcher.app_file,
+        "registration": launcher.registration,
+        "other-home": other_home / "notes.txt",
+    }
+    attack = (
+        "import os\n"
+        f"for name, path in { ({k: str(v) for k, v in targets.items()})!r}.items():\n"
+        "    try:\n"
+        "        open(path, 'rb').read()\n"
+        "        print('READ', name)\n"
+        "    except OSError as exc:\n"
+        "        print('refused', name, type(exc).__name__)\n"
+        "commands = []\n"
+        "for pid in os.listdir('/proc'):\n"
+        "    if pid.isdigit():\n"
+        "        try:\n"
+        "            commands.append(open(f'/proc/{pid}/cmdline', 'rb').read())\n"
+        "        except OSError:\n"
+        "            pass\n"
+        "print('outside', [c for c in commands if b'pytest' in c or b'--domain-id' in c])\n"
+        f"print('data dir listed', os.path.exists({str(server.data_dir / 'engine')!r}))\n"
+    )
+    seen = _in_kernel(record, launcher.home, attack)
+    assert "READ" not in seen, seen
+    for name in targets:
+        assert f"refused {name}" in seen, seen
+    assert "outside []" in seen and "data dir listed False" in seen, seen
+
+    # Every credentials request is on the trail, as SageMaker assuming the role.
+    events = server.client("cloudtrail", A).lookup_events(
+        LookupAttributes=[{"AttributeKey": "EventName", "AttributeValue": "AssumeRole"}]
+    )["Events"]
+    vended = [json.loads(e["CloudTrailEvent"]) for e in events]
+    vended = [e for e in vended if e["userIdentity"].get("invokedBy") == SAGEMAKER]
+    assert any(e.get("errorCode") is None for e in vended)
+    assert any(e.get("errorCode") == "AccessDenied" for e in vended)
+
+    # Terminals start in the sandbox too, as the lab's own (unprivileged, when root) user.
+    terminal = httpx.post(
+        f"{record['url']}/api/terminals",
+        headers={"Authorization": f"token {record['token']}"},
+        timeout=30,
+    )
+    assert terminal.status_code == 200, terminal.text
+    assert launcher.process is not None
+    below = psutil.Process(launcher.process.pid).children(recursive=True)
+    lab = next(p for p in below if "jupyterlab" in p.cmdline() and "bwrap" not in p.cmdline()[0])
+    deadline = time.monotonic() + 30
+    shells: list[psutil.Process] = []
+    while not shells and time.monotonic() < deadline:
+        shells = [p for p in lab.children(recursive=True) if p.name() == "bash"]
+        time.sleep(0.2)
+    assert shells, "no terminal shell below the lab"
+    assert shells[0].uids().real == lab.uids().real
+    if os.geteuid() == 0:
+        assert lab.uids().real != 0
 
     # A presigned URL logs into this lab once.
     url = sm.create_presigned_domain_url(DomainId=studio.domain_id, UserProfileName="ana")[
@@ -380,7 +477,10 @@ def test_studio_starts_runs_lifecycle_and_stops(
 
     assert launcher.stop() == 0
     assert launcher.leftovers() == []
-    assert not launcher.app_file.exists()
+    assert not launcher.app_file.exists() and not launcher.registration.exists()
+    # The stopped app's credentials token is refused.
+    refused = httpx.get(uri, headers={"Authorization": credentials_token})
+    assert refused.status_code == 403 and "running app" in refused.json()["Message"]
     gone = httpx.get(
         sm.create_presigned_domain_url(DomainId=studio.domain_id, UserProfileName="ana")[
             "AuthorizedUrl"
@@ -451,7 +551,7 @@ def test_a_failing_lifecycle_script_stops_the_start(
     assert "cannot mount /shared: permission denied" in output
     assert "exit code 3" in output and failing.rsplit("/", 1)[1] in output
     assert "starting JupyterLab" not in output
-    assert not launcher.app_file.exists()
+    assert not launcher.app_file.exists() and not launcher.registration.exists()
     log = (launcher.home / ".clusterport" / "lifecycle.log").read_text()
     assert "cannot mount /shared" in log and "== exit 3 ==" in log
 
@@ -460,7 +560,9 @@ def test_a_lifecycle_script_that_hangs_is_stopped(
     server: Any, studio: Studio, launchers: list[Launcher], tmp_path: Path
 ) -> None:
     sm = server.client("sagemaker", A)
-    hanging = lifecycle_config(sm, '#!/bin/bash\necho $$ > "$HOME/hanging.pid"\nsleep 120\n')
+    # A duration no other process of the machine sleeps, to find the script's sleep by.
+    duration = f"{1000 + secrets.randbelow(8000)}.{secrets.randbelow(1000):03d}"
+    hanging = lifecycle_config(sm, f'#!/bin/bash\ntouch "$HOME/hanging"\nsleep {duration}\n')
     sm.create_user_profile(
         DomainId=studio.domain_id,
         UserProfileName="dee",
@@ -481,21 +583,170 @@ def test_a_lifecycle_script_that_hangs_is_stopped(
     launchers.append(launcher)
     assert launcher.finish() == 1
     assert "ran longer than 3 s" in launcher.output()
-    script_pid = int((launcher.home / "hanging.pid").read_text())
-    assert not psutil.pid_exists(script_pid) or (
-        psutil.Process(script_pid).status() == psutil.STATUS_ZOMBIE
-    )
+    assert (launcher.home / "hanging").exists()
+    left = [
+        proc
+        for proc in psutil.process_iter(["cmdline", "status"])
+        if proc.info["cmdline"] == ["sleep", duration]
+        and proc.info["status"] != psutil.STATUS_ZOMBIE
+    ]
+    assert left == []
 
 
-def test_credentials_process_explains_a_missing_source(tmp_path: Path) -> None:
-    done = subprocess.run(
-        [sys.executable, "-m", "clusterport.studio.credentials", "--source", str(tmp_path / "x")],
-        capture_output=True,
-        text=True,
-        check=False,
+def test_lifecycle_scripts_run_in_the_sandbox(
+    server: Any, studio: Studio, launchers: list[Launcher], tmp_path: Path
+) -> None:
+    sm = server.client("sagemaker", A)
+    key = server.data_dir / "server.key"
+    homes = server.data_dir / "studio" / studio.domain_id / "home"
+    (homes / "zed").mkdir(parents=True, exist_ok=True)
+    snooping = lifecycle_config(
+        sm,
+        "#!/bin/bash\n"
+        f"{sys.executable} -c \"import boto3; print('as', "
+        "boto3.client('sts').get_caller_identity()['Arn'])\"\n"
+        f"cat {key} >/dev/null 2>&1 && echo 'read the key' || echo 'no key'\n"
+        f'echo "homes: $(ls {homes} | tr "\\n" " ")"\n'
+        "exit 4\n",
     )
-    assert done.returncode == 1
-    assert "start the user's Studio again" in done.stderr
+    sm.create_user_profile(
+        DomainId=studio.domain_id,
+        UserProfileName="fay",
+        UserSettings={
+            "JupyterServerAppSettings": {
+                "DefaultResourceSpec": {"LifecycleConfigArn": snooping},
+                "LifecycleConfigArns": [snooping],
+            }
+        },
+    )
+    walled = Launcher(server, studio.domain_id, "fay", tmp_path / "walled.log").start()
+    launchers.append(walled)
+    assert walled.finish() == 1
+    output = walled.output()
+    # The script acts as the execution role, reads no key and sees no other home.
+    assert f"as arn:aws:sts::{A}:assumed-role/StudioExecution/fay" in output
+    assert "no key" in output and "read the key" not in output
+    assert "homes: fay \n" in output
+    assert "--no-sandbox" not in output
+
+    # --no-sandbox says so loudly, and the same script then reads the key and every home.
+    unwalled = Launcher(
+        server, studio.domain_id, "fay", tmp_path / "unwalled.log", extra=("--no-sandbox",)
+    ).start()
+    launchers.append(unwalled)
+    assert unwalled.finish() == 1
+    output = unwalled.output()
+    assert "WARNING: --no-sandbox" in output
+    assert "read the key" in output and "zed" in output
+
+
+def test_every_process_the_launcher_starts_goes_through_the_sandbox() -> None:
+    """No launch path of a Studio app bypasses :meth:`Sandbox.command`."""
+    tree = ast.parse(Path(launcher_module.__file__).read_text())
+    starters = {"subprocess.Popen", "subprocess.run", "subprocess.call", "subprocess.check_call"}
+    starters |= {"subprocess.check_output", "os.system", "os.popen", "os.execv", "os.execve"}
+    calls = [
+        node
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Call) and ast.unparse(node.func) in starters
+    ]
+    assert len(calls) == 2  # the lifecycle scripts and JupyterLab (kernels, terminals below it)
+    for call in calls:
+        assert call.args and ast.unparse(call.args[0]).startswith("sandbox.command("), ast.unparse(
+            call
+        )
+
+
+def test_credentials_are_issued_only_to_a_registered_app(server: Any, studio: Studio) -> None:
+    uri = f"{server.url}/_credentials/studio/{studio.domain_id}/nobody-runs"
+    refused = httpx.get(uri, headers={"Authorization": "anything"})
+    assert refused.status_code == 403
+    assert "credentials are issued only to a running app" in refused.json()["Message"]
+    assert httpx.get(f"{server.url}/_credentials/studio/..%2F..%2Fx/y").status_code != 200
+
+
+def test_the_endpoint_sets_the_source_keys_a_hardened_trust_policy_checks(
+    server: Any, studio: Studio
+) -> None:
+    """AWS's confused-deputy guard (``aws:SourceAccount``/``aws:SourceArn``) holds."""
+    iam, sm = server.client("iam", A), server.client("sagemaker", A)
+
+    def role(name: str, account: str) -> str:
+        statement: dict[str, Any] = {
+            "Effect": "Allow",
+            "Principal": {"Service": SAGEMAKER},
+            "Action": "sts:AssumeRole",
+            "Condition": {
+                "StringEquals": {"aws:SourceAccount": account},
+                "ArnLike": {"aws:SourceArn": f"arn:aws:sagemaker:*:{account}:*"},
+            },
+        }
+        document = {"Version": "2012-10-17", "Statement": [statement]}
+        arn: str = iam.create_role(RoleName=name, AssumeRolePolicyDocument=json.dumps(document))[
+            "Role"
+        ]["Arn"]
+        return arn
+
+    mine, theirs = role("GuardedForA", A), role("GuardedForB", B)
+    for profile, role_arn in (("gil", mine), ("hal", theirs)):
+        sm.create_user_profile(
+            DomainId=studio.domain_id,
+            UserProfileName=profile,
+            UserSettings={"ExecutionRole": role_arn},
+        )
+    answers = {}
+    for profile in ("gil", "hal"):
+        paths = StudioPaths(server.data_dir.resolve(), studio.domain_id, profile)
+        token = secrets.token_urlsafe(32)
+        register_app(paths, account_id=A, region="us-east-1", credentials_token=token)
+        try:
+            uri = container_credentials_uri(server.url, studio.domain_id, profile)
+            answers[profile] = httpx.get(uri, headers={"Authorization": token})
+        finally:
+            unregister_app(paths)
+    assert answers["gil"].status_code == 200
+    assert answers["gil"].json()["RoleArn"] == mine
+    assert answers["hal"].status_code == 403
+    assert "sagemaker.amazonaws.com is not authorized" in answers["hal"].json()["Message"]
+
+
+def test_a_role_that_does_not_trust_sagemaker_stops_the_start(
+    server: Any, launchers: list[Launcher], tmp_path: Path
+) -> None:
+    iam = server.client("iam", A)
+    role_arn = iam.create_role(
+        RoleName="TrustsTheAccountOnly",
+        AssumeRolePolicyDocument=json.dumps(
+            {
+                "Version": "2012-10-17",
+                "Statement": [
+                    {
+                        "Effect": "Allow",
+                        "Principal": {"AWS": f"arn:aws:iam::{A}:root"},
+                        "Action": "sts:AssumeRole",
+                    }
+                ],
+            }
+        ),
+    )["Role"]["Arn"]
+    sm = server.client("sagemaker", A)
+    net = make_network(server, A, 42)
+    domain_id = sm.create_domain(
+        DomainName="untrusted-role",
+        AuthMode="IAM",
+        VpcId=net.vpc_id,
+        SubnetIds=[net.subnet_id],
+        DefaultUserSettings={"ExecutionRole": role_arn},
+    )["DomainId"]
+    sm.create_user_profile(DomainId=domain_id, UserProfileName="eve")
+    launcher = Launcher(server, domain_id, "eve", tmp_path / "eve.log").start()
+    launchers.append(launcher)
+    assert launcher.finish() == 1
+    output = launcher.output()
+    assert "sagemaker.amazonaws.com is not authorized to perform: sts:AssumeRole" in output
+    assert '{"Service": "sagemaker.amazonaws.com"}' in output
+    assert "starting JupyterLab" not in output
+    assert not launcher.app_file.exists() and not launcher.registration.exists()
 
 
 def test_unknown_profile_is_reported(

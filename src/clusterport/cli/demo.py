@@ -13,6 +13,7 @@ import argparse
 import asyncio
 import base64
 import os
+import secrets
 import subprocess
 import tempfile
 import time
@@ -71,28 +72,30 @@ class Journey:
         return all(row[3] for row in self.rows)
 
 
-def worker_session(admin: boto3.Session, world: SeedWorld, url: str, region: str) -> boto3.Session:
-    """The data worker's credentials: the execution role, tagged with domain and profile."""
-    sts = admin.client("sts", endpoint_url=url)
-    domain_arn = f"arn:aws:sagemaker:{region}:{world.studio_account}:domain/{world.domain_id}"
-    profile_arn = (
-        f"arn:aws:sagemaker:{region}:{world.studio_account}:user-profile/"
-        f"{world.domain_id}/{world.user_profile}"
+def worker_session(world: SeedWorld, url: str, region: str, data_dir: Path) -> boto3.Session:
+    """The data worker's credentials, delivered as to their Studio app.
+
+    The profile's app is registered as the launcher registers it, and the
+    execution role comes from the platform's container-credentials endpoint:
+    assumed as ``sagemaker.amazonaws.com``, with the profile as source identity
+    and the domain and profile ARNs as transitive session tags.
+    """
+    from clusterport.studio.credentials import (  # noqa: PLC0415
+        container_credentials_uri,
+        fetch_credentials,
     )
-    creds = sts.assume_role(
-        RoleArn=world.execution_role_arn,
-        RoleSessionName=world.user_profile,
-        SourceIdentity=world.user_profile,
-        Tags=[
-            {"Key": "sagemaker:domain-arn", "Value": domain_arn},
-            {"Key": "sagemaker:user-profile-arn", "Value": profile_arn},
-        ],
-        TransitiveTagKeys=["sagemaker:domain-arn", "sagemaker:user-profile-arn"],
-    )["Credentials"]
+    from clusterport.studio.launcher import StudioPaths, register_app  # noqa: PLC0415
+
+    paths = StudioPaths(data_dir.resolve(), world.domain_id, world.user_profile)
+    token = secrets.token_urlsafe(32)
+    register_app(paths, account_id=world.studio_account, region=region, credentials_token=token)
+    creds = fetch_credentials(
+        container_credentials_uri(url, world.domain_id, world.user_profile), token
+    )
     return boto3.Session(
         aws_access_key_id=creds["AccessKeyId"],
         aws_secret_access_key=creds["SecretAccessKey"],
-        aws_session_token=creds["SessionToken"],
+        aws_session_token=creds["Token"],
         region_name=region,
     )
 
@@ -167,7 +170,7 @@ def journey(console: Console, data_dir: Path, region: str) -> int:
             return run_lifecycle(studio_admin, world, url, home)
 
         j.step("Studio start runs the lifecycle configuration", lifecycle)
-        worker = worker_session(studio_admin, world, url, region)
+        worker = worker_session(world, url, region, data_dir)
         manager = ClustersManager(lambda: worker, home, poll_interval=1.0)
 
         def discover() -> str:

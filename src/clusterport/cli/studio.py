@@ -5,6 +5,8 @@ Runs in the foreground until Ctrl-C or SIGTERM (see
 credentials of an admin of the domain's account (``--profile`` or the usual
 ``AWS_*`` environment variables), against ``--endpoint-url`` /
 ``AWS_ENDPOINT_URL``, or else the clusterport server running on ``--data-dir``.
+JupyterLab runs in a sandbox that sees only the user's home (``--no-sandbox``
+turns it off) and gets the execution role from the platform.
 """
 
 from __future__ import annotations
@@ -46,6 +48,13 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
         default=DEFAULT_LIFECYCLE_TIMEOUT,
         help="seconds a lifecycle script may run (default: %(default)s)",
     )
+    parser.add_argument(
+        "--no-sandbox",
+        dest="sandbox",
+        action="store_false",
+        help="run JupyterLab, its kernels and lifecycle scripts without their sandbox (unsafe "
+        "with more than one user: notebooks can then read the data dir and other homes)",
+    )
     parser.set_defaults(run=run)
 
 
@@ -64,5 +73,6 @@ def run(args: argparse.Namespace) -> int:
             endpoint_url=endpoint,
             region=args.region,
             lifecycle_timeout=args.lifecycle_timeout,
+            sandbox=args.sandbox,
         )
     )

@@ -13,6 +13,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from clusterport import __version__
+from clusterport.gateway.container_credentials import credentials_route
 from clusterport.gateway.livy_proxy import livy_route
 from clusterport.gateway.pipeline import Gateway
 from clusterport.gateway.service_models import ServiceModels
@@ -71,6 +72,7 @@ def create_app(platform: Platform, models: ServiceModels | None = None) -> Starl
     routes = [
         Route("/_clusterport/health", health, methods=["GET"]),
         login_route(),
+        credentials_route(),
         ui_route(),
         livy_route(),
         Route("/{path:path}", aws_api, methods=["GET", "POST", "PUT", "DELETE"]),

@@ -68,6 +68,9 @@ def user_identity(principal: Principal | None) -> dict[str, Any]:
     """CloudTrail's ``userIdentity`` block."""
     if principal is None:
         return {"type": "Unknown"}
+    if principal.kind == "service":
+        # The platform acting as an AWS service (SageMaker vending a Studio app's role).
+        return {"type": "AWSService", "invokedBy": principal.arn}
     identity: dict[str, Any] = {
         "principalId": principal.user_id,
         "arn": principal.arn,

@@ -1,56 +1,48 @@
-"""A Studio user's AWS credentials: the execution role, assumed for them and kept fresh.
+"""How a Studio app gets its execution role's credentials: from the platform, as on SageMaker.
 
-The launcher (``clusterport studio``) writes a :class:`CredentialSource` (the
-admin's base credentials and the ``AssumeRole`` request) to a 0600 file under
-the data dir, outside the user's home, and points the user's AWS config at::
+SageMaker hands a Studio app its execution role through a container-credentials
+endpoint, which botocore finds in the app's environment and calls whenever it
+needs fresh credentials::
 
-    credential_process = python -m clusterport.studio.credentials --source <file>
+    AWS_CONTAINER_CREDENTIALS_FULL_URI = <platform>/_credentials/studio/<domain id>/<profile>
+    AWS_CONTAINER_AUTHORIZATION_TOKEN  = <a random token of this run of the app>
 
-botocore runs that command whenever it needs credentials and again before they
-expire, so every boto3 client of JupyterLab, its kernels and lifecycle scripts
-acts as the execution role without anyone refreshing anything. The session
-carries the user profile as its source identity and the domain and profile ARNs
-as transitive session tags (``sagemaker:domain-arn``,
-``sagemaker:user-profile-arn``), so a role chained from it into another account
-still tells which Studio domain and profile (and so which network) it comes from.
-
-Talks to STS through boto3 only; works against AWS as well.
+The launcher (``clusterport studio``) sets both for JupyterLab, its kernels,
+terminals and lifecycle scripts, and registers the token's digest with the
+platform; the platform assumes the role as ``sagemaker.amazonaws.com`` with the
+profile as source identity and the domain and profile ARNs as transitive
+session tags (:data:`DOMAIN_TAG`, :data:`PROFILE_TAG`), so a role chained from
+it into another account still tells which Studio domain and profile it comes
+from. No credential of the admin who started the app is ever placed where the
+app can read it; stopping the app revokes its token.
 """
 
 from __future__ import annotations
 
-import argparse
-import datetime as dt
+import ipaddress
 import json
-import os
-import sys
-from collections.abc import Mapping, Sequence
-from dataclasses import asdict, dataclass
-from pathlib import Path
+import urllib.error
+import urllib.parse
+import urllib.request
 from typing import Any
-
-import boto3
-from botocore.exceptions import BotoCoreError, ClientError
 
 __all__ = [
     "DOMAIN_TAG",
     "PROFILE_TAG",
     "CredentialError",
-    "CredentialSource",
-    "assume_execution_role",
-    "main",
-    "process_output",
+    "container_credentials_uri",
+    "fetch_credentials",
     "session_name_for",
 ]
 
 DOMAIN_TAG = "sagemaker:domain-arn"
 PROFILE_TAG = "sagemaker:user-profile-arn"
-#: One hour, STS's default; botocore refreshes 15 minutes before the end.
-DEFAULT_DURATION = 3600
+#: Hosts botocore accepts in an ``http`` ``AWS_CONTAINER_CREDENTIALS_FULL_URI``.
+_LOOPBACK_NAMES = frozenset({"localhost"})
 
 
 class CredentialError(Exception):
-    """The execution role could not be assumed; the message says what to fix."""
+    """The execution role's credentials cannot be delivered; the message says what to fix."""
 
 
 def session_name_for(profile: str) -> str:
@@ -59,121 +51,55 @@ def session_name_for(profile: str) -> str:
     return name[:64]
 
 
-@dataclass(frozen=True)
-class CredentialSource:
-    """Everything needed to assume a Studio user's execution role, as stored on disk."""
-
-    access_key_id: str
-    secret_access_key: str
-    session_token: str | None
-    region: str
-    endpoint_url: str | None
-    role_arn: str
-    session_name: str
-    source_identity: str
-    domain_arn: str
-    user_profile_arn: str
-    duration_seconds: int = DEFAULT_DURATION
-
-    def tags(self) -> list[dict[str, str]]:
-        return [
-            {"Key": DOMAIN_TAG, "Value": self.domain_arn},
-            {"Key": PROFILE_TAG, "Value": self.user_profile_arn},
-        ]
-
-    def save(self, path: Path) -> None:
-        """Write the file readable by its owner only (it holds the admin's secret key)."""
-        path.parent.mkdir(parents=True, exist_ok=True)
-        os.chmod(path.parent, 0o700)
-        temporary = path.with_name(f".{path.name}.tmp")
-        descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
-            json.dump(asdict(self), handle, indent=2)
-        os.chmod(temporary, 0o600)
-        os.replace(temporary, path)
-
-    @classmethod
-    def load(cls, path: Path) -> CredentialSource:
-        try:
-            raw = json.loads(path.read_text(encoding="utf-8"))
-            return cls(**raw)
-        except FileNotFoundError as exc:
-            raise CredentialError(
-                f"{path} is missing; start the user's Studio again with 'clusterport studio' "
-                "(it writes this file)."
-            ) from exc
-        except (OSError, ValueError, TypeError) as exc:
-            raise CredentialError(
-                f"{path} is unreadable or damaged ({exc}); start the user's Studio again with "
-                "'clusterport studio' to rewrite it."
-            ) from exc
-
-
-def assume_execution_role(source: CredentialSource) -> Mapping[str, Any]:
-    """``sts:AssumeRole`` into the execution role; returns STS's ``Credentials``."""
-    sts = boto3.Session(
-        aws_access_key_id=source.access_key_id,
-        aws_secret_access_key=source.secret_access_key,
-        aws_session_token=source.session_token,
-        region_name=source.region,
-    ).client("sts", endpoint_url=source.endpoint_url)
-    keys = [DOMAIN_TAG, PROFILE_TAG]
+def _loopback(host: str) -> bool:
+    if host in _LOOPBACK_NAMES:
+        return True
     try:
-        answer = sts.assume_role(
-            RoleArn=source.role_arn,
-            RoleSessionName=source.session_name,
-            SourceIdentity=source.source_identity,
-            Tags=source.tags(),
-            TransitiveTagKeys=keys,
-            DurationSeconds=source.duration_seconds,
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def container_credentials_uri(endpoint_url: str, domain_id: str, profile: str) -> str:
+    """The app's ``AWS_CONTAINER_CREDENTIALS_FULL_URI`` on the platform at ``endpoint_url``.
+
+    botocore calls a full URI over plain HTTP only on a loopback address; a
+    platform reached over HTTP elsewhere is refused with the fix.
+    """
+    parsed = urllib.parse.urlsplit(endpoint_url)
+    host = parsed.hostname or ""
+    if parsed.scheme != "https" and not (parsed.scheme == "http" and _loopback(host)):
+        raise CredentialError(
+            f"The platform's URL {endpoint_url} cannot serve a Studio app's credentials: "
+            "botocore calls a container-credentials endpoint over http only on a loopback "
+            "address. Point --endpoint-url at http://127.0.0.1:<port> of the server on this "
+            "host (or at its https URL)."
         )
-    except ClientError as exc:
-        error = exc.response.get("Error", {})
-        raise CredentialError(
-            f"Cannot assume the execution role {source.role_arn}: {error.get('Code')}: "
-            f"{error.get('Message')} The role's trust policy must let the domain's account "
-            "(or sagemaker.amazonaws.com) call sts:AssumeRole, sts:TagSession and "
-            "sts:SetSourceIdentity."
-        ) from exc
-    except BotoCoreError as exc:
-        raise CredentialError(
-            f"Cannot reach STS to assume {source.role_arn}: {exc}. Check that the platform "
-            f"runs at {source.endpoint_url or 'the default AWS endpoint'}."
-        ) from exc
-    credentials: Mapping[str, Any] = answer["Credentials"]
-    return credentials
+    base = urllib.parse.urlunsplit((parsed.scheme, parsed.netloc, "", "", "")).rstrip("/")
+    quoted = "/".join(urllib.parse.quote(part, safe="") for part in (domain_id, profile))
+    return f"{base}/_credentials/studio/{quoted}"
 
 
-def process_output(credentials: Mapping[str, Any]) -> dict[str, Any]:
-    """The JSON a ``credential_process`` prints (version 1)."""
-    expiration = credentials["Expiration"]
-    if isinstance(expiration, dt.datetime):
-        expiration = expiration.astimezone(dt.UTC).isoformat()
-    return {
-        "Version": 1,
-        "AccessKeyId": credentials["AccessKeyId"],
-        "SecretAccessKey": credentials["SecretAccessKey"],
-        "SessionToken": credentials["SessionToken"],
-        "Expiration": expiration,
-    }
+def fetch_credentials(uri: str, token: str, timeout: float = 30.0) -> dict[str, Any]:
+    """Call the container-credentials endpoint as botocore does; its JSON answer.
 
-
-def main(argv: Sequence[str] | None = None) -> int:
-    """Print fresh execution-role credentials for botocore's ``credential_process``."""
-    parser = argparse.ArgumentParser(
-        prog="python -m clusterport.studio.credentials",
-        description="Print a Studio user's execution-role credentials (credential_process).",
-    )
-    parser.add_argument("--source", type=Path, required=True, help="the launcher's source file")
-    args = parser.parse_args(argv)
+    Raises :class:`CredentialError` with the platform's reason when it refuses.
+    """
+    request = urllib.request.Request(uri, headers={"Authorization": token})
     try:
-        credentials = assume_execution_role(CredentialSource.load(args.source))
-    except CredentialError as exc:
-        print(f"clusterport studio credentials: {exc}", file=sys.stderr)
-        return 1
-    print(json.dumps(process_output(credentials)))
-    return 0
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())
+        with urllib.request.urlopen(request, timeout=timeout) as response:
+            answer = json.loads(response.read())
+    except urllib.error.HTTPError as exc:
+        try:
+            message = str(json.loads(exc.read()).get("Message", ""))
+        except ValueError:
+            message = str(exc)
+        raise CredentialError(message or str(exc)) from exc
+    except (urllib.error.URLError, OSError, ValueError) as exc:
+        raise CredentialError(
+            f"Cannot reach the platform's credentials endpoint {uri}: {exc}; check that the "
+            "server runs."
+        ) from exc
+    if not isinstance(answer, dict) or not str(answer.get("AccessKeyId", "")).startswith("ASIA"):
+        raise CredentialError(f"The credentials endpoint {uri} answered without credentials.")
+    return answer

@@ -9,25 +9,35 @@ of the domain's account; nothing here imports the platform's server code):
    (:func:`effective_user_settings`).
 2. The user's home on the domain's shared file system,
    ``<data dir>/studio/<domain id>/home/<profile>/``.
-3. The execution role's credentials, through ``sts:AssumeRole`` with the
-   profile as source identity and the domain and profile ARNs as transitive
-   session tags. JupyterLab gets an AWS config whose ``credential_process``
-   (:mod:`clusterport.studio.credentials`) assumes the role again whenever
-   botocore needs fresh credentials; the admin's base credentials stay in a
-   0600 file under the data dir, outside the home.
-4. The lifecycle configurations, each run once per start with bash in the home
-   (``HOME`` set): the domain's default ``JupyterServer`` and ``JupyterLab``
-   configurations, then the profile's. Output goes to the terminal and to
-   ``<home>/.clusterport/lifecycle.log``; a script that fails stops the start.
-   The Jupyter server extension reads the cross-account role file once, after
-   them, so a restart is what makes an edited role file current again.
-5. JupyterLab 4 with the clusterport server extension, the Clusters panel and
+3. The app's sandbox (:mod:`clusterport.engines.sandbox`): bubblewrap with its
+   own mount, PID and IPC namespaces (and, when run as root, an unprivileged
+   uid of the app's own). It writes only the user's home; it reads the system,
+   the Python environment, the launcher's configuration of this run and the
+   Clusters panel; the data dir (keys, database, app records), other homes and
+   the platform's processes are not in it. ``--no-sandbox`` turns it off
+   (unsafe with more than one user).
+4. The execution role's credentials, as SageMaker delivers them: the app is
+   registered in ``<data dir>/studio/<domain id>/apps/<profile>.credentials.json``
+   with the digest of a random token of this run, and botocore in the app calls the
+   platform's container-credentials endpoint with it
+   (``AWS_CONTAINER_CREDENTIALS_FULL_URI`` and ``AWS_CONTAINER_AUTHORIZATION_TOKEN``,
+   see :mod:`clusterport.studio.credentials`); the platform assumes the role as
+   ``sagemaker.amazonaws.com``. The admin credentials the launcher runs with
+   serve only the API calls that describe the profile; they never reach the app.
+5. The lifecycle configurations, each run once per start with bash in the home
+   (``HOME`` set), in the sandbox: the domain's default ``JupyterServer`` and
+   ``JupyterLab`` configurations, then the profile's. Output goes to the
+   terminal and to ``<home>/.clusterport/lifecycle.log``; a script that fails
+   stops the start. The Jupyter server extension reads the cross-account role
+   file once, after them, so a restart is what makes an edited role file current.
+6. JupyterLab 4 with the clusterport server extension, the Clusters panel and
    the ``%sm_analytics`` magic (in every kernel, from the home's IPython
-   profile), in its own process group, recorded in
+   profile), in the sandbox and its own process group, its token in its
+   environment (never on a command line), recorded in
    ``<data dir>/studio/<domain id>/apps/<profile>.json`` (``{url, token, pid}``)
-   for the platform's presigned login URLs.
-6. On SIGTERM or SIGINT: JupyterLab, its kernels and its terminals are shut
-   down, and the app file is removed.
+   for the platform's presigned login URLs once it answers.
+7. On SIGTERM or SIGINT: JupyterLab, its kernels and its terminals are shut
+   down, and both records are removed, which revokes the credentials token.
 """
 
 from __future__ import annotations
@@ -35,10 +45,10 @@ from __future__ import annotations
 import base64
 import contextlib
 import datetime as dt
+import hashlib
 import json
 import os
 import secrets
-import shlex
 import signal
 import socket
 import subprocess
@@ -56,11 +66,20 @@ import boto3
 import jupyter_core.paths
 from botocore.exceptions import BotoCoreError, ClientError
 
+import clusterport
+from clusterport.engines.sandbox import (
+    Sandbox,
+    SandboxPolicy,
+    SandboxUnavailableError,
+    TenantUsers,
+    runtime_paths,
+    tenant_env,
+)
 from clusterport.stopping import StopRequested, ignore_signals_for_cleanup, stop_on_signals
 from clusterport.studio.credentials import (
     CredentialError,
-    CredentialSource,
-    assume_execution_role,
+    container_credentials_uri,
+    fetch_credentials,
     session_name_for,
 )
 
@@ -72,6 +91,8 @@ __all__ = [
     "StudioUser",
     "effective_user_settings",
     "launch",
+    "register_app",
+    "unregister_app",
 ]
 
 SERVER_EXTENSION = "clusterport.studio.extension"
@@ -81,26 +102,6 @@ LABEXTENSION = Path(__file__).resolve().parent / "labextension"
 STARTUP_APPS: tuple[tuple[str, str], ...] = (
     ("JupyterServerAppSettings", "JupyterServer"),
     ("JupyterLabAppSettings", "JupyterLab"),
-)
-#: Environment variables that would override the execution role (or the home) if inherited.
-_DROPPED_ENV = (
-    "AWS_ACCESS_KEY_ID",
-    "AWS_SECRET_ACCESS_KEY",
-    "AWS_SESSION_TOKEN",
-    "AWS_SECURITY_TOKEN",
-    "AWS_CREDENTIAL_EXPIRATION",
-    "AWS_ROLE_ARN",
-    "AWS_ROLE_SESSION_NAME",
-    "AWS_WEB_IDENTITY_TOKEN_FILE",
-    "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
-    "AWS_CONTAINER_CREDENTIALS_FULL_URI",
-    "AWS_CONTAINER_AUTHORIZATION_TOKEN",
-    "AWS_DEFAULT_PROFILE",
-    "JUPYTER_CONFIG_DIR",
-    "JUPYTER_DATA_DIR",
-    "JUPYTER_RUNTIME_DIR",
-    "JUPYTER_TOKEN",
-    "IPYTHONDIR",
 )
 #: SageMaker stops a lifecycle script after five minutes.
 DEFAULT_LIFECYCLE_TIMEOUT = 300.0
@@ -123,6 +124,8 @@ class LaunchOptions:
     region: str | None = None
     lifecycle_timeout: float = DEFAULT_LIFECYCLE_TIMEOUT
     startup_timeout: float = 180.0
+    #: False is ``--no-sandbox``: the app runs as a plain process of the launcher's user.
+    sandbox: bool = True
 
 
 def effective_user_settings(
@@ -226,21 +229,33 @@ class StudioPaths:
         return self.domain_dir / "apps" / f"{self.profile}.json"
 
     @property
+    def credentials_registration(self) -> Path:
+        """Read by the platform's container-credentials endpoint (same layout on its side)."""
+        return self.domain_dir / "apps" / f"{self.profile}.credentials.json"
+
+    @property
     def private_dir(self) -> Path:
-        """Launcher files the user's notebooks need not see (credentials, scripts)."""
+        """The launcher's folder of this profile (0700), outside the app's sandbox."""
         return self.domain_dir / "launcher" / self.profile
 
     @property
-    def credential_source(self) -> Path:
-        return self.private_dir / "credentials.json"
+    def app_config_dir(self) -> Path:
+        """What the app reads but may not change (its Jupyter config, the lifecycle
+        scripts): mounted read-only in the sandbox."""
+        return self.private_dir / "app"
+
+    @property
+    def identity_dir(self) -> Path:
+        """The sandbox's ``passwd`` and ``group`` (when the app has a uid of its own)."""
+        return self.private_dir / "identity"
 
     @property
     def jupyter_config(self) -> Path:
-        return self.private_dir / "jupyter_server_config.json"
+        return self.app_config_dir / "jupyter_server_config.json"
 
     @property
     def scripts_dir(self) -> Path:
-        return self.private_dir / "lifecycle"
+        return self.app_config_dir / "lifecycle"
 
     @property
     def labextensions_dir(self) -> Path:
@@ -305,13 +320,49 @@ def _descendants(pid: int) -> list[int]:
 
 
 def _write_private(path: Path, text: str, mode: int = 0o600) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
     temporary = path.with_name(f".{path.name}.tmp")
     descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, mode)
     with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
         handle.write(text)
     os.chmod(temporary, mode)
     os.replace(temporary, path)
+
+
+def register_app(
+    paths: StudioPaths, *, account_id: str, region: str, credentials_token: str
+) -> None:
+    """Register an app of ``paths``' profile, owned by this process, with the platform's
+    container-credentials endpoint (``apps/<profile>.credentials.json``, 0600, data dir).
+
+    The platform issues the execution role's credentials to the holder of
+    ``credentials_token`` while this process lives and the registration stays
+    (only the token's digest is written).
+    """
+    record = {
+        "launcher_pid": os.getpid(),
+        "domain_id": paths.domain_id,
+        "user_profile": paths.profile,
+        "account_id": account_id,
+        "region": region,
+        "credentials_token_sha256": hashlib.sha256(credentials_token.encode()).hexdigest(),
+        "registered_at": dt.datetime.now(dt.UTC).isoformat(),
+    }
+    _write_private(paths.credentials_registration, json.dumps(record, indent=2) + "\n")
+
+
+def _remove_own(path: Path) -> None:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return
+    if isinstance(data, dict) and data.get("launcher_pid") == os.getpid():
+        path.unlink(missing_ok=True)
+
+
+def unregister_app(paths: StudioPaths) -> None:
+    """Remove this process's registration, which revokes its app's credentials token."""
+    _remove_own(paths.credentials_registration)
 
 
 class StudioLauncher:
@@ -324,6 +375,9 @@ class StudioLauncher:
             options.data_dir.resolve(), options.domain_id, options.user_profile
         )
         self.token = secrets.token_hex(24)
+        #: The app's container-credentials token (only its digest is recorded).
+        self.credentials_token = secrets.token_urlsafe(32)
+        self.registered = False
         self.port = options.port or _free_port()
         self.jupyter: subprocess.Popen[bytes] | None = None
         self._script: subprocess.Popen[bytes] | None = None
@@ -401,41 +455,67 @@ class StudioLauncher:
             settings=effective_user_settings(defaults, own),
         )
 
-    def credential_source(self, user: StudioUser) -> CredentialSource:
-        found = self.session().get_credentials()
-        if found is None:
+    def credentials_uri(self) -> str:
+        """The app's ``AWS_CONTAINER_CREDENTIALS_FULL_URI`` (on the platform's gateway)."""
+        if not self.endpoint_url:
             raise LaunchError(
-                "No AWS credentials: pass --profile or set AWS_ACCESS_KEY_ID and "
-                "AWS_SECRET_ACCESS_KEY of an admin of the domain's account."
+                "No platform URL: a Studio app gets its credentials from the platform's "
+                "gateway; pass --endpoint-url (or set AWS_ENDPOINT_URL), or --data-dir of a "
+                "running server."
             )
-        frozen = found.get_frozen_credentials()
-        sts = self.client("sts")
-        return CredentialSource(
-            access_key_id=frozen.access_key,
-            secret_access_key=frozen.secret_key,
-            session_token=frozen.token,
-            region=user.region,
-            endpoint_url=self.endpoint_url or _configured_endpoint(sts),
-            role_arn=user.execution_role,
-            session_name=session_name_for(user.profile),
-            source_identity=session_name_for(user.profile),
-            domain_arn=user.domain_arn,
-            user_profile_arn=user.profile_arn,
-        )
+        try:
+            return container_credentials_uri(
+                self.endpoint_url, self.options.domain_id, self.options.user_profile
+            )
+        except CredentialError as exc:
+            raise LaunchError(str(exc)) from exc
+
+    def check_credentials(self, user: StudioUser) -> None:
+        """Ask the endpoint once, as botocore in the app will, so a refusal stops the start."""
+        try:
+            fetch_credentials(self.credentials_uri(), self.credentials_token)
+        except CredentialError as exc:
+            raise LaunchError(
+                f"The platform refuses the execution role {user.execution_role} to user profile "
+                f"{user.profile}: {exc}"
+            ) from exc
 
     # ---- the user's environment ----------------------------------------------------
     def refuse_second_app(self) -> None:
+        for record in (self.paths.app_file, self.paths.credentials_registration):
+            try:
+                data = json.loads(record.read_text(encoding="utf-8"))
+            except (OSError, ValueError):
+                continue
+            if not isinstance(data, dict):
+                continue
+            pid = data.get("pid") or data.get("launcher_pid")
+            if isinstance(pid, int) and pid > 0 and _pid_alive(pid):
+                where = f"at {data['url']} " if "url" in data else ""
+                raise LaunchError(
+                    f"JupyterLab of user profile {self.options.user_profile} already runs "
+                    f"{where}(process {pid}); stop its launcher first (Ctrl-C or SIGTERM "
+                    f"process {data.get('launcher_pid', pid)})."
+                )
+
+    def sandbox(self) -> Sandbox:
+        """The walls of this profile's app (see the module docstring)."""
         try:
-            data = json.loads(self.paths.app_file.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            return
-        pid = data.get("pid") if isinstance(data, dict) else None
-        if isinstance(pid, int) and pid > 0 and _pid_alive(pid):
-            raise LaunchError(
-                f"JupyterLab of user profile {self.options.user_profile} already runs at "
-                f"{data.get('url')} (process {pid}); stop its launcher first (Ctrl-C or SIGTERM "
-                f"process {data.get('launcher_pid', pid)})."
-            )
+            policy = SandboxPolicy.detect(sandbox=self.options.sandbox)
+        except SandboxUnavailableError as exc:
+            raise LaunchError(str(exc)) from exc
+        self.say(policy.description)
+        name = f"studio-{self.options.domain_id}-{self.options.user_profile}"
+        uid = TenantUsers(self.paths.data_dir).uid_for(name) if policy.separate_users else None
+        return Sandbox(
+            policy,
+            name,
+            writable=(self.paths.home,),
+            readable=(*runtime_paths(), self.paths.app_config_dir, self.paths.labextensions_dir),
+            uid=uid,
+            home=self.paths.home,
+            identity_dir=self.paths.identity_dir,
+        )
 
     def prepare_home(self) -> None:
         home = self.paths.home
@@ -443,6 +523,13 @@ class StudioLauncher:
         self.paths.clusterport_dir.mkdir(exist_ok=True)
         self.paths.private_dir.mkdir(parents=True, exist_ok=True)
         os.chmod(self.paths.private_dir, 0o700)
+        # Earlier versions kept the admin's credentials here for a credential_process.
+        (self.paths.private_dir / "credentials.json").unlink(missing_ok=True)
+        # Read (never written) by the app: its Jupyter config and lifecycle scripts.
+        self.paths.scripts_dir.mkdir(parents=True, exist_ok=True)
+        os.chmod(self.paths.app_config_dir, 0o755)
+        os.chmod(self.paths.scripts_dir, 0o755)
+        self.paths.labextensions_dir.mkdir(parents=True, exist_ok=True)
         profile = home / ".ipython" / "profile_default"
         profile.mkdir(parents=True, exist_ok=True)
         kernel_config = profile / "ipython_kernel_config.json"
@@ -464,57 +551,66 @@ class StudioLauncher:
             existing["InteractiveShellApp"] = shell
             kernel_config.write_text(json.dumps(existing, indent=2) + "\n", encoding="utf-8")
 
-    def write_aws_config(self, source: CredentialSource) -> None:
-        command = shlex.join(
-            [
-                sys.executable,
-                "-m",
-                "clusterport.studio.credentials",
-                "--source",
-                str(self.paths.credential_source),
-            ]
-        )
-        lines = ["[default]", f"region = {source.region}", f"credential_process = {command}"]
-        if source.endpoint_url:
-            lines.append(f"endpoint_url = {source.endpoint_url}")
+    def write_aws_config(self, user: StudioUser) -> None:
+        """The home's AWS config: the region and the platform; credentials come from the
+        container-credentials endpoint (set in the environment)."""
+        lines = ["[default]", f"region = {user.region}"]
+        if self.endpoint_url:
+            lines.append(f"endpoint_url = {self.endpoint_url}")
         _write_private(self.paths.aws_config, "\n".join(lines) + "\n")
         _write_private(self.paths.aws_credentials, "")
 
-    def environment(self, source: CredentialSource) -> dict[str, str]:
-        """The environment of lifecycle scripts and JupyterLab: the user's, with their role."""
-        env = {k: v for k, v in os.environ.items() if k not in _DROPPED_ENV}
-        env.update(
-            HOME=str(self.paths.home),
-            IPYTHONDIR=str(self.paths.home / ".ipython"),
-            AWS_CONFIG_FILE=str(self.paths.aws_config),
-            AWS_SHARED_CREDENTIALS_FILE=str(self.paths.aws_credentials),
-            AWS_PROFILE="default",
-            AWS_DEFAULT_REGION=source.region,
-            AWS_REGION=source.region,
-            AWS_EC2_METADATA_DISABLED="true",
-            SAGEMAKER_DOMAIN_ID=self.options.domain_id,
-            SAGEMAKER_USER_PROFILE_NAME=self.options.user_profile,
+    def environment(self, user: StudioUser) -> dict[str, str]:
+        """The environment of lifecycle scripts and JupyterLab: the user's, with their role.
+
+        Nothing of the launcher's own environment is passed on but the harmless
+        variables of :func:`~clusterport.engines.sandbox.tenant_env` (never the
+        admin's credentials).
+        """
+        env = tenant_env(
+            {
+                "HOME": str(self.paths.home),
+                "USER": user.profile,
+                "SHELL": "/bin/bash",
+                "IPYTHONDIR": str(self.paths.home / ".ipython"),
+                "AWS_CONFIG_FILE": str(self.paths.aws_config),
+                "AWS_SHARED_CREDENTIALS_FILE": str(self.paths.aws_credentials),
+                "AWS_DEFAULT_REGION": user.region,
+                "AWS_REGION": user.region,
+                "AWS_EC2_METADATA_DISABLED": "true",
+                "AWS_CONTAINER_CREDENTIALS_FULL_URI": self.credentials_uri(),
+                "AWS_CONTAINER_AUTHORIZATION_TOKEN": self.credentials_token,
+                "SAGEMAKER_DOMAIN_ID": self.options.domain_id,
+                "SAGEMAKER_USER_PROFILE_NAME": self.options.user_profile,
+            }
         )
-        if source.endpoint_url:
-            env["AWS_ENDPOINT_URL"] = source.endpoint_url
-        else:
-            env.pop("AWS_ENDPOINT_URL", None)
+        if self.endpoint_url:
+            env["AWS_ENDPOINT_URL"] = self.endpoint_url
+        package_root = Path(clusterport.__file__).resolve().parents[1]
+        if package_root.name != "site-packages":  # a source checkout: the app imports it too
+            env["PYTHONPATH"] = str(package_root)
         return env
 
     # ---- lifecycle configurations --------------------------------------------------
-    def run_lifecycle(self, user: StudioUser, env: Mapping[str, str]) -> None:
+    def run_lifecycle(self, user: StudioUser, env: Mapping[str, str], sandbox: Sandbox) -> None:
         steps = user.lifecycle_steps()
         log_path = self.paths.lifecycle_log
         with log_path.open("w", encoding="utf-8") as log:
+            sandbox.own(self.paths.home)
             log.write(f"# lifecycle configurations, {dt.datetime.now(dt.UTC).isoformat()}\n")
             if not steps:
                 log.write("# none configured\n")
                 self.say("no lifecycle configuration to run")
             for index, step in enumerate(steps, 1):
-                self._run_step(index, step, env, log)
+                self._run_step(index, step, env, log, sandbox)
 
     def _run_step(
-        self, index: int, step: LifecycleStep, env: Mapping[str, str], log: IO[str]
+        self,
+        index: int,
+        step: LifecycleStep,
+        env: Mapping[str, str],
+        log: IO[str],
+        sandbox: Sandbox,
     ) -> None:
         sm = self.client("sagemaker")
         described = self._call(
@@ -535,14 +631,14 @@ class StudioLauncher:
                 f"Lifecycle configuration {step.name} is not a base64-encoded text script: {exc}."
             ) from exc
         path = self.paths.scripts_dir / f"{index:02d}-{step.name}.sh"
-        _write_private(path, script, 0o700)
+        _write_private(path, script, 0o755)
         header = f"== lifecycle configuration {step.name} ({step.origin}) =="
         self.say(f"running {header.strip('= ')}")
         log.write(header + "\n")
         log.flush()
         output: list[str] = []
         process = subprocess.Popen(
-            ["bash", str(path)],
+            sandbox.command(["/bin/bash", str(path)], cwd=self.paths.home),
             cwd=self.paths.home,
             env=dict(env),
             stdin=subprocess.DEVNULL,
@@ -605,7 +701,7 @@ class StudioLauncher:
         extra = self._labextension_path()
         if extra is not None:
             config["LabServerApp"] = {"extra_labextensions_path": [str(extra)]}
-        _write_private(self.paths.jupyter_config, json.dumps(config, indent=2) + "\n")
+        _write_private(self.paths.jupyter_config, json.dumps(config, indent=2) + "\n", 0o644)
 
     def _labextension_path(self) -> Path | None:
         """A folder holding the Clusters panel when Jupyter would not find it otherwise."""
@@ -628,7 +724,7 @@ class StudioLauncher:
             link.symlink_to(LABEXTENSION, target_is_directory=True)
         return self.paths.labextensions_dir
 
-    def start_jupyter(self, env: Mapping[str, str]) -> None:
+    def start_jupyter(self, env: Mapping[str, str], sandbox: Sandbox) -> None:
         command = [
             sys.executable,
             "-m",
@@ -637,18 +733,22 @@ class StudioLauncher:
             "--ServerApp.ip=127.0.0.1",
             f"--ServerApp.port={self.port}",
             "--ServerApp.port_retries=0",
-            f"--IdentityProvider.token={self.token}",
             f"--ServerApp.root_dir={self.paths.home}",
             f"--config={self.paths.jupyter_config}",
             "--LabApp.news_url=",
             "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
         ]
-        if os.geteuid() == 0:
+        if os.geteuid() == 0 and sandbox.uid is None:
             # Jupyter refuses root unless told; the launcher's user is the Studio user here.
             command.append("--ServerApp.allow_root=True")
         self.say(f"starting JupyterLab on {self.url} (root {self.paths.home})")
+        sandbox.own(self.paths.home)
         self.jupyter = subprocess.Popen(
-            command, cwd=self.paths.home, env=dict(env), start_new_session=True
+            sandbox.command(command, cwd=self.paths.home),
+            cwd=self.paths.home,
+            # The token travels in the environment, never on a command line.
+            env={**env, "JUPYTER_TOKEN": self.token},
+            start_new_session=True,
         )
         deadline = time.monotonic() + self.options.startup_timeout
         while time.monotonic() < deadline:
@@ -681,6 +781,17 @@ class StudioLauncher:
         except (urllib.error.URLError, OSError):
             return False
 
+    def register_app(self, user: StudioUser) -> None:
+        """Record the app before anything of it runs: the platform issues its credentials
+        to the holder of this run's token while the record stays."""
+        register_app(
+            self.paths,
+            account_id=user.domain_arn.split(":")[4],
+            region=user.region,
+            credentials_token=self.credentials_token,
+        )
+        self.registered = True
+
     def write_app_file(self) -> None:
         assert self.jupyter is not None
         record = {
@@ -696,14 +807,10 @@ class StudioLauncher:
         _write_private(self.paths.app_file, json.dumps(record, indent=2) + "\n")
 
     def remove_app_file(self) -> None:
-        if self.jupyter is None:
-            return
-        try:
-            data = json.loads(self.paths.app_file.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            return
-        if isinstance(data, dict) and data.get("pid") == self.jupyter.pid:
-            self.paths.app_file.unlink(missing_ok=True)
+        """Remove this run's records: no login leads to the app, its credentials token is void."""
+        _remove_own(self.paths.app_file)
+        if self.registered:
+            unregister_app(self.paths)
 
     def stop_jupyter(self) -> None:
         """Shut JupyterLab down (kernels and terminals too), then make sure its group is gone."""
@@ -743,22 +850,19 @@ class StudioLauncher:
         """Everything up to a running, recorded JupyterLab."""
         user = self.describe_user()
         self.refuse_second_app()
+        sandbox = self.sandbox()
         self.prepare_home()
-        source = self.credential_source(user)
-        source.save(self.paths.credential_source)
-        try:
-            assume_execution_role(source)
-        except CredentialError as exc:
-            raise LaunchError(str(exc)) from exc
+        self.register_app(user)
+        self.check_credentials(user)
         self.say(
             f"user profile {user.profile} of domain {user.domain_id} acts as "
-            f"{user.execution_role} (source identity {source.source_identity})"
+            f"{user.execution_role} (source identity {session_name_for(user.profile)})"
         )
-        self.write_aws_config(source)
-        env = self.environment(source)
-        self.run_lifecycle(user, env)
+        self.write_aws_config(user)
+        env = self.environment(user)
+        self.run_lifecycle(user, env, sandbox)
         self.write_jupyter_config(user)
-        self.start_jupyter(env)
+        self.start_jupyter(env, sandbox)
         self.write_app_file()
         self.say(
             f"JupyterLab is ready: {self.url}/lab?token={self.token} "
@@ -790,12 +894,6 @@ class StudioLauncher:
                     self._kill_group(self._script)
                 self.remove_app_file()
                 self.stop_jupyter()
-
-
-def _configured_endpoint(client: Any) -> str | None:
-    """The endpoint a client was pointed at through configuration (None for AWS's own)."""
-    url = str(client.meta.endpoint_url)
-    return None if url.endswith(".amazonaws.com") else url
 
 
 def launch(options: LaunchOptions) -> int:

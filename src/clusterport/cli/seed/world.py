@@ -256,6 +256,18 @@ def trust(*principals: dict[str, Any]) -> str:
     )
 
 
+def service_trust(service: str) -> str:
+    """AWS's standard trust policy of a service role: the service may assume it, no one else."""
+    return json.dumps(
+        {
+            "Version": "2012-10-17",
+            "Statement": [
+                {"Effect": "Allow", "Principal": {"Service": service}, "Action": "sts:AssumeRole"}
+            ],
+        }
+    )
+
+
 def lifecycle_script(role_map: dict[str, str]) -> str:
     """The JupyterServer lifecycle script that writes the cross-account role file."""
     content = json.dumps(role_map)
@@ -510,10 +522,7 @@ class SeedBuilder:
         w.execution_role_arn = self._role(
             a,
             EXECUTION_ROLE,
-            trust(
-                {"Service": "sagemaker.amazonaws.com"},
-                {"AWS": f"arn:aws:iam::{w.studio_account}:root"},
-            ),
+            service_trust("sagemaker.amazonaws.com"),
             "The Studio users' execution role",
         )
         a.put_role_policy(

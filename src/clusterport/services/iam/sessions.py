@@ -378,11 +378,15 @@ def issue_service_role_session(
     tags: Sequence[Mapping[str, str]] = (),
     transitive_tag_keys: Sequence[str] = (),
     region: str = "",
+    context: Mapping[str, str | Sequence[str]] | None = None,
 ) -> IssuedCredentials:
     """Credentials of ``role_arn`` issued to the platform acting as ``service_principal``.
 
     Refused with AccessDenied unless the role's trust policy allows
     ``sts:AssumeRole`` for that service (e.g. ``sagemaker.amazonaws.com``).
+    ``context`` adds condition keys the service sets (``aws:SourceAccount``,
+    ``aws:SourceArn``), so a trust policy that guards against the confused
+    deputy with them works as on AWS.
     """
     now = platform.now()
     parsed = parse_role_arn(role_arn)
@@ -403,7 +407,7 @@ def issue_service_role_session(
                 principal=service,
                 action="sts:AssumeRole",
                 resource=role_arn,
-                context={"sts:RoleSessionName": session_name},
+                context={**(context or {}), "sts:RoleSessionName": session_name},
                 resource_account=parsed.account_id,
             )
             allowed = evaluate(request, PolicySet(resource=trust)).allowed
