@@ -154,10 +154,10 @@ def test_deleted_and_recreated_identities(server: RunningServer) -> None:
     code, message, _ = error_of(iam.list_roles)
     assert code == "AccessDenied" and "Role Recreated no longer exists" in message
 
-    # A new role of the same name: the old session acts with the new role's policies,
-    # as on AWS (its ARN names the role by name).
+    # A new role of the same name is a new principal (a new AROA id): the old session,
+    # cached or not, stays refused as AWS refuses it.
     create_role(server, A, "Recreated", trust(account_root(A)), policy(allow("iam:ListUsers")))
-    assert iam.list_users()["Users"] is not None
+    assert error_of(iam.list_users)[0] == "AccessDenied"
     assert error_of(iam.list_roles)[0] == "AccessDenied"
 
     user = create_user(server, A, "short-lived", policy(allow("iam:ListRoles")))

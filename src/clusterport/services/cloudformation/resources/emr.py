@@ -217,7 +217,9 @@ class Cluster(ResourceHandler):
         state = status.get("State")
         if state in READY_STATES:
             return {"Id": cluster_id, "MasterPublicDNS": cluster.get("MasterPublicDnsName", "")}
-        if state in FAILING_STATES:
+        if state in ENDED_STATES:
+            # Reported once the cluster has ended (not while TERMINATING), so the state
+            # named is the one it ends in, as CloudFormation waits for it on AWS.
             reason = (status.get("StateChangeReason") or {}).get("Message") or state
             raise ResourceFailed(f"Cluster {cluster_id} failed to start ({state}): {reason}")
         return None
