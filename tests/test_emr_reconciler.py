@@ -6,7 +6,9 @@ and lets a test kill a node's process. So every state EMR shows, every
 ActionOnFailure, idle auto-termination, node replacement, resizing and managed
 scaling is checked in seconds, with no real wait for what the clock advances.
 The local engine's own behaviour (real processes, real Spark) is tested in
-test_engine_local_spark.py and test_emr_clusters.py.
+test_engine_local_spark.py and test_emr_clusters.py. Requests are signed with
+real time, so the module's clock moves less than SigV4's 15 minutes of skew
+in all.
 """
 
 from __future__ import annotations
@@ -89,7 +91,7 @@ def test_a_cluster_goes_through_every_start_state_on_the_clock(
     cluster_id = emr.run_job_flow(
         Name="slow-bootstrap",
         Instances=instances(core=1),
-        BootstrapActions=sleeping_bootstrap(tmp_path, seconds=300),
+        BootstrapActions=sleeping_bootstrap(tmp_path, seconds=120),
     )["JobFlowId"]
     assert reason(emr, cluster_id)["State"] in ("STARTING", "BOOTSTRAPPING")
     held = wait_for(emr, cluster_id, ("BOOTSTRAPPING",), timeout=30)
@@ -98,11 +100,11 @@ def test_a_cluster_goes_through_every_start_state_on_the_clock(
     } == {"BOOTSTRAPPING"}
     time.sleep(0.5)  # several reconciler rounds: nothing moves without the clock
     assert reason(emr, cluster_id)["State"] == "BOOTSTRAPPING"
-    server.advance(301)
+    server.advance(121)
     ready = wait_for(emr, cluster_id, ("WAITING",), timeout=30)
     assert ready["Status"]["StateChangeReason"]["Message"] == "Cluster ready to run steps."
     timeline = ready["Status"]["Timeline"]
-    assert (timeline["ReadyDateTime"] - timeline["CreationDateTime"]).total_seconds() >= 300
+    assert (timeline["ReadyDateTime"] - timeline["CreationDateTime"]).total_seconds() >= 120
     assert held["Status"]["Timeline"]["CreationDateTime"] == timeline["CreationDateTime"]
     assert {
         i["Status"]["State"] for i in emr.list_instances(ClusterId=cluster_id)["Instances"]
@@ -174,7 +176,7 @@ def test_steps_run_in_order_on_the_clock_with_their_failure_actions(
     first, failing, after = emr.add_job_flow_steps(
         JobFlowId=cluster,
         Steps=[
-            shell("first", "sleep", "120"),
+            shell("first", "sleep", "60"),
             shell("failing", "exit", "3"),
             shell("after", "echo", "done"),
         ],
@@ -184,7 +186,7 @@ def test_steps_run_in_order_on_the_clock_with_their_failure_actions(
     assert emr.describe_step(ClusterId=cluster, StepId=failing)["Step"]["Status"]["State"] == (
         "PENDING"
     )
-    server.advance(121)
+    server.advance(61)
     done = wait_for_step(emr, cluster, first, ("COMPLETED", "FAILED"), timeout=30)
     assert done["Status"]["State"] == "COMPLETED"
     broken = wait_for_step(emr, cluster, failing, ("COMPLETED", "FAILED"), timeout=30)

@@ -421,7 +421,10 @@ def test_studio_starts_runs_lifecycle_and_stops(
         "            commands.append(open(f'/proc/{pid}/cmdline', 'rb').read())\n"
         "        except OSError:\n"
         "            pass\n"
-        "print('outside', [c for c in commands if b'pytest' in c or b'--domain-id' in c])\n"
+        # argv words, not substrings: the data dir's own path may hold 'pytest'.
+        "words = [c.split(b'\\0') for c in commands]\n"
+        "print('outside', [w for w in words if b'--domain-id' in w\n"
+        "      or any(a.endswith(b'/pytest') or a == b'pytest' for a in w)])\n"
         f"print('data dir listed', os.path.exists({str(server.data_dir / 'engine')!r}))\n"
     )
     seen = _in_kernel(record, launcher.home, attack)

@@ -83,7 +83,9 @@ class ControllableClock:
     """A clock that runs with real time and jumps ahead when told (tests).
 
     Pass it as the platform's clock (``Platform(settings, clock=clock)``); the
-    in-process engine and the reconciler then both follow it.
+    in-process engine and the reconciler then both follow it. The gateway does
+    too, while clients sign requests with real time: moving it more than
+    SigV4's 15 minutes of allowed skew makes every request expired.
     """
 
     def __init__(self) -> None:

@@ -55,7 +55,6 @@ def endpoints_data(endpoints: ClusterEndpoints) -> dict[str, Any]:
         "AppUiPort": endpoints.app_ui_port,
         "HistoryPort": endpoints.history_port,
         "SidecarPorts": dict(endpoints.sidecar_ports),
-        "Pids": dict(endpoints.pids),
     }
 
 
