@@ -11,7 +11,15 @@ import sys
 import time
 from pathlib import Path
 
+import boto3
+import pytest
+
+from clusterport.platform import Platform, Settings
+from clusterport.services import identity
+from emr_support import instances
+
 VENV_BIN = Path(sys.executable).parent
+ACCOUNT = "222222222222"
 
 
 def _start(data_dir: Path, port: int = 0) -> tuple[subprocess.Popen[str], str]:
@@ -92,3 +100,52 @@ def test_a_killed_server_frees_its_port_and_data_dir_at_once(tmp_path: Path) -> 
         assert again_url == url
     finally:
         _stop(again)
+
+
+@pytest.mark.spark
+def test_a_killed_server_leaves_its_clusters_to_the_next_one(tmp_path: Path) -> None:
+    """kill -9 with a cluster running: the port is free at once, the next server adopts it."""
+    data_dir = tmp_path / "data"
+    server, url = _start(data_dir)
+    platform = Platform(Settings(data_dir=data_dir))
+    with platform.db.session() as session:
+        key = identity.create_account(session, platform.secrets, ACCOUNT, "tenant", platform.now())
+    platform.close()
+    emr = boto3.client(
+        "emr",
+        endpoint_url=url,
+        region_name="us-east-1",
+        aws_access_key_id=key.access_key_id,
+        aws_secret_access_key=key.secret_access_key,
+    )
+    again: subprocess.Popen[str] | None = None
+    try:
+        cluster_id = emr.run_job_flow(
+            Name="survivor", ReleaseLabel="emr-7.1.0", Instances=instances()
+        )["JobFlowId"]
+        emr.get_waiter("cluster_running").wait(
+            ClusterId=cluster_id, WaiterConfig={"Delay": 2, "MaxAttempts": 150}
+        )
+        os.killpg(server.pid, signal.SIGKILL)
+        server.wait(30)
+        with socket.socket() as probe:  # no JVM of the cluster holds the API's socket
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            probe.bind(("127.0.0.1", _port_of(url)))
+        again, again_url = _start(data_dir, _port_of(url))
+        assert again_url == url
+        described = emr.describe_cluster(ClusterId=cluster_id)["Cluster"]
+        assert described["Status"]["State"] in ("WAITING", "RUNNING"), described["Status"]
+        emr.terminate_job_flows(JobFlowIds=[cluster_id])
+        emr.get_waiter("cluster_terminated").wait(
+            ClusterId=cluster_id, WaiterConfig={"Delay": 2, "MaxAttempts": 150}
+        )
+    finally:
+        if again is not None:
+            _stop(again)
+        _stop(server)
+        subprocess.run(
+            [str(VENV_BIN / "clusterport"), "down", "--data-dir", str(data_dir)],
+            capture_output=True,
+            timeout=300,
+            check=False,
+        )
