@@ -294,4 +294,4 @@ def use_theme(page: Any, theme: str) -> None:
     page.hover('.lm-Menu-itemLabel:text-is("Theme")')
     page.click(f'.lm-Menu-itemLabel:text-is("{theme}")')
     light = "true" if "Light" in theme else "false"
-    page.wait_for_selector(f'body[data-jp-theme-light="{light}"]', timeout=60_000)
+    page.wait_for_selector(f'body[data-jp-theme-light="{light}"]', state="attached", timeout=60_000)
