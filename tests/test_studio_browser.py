@@ -499,7 +499,6 @@ def test_table_filter_sort_pages_reasons_and_accessibility(studio: Studio) -> No
         with screenshot_on_failure(page, "studio-table"):
             page.route(CLUSTERS_URL, with_extra_rows)
             open_lab(page, studio.lab)
-            sidebar_to(page, 1100)
             panel = "#clusterport-clusters"
             real = active_clusters(studio)
             total = len(real) + 56
