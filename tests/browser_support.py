@@ -257,3 +257,41 @@ def screenshot(page: Any, name: str) -> Path:
     path = ARTIFACTS / f"{name}.png"
     page.screenshot(path=str(path), full_page=True)
     return path
+
+
+#: axe-core, installed from npm with the panel's development dependencies.
+AXE = ROOT / "src/clusterport/studio/labextension_src/node_modules/axe-core/axe.min.js"
+
+
+def serious_violations(page: Any, selector: str) -> list[str]:
+    """axe-core's serious and critical violations inside ``selector``, one line each."""
+    if not AXE.exists():
+        raise RuntimeError(f"{AXE} is missing: build the panel (its npm install adds axe-core)")
+    if not page.evaluate("() => typeof window.axe !== 'undefined'"):
+        page.add_script_tag(path=str(AXE))
+    found: list[dict[str, Any]] = page.evaluate(
+        """async (selector) => {
+            const result = await window.axe.run(document.querySelector(selector), {
+                runOnly: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']
+            });
+            return result.violations.map(v => ({
+                id: v.id, impact: v.impact, help: v.help,
+                nodes: v.nodes.map(n => n.target.join(' ') + ': ' + n.failureSummary)
+            }));
+        }""",
+        selector,
+    )
+    return [
+        f"{v['id']} ({v['impact']}): {v['help']} at {'; '.join(v['nodes'])}"
+        for v in found
+        if v["impact"] in {"serious", "critical"}
+    ]
+
+
+def use_theme(page: Any, theme: str) -> None:
+    """Switch JupyterLab's theme through its Settings menu (``JupyterLab Dark``/``Light``)."""
+    page.click('.lm-MenuBar-itemLabel:text-is("Settings")')
+    page.hover('.lm-Menu-itemLabel:text-is("Theme")')
+    page.click(f'.lm-Menu-itemLabel:text-is("{theme}")')
+    light = "true" if "Light" in theme else "false"
+    page.wait_for_selector(f'body[data-jp-theme-light="{light}"]', state="attached", timeout=60_000)

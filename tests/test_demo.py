@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -30,8 +31,13 @@ def test_demo_walks_the_journey(tmp_path: Path) -> None:
         "bytes of Spark UI",
         "via the assumed role",
         "left no process",
+        "EMR admin stops the shared cluster",
+        # Progress while it waits: the provisioning record, the clusters' states.
+        "… provisioning ",
     ):
         assert step in out, out
+    assert re.search(r"j-[0-9A-Z]+ (STARTING|BOOTSTRAPPING)", out), out
+    assert re.search(r"… j-[0-9A-Z]+ TERMINATED", out), out
     leftover = [
         p.name for p in Path("/proc").iterdir() if p.name.isdigit() and str(data) in _cmdline(p)
     ]

@@ -86,7 +86,9 @@ class World:
     primary_ip: str
     pcx: str = ""
 
-    def argv(self, *extra: str) -> list[str]:
+    def argv(self, *extra: str, port: str = "8998") -> list[str]:
+        """The doctor's command line, checking ``port`` only (none: the default ports)."""
+        ports = ["--port", port] if port else []
         return [
             "doctor",
             "--cluster-id",
@@ -101,6 +103,7 @@ class World:
             self.endpoint,
             "--assume-role-arn",
             ROLE_B,
+            *ports,
             *extra,
         ]
 
@@ -318,9 +321,20 @@ def test_the_seed_set_up_step_by_step(world: World, capsys: pytest.CaptureFixtur
     assert ".ec2.internal on tcp 8998" in verdict_line(out)
 
     # Another port is still closed.
-    status, out, _ = run(world.argv("--port", "18080"), capsys)
+    status, out, _ = run(world.argv(port="18080"), capsys)
     assert status == 1
     assert "allows no inbound tcp 18080" in verdict_line(out)
+
+    # By default both connect paths are checked and each is reported: Livy's port is
+    # open, Spark Connect's is not.
+    status, out, _ = run(world.argv(port=""), capsys)
+    assert status == 1
+    assert "primary node, tcp 15002 (Spark Connect)" in out
+    assert "primary node, tcp 8998 (Livy)" in out
+    verdicts = [line for line in out.splitlines() if line.startswith(("Reachable:", "Unreach"))]
+    assert len(verdicts) == 2, out
+    assert verdicts[0].startswith("Unreachable:") and "inbound tcp 15002" in verdicts[0]
+    assert verdicts[1].startswith("Reachable:") and "on tcp 8998" in verdicts[1]
 
 
 def test_unknown_cluster_is_an_api_error(world: World, capsys: pytest.CaptureFixture[str]) -> None:
@@ -415,6 +429,8 @@ def test_one_account_with_group_references(
         REGION,
         "--endpoint-url",
         endpoint,
+        "--port",
+        "8998",
     ]
     status, out, _ = run(argv, capsys)
     assert status == 0, out

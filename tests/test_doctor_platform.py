@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -88,6 +89,7 @@ def doctor(
     cluster: str,
     capsys: pytest.CaptureFixture[str],
     *extra: str,
+    endpoint: bool = True,
 ) -> tuple[int, str, str]:
     status = main(
         [
@@ -98,10 +100,7 @@ def doctor(
             world.studio_subnet,
             "--from-security-group",
             world.studio_security_group,
-            "--region",
-            REGION,
-            "--endpoint-url",
-            server.url,
+            *(["--region", REGION, "--endpoint-url", server.url] if endpoint else []),
             *extra,
         ]
     )
@@ -208,5 +207,75 @@ def test_without_the_discovery_role_the_cluster_is_not_found_in_account_a(
 ) -> None:
     status, out, err = doctor(server, world, cluster, capsys)
     assert status == 2, out + err
-    assert "DescribeCluster failed: InvalidRequestException" in err
-    assert cluster in err
+    text = " ".join(err.split())
+    assert "DescribeCluster failed: InvalidRequestException" in text
+    assert cluster in text
+    assert f"(asked account {STUDIO_ACCOUNT}, the caller's)" in text
+    assert "the cluster may be in another account: pass --assume-role-arn" in text
+
+
+def test_the_profile_endpoint_serves_the_assumed_role_too(
+    server: RunningServer,
+    world: SeedWorld,
+    cluster: str,
+    as_account_a: None,
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """``--profile`` alone, as the walkthrough writes it: no --endpoint-url, no region flag."""
+    key = server.account(STUDIO_ACCOUNT)
+    config = tmp_path / "config"
+    config.write_text(
+        f"[profile studio]\nregion = {REGION}\nendpoint_url = {server.url}\n", encoding="utf-8"
+    )
+    shared = tmp_path / "credentials"
+    shared.write_text(
+        f"[studio]\naws_access_key_id = {key.access_key_id}\n"
+        f"aws_secret_access_key = {key.secret_access_key}\n",
+        encoding="utf-8",
+    )
+    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_REGION", "AWS_DEFAULT_REGION"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(config))
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(shared))
+    status, out, err = doctor(
+        server,
+        world,
+        cluster,
+        capsys,
+        "--profile",
+        "studio",
+        "--assume-role-arn",
+        world.discovery_role_arn,
+        endpoint=False,
+    )
+    assert status == 0, out + err
+    assert "primary node, tcp 15002 (Spark Connect)" in out
+    assert "primary node, tcp 8998 (Livy)" in out
+    assert out.count("Reachable:") == 2, out
+
+
+def test_aws_endpoint_url_serves_the_assumed_role_too(
+    server: RunningServer,
+    world: SeedWorld,
+    cluster: str,
+    as_account_a: None,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    monkeypatch.setenv("AWS_ENDPOINT_URL", server.url)
+    monkeypatch.setenv("AWS_DEFAULT_REGION", REGION)
+    status, out, err = doctor(
+        server,
+        world,
+        cluster,
+        capsys,
+        "--assume-role-arn",
+        world.discovery_role_arn,
+        "--port",
+        "8998",
+        endpoint=False,
+    )
+    assert status == 0, out + err
+    assert out.count("Reachable:") == 1 and "tcp 8998 (Livy)" in out

@@ -170,8 +170,13 @@ def create_cluster(page: Any, steps: Steps, platform: Platform, world: SeedWorld
     steps.shot("create-form")
 
     page.fill('input[name="cp-cluster-name"]', NEW_CLUSTER)
-    page.fill('input[name="cp-param-SubnetId"]', world.studio_subnet)
-    page.fill('input[name="cp-param-MasterSecurityGroup"]', world.studio_security_group)
+    # Subnet and security group are pickers over the account's values.
+    page.wait_for_function(
+        "() => document.querySelectorAll('.cp-picker[aria-busy]').length === 0",
+        timeout=TIMEOUT_MS,
+    )
+    page.select_option('select[name="cp-param-SubnetId"]', world.studio_subnet)
+    page.select_option('select[name="cp-param-MasterSecurityGroup"]', world.studio_security_group)
     page.fill('input[name="cp-param-CoreInstanceCount"]', "9")
     page.click(".cp-submit")
     error = page.locator(".cp-create .cp-messages .cp-message-error")
@@ -222,6 +227,10 @@ def open_notebook(page: Any) -> None:
 def connect(page: Any, cluster_id: str, role_arn: str | None) -> None:
     """Click Connect on ``cluster_id``: the magic cell appears, runs and reports success."""
     cluster_row(page, cluster_id).locator(".cp-connect").click()
+    # The connect dialog, pre-filled (the role from the role file); Connect runs the cell.
+    page.wait_for_selector(".jp-Dialog .cp-connect-dialog", timeout=TIMEOUT_MS)
+    assert page.input_value("#cp-connect-role") == (role_arn or "")
+    page.click(".jp-Dialog .jp-mod-accept")
     index = cell_index(page, connect_line(cluster_id, role_arn), TIMEOUT_MS)
     output = cell_output(page, index, KERNEL_TIMEOUT_MS)
     (status,) = status_lines(output)

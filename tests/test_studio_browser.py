@@ -17,9 +17,10 @@ import json
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlparse
+from urllib.parse import parse_qs, urlparse
 
 import boto3
 import httpx
@@ -33,6 +34,8 @@ from browser_support import (
     jupyter_environment,
     screenshot,
     screenshot_on_failure,
+    serious_violations,
+    use_theme,
 )
 from clusterport.studio import build_labextension
 from clusterport.studio.command import connect_line
@@ -240,8 +243,12 @@ def panel_journey(page: Any, studio: Studio) -> None:
     rows = visible_rows(page)
     assert rows == {studio.own_cluster: OWN, studio.scratch_cluster: OWN, studio.b_cluster: B}
     header = page.inner_text("#clusterport-clusters thead")
-    for column in ("Name", "ID", "Status", "Creation Time", "Account ID"):
+    for column in ("Name", "ID", "Status", "Creation Time", "Account ID", "State change reason"):
         assert column in header
+    # Row buttons say which cluster they act on.
+    for name in ("own-analytics", "b-etl"):
+        for label in (f"Connect to {name}", f"Open the Spark UI of {name}", f"Terminate {name}"):
+            assert page.get_by_role("button", name=label, exact=True).count() == 1, label
     screenshot(page, "studio-01-clusters-panel")
 
     # Filter: every state shows the terminated cluster of account B; the search narrows.
@@ -261,6 +268,17 @@ def panel_journey(page: Any, studio: Studio) -> None:
     page.wait_for_selector(".jp-NotebookPanel .jp-Cell", timeout=TIMEOUT_MS)
     screenshot(page, "studio-03-notebook")
     page.click(f'tr[data-cluster-id="{studio.b_cluster}"] .cp-connect')
+    # The connect dialog: authentication, protocol, and account B's role from the role file.
+    page.wait_for_selector(".jp-Dialog .cp-connect-dialog", timeout=TIMEOUT_MS)
+    assert page.input_value("#cp-connect-role") == ROLE_B
+    assert page.eval_on_selector("#cp-connect-auth", "e => e.value") == "None"
+    protocols = page.eval_on_selector_all(
+        "#cp-connect-protocol option", "os => os.map(o => o.textContent)"
+    )
+    assert [p.split(" ")[0] for p in protocols] == ["Spark", "Livy"]
+    assert serious_violations(page, ".jp-Dialog") == []
+    screenshot(page, "studio-connect-dialog")
+    page.click(".jp-Dialog .jp-mod-accept")
     expected = connect_line(studio.b_cluster, ROLE_B)
     page.wait_for_function(
         """(text) => [...document.querySelectorAll('.jp-NotebookPanel .jp-Cell .cm-content')]
@@ -277,12 +295,24 @@ def panel_journey(page: Any, studio: Studio) -> None:
     status_lines = [line for line in output.splitlines() if "sagemaker-analytics" in line]
     assert len(status_lines) == 1
     assert json.loads(status_lines[0])["cluster_id"] == studio.b_cluster
+    # The panel's "Connecting…" turns into the outcome (moto serves no EMR sessions).
+    page.wait_for_selector(
+        "#clusterport-clusters .cp-message-error:has-text("
+        f"'Connecting to b-etl ({studio.b_cluster}) failed')",
+        timeout=TIMEOUT_MS,
+    )
     screenshot(page, "studio-04-connected-cell")
 
     # Terminate the scratch cluster: confirmation dialog, then the result.
     page.click(f'tr[data-cluster-id="{studio.scratch_cluster}"] .cp-terminate')
     page.wait_for_selector(".jp-Dialog", timeout=TIMEOUT_MS)
     assert studio.scratch_cluster in page.inner_text(".jp-Dialog")
+    # The safe choice has the focus.
+    page.wait_for_function(
+        "() => document.activeElement && document.activeElement.closest('.jp-Dialog')"
+        " && document.activeElement.innerText.trim() === 'Cancel'",
+        timeout=TIMEOUT_MS,
+    )
     screenshot(page, "studio-05-terminate-dialog")
     page.click(".jp-Dialog .jp-mod-warn")
     page.wait_for_selector(
@@ -300,6 +330,268 @@ def _client_kwargs(env: Any) -> dict[str, str]:
         "aws_access_key_id": env["AWS_ACCESS_KEY_ID"],
         "aws_secret_access_key": env["AWS_SECRET_ACCESS_KEY"],
     }
+
+
+ACTIVE = "STARTING,BOOTSTRAPPING,RUNNING,WAITING,TERMINATING"
+
+
+def active_clusters(studio: Studio) -> list[dict[str, Any]]:
+    """The clusters the panel's default filter shows, from the API (earlier tests stop some)."""
+    listing: list[dict[str, Any]] = studio.api(f"clusters?states={ACTIVE}").json()["clusters"]
+    return listing
+
+
+def sidebar_to(page: Any, x: float) -> None:
+    """Drag the left sidebar's edge to ``x`` pixels (its minimum width stops it)."""
+    handle = page.locator("#jp-main-split-panel > .lm-SplitPanel-handle").first
+    box = handle.bounding_box()
+    assert box is not None
+    page.mouse.move(box["x"] + box["width"] / 2, box["y"] + 200)
+    page.mouse.down()
+    page.mouse.move(x, box["y"] + 200, steps=8)
+    page.mouse.up()
+
+
+CLUSTERS_URL = re.compile(r".*/clusterport/clusters(\?.*)?$")
+
+
+def list_error(page: Any) -> str:
+    return str(page.inner_text("#clusterport-clusters .cp-list-error"))
+
+
+@pytest.mark.browser
+def test_a_failed_or_hung_refresh_keeps_the_rows_with_their_age(studio: Studio) -> None:
+    """The listing fails, then hangs: the last good rows stay, dated, with the error beside."""
+    held: list[Any] = []
+    with chromium() as browser:
+        page = browser.new_page(viewport={"width": 1500, "height": 900})
+        with screenshot_on_failure(page, "studio-stale"):
+            open_lab(page, studio.lab)
+            shown = len(active_clusters(studio))
+            wait_rows(page, shown)
+            updated = page.locator("#clusterport-clusters .cp-updated")
+            assert updated.inner_text().startswith("Updated ")
+            assert list_error(page) == ""
+
+            # 1. The server answers an error: the rows stay, the error says how old they are.
+            page.route(
+                CLUSTERS_URL,
+                lambda route: route.fulfill(
+                    status=500,
+                    content_type="application/json",
+                    body=json.dumps({"code": "InternalFailure", "message": "listing broke"}),
+                ),
+            )
+            page.click("#clusterport-clusters .cp-refresh")
+            page.wait_for_function(
+                "() => document.querySelector('#clusterport-clusters .cp-list-error')"
+                ".innerText.includes('listing broke')",
+                timeout=TIMEOUT_MS,
+            )
+            assert "Cannot refresh the cluster list: InternalFailure: listing broke" in (
+                list_error(page)
+            )
+            assert "Showing the clusters as of" in list_error(page)
+            assert len(visible_rows(page)) == shown
+            page.unroute(CLUSTERS_URL)
+
+            # 2. A success clears the error.
+            page.click("#clusterport-clusters .cp-refresh")
+            page.wait_for_function(
+                "() => document.querySelector('#clusterport-clusters .cp-list-error')"
+                ".innerText === ''",
+                timeout=TIMEOUT_MS,
+            )
+            assert len(visible_rows(page)) == shown
+
+            # 3. The request hangs: "refreshing…" while it runs, then the client's timeout.
+            def hold(route: Any) -> None:
+                held.append(route)  # never answered: the request hangs
+
+            page.route(CLUSTERS_URL, hold)
+            page.click("#clusterport-clusters .cp-refresh")
+            page.wait_for_function(
+                "() => document.querySelector('#clusterport-clusters .cp-updated')"
+                ".innerText.includes('refreshing…')",
+                timeout=TIMEOUT_MS,
+            )
+            assert len(visible_rows(page)) == shown
+            page.wait_for_function(
+                "() => document.querySelector('#clusterport-clusters .cp-list-error')"
+                ".innerText.includes('did not answer within 30 s')",
+                timeout=TIMEOUT_MS,
+            )
+            assert len(visible_rows(page)) == shown
+            assert "Showing the clusters as of" in list_error(page)
+            screenshot(page, "studio-12-stale-rows-kept")
+            page.unroute(CLUSTERS_URL)
+
+            # 4. Later refreshes are not frozen by the hung one.
+            page.click("#clusterport-clusters .cp-refresh")
+            page.wait_for_function(
+                "() => document.querySelector('#clusterport-clusters .cp-list-error')"
+                ".innerText === ''",
+                timeout=TIMEOUT_MS,
+            )
+            assert len(visible_rows(page)) == shown
+    assert held, "the hung listing request was never made"
+
+
+def synthetic_row(name: str, state: str, minutes_ago: float, **extra: Any) -> dict[str, Any]:
+    cluster_id = "j-" + name.upper().replace("-", "")[:11].ljust(11, "X")
+    created = datetime.now(UTC) - timedelta(minutes=minutes_ago)
+    return {
+        "id": cluster_id,
+        "name": name,
+        "status": state,
+        "creationTime": created.isoformat(),
+        "accountId": OWN,
+        "arn": f"arn:aws:elasticmapreduce:us-east-1:{OWN}:cluster/{cluster_id}",
+        "roleArn": None,
+        "connectCell": connect_line(cluster_id, None),
+        "stateReason": {"code": "", "message": ""},
+        "endTime": None,
+        **extra,
+    }
+
+
+def extra_rows() -> list[dict[str, Any]]:
+    """Rows moto cannot produce: it has no STARTING/BOOTSTRAPPING phase and no state change
+    reasons. They are added to the real listing's answer; the rest is the server's."""
+    return [
+        synthetic_row(
+            "nightly-etl",
+            "BOOTSTRAPPING",
+            2.5,
+            stateReason={"code": "", "message": "Running bootstrap actions"},
+        ),
+        synthetic_row(
+            "failed-etl",
+            "TERMINATED_WITH_ERRORS",
+            90,
+            stateReason={
+                "code": "BOOTSTRAP_FAILURE",
+                "message": (
+                    "On the master instance, bootstrap action 1 returned a non-zero return code"
+                ),
+            },
+        ),
+        *(synthetic_row(f"bulk-{n:02d}", "WAITING", 200 + n) for n in range(55)),
+    ]
+
+
+def with_extra_rows(route: Any) -> None:
+    response = route.fetch()
+    listing = response.json()
+    states = parse_qs(urlparse(route.request.url).query).get("states", [""])[0].split(",")
+    listing["clusters"] += [row for row in extra_rows() if row["status"] in states]
+    route.fulfill(response=response, body=json.dumps(listing))
+
+
+def column_of(page: Any, css: str) -> list[str]:
+    return [str(t) for t in page.eval_on_selector_all(css, "es => es.map(e => e.innerText)")]
+
+
+@pytest.mark.browser
+def test_table_filter_sort_pages_reasons_and_accessibility(studio: Studio) -> None:
+    with chromium() as browser:
+        page = browser.new_page(viewport={"width": 1500, "height": 900})
+        with screenshot_on_failure(page, "studio-table"):
+            page.route(CLUSTERS_URL, with_extra_rows)
+            open_lab(page, studio.lab)
+            panel = "#clusterport-clusters"
+            real = active_clusters(studio)
+            total = len(real) + 56
+            # The default filter shows every cluster not terminated: a starting one too.
+            assert (
+                page.eval_on_selector(f"{panel} .cp-state-filter", "e => e.selectedOptions[0].text")
+                == "Active"
+            )
+            wait_rows(page, 50)
+            caption = page.inner_text(f"{panel} caption")
+            assert f"Active EMR clusters of every account you may see: {total}" in caption
+            assert page.inner_text(f"{panel} .cp-page-label") == f"Page 1 of 2 ({total} clusters)"
+
+            # Sorting by name, both ways, with aria-sort on the sorted column only.
+            page.click(f'{panel} .cp-sort[data-sort="name"]')
+            sorts = page.eval_on_selector_all(
+                f"{panel} thead th[aria-sort]", "ts => ts.map(t => t.getAttribute('aria-sort'))"
+            )
+            assert sorts == ["ascending", "none", "none", "none", "none", "none"]
+            names = column_of(page, f"{panel} tbody .cp-name")
+            assert names == sorted(names, key=str.lower) and names[0] == "b-etl"
+            page.click(f'{panel} .cp-sort[data-sort="name"]')
+            assert page.get_attribute(f"{panel} thead th:first-child", "aria-sort") == (
+                "descending"
+            )
+            assert column_of(page, f"{panel} tbody .cp-name")[0] == max(
+                [r["name"] for r in real] + ["nightly-etl"], key=str.lower
+            )
+            page.click(f'{panel} .cp-sort[data-sort="created"]')
+            page.click(f"{panel} .cp-page-next")
+            wait_rows(page, total - 50)
+            assert page.inner_text(f"{panel} .cp-page-label") == f"Page 2 of 2 ({total} clusters)"
+            page.click(f"{panel} .cp-page-previous")
+            wait_rows(page, 50)
+
+            # The starting cluster shows EMR's message and how long it has been starting,
+            # from the listing itself: a reload shows the same.
+            for attempt in ("before", "after a reload"):
+                page.fill(f"{panel} .cp-search", "nightly")
+                wait_rows(page, 1)
+                status = page.inner_text(f"{panel} tbody .cp-status")
+                assert "BOOTSTRAPPING" in status and "Running bootstrap actions" in status, attempt
+                assert re.search(r"for 2 min \d+ s", status), status
+                assert page.is_disabled(f"{panel} tbody .cp-connect")
+                if attempt == "before":
+                    screenshot(page, "studio-13-starting-cluster")
+                    open_lab(page, studio.lab)
+
+            # Terminated clusters say why they stopped; their Terminate looks disabled.
+            page.fill(f"{panel} .cp-search", "")
+            page.select_option(f"{panel} .cp-state-filter", label="Terminated with errors")
+            wait_rows(page, 1)
+            reason = page.inner_text(f"{panel} tbody .cp-reason")
+            assert reason.startswith("BOOTSTRAP_FAILURE: On the master instance")
+            terminate = f"{panel} tbody .cp-terminate"
+            assert page.is_disabled(terminate)
+            assert float(page.eval_on_selector(terminate, "e => getComputedStyle(e).opacity")) < 0.6
+
+            # Accessibility, light and dark.
+            page.select_option(f"{panel} .cp-state-filter", label="All")
+            wait_rows(page, 50)
+            assert serious_violations(page, panel) == []
+            screenshot(page, "studio-panel-light-wide")
+            use_theme(page, "JupyterLab Dark")
+            try:
+                assert serious_violations(page, panel) == []
+                screenshot(page, "studio-panel-dark-wide")
+                narrow = browser.new_page(viewport={"width": 1024, "height": 800})
+                narrow.route(CLUSTERS_URL, with_extra_rows)
+                narrow_sidebar(narrow, studio)
+                screenshot(narrow, "studio-panel-dark-300")
+                narrow.close()
+            finally:
+                use_theme(page, "JupyterLab Light")
+            narrow = browser.new_page(viewport={"width": 1024, "height": 800})
+            narrow.route(CLUSTERS_URL, with_extra_rows)
+            narrow_sidebar(narrow, studio)
+            screenshot(narrow, "studio-panel-light-300")
+
+
+def narrow_sidebar(page: Any, studio: Studio) -> None:
+    """At 300 px the panel still shows every row's actions, and leaves the notebook its room."""
+    open_lab(page, studio.lab)
+    wait_rows(page, 50)
+    panel = page.locator("#clusterport-clusters")
+    sidebar_to(page, 40)
+    width = panel.bounding_box()["width"]
+    assert width <= 310, width
+    right = panel.bounding_box()["x"] + width
+    for css in (".cp-connect", ".cp-spark-ui", ".cp-terminate"):
+        button = page.locator(f"#clusterport-clusters tbody tr:first-child {css}").bounding_box()
+        assert button["x"] + button["width"] <= right, css
+    assert serious_violations(page, "#clusterport-clusters") == []
 
 
 # -- Create cluster --------------------------------------------------------------------------------
@@ -329,6 +621,9 @@ PARAMETERS: tuple[dict[str, Any], ...] = (
         "IsNoEcho": True,
         "DefaultValue": "changeit",
     },
+    {"ParameterKey": "SubnetId", "ParameterType": "AWS::EC2::Subnet::Id"},
+    {"ParameterKey": "SecurityGroupIds", "ParameterType": "List<AWS::EC2::SecurityGroup::Id>"},
+    {"ParameterKey": "VpcId", "ParameterType": "AWS::EC2::VPC::Id"},
 )
 
 FORM = ProvisioningForm(
@@ -347,6 +642,15 @@ FORM = ProvisioningForm(
 
 @pytest.mark.browser
 def test_create_cluster_form_guardrails_and_progress(studio: Studio) -> None:
+    ec2 = boto3.client("ec2", **_client_kwargs(studio.lab.env))
+    (vpc,) = ec2.describe_vpcs()["Vpcs"]
+    vpc_id = vpc["VpcId"]
+    subnet_id = ec2.create_subnet(VpcId=vpc_id, CidrBlock="172.31.250.0/24")["Subnet"]["SubnetId"]
+    ec2.create_tags(Resources=[subnet_id], Tags=[{"Key": "Name", "Value": "analytics-private"}])
+    group_ids = sorted(
+        ec2.create_security_group(GroupName=name, Description=name, VpcId=vpc_id)["GroupId"]
+        for name in ("analytics-a", "analytics-b")
+    )
     provisioned: list[dict[str, Any]] = []
     records = iter(
         [
@@ -401,6 +705,21 @@ def test_create_cluster_form_guardrails_and_progress(studio: Studio) -> None:
             page.click("#clusterport-clusters .cp-create-button")
             page.wait_for_selector(".cp-create-form", timeout=TIMEOUT_MS)
             form = page.locator(".cp-create-form")
+
+            # Pickers list the account's subnets, groups and VPCs (through the real server
+            # extension), labelled with Name tags and CIDRs; the only VPC is chosen already.
+            page.wait_for_selector(".cp-picker:not([aria-busy])", timeout=TIMEOUT_MS)
+            page.wait_for_function(
+                "() => document.querySelectorAll('.cp-picker[aria-busy]').length === 0",
+                timeout=TIMEOUT_MS,
+            )
+            assert page.eval_on_selector('[name="cp-param-VpcId"]', "e => e.value") == vpc_id
+            subnet_labels = page.eval_on_selector_all(
+                '[name="cp-param-SubnetId"] option', "os => os.map(o => o.textContent)"
+            )
+            assert f"{subnet_id} · analytics-private · 172.31.250.0/24" in " ".join(subnet_labels)
+            assert page.eval_on_selector('[name="cp-param-SubnetId"]', "e => e.value") == ""
+            assert page.eval_on_selector('[name="cp-param-SecurityGroupIds"]', "e => e.multiple")
             assert (
                 page.eval_on_selector('select[name="cp-param-CoreInstanceCount"]', "e => e.value")
                 == "2"
@@ -416,6 +735,13 @@ def test_create_cluster_form_guardrails_and_progress(studio: Studio) -> None:
             assert "Number of core nodes" in form.inner_text()
             assert "between 10 minutes and a day" in form.inner_text()
             assert "SageMakerProject" not in form.inner_text()
+            # One label per field, each naming exactly one control.
+            labels = page.eval_on_selector_all(
+                ".cp-create label",
+                "ls => ls.map(l => [l.textContent, l.control && l.control.name])",
+            )
+            assert len({text for text, _ in labels}) == len(labels), labels
+            assert all(control for _, control in labels), labels
             screenshot(page, "studio-07-create-form")
 
             # Invalid input is refused before anything is sent.
@@ -424,7 +750,13 @@ def test_create_cluster_form_guardrails_and_progress(studio: Studio) -> None:
             page.click(".cp-submit")
             error = page.locator(".cp-create .cp-message-error")
             error.wait_for(timeout=TIMEOUT_MS)
-            assert "Cluster name" in error.inner_text()
+            assert "Launch name" in error.inner_text()
+            # Each bad field is marked for assistive technology; the first one has the focus.
+            for name in ("cp-cluster-name", "cp-param-IdleTimeout", "cp-param-EmrClusterName"):
+                assert page.get_attribute(f'[name="{name}"]', "aria-invalid") == "true", name
+            assert page.get_attribute('[name="cp-param-DbPassword"]', "aria-invalid") is None
+            assert page.evaluate("() => document.activeElement.name") == "cp-cluster-name"
+            assert serious_violations(page, ".cp-create") == []
             assert "must be at least 600" in error.inner_text()
             assert "EmrClusterName: a value is required" in error.inner_text()
             assert provisioned == []
@@ -434,6 +766,9 @@ def test_create_cluster_form_guardrails_and_progress(studio: Studio) -> None:
             page.fill('input[name="cp-param-EmrClusterName"]', "etl")
             idle.fill("7200")
             page.select_option('select[name="cp-param-CoreInstanceCount"]', "5")
+            page.select_option('select[name="cp-param-SubnetId"]', subnet_id)
+            page.select_option('select[name="cp-param-SecurityGroupIds"]', group_ids)
+            screenshot(page, "studio-create-form-pickers")
             page.click(".cp-submit")
             page.wait_for_selector(".cp-progress", timeout=TIMEOUT_MS)
             screenshot(page, "studio-09-create-progress")
@@ -453,6 +788,9 @@ def test_create_cluster_form_guardrails_and_progress(studio: Studio) -> None:
                 "CoreInstanceCount": "5",
                 "IdleTimeout": "7200",
                 "DbPassword": "changeit",
+                "SubnetId": subnet_id,
+                "SecurityGroupIds": ",".join(group_ids),
+                "VpcId": vpc_id,
             },
         }
     ]
@@ -485,3 +823,8 @@ def test_malformed_role_file_is_a_banner(
                 f'tr[data-cluster-id="{studio.own_cluster}"]', timeout=TIMEOUT_MS
             )
             screenshot(page, "studio-11-configuration-banner")
+            # Readable in both themes (axe checks the text's contrast among the rest).
+            assert serious_violations(page, "#clusterport-clusters") == []
+            use_theme(page, "JupyterLab Dark")
+            assert serious_violations(page, "#clusterport-clusters") == []
+            screenshot(page, "studio-11-configuration-banner-dark")

@@ -31,6 +31,7 @@ from clusterport.studio.emr_connect import (
 )
 from clusterport.studio.magics import (
     AnalyticsMagics,
+    bound_line,
     livy_refusal,
     load_ipython_extension,
     status_line,
@@ -369,4 +370,23 @@ def test_a_livy_refusal_is_shown_by_its_message() -> None:
     )
     assert livy_refusal("Invalid status code '502' from x with error payload: <html>") == (
         "Invalid status code '502' from x with error payload: <html>"
+    )
+
+
+def test_the_bound_line_names_the_cluster_its_account_and_spark_version() -> None:
+    cluster = {
+        "Name": "nightly-etl",
+        "ClusterArn": "arn:aws:elasticmapreduce:us-east-1:222222222222:cluster/j-ABC",
+        "ReleaseLabel": "emr-7.5.0",
+        "Applications": [
+            {"Name": "Livy", "Version": "0.8.0"},
+            {"Name": "Spark", "Version": "3.5.2"},
+        ],
+    }
+    assert bound_line("spark (Spark Connect)", "j-ABC", cluster) == (
+        "Connected: spark (Spark Connect) → nightly-etl (j-ABC), account 222222222222, "
+        "Spark 3.5.2 (emr-7.5.0)"
+    )
+    assert bound_line("%%spark cells (Livy)", "j-ABC", {}) == (
+        "Connected: %%spark cells (Livy) → j-ABC (j-ABC), account ?, Spark"
     )

@@ -7,6 +7,8 @@ Accounts: 123456789012 is the Studio user's own (moto's default account);
 from __future__ import annotations
 
 import json
+import socket
+import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -295,6 +297,127 @@ async def test_listing_pages_through_markers(home: Path) -> None:
             )
             listing = await manager.list_clusters()
         assert sorted(c.id for c in listing.clusters) == ["j-1AAAAAAAAAAAA", "j-2BBBBBBBBBBBB"]
+    finally:
+        manager.close()
+
+
+async def test_a_hung_endpoint_is_a_timeout_not_a_frozen_listing(
+    home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An endpoint that accepts and never answers: the listing reports it, in bounded time."""
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(16)
+    accepted: list[socket.socket] = []
+    stop = threading.Event()
+
+    def hold() -> None:
+        listener.settimeout(0.1)
+        while not stop.is_set():
+            try:
+                accepted.append(listener.accept()[0])
+            except TimeoutError:
+                continue
+
+    holder = threading.Thread(target=hold, daemon=True)
+    holder.start()
+    monkeypatch.setenv("AWS_ENDPOINT_URL", f"http://127.0.0.1:{listener.getsockname()[1]}")
+    monkeypatch.setenv("AWS_MAX_ATTEMPTS", "1")
+    manager = manager_for(home, request_timeout=0.5)
+    try:
+        listing = await manager.list_clusters(["RUNNING", "WAITING"])
+        assert listing.clusters == ()
+        (failure,) = listing.failures
+        assert failure.code in {"RequestTimeout", "ReadTimeoutError"}, failure
+        assert failure.message
+    finally:
+        manager.close()
+        stop.set()
+        holder.join()
+        for connection in accepted:
+            connection.close()
+        listener.close()
+
+
+async def test_rows_carry_the_state_change_reason_and_end_time(home: Path) -> None:
+    manager = manager_for(home)
+    ended = datetime(2026, 1, 2, tzinfo=UTC)
+    try:
+        with Stubber(manager.client("emr")) as stub:
+            stub.add_response(
+                "list_clusters",
+                {
+                    "Clusters": [
+                        {
+                            "Id": "j-1AAAAAAAAAAAA",
+                            "Name": "nightly-etl",
+                            "Status": {
+                                "State": "TERMINATED_WITH_ERRORS",
+                                "StateChangeReason": {
+                                    "Code": "BOOTSTRAP_FAILURE",
+                                    "Message": "bootstrap action 1 returned a non-zero code",
+                                },
+                                "Timeline": {
+                                    "CreationDateTime": datetime(2026, 1, 1, tzinfo=UTC),
+                                    "EndDateTime": ended,
+                                },
+                            },
+                            "ClusterArn": (
+                                f"arn:aws:elasticmapreduce:us-east-1:{OWN}:cluster/j-1AAAAAAAAAAAA"
+                            ),
+                        }
+                    ]
+                },
+                {"ClusterStates": ["TERMINATED_WITH_ERRORS"]},
+            )
+            listing = await manager.list_clusters(["TERMINATED_WITH_ERRORS"])
+        row = listing.to_json()["clusters"][0]
+        assert row["stateReason"] == {
+            "code": "BOOTSTRAP_FAILURE",
+            "message": "bootstrap action 1 returned a non-zero code",
+        }
+        assert row["endTime"] == ended.isoformat()
+    finally:
+        manager.close()
+
+
+async def test_ec2_pickers_list_the_accounts_values_with_names_and_cidrs(home: Path) -> None:
+    ec2 = boto3.client("ec2")
+    vpc_id = ec2.create_vpc(CidrBlock="10.60.0.0/16")["Vpc"]["VpcId"]
+    ec2.create_tags(Resources=[vpc_id], Tags=[{"Key": "Name", "Value": "analytics"}])
+    subnet_id = ec2.create_subnet(VpcId=vpc_id, CidrBlock="10.60.1.0/24")["Subnet"]["SubnetId"]
+    ec2.create_tags(Resources=[subnet_id], Tags=[{"Key": "Name", "Value": "private-a"}])
+    group_id = ec2.create_security_group(
+        GroupName="emr-primary", Description="EMR primary node", VpcId=vpc_id
+    )["GroupId"]
+    manager = manager_for(home)
+    try:
+        vpcs = await manager.ec2_choices("AWS::EC2::VPC::Id")
+        assert {"value": vpc_id, "label": f"{vpc_id} · analytics · 10.60.0.0/16"} in vpcs
+        subnets = await manager.ec2_choices("AWS::EC2::Subnet::Id")
+        (mine,) = [c for c in subnets if c["value"] == subnet_id]
+        assert mine["label"].startswith(f"{subnet_id} · private-a · 10.60.1.0/24 · ")
+        assert mine["label"].endswith(vpc_id)
+        groups = await manager.ec2_choices("List<AWS::EC2::SecurityGroup::Id>")
+        assert {
+            "value": group_id,
+            "label": f"{group_id} · emr-primary · EMR primary node · {vpc_id}",
+        } in groups
+        with pytest.raises(StudioError) as refused:
+            await manager.ec2_choices("AWS::EC2::KeyPair::KeyName")
+        assert refused.value.code == "ValidationException"
+        with Stubber(manager.client("ec2")) as stub:
+            stub.add_client_error(
+                "describe_subnets",
+                "UnauthorizedOperation",
+                "You are not authorized to perform this operation.",
+                403,
+            )
+            with pytest.raises(StudioError) as denied:
+                await manager.ec2_choices("AWS::EC2::Subnet::Id")
+        assert denied.value.code == "UnauthorizedOperation"
+        assert "You may not list the account's subnets" in denied.value.message
+        assert "ec2:DescribeSubnets" in denied.value.message
     finally:
         manager.close()
 

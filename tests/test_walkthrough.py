@@ -9,6 +9,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from conftest import REPO
 
 VENV_BIN = Path(sys.executable).parent
@@ -21,6 +23,7 @@ def walkthrough_script() -> str:
     return "set -euo pipefail\n" + "\n".join(blocks)
 
 
+@pytest.mark.spark  # section 8 starts a cluster in account B for the doctor
 def test_walkthrough_runs(tmp_path: Path) -> None:
     data = tmp_path / "data"
     work = tmp_path / "work"
@@ -49,7 +52,7 @@ def test_walkthrough_runs(tmp_path: Path) -> None:
             env=env,
             capture_output=True,
             text=True,
-            timeout=600,
+            timeout=900,
             check=False,
         )
         assert done.returncode == 0, f"{done.stdout}\n{done.stderr}"
@@ -60,6 +63,10 @@ def test_walkthrough_runs(tmp_path: Path) -> None:
         assert "active" in out
         assert "CoreInstanceCount" in out
         assert "/_studio/login/" in out
+        assert "LAUNCH" in out  # the launch constraint the page describes exists
+        # The doctor, with the profile's endpoint for the assumed role too, checks both ports.
+        assert "tcp 15002 (Spark Connect)" in out and "tcp 8998 (Livy)" in out
+        assert out.count("Reachable:") == 2, out
     finally:
         os.killpg(server.pid, signal.SIGTERM)
         server.wait(30)

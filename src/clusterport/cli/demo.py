@@ -51,16 +51,24 @@ class Journey:
 
     console: Console
     rows: list[tuple[str, float, str, bool]] = field(default_factory=list)
+    _status: Any = None
+    _title: str = ""
+    _start: float = 0.0
+    _last: str = ""
 
     def step(self, title: str, action: Callable[[], str]) -> bool:
         start = time.monotonic()
-        with self.console.status(f"{title} …"):
+        self._title, self._start, self._last = title, start, ""
+        with self.console.status(f"{title} …") as status:
+            self._status = status
             try:
                 detail = action()
                 ok = True
             except Exception as exc:  # noqa: BLE001 - a failed step is reported, then the demo stops what it started
                 detail = f"{type(exc).__name__}: {exc}"
                 ok = False
+            finally:
+                self._status = None
         seconds = time.monotonic() - start
         mark = "[green]✓[/]" if ok else "[red]✗[/]"
         self.console.print(f"{mark} {title}  [dim]{seconds:.1f} s[/]  {detail}")
@@ -70,6 +78,34 @@ class Journey:
     @property
     def ok(self) -> bool:
         return all(row[3] for row in self.rows)
+
+    def progress(self, note: str) -> None:
+        """What the current step waits for, with its elapsed time: the spinner's text on a
+        terminal (updated at every poll), else one line each time the note changes."""
+        elapsed = time.monotonic() - self._start
+        if self._status is not None and self.console.is_terminal:
+            self._status.update(f"{self._title} … {note}  {elapsed:.0f} s")
+        elif note != self._last:
+            self.console.print(f"  … {note}  [dim]{elapsed:.0f} s[/]", highlight=False)
+        self._last = note
+
+    def wait_cluster(
+        self, emr: Any, cluster_id: str, wanted: tuple[str, ...], timeout: float = 300
+    ) -> str:
+        """Poll DescribeCluster until ``cluster_id`` is in ``wanted``, showing each state."""
+        deadline = time.monotonic() + timeout
+        while True:
+            status = emr.describe_cluster(ClusterId=cluster_id)["Cluster"]["Status"]
+            state = str(status["State"])
+            message = (status.get("StateChangeReason") or {}).get("Message") or ""
+            self.progress(f"{cluster_id} {state}" + (f": {message}" if message else ""))
+            if state in wanted:
+                return state
+            if state.startswith("TERMINATED"):
+                raise RuntimeError(f"{cluster_id} ended {state}: {message}")
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"{cluster_id} is still {state} after {timeout:.0f} s")
+            time.sleep(2)
 
 
 def worker_session(world: SeedWorld, url: str, region: str, data_dir: Path) -> boto3.Session:
@@ -175,9 +211,7 @@ def journey(console: Console, data_dir: Path, region: str) -> int:
 
         def discover() -> str:
             if "b_cluster" in state:
-                emr_b.get_waiter("cluster_running").wait(
-                    ClusterId=state["b_cluster"], WaiterConfig={"Delay": 2, "MaxAttempts": 150}
-                )
+                j.wait_cluster(emr_b, state["b_cluster"], ("RUNNING", "WAITING"))
             listing = asyncio.run(manager.list_clusters())
             accounts = sorted({c.account_id for c in listing.clusters})
             if listing.failures:
@@ -207,6 +241,12 @@ def journey(console: Console, data_dir: Path, region: str) -> int:
 
             def finished() -> Any:
                 status = asyncio.run(manager.provisioning_status(record))
+                cluster = (
+                    f", cluster {status.cluster_id} {status.cluster_state}"
+                    if status.cluster_id
+                    else ""
+                )
+                j.progress(f"provisioning {status.status}{cluster}")
                 return status if status.done else None
 
             status = runtime.wait_until(finished, timeout=300, what="the product to provision")
@@ -256,13 +296,20 @@ def journey(console: Console, data_dir: Path, region: str) -> int:
         def terminate() -> str:
             result = asyncio.run(manager.terminate(state["a_cluster"]))
             emr_a = worker.client("emr", endpoint_url=url)
-            emr_a.get_waiter("cluster_terminated").wait(
-                ClusterId=state["a_cluster"], WaiterConfig={"Delay": 2, "MaxAttempts": 120}
-            )
+            j.wait_cluster(emr_a, state["a_cluster"], ("TERMINATED",))
             return f"{state['a_cluster']} terminated ({result.method})"
 
         if "a_cluster" in state:
             j.step("data worker stops the cluster", terminate)
+
+        def stop_shared() -> str:
+            emr_b.terminate_job_flows(JobFlowIds=[state["b_cluster"]])
+            j.wait_cluster(emr_b, state["b_cluster"], ("TERMINATED",))
+            return f"{state['b_cluster']} terminated"
+
+        # Stopped here, through the API, so that the final stop has nothing left to wait for.
+        if "b_cluster" in state:
+            j.step("EMR admin stops the shared cluster", stop_shared)
         manager.close()
     finally:
 

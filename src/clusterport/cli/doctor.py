@@ -37,6 +37,9 @@ from clusterport.network.reachability import (
 )
 
 _SESSION_NAME = "clusterport-doctor"
+SPARK_CONNECT_PORT = 15002
+LIVY_PORT = 8998
+_PORT_NAMES = {SPARK_CONNECT_PORT: "Spark Connect", LIVY_PORT: "Livy"}
 _GONE = frozenset({"TERMINATED", "TERMINATED_WITH_ERRORS"})
 _ACCESS_CODES = frozenset({"UnauthorizedOperation", "AccessDenied", "AccessDeniedException"})
 _PERMISSIONS = (
@@ -64,12 +67,31 @@ class PrimaryNode:
 
 
 @dataclass(frozen=True, slots=True)
-class Diagnosis:
-    """What the doctor found: the verdict and notes on how the data was gathered."""
+class PortVerdict:
+    """The verdict for one port the notebook connects to."""
 
+    port: int
     verdict: ReachabilityVerdict
+
+    @property
+    def label(self) -> str:
+        """``tcp 15002 (Spark Connect)``, or ``tcp N`` for a port of no known service."""
+        name = _PORT_NAMES.get(self.port)
+        return f"tcp {self.port} ({name})" if name else f"tcp {self.port}"
+
+
+@dataclass(frozen=True, slots=True)
+class Diagnosis:
+    """What the doctor found: one verdict per port and notes on how the data was gathered."""
+
+    verdicts: tuple[PortVerdict, ...]
     primary: PrimaryNode
     notes: tuple[str, ...]
+
+    @property
+    def reachable(self) -> bool:
+        """Every checked port is reachable."""
+        return all(v.verdict.reachable for v in self.verdicts)
 
 
 def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -79,8 +101,11 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
         help="check that a notebook subnet can reach a cluster's primary node",
         description=(
             "Check, through the EC2 and EMR APIs, whether a source subnet and security groups "
-            "reach the primary node of an EMR cluster (Livy on 8998 by default), and name the "
-            "first missing piece: peering, route, security group rule or DNS option."
+            "reach the primary node of an EMR cluster on the ports a notebook connects to "
+            "(Spark Connect's 15002 and Livy's 8998 by default, each reported), and name the "
+            "first missing piece: peering, route, security group rule or DNS option. The "
+            "endpoint (--endpoint-url, the profile's endpoint_url or AWS_ENDPOINT_URL) "
+            "serves every call, also those made with the assumed role."
         ),
     )
     parser.add_argument("--cluster-id", required=True, help="the cluster (j-…)")
@@ -93,7 +118,17 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
         metavar="SG",
         help="a security group of the notebook (sg-…); repeat for several",
     )
-    parser.add_argument("--port", type=int, default=8998, help="TCP port (default 8998, Livy)")
+    parser.add_argument(
+        "--port",
+        dest="ports",
+        type=int,
+        action="append",
+        metavar="PORT",
+        help=(
+            f"TCP port to check; repeat for several (default: {SPARK_CONNECT_PORT} for "
+            f"Spark Connect and {LIVY_PORT} for Livy)"
+        ),
+    )
     parser.add_argument("--profile", help="AWS profile of the source (notebook) account")
     parser.add_argument("--region", help="AWS region")
     parser.add_argument("--endpoint-url", help="endpoint for every call (EC2, EMR, STS)")
@@ -135,16 +170,18 @@ def run(args: argparse.Namespace) -> int:
         return 2
     for note in diagnosis.notes:
         out.print(Text(f"note: {note}", style="dim"), soft_wrap=True)
-    out.print(hop_table(diagnosis.verdict))
-    verdict = diagnosis.verdict
-    style = "bold green" if verdict.reachable else "bold red"
-    out.print(Text(verdict.sentence(), style=style), soft_wrap=True)
-    return 0 if verdict.reachable else 1
+    for checked in diagnosis.verdicts:
+        verdict = checked.verdict
+        out.print(hop_table(verdict, checked.label))
+        style = "bold green" if verdict.reachable else "bold red"
+        out.print(Text(verdict.sentence(), style=style), soft_wrap=True)
+    return 0 if diagnosis.reachable else 1
 
 
-def hop_table(verdict: ReachabilityVerdict) -> Table:
+def hop_table(verdict: ReachabilityVerdict, label: str = "") -> Table:
     """The hops as a table: hop, component, account, check, result."""
-    table = Table(title="Path from the notebook to the primary node", title_justify="left")
+    title = "Path from the notebook to the primary node"
+    table = Table(title=f"{title}, {label}" if label else title, title_justify="left")
     # Ids must stay whole (they are what the reader copies), so long cells fold.
     table.add_column("hop", justify="right")
     table.add_column("component", overflow="fold")
@@ -172,7 +209,10 @@ def diagnose(args: argparse.Namespace) -> Diagnosis:
         credentials = sts.assume_role(RoleArn=args.assume_role_arn, RoleSessionName=_SESSION_NAME)[
             "Credentials"
         ]
+        # The profile stays named so that its configuration (endpoint_url above all)
+        # applies to the assumed role's clients too; the credentials are the role's.
         dest_session = boto3.Session(
+            profile_name=args.profile,
             aws_access_key_id=credentials["AccessKeyId"],
             aws_secret_access_key=credentials["SecretAccessKey"],
             aws_session_token=credentials["SessionToken"],
@@ -182,7 +222,12 @@ def diagnose(args: argparse.Namespace) -> Diagnosis:
     dest_ec2 = dest_session.client("ec2", endpoint_url=args.endpoint_url)
     emr = dest_session.client("emr", endpoint_url=args.endpoint_url)
 
-    primary = primary_node(emr, args.cluster_id)
+    try:
+        primary = primary_node(emr, args.cluster_id)
+    except ClientError as exc:
+        if _error_code(exc) != "InvalidRequestException":
+            raise
+        raise DoctorError(_not_found_text(exc, args, dest_session)) from exc
     notes: list[str] = []
 
     subnets = describe_subnets(source_ec2, [args.from_subnet])
@@ -215,14 +260,39 @@ def diagnose(args: argparse.Namespace) -> Diagnosis:
         subnet_id=source_subnet.id,
         security_group_ids=tuple(args.from_security_groups),
     )
-    destination = Destination(
-        port=args.port,
-        instance_id=primary.instance_id,
-        protocol="tcp",
-        address_kind="private-dns" if args.use_private_dns else "private-ip",
-    )
-    return Diagnosis(
-        verdict=analyze(snapshot, source, destination), primary=primary, notes=tuple(notes)
+    ports = args.ports or [SPARK_CONNECT_PORT, LIVY_PORT]
+    verdicts = []
+    for port in dict.fromkeys(ports):
+        destination = Destination(
+            port=port,
+            instance_id=primary.instance_id,
+            protocol="tcp",
+            address_kind="private-dns" if args.use_private_dns else "private-ip",
+        )
+        verdicts.append(PortVerdict(port, analyze(snapshot, source, destination)))
+    return Diagnosis(verdicts=tuple(verdicts), primary=primary, notes=tuple(notes))
+
+
+def _not_found_text(exc: ClientError, args: argparse.Namespace, session: Any) -> str:
+    """DescribeCluster found no such cluster: say whose account was asked and what to pass."""
+    message = str(exc.response.get("Error", {}).get("Message", exc))
+    try:
+        sts = session.client("sts", endpoint_url=args.endpoint_url)
+        account = str(sts.get_caller_identity()["Account"])
+    except (ClientError, BotoCoreError):
+        account = "the caller's"
+    if args.assume_role_arn:
+        return (
+            f"DescribeCluster failed: InvalidRequestException: {message} (asked account "
+            f"{account} through {args.assume_role_arn}); check the cluster id and that the "
+            "role belongs to the cluster's account"
+        )
+    return (
+        f"DescribeCluster failed: InvalidRequestException: {message} (asked account "
+        f"{account}, the caller's); the cluster may be in another account: pass "
+        "--assume-role-arn arn:aws:iam::<cluster account>:role/<role> with a role there "
+        "that may call elasticmapreduce:DescribeCluster, elasticmapreduce:ListInstances "
+        "and ec2:Describe*"
     )
 
 

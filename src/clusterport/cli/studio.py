@@ -15,7 +15,12 @@ import argparse
 import os
 from pathlib import Path
 
+import boto3
+from botocore.exceptions import BotoCoreError, ClientError
+
 from clusterport.cli.common import DEFAULT_DATA_DIR, running_server_url
+from clusterport.platform import DEFAULT_REGION
+from clusterport.regions import REGION_ZONES
 from clusterport.studio.launcher import DEFAULT_LIFECYCLE_TIMEOUT, LaunchOptions, launch
 
 
@@ -63,6 +68,9 @@ def run(args: argparse.Namespace) -> int:
     endpoint = (
         args.endpoint_url or os.environ.get("AWS_ENDPOINT_URL") or running_server_url(args.data_dir)
     )
+    region = args.region
+    if region is None and endpoint:
+        region = domain_region(args.profile, endpoint, args.domain_id)
     return launch(
         LaunchOptions(
             domain_id=args.domain_id,
@@ -71,8 +79,39 @@ def run(args: argparse.Namespace) -> int:
             port=args.port,
             aws_profile=args.profile,
             endpoint_url=endpoint,
-            region=args.region,
+            region=region,
             lifecycle_timeout=args.lifecycle_timeout,
             sandbox=args.sandbox,
         )
     )
+
+
+def domain_region(profile: str | None, endpoint: str, domain_id: str) -> str | None:
+    """The region of ``domain_id`` on the platform, when the AWS config names none.
+
+    Domains are regional: ask ``DescribeDomain`` region by region (the platform's
+    default first) and stop at the first that has it. ``None`` when a region is
+    configured already, or no region has the domain (the launcher then says so).
+    """
+    try:
+        session = boto3.Session(profile_name=profile)
+    except BotoCoreError:
+        return None
+    if session.region_name:
+        return None
+    for region in dict.fromkeys([DEFAULT_REGION, *REGION_ZONES]):
+        client = session.client("sagemaker", region_name=region, endpoint_url=endpoint)
+        try:
+            client.describe_domain(DomainId=domain_id)
+        except ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") in {
+                "ResourceNotFound",
+                "ValidationException",
+            }:
+                continue
+            return None
+        except BotoCoreError:
+            return None
+        print(f"clusterport studio: domain {domain_id} is in {region}", flush=True)
+        return region
+    return None

@@ -16,6 +16,7 @@ GET      products                                ``list_products``
 GET      products/{id}/parameters?artifactId=    ``provisioning_parameters``
 POST     products/{id}/provision {name, ...}     ``create_cluster`` → ``{"recordId"}``
 GET      records/{id}                            ``provisioning_status``
+GET      ec2-choices?type=AWS::EC2::Subnet::Id   ``ec2_choices`` → ``{"choices"}``
 GET      config                                  the role configuration read at start
 =======  ======================================  =========================================
 """
@@ -213,6 +214,17 @@ class RecordHandler(_Handler):
         await self.answer(self.manager.provisioning_status(record_id))
 
 
+class Ec2ChoicesHandler(_Handler):
+    """``GET ec2-choices?type=``: the account's subnets, security groups or VPCs."""
+
+    @tornado.web.authenticated
+    async def get(self) -> None:
+        await self.answer(self._choices(self.get_query_argument("type", "")))
+
+    async def _choices(self, parameter_type: str) -> dict[str, Any]:
+        return {"choices": await self.manager.ec2_choices(parameter_type)}
+
+
 class ConfigHandler(_Handler):
     """``GET config``: the cross-account configuration as read at start, with its errors."""
 
@@ -237,5 +249,6 @@ def handlers(base_url: str) -> list[tuple[str, type[_Handler]]]:
         (route(f"products/{segment}/parameters"), ParametersHandler),
         (route(f"products/{segment}/provision"), ProvisionHandler),
         (route(f"records/{segment}"), RecordHandler),
+        (route("ec2-choices"), Ec2ChoicesHandler),
         (route("config"), ConfigHandler),
     ]

@@ -4,7 +4,8 @@ Load it with ``%load_ext clusterport.studio.magics`` (the Studio set-up loads
 it in every kernel). ``%sm_analytics emr connect …`` by default starts an EMR
 session and binds a Spark Connect session to ``spark``; with ``--livy`` (or
 ``--language scala``) it drives sparkmagic against the cluster's Livy
-endpoint. Either way it prints exactly one status line::
+endpoint. Either way it says in one line what is bound (``spark`` → cluster name,
+id, account, Spark version), then prints exactly one status line::
 
     {"namespace": "sagemaker-analytics", "cluster_id": "j-…", "error_message": null,
      "success": true, "service": "emr", "operation": "connect"}
@@ -16,7 +17,7 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import boto3
@@ -62,6 +63,26 @@ def status_line(cluster_id: str, error_message: str | None) -> str:
     )
 
 
+def bound_line(what: str, cluster_id: str, cluster: Mapping[str, Any]) -> str:
+    """One readable line: what the notebook now has, and the cluster behind it."""
+    arn = str(cluster.get("ClusterArn") or "")
+    parts = arn.split(":")
+    account = parts[4] if len(parts) > 5 else "?"
+    spark = next(
+        (
+            str(a.get("Version") or "")
+            for a in cluster.get("Applications") or []
+            if str(a.get("Name", "")).lower() == "spark"
+        ),
+        "",
+    )
+    release = cluster.get("ReleaseLabel") or ""
+    version = f"Spark {spark}" if spark else "Spark"
+    version += f" ({release})" if release else ""
+    name = cluster.get("Name") or cluster_id
+    return f"Connected: {what} → {name} ({cluster_id}), account {account}, {version}"
+
+
 @magics_class
 class AnalyticsMagics(Magics):
     """Provides ``%sm_analytics``."""
@@ -86,7 +107,7 @@ class AnalyticsMagics(Magics):
             print(usage())
             return
         try:
-            self._connect(request)
+            bound = self._connect(request)
         except EmrConnectError as exc:
             print(status_line(request.cluster_id, exc.message))
             raise
@@ -94,16 +115,18 @@ class AnalyticsMagics(Magics):
             # Whatever failed (Spark, sparkmagic), the status line reports it; the error stays.
             print(status_line(request.cluster_id, f"{type(exc).__name__}: {exc}"))
             raise
+        print(bound)
         print(status_line(request.cluster_id, None))
 
-    def _connect(self, request: ConnectRequest) -> None:
+    def _connect(self, request: ConnectRequest) -> str:
         refuse_unsupported(request)
         access = emr_client(request, self._session_factory)
         cluster = ready_cluster(access.client, request)
         if request.livy:
             self._connect_livy(access, cluster, request)
-        else:
-            self._connect_spark_connect(access.client, request)
+            return bound_line("%%spark cells (Livy)", request.cluster_id, cluster)
+        self._connect_spark_connect(access.client, request)
+        return bound_line("spark (Spark Connect)", request.cluster_id, cluster)
 
     def _connect_spark_connect(self, emr: Any, request: ConnectRequest) -> None:
         # Imported on use: it pulls in pyspark, which a kernel should not pay for at start-up.

@@ -37,6 +37,7 @@ from pathlib import Path
 from typing import Any, ParamSpec, TypeVar
 
 import boto3
+from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
 from clusterport.studio.command import connect_line
@@ -103,6 +104,9 @@ class ClusterSummary:
     account_id: str
     arn: str
     role_arn: str | None
+    state_reason_code: str = ""
+    state_reason_message: str = ""
+    end_time: datetime | None = None
 
     @property
     def connect_cell(self) -> str:
@@ -120,6 +124,8 @@ class ClusterSummary:
             "arn": self.arn,
             "roleArn": self.role_arn,
             "connectCell": self.connect_cell,
+            "stateReason": {"code": self.state_reason_code, "message": self.state_reason_message},
+            "endTime": _iso(self.end_time),
         }
 
 
@@ -287,6 +293,9 @@ class ClustersManager:
 
     ``session_factory`` gives the user's own boto3 session (called once, lazily);
     ``home`` is where the cross-account role file is read, once, now.
+    ``request_timeout`` bounds every AWS call (botocore's connect and read
+    timeouts) and each account's share of a listing, so one endpoint that hangs
+    never holds the panel's refresh: that account is reported as timed out.
     """
 
     def __init__(
@@ -299,6 +308,7 @@ class ClustersManager:
         poll_interval: float = 2.0,
         ui_attach_timeout: float = 30.0,
         credential_refresh_margin: timedelta = timedelta(minutes=5),
+        request_timeout: float = 15.0,
     ) -> None:
         self.configuration = CrossAccountConfiguration.load(home, emr_settings)
         self._session_factory = session_factory
@@ -306,6 +316,10 @@ class ClustersManager:
         self._poll_interval = poll_interval
         self._ui_attach_timeout = ui_attach_timeout
         self._refresh_margin = credential_refresh_margin
+        self._request_timeout = request_timeout
+        self._config = Config(
+            connect_timeout=min(5.0, request_timeout), read_timeout=request_timeout
+        )
         self._lock = threading.Lock()
         self._role_locks: dict[str, threading.Lock] = {}
         self._credentials: dict[str, _RoleCredentials] = {}
@@ -336,10 +350,11 @@ class ClustersManager:
                 return cached[1]
             session = self._base_session()
             if credentials is None:
-                made = session.client(service)
+                made = session.client(service, config=self._config)
             else:
                 made = session.client(
                     service,
+                    config=self._config,
                     aws_access_key_id=credentials.access_key_id,
                     aws_secret_access_key=credentials.secret_access_key,
                     aws_session_token=credentials.session_token,
@@ -410,11 +425,16 @@ class ClustersManager:
         roles = list(self.configuration.assumable_roles.values())
         identity = asyncio.ensure_future(self._run(self._own_account_sync))
         outcomes = await asyncio.gather(
-            self._run(self._list_account, None, wanted),
-            *(self._run(self._list_account, arn, wanted) for arn in roles),
+            self._bounded(self._list_account, None, wanted),
+            *(self._bounded(self._list_account, arn, wanted) for arn in roles),
             return_exceptions=True,
         )
-        own_account = await _settled(identity)
+        try:
+            own_account = await asyncio.wait_for(
+                _settled(identity), timeout=self._request_timeout * 1.5
+            )
+        except TimeoutError:
+            own_account = None
         rows: dict[str, ClusterSummary] = {}
         failures: list[AccountFailure] = []
         for role_arn, outcome in zip([None, *roles], outcomes, strict=True):
@@ -437,6 +457,30 @@ class ClustersManager:
             reverse=True,
         )
         return ClusterListing(tuple(ordered), tuple(failures), self.configuration.errors)
+
+    async def _bounded(
+        self,
+        fn: Callable[[str | None, tuple[str, ...]], list[ClusterSummary]],
+        role_arn: str | None,
+        states: tuple[str, ...],
+    ) -> list[ClusterSummary]:
+        """One account's listing, given up (``RequestTimeout``) after the request timeout.
+
+        Each page is one call bounded by botocore's timeouts; this bounds the
+        whole (role assumption, every page) so a slow account never holds the others.
+        """
+        try:
+            return await asyncio.wait_for(
+                self._run(fn, role_arn, states), timeout=self._request_timeout * 1.5
+            )
+        except TimeoutError as exc:
+            raise StudioError(
+                "RequestTimeout",
+                f"Listing the clusters took longer than {self._request_timeout * 1.5:.0f} s "
+                f"{'through ' + role_arn if role_arn else 'with your own credentials'}; the "
+                "endpoint did not answer in time. The next refresh tries again.",
+                504,
+            ) from exc
 
     def _list_account(self, role_arn: str | None, states: tuple[str, ...]) -> list[ClusterSummary]:
         emr = self._client("emr", role_arn)
@@ -686,6 +730,42 @@ class ClustersManager:
         )
         return labels, groups
 
+    async def ec2_choices(self, parameter_type: str) -> list[dict[str, str]]:
+        """The account's values for a parameter typed ``AWS::EC2::…::Id`` (or its ``List<…>``).
+
+        Each choice is ``{"value", "label"}``; the label carries the Name tag, the CIDR
+        and the VPC, as the CloudFormation console shows them. A user who may not list
+        them gets the refusal with the permission to ask for.
+        """
+        kind = _ec2_kind(parameter_type)
+        if kind is None:
+            raise StudioError(
+                "ValidationException",
+                f"{parameter_type} has no picker; use one of {', '.join(sorted(EC2_PICKERS))} "
+                "or their List<…> forms.",
+            )
+        return await self._run(self._ec2_choices, kind)
+
+    def _ec2_choices(self, kind: str) -> list[dict[str, str]]:
+        ec2 = self._client("ec2", None)
+        operation, key = EC2_PICKERS[kind]
+        try:
+            pages = ec2.get_paginator(operation).paginate()
+            items = [item for page in pages for item in page.get(key, [])]
+        except ClientError as exc:
+            code = str(exc.response.get("Error", {}).get("Code", ""))
+            if code in _ACCESS_DENIED:
+                action = "ec2:" + "".join(p.title() for p in operation.split("_"))
+                raise StudioError(
+                    code,
+                    f"You may not list the account's {kind} ({action} is not allowed: "
+                    f"{exc.response.get('Error', {}).get('Message', '')}). Type the id, or ask "
+                    f"your administrator to allow {action}.",
+                    403,
+                ) from exc
+            raise
+        return sorted((_ec2_choice(kind, item) for item in items), key=lambda c: c["label"])
+
     async def create_cluster(
         self,
         product_id: str,
@@ -831,6 +911,42 @@ async def _settled(task: asyncio.Future[str]) -> str | None:
         return None
 
 
+#: Picker kind → (paginated EC2 operation, result key); see :func:`_ec2_kind`.
+EC2_PICKERS: dict[str, tuple[str, str]] = {
+    "subnets": ("describe_subnets", "Subnets"),
+    "security groups": ("describe_security_groups", "SecurityGroups"),
+    "VPCs": ("describe_vpcs", "Vpcs"),
+}
+_EC2_TYPES = {
+    "AWS::EC2::Subnet::Id": "subnets",
+    "AWS::EC2::SecurityGroup::Id": "security groups",
+    "AWS::EC2::VPC::Id": "VPCs",
+}
+
+
+def _ec2_kind(parameter_type: str) -> str | None:
+    inner = parameter_type.strip()
+    if inner.startswith("List<") and inner.endswith(">"):
+        inner = inner[5:-1].strip()
+    return _EC2_TYPES.get(inner)
+
+
+def _ec2_choice(kind: str, item: Mapping[str, Any]) -> dict[str, str]:
+    name = next((t["Value"] for t in item.get("Tags") or [] if t.get("Key") == "Name"), "")
+    if kind == "subnets":
+        value = str(item["SubnetId"])
+        details = [item.get("CidrBlock"), item.get("AvailabilityZone"), item.get("VpcId")]
+    elif kind == "security groups":
+        value = str(item["GroupId"])
+        name = name or str(item.get("GroupName") or "")
+        details = [item.get("Description"), item.get("VpcId")]
+    else:
+        value = str(item["VpcId"])
+        details = [item.get("CidrBlock"), "default VPC" if item.get("IsDefault") else None]
+    parts = [value, name, *(str(d) for d in details if d)]
+    return {"value": value, "label": " · ".join(p for p in parts if p)}
+
+
 def _now() -> datetime:
     return datetime.now(UTC)
 
@@ -853,14 +969,19 @@ def _summary(cluster: Mapping[str, Any], role_arn: str | None) -> ClusterSummary
     parts = arn.split(":")
     account = parts[4] if len(parts) > 5 else (account_of_role(role_arn) if role_arn else "")
     status = cluster.get("Status", {})
+    reason = status.get("StateChangeReason") or {}
+    timeline = status.get("Timeline") or {}
     return ClusterSummary(
         id=str(cluster["Id"]),
         name=str(cluster.get("Name", "")),
         state=str(status.get("State", "")),
-        creation_time=status.get("Timeline", {}).get("CreationDateTime"),
+        creation_time=timeline.get("CreationDateTime"),
         account_id=account or "",
         arn=arn,
         role_arn=role_arn,
+        state_reason_code=str(reason.get("Code") or ""),
+        state_reason_message=str(reason.get("Message") or ""),
+        end_time=timeline.get("EndDateTime"),
     )
 
 

@@ -14,6 +14,8 @@ export interface ClusterRow {
   arn: string;
   roleArn: string | null;
   connectCell: string;
+  stateReason: { code: string; message: string };
+  endTime: string | null;
 }
 
 export interface AccountFailure {
@@ -58,6 +60,12 @@ export interface Parameter {
   maxLength: number | null;
   minValue: number | null;
   maxValue: number | null;
+}
+
+/** One value of a subnet / security group / VPC picker. */
+export interface Ec2Choice {
+  value: string;
+  label: string;
 }
 
 export interface ParameterGroup {
@@ -112,16 +120,36 @@ export class ApiError extends Error {
   }
 }
 
-async function request<T>(path: string, init: RequestInit = {}): Promise<T> {
+/** How long any request may take before the panel gives up on it (the server bounds its AWS calls below this). */
+export const REQUEST_TIMEOUT_MS = 30000;
+/** Calls that wait for AWS on purpose (a Spark UI attaching, a termination) get longer. */
+const SLOW_TIMEOUT_MS = 90000;
+
+async function request<T>(
+  path: string,
+  init: RequestInit = {},
+  timeoutMs: number = REQUEST_TIMEOUT_MS
+): Promise<T> {
   const settings = ServerConnection.makeSettings();
   const url = URLExt.join(settings.baseUrl, 'clusterport', path);
+  const controller = new AbortController();
+  const timer = window.setTimeout(() => controller.abort(), timeoutMs);
   let response: Response;
+  let text: string;
   try {
-    response = await ServerConnection.makeRequest(url, init, settings);
+    response = await ServerConnection.makeRequest(url, { ...init, signal: controller.signal }, settings);
+    text = await response.text();
   } catch (error) {
+    if (controller.signal.aborted) {
+      throw new ApiError(
+        'RequestTimeout',
+        `The Jupyter server did not answer within ${timeoutMs / 1000} s; the next refresh tries again.`
+      );
+    }
     throw new ApiError('NetworkError', `The Jupyter server did not answer: ${error}`);
+  } finally {
+    window.clearTimeout(timer);
   }
-  const text = await response.text();
   let data: any = null;
   try {
     data = text ? JSON.parse(text) : null;
@@ -137,8 +165,8 @@ async function request<T>(path: string, init: RequestInit = {}): Promise<T> {
   return data as T;
 }
 
-function post<T>(path: string, body: unknown): Promise<T> {
-  return request<T>(path, { method: 'POST', body: JSON.stringify(body) });
+function post<T>(path: string, body: unknown, timeoutMs: number = SLOW_TIMEOUT_MS): Promise<T> {
+  return request<T>(path, { method: 'POST', body: JSON.stringify(body) }, timeoutMs);
 }
 
 const segment = encodeURIComponent;
@@ -147,6 +175,8 @@ export const api = {
   config: () => request<Configuration>('config'),
   clusters: (states: string) =>
     request<ClusterListing>(`clusters?states=${segment(states)}`),
+  describe: (row: ClusterRow) =>
+    request<{ cluster: any }>(`clusters/${segment(row.id)}?accountId=${segment(row.accountId)}`),
   sparkUi: (row: ClusterRow) =>
     post<{ url: string }>(`clusters/${segment(row.id)}/spark-ui`, {
       accountId: row.accountId
@@ -169,5 +199,7 @@ export const api = {
       name,
       parameters
     }),
-  record: (recordId: string) => request<RecordStatus>(`records/${segment(recordId)}`)
+  record: (recordId: string) => request<RecordStatus>(`records/${segment(recordId)}`),
+  ec2Choices: (type: string) =>
+    request<{ choices: Ec2Choice[] }>(`ec2-choices?type=${segment(type)}`)
 };

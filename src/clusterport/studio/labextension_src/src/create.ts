@@ -25,6 +25,30 @@ function progressOf(status: RecordStatus): number {
   return status.status === 'CREATED' ? 10 : 25;
 }
 
+/** The label of the provisioned product's name (the template's own fields may say "Cluster name"). */
+const LAUNCH_NAME = 'Launch name';
+
+/** Show (or clear) a field's problem: its message, aria-invalid for assistive technology. */
+function markField(input: HTMLElement, error: HTMLElement, problem: string | null): void {
+  error.textContent = problem ?? '';
+  if (problem) {
+    input.setAttribute('aria-invalid', 'true');
+  } else {
+    input.removeAttribute('aria-invalid');
+  }
+}
+
+/** Parameter types with a picker: group 1 is set for the List<…> forms. */
+const PICKERS = /^\s*(List<)?\s*AWS::EC2::(?:Subnet|SecurityGroup|VPC)::Id\s*>?\s*$/;
+
+/** A field's value; a multiple select gives its choices comma-separated, as CloudFormation wants. */
+function valueOf(input: HTMLInputElement | HTMLSelectElement): string {
+  if (input instanceof HTMLSelectElement && input.multiple) {
+    return [...input.selectedOptions].map(o => o.value).join(',');
+  }
+  return input.value;
+}
+
 interface Field {
   parameter: Parameter;
   input: HTMLInputElement | HTMLSelectElement;
@@ -36,7 +60,7 @@ export class CreateClusterWidget extends Widget {
   private form: ProvisioningForm | null = null;
   private fields: Field[] = [];
   private timer: number | undefined;
-  private readonly productSelect = h('select', { class: 'cp-product', 'aria-label': 'Product' });
+  private readonly productSelect = h('select', { class: 'cp-product', id: 'cp-product', name: 'cp-product' });
   private readonly formArea = h('div', { class: 'cp-form' });
   private readonly messages = h('div', { class: 'cp-messages' });
 
@@ -48,7 +72,12 @@ export class CreateClusterWidget extends Widget {
     this.addClass('cp-create');
     this.node.append(
       h('h2', {}, 'Create an EMR cluster'),
-      h('label', { class: 'cp-field' }, h('span', {}, 'Template (Service Catalog product)'), this.productSelect),
+      h(
+        'div',
+        { class: 'cp-field' },
+        h('label', { for: 'cp-product' }, 'Template (Service Catalog product)'),
+        this.productSelect
+      ),
       this.messages,
       this.formArea
     );
@@ -102,12 +131,14 @@ export class CreateClusterWidget extends Widget {
   private renderForm(form: ProvisioningForm): void {
     const nameInput = h('input', {
       type: 'text',
+      id: 'cp-cluster-name',
       name: 'cp-cluster-name',
       class: 'cp-input',
       required: true,
-      maxlength: 128
+      maxlength: 128,
+      'aria-describedby': 'cp-cluster-name-help cp-cluster-name-error'
     });
-    const nameError = h('div', { class: 'cp-field-error' });
+    const nameError = h('div', { class: 'cp-field-error', id: 'cp-cluster-name-error' });
     this.fields = form.parameters.map(parameter => this.field(parameter));
     const byKey = new Map(this.fields.map(f => [f.parameter.key, f]));
     const sections: HTMLElement[] = [];
@@ -129,7 +160,18 @@ export class CreateClusterWidget extends Widget {
       { class: 'cp-create-form', novalidate: true },
       h('div', { class: 'cp-muted' }, `Version ${form.artifactName || form.artifactId}`),
       ...form.constraints.map(c => h('div', { class: 'cp-muted' }, c)),
-      h('label', { class: 'cp-field' }, h('span', {}, 'Cluster name'), nameInput, nameError),
+      h(
+        'div',
+        { class: 'cp-field' },
+        h('label', { for: 'cp-cluster-name' }, LAUNCH_NAME),
+        nameInput,
+        h(
+          'div',
+          { class: 'cp-help', id: 'cp-cluster-name-help' },
+          'The name of this launch in Service Catalog (its provisioned product).'
+        ),
+        nameError
+      ),
       ...sections,
       submit
     );
@@ -142,7 +184,11 @@ export class CreateClusterWidget extends Widget {
 
   private field(parameter: Parameter): Field {
     let input: HTMLInputElement | HTMLSelectElement;
-    if (parameter.allowedValues.length > 0) {
+    const picker = PICKERS.exec(parameter.type);
+    if (picker && parameter.allowedValues.length === 0) {
+      input = h('select', { class: 'cp-input cp-picker', multiple: !!picker[1], 'aria-busy': 'true' });
+      input.append(h('option', { value: '' }, 'Loading…'));
+    } else if (parameter.allowedValues.length > 0) {
       input = h(
         'select',
         { class: 'cp-input' },
@@ -165,23 +211,67 @@ export class CreateClusterWidget extends Widget {
       input.value = parameter.default ?? '';
     }
     input.name = `cp-param-${parameter.key}`;
+    input.id = `cp-param-${parameter.key}`;
     input.dataset.key = parameter.key;
-    const error = h('div', { class: 'cp-field-error' });
+    input.setAttribute('aria-describedby', `cp-param-${parameter.key}-help cp-param-${parameter.key}-error`);
+    const error = h('div', { class: 'cp-field-error', id: `cp-param-${parameter.key}-error` });
+    const field: Field = { parameter, input, error };
     input.addEventListener('change', () => {
-      error.textContent = checkParameter(parameter, input.value) ?? '';
+      markField(field.input, error, checkParameter(parameter, valueOf(field.input)));
     });
-    return { parameter, input, error };
+    if (picker && input instanceof HTMLSelectElement) {
+      void this.fillPicker(field, input);
+    }
+    return field;
+  }
+
+  /** List the account's subnets / groups / VPCs; without the right to list them, a text field. */
+  private async fillPicker(field: Field, select: HTMLSelectElement): Promise<void> {
+    const parameter = field.parameter;
+    const defaults = (parameter.default ?? '').split(',').map(v => v.trim()).filter(Boolean);
+    try {
+      const { choices } = await api.ec2Choices(parameter.type);
+      const only = choices.length === 1 && defaults.length === 0;
+      select.replaceChildren(
+        ...(select.multiple || only ? [] : [h('option', { value: '' }, 'Choose…')]),
+        ...choices.map(c =>
+          h('option', { value: c.value, selected: only || defaults.includes(c.value) }, c.label)
+        )
+      );
+      if (!choices.length) {
+        field.error.textContent = 'The account has none to choose from.';
+      }
+    } catch (error) {
+      const text = h('input', {
+        class: 'cp-input',
+        type: 'text',
+        id: select.id,
+        name: select.name,
+        autocomplete: 'off',
+        'aria-describedby': select.getAttribute('aria-describedby')
+      });
+      text.dataset.key = parameter.key;
+      text.value = parameter.default ?? '';
+      text.addEventListener('change', () => {
+        markField(text, field.error, checkParameter(parameter, text.value));
+      });
+      select.replaceWith(text);
+      field.input = text;
+      field.error.textContent = `No list to pick from: ${describeError(error)}`;
+    } finally {
+      select.removeAttribute('aria-busy');
+    }
   }
 
   private row(field: Field): HTMLElement {
     const p = field.parameter;
+    const help = [p.description, p.constraintDescription].filter(Boolean).join(' ');
     return h(
-      'label',
+      'div',
       { class: 'cp-field' },
-      h('span', {}, p.label || p.key),
+      h('label', { for: field.input.id }, p.label || p.key),
       field.input,
-      p.description ? h('div', { class: 'cp-help' }, p.description) : null,
-      p.constraintDescription ? h('div', { class: 'cp-help' }, p.constraintDescription) : null,
+      h('div', { class: 'cp-help', id: `${field.input.id}-help` }, help),
       field.error
     );
   }
@@ -193,23 +283,28 @@ export class CreateClusterWidget extends Widget {
     submit: HTMLButtonElement
   ): Promise<void> {
     const problems: string[] = [];
+    const invalid: HTMLElement[] = [];
     const nameProblem = checkName(nameInput.value);
-    nameError.textContent = nameProblem ?? '';
+    markField(nameInput, nameError, nameProblem);
     if (nameProblem) {
       problems.push(nameProblem);
+      invalid.push(nameInput);
     }
     const values: Record<string, string> = {};
     for (const field of this.fields) {
-      const found = checkParameter(field.parameter, field.input.value);
-      field.error.textContent = found ?? '';
+      const value = valueOf(field.input);
+      const found = checkParameter(field.parameter, value);
+      markField(field.input, field.error, found);
       if (found) {
         problems.push(found);
-      } else if (field.input.value !== '') {
-        values[field.parameter.key] = field.input.value;
+        invalid.push(field.input);
+      } else if (value !== '') {
+        values[field.parameter.key] = value;
       }
     }
     if (problems.length) {
       showMessage(this.messages, 'error', `Fix these values first:\n${problems.join('\n')}`);
+      invalid[0].focus();
       return;
     }
     submit.disabled = true;

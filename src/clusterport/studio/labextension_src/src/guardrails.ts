@@ -9,7 +9,7 @@ export const CLUSTER_NAME = /^[a-zA-Z0-9][a-zA-Z0-9._-]{0,127}$/;
 export function checkName(name: string): string | null {
   return CLUSTER_NAME.test(name)
     ? null
-    : "Cluster name: use 1-128 letters, digits, '.', '_' or '-', starting with a letter or digit";
+    : "Launch name: use 1-128 letters, digits, '.', '_' or '-', starting with a letter or digit";
 }
 
 function problem(parameter: Parameter, value: string): string | null {

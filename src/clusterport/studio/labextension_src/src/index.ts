@@ -30,12 +30,42 @@ const COMMANDS = {
   create: 'clusterport:create-cluster'
 };
 
+/** What the magic reported: its readable line and its status (sagemaker-analytics JSON). */
+export interface ConnectOutcome {
+  success: boolean;
+  summary: string;
+  error: string | null;
+}
+
+/** Read the connect cell's outputs: the "Connected: …" line and the status line. */
+function outcomeOf(outputs: any[]): ConnectOutcome {
+  const text = outputs
+    .map(o => (typeof o.text === 'string' ? o.text : Array.isArray(o.text) ? o.text.join('') : ''))
+    .join('');
+  const errorOutput = outputs.find(o => o.output_type === 'error');
+  const summary = text.split('\n').find(line => line.startsWith('Connected: ')) ?? '';
+  for (const line of text.split('\n')) {
+    if (line.includes('"sagemaker-analytics"')) {
+      try {
+        const status = JSON.parse(line);
+        return { success: !!status.success, summary, error: status.error_message ?? null };
+      } catch {
+        break;
+      }
+    }
+  }
+  if (errorOutput) {
+    return { success: false, summary, error: `${errorOutput.ename}: ${errorOutput.evalue}` };
+  }
+  return { success: false, summary, error: 'The connect cell printed no status line; see its output.' };
+}
+
 /** Put `text` in the active notebook (a new cell, or the active one when it is empty) and run it. */
 async function insertAndRun(
   app: JupyterFrontEnd,
   notebooks: INotebookTracker,
   text: string
-): Promise<void> {
+): Promise<ConnectOutcome> {
   const panel = notebooks.currentWidget;
   if (!panel) {
     throw new ApiError('NoNotebook', 'Open a notebook first: Connect adds a cell to the active notebook.');
@@ -59,6 +89,7 @@ async function insertAndRun(
   }
   cell.model.sharedModel.setSource(text);
   await NotebookActions.run(notebook, panel.sessionContext);
+  return outcomeOf(cell.model.toJSON().outputs as any[] ?? []);
 }
 
 const plugin: JupyterFrontEndPlugin<void> = {
@@ -75,7 +106,7 @@ const plugin: JupyterFrontEndPlugin<void> = {
   ) => {
     let createWidget: MainAreaWidget<CreateClusterWidget> | null = null;
     const panel = new ClustersPanel({
-      connect: (row: ClusterRow) => insertAndRun(app, notebooks, row.connectCell),
+      connect: (row: ClusterRow, line: string) => insertAndRun(app, notebooks, line),
       createCluster: () => void app.commands.execute(COMMANDS.create)
     });
     panel.title.icon = clustersIcon;

@@ -7,31 +7,88 @@ import { Dialog, showDialog } from '@jupyterlab/apputils';
 import { Widget } from '@lumino/widgets';
 
 import { api, ClusterListing, ClusterRow } from './api';
+import { askConnectOptions } from './connect';
 import { describeError, h, showMessage } from './dom';
 
 const REFRESH_MS = 15000;
+const AGE_TICK_MS = 5000;
+export const PAGE_SIZE = 50;
+const NOT_TERMINATED = 'STARTING,BOOTSTRAPPING,RUNNING,WAITING,TERMINATING';
 
-/** The state filter's choices: label → the EMR states it asks for. */
+/** The state filter's choices: label → the EMR states it asks for. The first is the default. */
 export const STATE_FILTERS: [string, string][] = [
+  ['Active', NOT_TERMINATED],
   ['Running / Waiting', 'RUNNING,WAITING'],
   ['Starting', 'STARTING,BOOTSTRAPPING'],
   ['Terminating / Terminated', 'TERMINATING,TERMINATED'],
   ['Terminated with errors', 'TERMINATED_WITH_ERRORS'],
-  [
-    'All',
-    'STARTING,BOOTSTRAPPING,RUNNING,WAITING,TERMINATING,TERMINATED,TERMINATED_WITH_ERRORS'
-  ]
+  ['All', `${NOT_TERMINATED},TERMINATED,TERMINATED_WITH_ERRORS`]
 ];
 
+type SortKey = 'name' | 'id' | 'status' | 'created' | 'account' | 'reason';
+
+interface Column {
+  key: SortKey;
+  label: string;
+  value: (row: ClusterRow) => string;
+}
+
+const COLUMNS: Column[] = [
+  { key: 'name', label: 'Name', value: r => r.name.toLowerCase() },
+  { key: 'id', label: 'ID', value: r => r.id },
+  { key: 'status', label: 'Status', value: r => r.status },
+  { key: 'created', label: 'Creation Time', value: r => r.creationTime ?? '' },
+  { key: 'account', label: 'Account ID', value: r => r.accountId },
+  { key: 'reason', label: 'State change reason', value: r => reasonOf(r).toLowerCase() }
+];
+
+const STARTING = new Set(['STARTING', 'BOOTSTRAPPING']);
+
+/** "3 min 5 s" */
+export function duration(ms: number): string {
+  const seconds = Math.max(0, Math.round(ms / 1000));
+  if (seconds < 60) {
+    return `${seconds} s`;
+  }
+  const minutes = Math.floor(seconds / 60);
+  if (minutes < 60) {
+    return `${minutes} min ${seconds % 60} s`;
+  }
+  return `${Math.floor(minutes / 60)} h ${minutes % 60} min`;
+}
+
+/** Why a terminated (or terminating) cluster stopped: EMR's state change reason. */
+function reasonOf(row: ClusterRow): string {
+  if (!row.status.startsWith('TERMINAT')) {
+    return '';
+  }
+  const reason = row.stateReason ?? { code: '', message: '' };
+  return [reason.code, reason.message].filter(Boolean).join(': ');
+}
+
+/** What a connect cell reported (see index.ts). */
+export interface ConnectResult {
+  success: boolean;
+  summary: string;
+  error: string | null;
+}
+
 export interface PanelActions {
-  connect(row: ClusterRow): Promise<void>;
+  connect(row: ClusterRow, line: string): Promise<ConnectResult>;
   createCluster(): void;
 }
 
 export class ClustersPanel extends Widget {
   private listing: ClusterListing = { clusters: [], failures: [], configurationErrors: [] };
   private timer: number | undefined;
+  private ageTimer: number | undefined;
   private loading = false;
+  private again = false;
+  private lastGood: Date | null = null;
+  private lastError: string | null = null;
+  private sortKey: SortKey = 'created';
+  private sortAscending = false;
+  private page = 0;
   private readonly banner = h('div', { class: 'cp-banner', role: 'alert', hidden: true });
   private readonly stateFilter = h('select', { class: 'cp-state-filter', 'aria-label': 'Cluster state' });
   private readonly search = h('input', {
@@ -41,10 +98,14 @@ export class ClustersPanel extends Widget {
     'aria-label': 'Search clusters'
   });
   private readonly failures = h('div', { class: 'cp-failures' });
+  private readonly listError = h('div', { class: 'cp-list-error', role: 'alert' });
   private readonly messages = h('div', { class: 'cp-messages' });
   private readonly body = h('tbody', {});
+  private readonly head = h('tr', {});
+  private readonly caption = h('caption', { class: 'cp-caption' });
   private readonly empty = h('div', { class: 'cp-empty cp-muted' });
-  private readonly updated = h('div', { class: 'cp-updated cp-muted' });
+  private readonly updated = h('div', { class: 'cp-updated cp-muted', role: 'status' });
+  private readonly pager = h('nav', { class: 'cp-pager', 'aria-label': 'Cluster pages' });
 
   constructor(private readonly actions: PanelActions) {
     super();
@@ -58,22 +119,30 @@ export class ClustersPanel extends Widget {
     const create = h('button', { class: 'jp-mod-styled jp-mod-accept cp-create-button' }, 'Create cluster');
     refresh.addEventListener('click', () => void this.refresh());
     create.addEventListener('click', () => this.actions.createCluster());
-    this.stateFilter.addEventListener('change', () => void this.refresh());
-    this.search.addEventListener('input', () => this.render());
-    const head = h(
-      'tr',
-      {},
-      ...['Name', 'ID', 'Status', 'Creation Time', 'Account ID', ''].map(t => h('th', {}, t))
-    );
+    this.stateFilter.addEventListener('change', () => {
+      this.page = 0;
+      void this.refresh();
+    });
+    this.search.addEventListener('input', () => {
+      this.page = 0;
+      this.render();
+    });
+    this.renderHead();
     this.node.append(
       h('h2', { class: 'cp-title' }, 'Clusters'),
       this.banner,
       h('div', { class: 'cp-toolbar' }, this.stateFilter, this.search, refresh, create),
+      this.updated,
+      this.listError,
       this.failures,
       this.messages,
-      h('div', { class: 'cp-table-wrap' }, h('table', { class: 'cp-table' }, h('thead', {}, head), this.body)),
+      h(
+        'div',
+        { class: 'cp-table-wrap' },
+        h('table', { class: 'cp-table' }, this.caption, h('thead', {}, this.head), this.body)
+      ),
       this.empty,
-      this.updated
+      this.pager
     );
     void this.loadConfiguration();
     void this.refresh();
@@ -85,10 +154,12 @@ export class ClustersPanel extends Widget {
         void this.refresh();
       }
     }, REFRESH_MS);
+    this.ageTimer = window.setInterval(() => this.renderStatus(), AGE_TICK_MS);
   }
 
   protected onBeforeDetach(): void {
     window.clearInterval(this.timer);
+    window.clearInterval(this.ageTimer);
   }
 
   protected onAfterShow(): void {
@@ -112,39 +183,116 @@ export class ClustersPanel extends Widget {
     );
   }
 
-  /** Fetch the clusters of every account again. */
+  /**
+   * Fetch the clusters of every account again. One request at a time (each has a
+   * timeout, so none holds the panel); a refresh asked for meanwhile runs right after.
+   * A failure keeps the last good rows, says how old they are and shows the error.
+   */
   async refresh(): Promise<void> {
     if (this.loading) {
+      this.again = true;
       return;
     }
     this.loading = true;
+    this.again = false;
     this.node.classList.add('cp-loading');
+    this.renderStatus();
+    const states = this.stateFilter.value;
     try {
-      this.listing = await api.clusters(this.stateFilter.value);
-      this.updated.textContent = `Updated ${new Date().toLocaleTimeString()}`;
-      if (this.listing.configurationErrors.length) {
-        this.showConfigurationErrors(this.listing.configurationErrors);
+      const listing = await api.clusters(states);
+      if (states === this.stateFilter.value) {
+        this.listing = listing;
+        this.lastGood = new Date();
+        this.lastError = null;
+      }
+      if (listing.configurationErrors.length) {
+        this.showConfigurationErrors(listing.configurationErrors);
       }
     } catch (error) {
-      this.listing = { clusters: [], failures: [], configurationErrors: [] };
-      showMessage(this.messages, 'error', `Cannot list clusters: ${describeError(error)}`);
+      this.lastError = describeError(error);
     } finally {
       this.loading = false;
       this.node.classList.remove('cp-loading');
     }
     this.render();
+    if (this.again) {
+      void this.refresh();
+    }
+  }
+
+  private renderStatus(): void {
+    const age = this.lastGood
+      ? `Updated ${this.lastGood.toLocaleTimeString()} (${duration(Date.now() - this.lastGood.getTime())} ago)`
+      : 'Not loaded yet';
+    this.updated.textContent = this.loading ? `${age} · refreshing…` : age;
+    this.updated.classList.toggle('cp-stale', this.lastError !== null);
+    if (this.lastError === null) {
+      this.listError.replaceChildren();
+      return;
+    }
+    const kept = this.lastGood
+      ? `Showing the clusters as of ${this.lastGood.toLocaleTimeString()} (${duration(Date.now() - this.lastGood.getTime())} ago).`
+      : 'No cluster list could be loaded yet.';
+    this.listError.replaceChildren(
+      h('div', { class: 'cp-message cp-message-error' }, `Cannot refresh the cluster list: ${this.lastError}\n${kept}`)
+    );
+  }
+
+  private renderHead(): void {
+    this.head.replaceChildren(
+      ...COLUMNS.map(column => {
+        const active = this.sortKey === column.key;
+        const button = h(
+          'button',
+          { class: 'cp-sort', type: 'button', 'data-sort': column.key },
+          column.label,
+          h('span', { class: 'cp-sort-mark', 'aria-hidden': 'true' }, active ? (this.sortAscending ? ' ▲' : ' ▼') : '')
+        );
+        button.addEventListener('click', () => {
+          if (this.sortKey === column.key) {
+            this.sortAscending = !this.sortAscending;
+          } else {
+            this.sortKey = column.key;
+            this.sortAscending = true;
+          }
+          this.page = 0;
+          this.renderHead();
+          this.render();
+        });
+        return h(
+          'th',
+          { scope: 'col', 'aria-sort': active ? (this.sortAscending ? 'ascending' : 'descending') : 'none' },
+          button
+        );
+      }),
+      h('th', { scope: 'col' }, h('span', { class: 'cp-visually-hidden' }, 'Actions'))
+    );
   }
 
   private render(): void {
     const needle = this.search.value.trim().toLowerCase();
-    const rows = this.listing.clusters.filter(
+    const matching = this.listing.clusters.filter(
       c =>
         !needle ||
         c.name.toLowerCase().includes(needle) ||
         c.id.toLowerCase().includes(needle) ||
         c.accountId.includes(needle)
     );
+    const column = COLUMNS.find(c => c.key === this.sortKey) ?? COLUMNS[0];
+    const sorted = [...matching].sort((a, b) => {
+      const order = column.value(a).localeCompare(column.value(b)) || a.id.localeCompare(b.id);
+      return this.sortAscending ? order : -order;
+    });
+    const pages = Math.max(1, Math.ceil(sorted.length / PAGE_SIZE));
+    this.page = Math.min(this.page, pages - 1);
+    const first = this.page * PAGE_SIZE;
+    const rows = sorted.slice(first, first + PAGE_SIZE);
     this.body.replaceChildren(...rows.map(row => this.row(row)));
+    const filter = this.stateFilter.selectedOptions[0]?.textContent ?? '';
+    this.caption.textContent =
+      `${filter} EMR clusters of every account you may see: ${sorted.length}` +
+      (pages > 1 ? `, rows ${first + 1}–${first + rows.length}` : '');
+    this.renderPager(pages, sorted.length);
     this.empty.textContent = rows.length
       ? ''
       : needle
@@ -159,13 +307,68 @@ export class ClustersPanel extends Widget {
         )
       )
     );
+    this.renderStatus();
+  }
+
+  private renderPager(pages: number, total: number): void {
+    this.pager.hidden = pages <= 1;
+    if (pages <= 1) {
+      this.pager.replaceChildren();
+      return;
+    }
+    const previous = h('button', { class: 'jp-mod-styled cp-page-previous', type: 'button' }, 'Previous');
+    const next = h('button', { class: 'jp-mod-styled cp-page-next', type: 'button' }, 'Next');
+    previous.disabled = this.page === 0;
+    next.disabled = this.page >= pages - 1;
+    previous.addEventListener('click', () => {
+      this.page -= 1;
+      this.render();
+    });
+    next.addEventListener('click', () => {
+      this.page += 1;
+      this.render();
+    });
+    this.pager.replaceChildren(
+      previous,
+      h('span', { class: 'cp-page-label' }, `Page ${this.page + 1} of ${pages} (${total} clusters)`),
+      next
+    );
+  }
+
+  private statusCell(row: ClusterRow): HTMLElement {
+    const cell = h('td', { class: `cp-status cp-status-${row.status.toLowerCase()}`, 'data-label': 'Status' }, row.status);
+    if (STARTING.has(row.status)) {
+      const since = row.creationTime ? Date.now() - new Date(row.creationTime).getTime() : null;
+      const message = row.stateReason?.message;
+      cell.append(
+        h(
+          'div',
+          { class: 'cp-starting cp-muted' },
+          [message, since !== null ? `for ${duration(since)}` : ''].filter(Boolean).join(' · ')
+        )
+      );
+    }
+    return cell;
   }
 
   private row(row: ClusterRow): HTMLElement {
     const created = row.creationTime ? new Date(row.creationTime).toLocaleString() : '';
-    const connect = h('button', { class: 'jp-mod-styled cp-connect', title: row.connectCell }, 'Connect');
-    const ui = h('button', { class: 'jp-mod-styled cp-spark-ui' }, 'Spark UI');
-    const terminate = h('button', { class: 'jp-mod-styled jp-mod-warn cp-terminate' }, 'Terminate');
+    const label = row.name || row.id;
+    const connect = h(
+      'button',
+      { class: 'jp-mod-styled cp-connect', title: row.connectCell, 'aria-label': `Connect to ${label}` },
+      'Connect'
+    );
+    const ui = h(
+      'button',
+      { class: 'jp-mod-styled cp-spark-ui', 'aria-label': `Open the Spark UI of ${label}` },
+      'Spark UI'
+    );
+    const terminate = h(
+      'button',
+      { class: 'jp-mod-styled jp-mod-warn cp-terminate', 'aria-label': `Terminate ${label}` },
+      'Terminate'
+    );
     const usable = row.status === 'RUNNING' || row.status === 'WAITING';
     connect.disabled = !usable;
     terminate.disabled = row.status.startsWith('TERMINAT');
@@ -175,19 +378,29 @@ export class ClustersPanel extends Widget {
     return h(
       'tr',
       { 'data-cluster-id': row.id },
-      h('td', { class: 'cp-name' }, row.name),
-      h('td', { class: 'cp-id' }, row.id),
-      h('td', { class: `cp-status cp-status-${row.status.toLowerCase()}` }, row.status),
-      h('td', { class: 'cp-created' }, created),
-      h('td', { class: 'cp-account' }, row.accountId),
+      h('td', { class: 'cp-name', 'data-label': 'Name' }, row.name),
+      h('td', { class: 'cp-id', 'data-label': 'ID' }, row.id),
+      this.statusCell(row),
+      h('td', { class: 'cp-created', 'data-label': 'Created' }, created),
+      h('td', { class: 'cp-account', 'data-label': 'Account' }, row.accountId),
+      h('td', { class: 'cp-reason', 'data-label': 'Reason' }, reasonOf(row)),
       h('td', { class: 'cp-actions' }, connect, ui, terminate)
     );
   }
 
   private async connect(row: ClusterRow): Promise<void> {
+    const choice = await askConnectOptions(row);
+    if (choice === null) {
+      return;
+    }
+    showMessage(this.messages, 'info', `Connecting the notebook to ${row.name} (${row.id})…`);
     try {
-      await this.actions.connect(row);
-      showMessage(this.messages, 'info', `Connecting the notebook to ${row.name} (${row.id})…`);
+      const result = await this.actions.connect(row, choice);
+      if (result.success) {
+        showMessage(this.messages, 'success', result.summary || `Connected to ${row.name} (${row.id}).`);
+      } else {
+        showMessage(this.messages, 'error', `Connecting to ${row.name} (${row.id}) failed: ${result.error}`);
+      }
     } catch (error) {
       showMessage(this.messages, 'error', describeError(error));
     }
@@ -204,8 +417,14 @@ export class ClustersPanel extends Widget {
       } else {
         window.open(url, '_blank');
       }
+      // Presigned links expire: a click on this one asks for a fresh link first.
+      const link = h('a', { href: url, target: '_blank', class: 'cp-spark-ui-link' }, url);
+      link.addEventListener('click', event => {
+        event.preventDefault();
+        void this.openSparkUi(row);
+      });
       this.messages.replaceChildren(
-        h('div', { class: 'cp-message cp-message-success' }, 'Spark UI: ', h('a', { href: url, target: '_blank' }, url))
+        h('div', { class: 'cp-message cp-message-success' }, `Spark UI of ${row.name}: `, link)
       );
     } catch (error) {
       tab?.close();
@@ -220,7 +439,9 @@ export class ClustersPanel extends Widget {
         `Terminate ${row.name} (${row.id}) in account ${row.accountId}? ` +
         'Its Spark sessions end; a cluster launched from a template is stopped by ' +
         'terminating its provisioned product.',
-      buttons: [Dialog.cancelButton(), Dialog.warnButton({ label: 'Terminate' })]
+      buttons: [Dialog.cancelButton(), Dialog.warnButton({ label: 'Terminate' })],
+      // The safe choice has the focus: Enter or Space right away cancels.
+      defaultButton: 0
     });
     if (!answer.button.accept) {
       return;
