@@ -240,6 +240,24 @@ async def cluster_a(data_a: Path, cds_dir: Path) -> AsyncIterator[RunningCluster
         await engine.stop_all(data_a)
 
 
+# --------------------------------------------------------------------------- archives
+
+
+@spark
+async def test_training_writes_an_archive_for_every_role(tmp_path: Path) -> None:
+    """What ``clusterport train-cds`` runs: every JVM role gets its archive, read-only to all."""
+    engine = LocalSparkEngine(tmp_path / "data", BUDGET, cds_dir=tmp_path / "cds")
+    try:
+        assert set(await engine.train_archives()) == set(CdsRole)
+        archives = engine._cds()
+        for role in CdsRole:
+            mode = archives.archive(role).stat().st_mode & 0o777
+            assert mode == 0o644, (role, oct(mode))
+        assert await engine.train_archives() == []  # nothing to do the second time
+    finally:
+        await engine.stop_all(tmp_path / "data")
+
+
 # --------------------------------------------------------------------------- bootstrap failure
 
 

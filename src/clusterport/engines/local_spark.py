@@ -378,7 +378,14 @@ class LocalSparkEngine(Engine):
                 os.chown(path, os.getuid(), os.getgid())
             shutil.rmtree(work_dir, ignore_errors=True)
             shutil.rmtree(engine_dir(work_dir), ignore_errors=True)
-        return [r for r in CdsRole if archives.archive(r).is_file()]
+        missing = [r.value for r in CdsRole if not archives.archive(r).is_file()]
+        if missing:
+            raise EngineError(
+                f"Training wrote no CDS archive for {', '.join(missing)} (see the JVM warnings "
+                "in the training cluster's logs: a folder on the class path stops a JVM from "
+                "writing one); clusters start without them, more slowly."
+            )
+        return list(CdsRole)
 
     async def _template(self) -> LaunchTemplate:
         cache = self.data_dir / "engine" / f"launch-{self.install.fingerprint()}.json"

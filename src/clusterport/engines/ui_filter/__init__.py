@@ -6,16 +6,18 @@ JVM of a cluster runs ``clusterport.UiKeyFilter`` (``spark.ui.filters``): a
 request passes only with the cluster's UI key in :data:`UI_KEY_HEADER`, which
 the engine's own status calls and the gateway's UI proxy add. The filter is
 compiled once per Spark installation, with the JDK's own compiler module (no
-``javac`` needed), into the machine's cache, which clusters mount read-only.
+``javac`` needed), into a jar in the machine's cache, which clusters mount
+read-only. A jar, not a folder of classes: a JVM writing a class-data-sharing
+archive refuses a class path with a non-empty folder on it.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import fcntl
 import os
 import shutil
+import zipfile
 from pathlib import Path
 
 from clusterport.engines.base import EngineError
@@ -31,16 +33,19 @@ UI_KEY_ENV = "CLUSTERPORT_UI_KEY"
 _SOURCE = Path(__file__).with_name("UiKeyFilter.java")
 
 
+_CLASS = "clusterport/UiKeyFilter.class"
+
+
 async def compiled_filter(java: Path, jars_dir: Path, cache: Path) -> Path:
-    """The folder holding the compiled filter (compiled into ``cache`` on first use)."""
-    target = cache / "classes"
-    if (target / "clusterport" / "UiKeyFilter.class").is_file():
+    """The jar holding the compiled filter (compiled into ``cache`` on first use)."""
+    target = cache / "ui-filter.jar"
+    if target.is_file():
         return target
     cache.mkdir(parents=True, exist_ok=True)
     with open(cache / ".lock", "a") as lock:
         await asyncio.to_thread(fcntl.flock, lock, fcntl.LOCK_EX)
         try:
-            if (target / "clusterport" / "UiKeyFilter.class").is_file():
+            if target.is_file():
                 return target
             building = cache / f"classes.{os.getpid()}.tmp"
             shutil.rmtree(building, ignore_errors=True)
@@ -66,11 +71,17 @@ async def compiled_filter(java: Path, jars_dir: Path, cache: Path) -> Path:
                     "Could not compile the Spark UI filter with the JDK's compiler module "
                     f"(is this a full JRE 17+?): {out.decode(errors='replace')[-1500:]}"
                 )
-            for path in (building, *building.rglob("*")):
-                path.chmod(0o755 if path.is_dir() else 0o644)
-            with contextlib.suppress(FileNotFoundError):
-                shutil.rmtree(target)
-            building.rename(target)
+            jar = cache / f"ui-filter.{os.getpid()}.jar"
+            # Fixed timestamps: the same source always makes the same jar.
+            with zipfile.ZipFile(jar, "w", zipfile.ZIP_DEFLATED) as archive:
+                for name, data in (
+                    ("META-INF/MANIFEST.MF", b"Manifest-Version: 1.0\r\n\r\n"),
+                    (_CLASS, (building / _CLASS).read_bytes()),
+                ):
+                    archive.writestr(zipfile.ZipInfo(name, (2026, 1, 1, 0, 0, 0)), data)
+            jar.chmod(0o644)
+            jar.replace(target)
+            shutil.rmtree(building, ignore_errors=True)
         finally:
             fcntl.flock(lock, fcntl.LOCK_UN)
     return target
