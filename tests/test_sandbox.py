@@ -115,7 +115,8 @@ def test_a_sandboxed_process_sees_only_its_own_folder_and_processes(
     pids = int(done.stdout.split("pids: ")[1].split()[0])
     assert pids < 8, done.stdout  # the sandbox's init, the shell and its pipeline
     # A private /tmp: the host's entries are not there (only the way down to the work dir).
-    way_down = {tmp_path.parts[2]} if tmp_path.is_relative_to("/tmp") else set()
+    mounted = [tmp_path, *runtime_paths()]
+    way_down = {p.parts[2] for p in mounted if p.is_relative_to("/tmp")}
     assert set(done.stdout.split("tmp: ")[1].split()) == way_down
     if policy.separate_users:
         assert f"user: cp-j-own {uid}" in done.stdout
