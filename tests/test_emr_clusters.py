@@ -37,10 +37,11 @@ from IPython.core.interactiveshell import InteractiveShell
 from pyspark.sql import SparkSession
 from pyspark.sql.connect.client.retries import DefaultPolicy
 
+from attack_support import probe_source, processes_seen, reached
 from clusterport.engines.connect_proxy import load_or_create_key, mint_session_token
 from clusterport.engines.local_spark import LocalSparkEngine
 from clusterport.engines.processes import ProcessRecord, group_members, is_running
-from clusterport.engines.state import load_state
+from clusterport.engines.state import engine_dir, load_state
 from clusterport.services.emr import ui_links
 from clusterport.studio.livy_auth import SigV4Livy, platform_livy_url
 from clusterport.studio.magics import AnalyticsMagics
@@ -325,6 +326,19 @@ def livy_client(world: World) -> Iterator[SignedLivy]:
         yield client
 
 
+def run_statement(client: SignedLivy, session: int, code: str) -> dict[str, Any]:
+    """Run ``code`` in a Livy session; the statement's output once available."""
+    base = f"{client.base}/sessions/{session}/statements"
+    statement = client.post(base, json={"code": code}, timeout=30).json()["id"]
+
+    def available() -> dict[str, Any] | None:
+        reply: dict[str, Any] = client.get(f"{base}/{statement}", timeout=30).json()
+        return reply if reply["state"] == "available" else None
+
+    output: dict[str, Any] = wait_until(available, "the statement's result")["output"]
+    return output
+
+
 def test_livy_endpoint_runs_pyspark_statements(world: World) -> None:
     with livy_client(world) as client:
         base = client.base
@@ -338,26 +352,26 @@ def test_livy_endpoint_runs_pyspark_statements(world: World) -> None:
                 ),
                 "the Livy session to be idle",
             )
-            statement = client.post(
-                f"{base}/sessions/{session}/statements",
-                json={"code": "spark.range(5).count()"},
-                timeout=30,
-            ).json()["id"]
-            done = wait_until(
-                lambda: (
-                    reply
-                    if (
-                        reply := client.get(
-                            f"{base}/sessions/{session}/statements/{statement}", timeout=30
-                        ).json()
-                    )["state"]
-                    == "available"
-                    else None
-                ),
-                "the statement's result",
-            )
-            assert done["output"]["status"] == "ok", done["output"]
-            assert done["output"]["data"]["text/plain"].strip() == "5"
+            done = run_statement(client, session, "spark.range(5).count()")
+            assert done["status"] == "ok", done
+            assert done["data"]["text/plain"].strip() == "5"
+
+            # A statement is tenant code: it reaches neither the platform's keys, its
+            # database, another cluster's folder, nor the API without a key.
+            clusters = world.data_dir / "clusters"
+            (clusters / "j-NEIGHBOUR").mkdir(parents=True, exist_ok=True)
+            (clusters / "j-NEIGHBOUR" / "notes.txt").write_text("another tenant's data\n")
+            targets = {
+                "key": world.data_dir / "server.key",
+                "database": world.data_dir / "clusterport.db",
+                "neighbour": clusters / "j-NEIGHBOUR" / "notes.txt",
+                "engine-state": engine_dir(clusters / world.cluster_id) / "state.json",
+            }
+            probed = run_statement(client, session, probe_source(targets, world.running.url))
+            output = probed["data"]["text/plain"]
+            assert "probe done" in output and reached(output) == [], output
+            assert all(f"refused {name}" in output for name in targets), output
+            assert "gateway refused 403" in output and processes_seen(output) < 20, output
         finally:
             client.delete(f"{base}/sessions/{session}", timeout=30)
 

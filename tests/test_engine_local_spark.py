@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import io
 import json
 import os
 import shutil
@@ -32,6 +33,7 @@ import pytest_asyncio
 from pyspark.sql import SparkSession
 from pyspark.sql.functions import udf
 
+from attack_support import probe_source, processes_seen, reached
 from clusterport.engines.base import (
     BootstrapAction,
     Checkpoint,
@@ -67,6 +69,8 @@ module_loop = pytest.mark.asyncio(loop_scope="module")
 
 TOKEN = "test-token-9f2c"
 BUDGET = HostBudget(cores=2, memory_mb=6144)
+#: Cluster A's bound on a file a step writes (small, so that the flood test is quick).
+STEP_MAX_FILE_MB = 32
 
 
 def make_spec(
@@ -225,7 +229,7 @@ class RunningCluster:
 
 @pytest_asyncio.fixture(scope="module", loop_scope="module")
 async def cluster_a(data_a: Path, cds_dir: Path) -> AsyncIterator[RunningCluster]:
-    engine = LocalSparkEngine(data_a, BUDGET, cds_dir=cds_dir)
+    engine = LocalSparkEngine(data_a, BUDGET, cds_dir=cds_dir, step_max_file_mb=STEP_MAX_FILE_MB)
     spec = make_spec(
         data_a / "clusters",
         "j-AAAA",
@@ -549,6 +553,111 @@ async def test_hostile_step_cannot_reach_the_control_plane_or_other_tenants(
 
 @spark
 @module_loop
+async def test_a_udf_cannot_reach_the_control_plane_or_other_tenants(
+    cluster_a: RunningCluster, data_a: Path
+) -> None:
+    """A Python UDF runs in an executor's Python worker: inside the worker node's sandbox."""
+    (data_a / "server.key").write_text("control-plane-secret\n")
+    (data_a / "clusterport.db").write_text("the platform's database\n")
+    neighbour = data_a / "clusters" / "j-NEIGHBOUR"
+    neighbour.mkdir(parents=True, exist_ok=True)
+    (neighbour / "notes.txt").write_text("another tenant's data\n")
+    engine_files = engine_dir(cluster_a.spec.work_dir)
+    targets = {
+        "key": data_a / "server.key",
+        "database": data_a / "clusterport.db",
+        "neighbour": neighbour / "notes.txt",
+        "engine-state": engine_files / "state.json",
+    }
+    code = probe_source(targets)
+    url = f"sc://localhost:{cluster_a.endpoints.connect_port}/;token={TOKEN}"
+
+    def attack() -> str:
+        session = SparkSession.builder.remote(url).create()
+        try:
+
+            def run(_: int) -> str:
+                out = io.StringIO()
+                with contextlib.redirect_stdout(out):
+                    exec(code, {})
+                return out.getvalue()
+
+            return str(session.range(1).select(udf(run, "string")("id")).collect()[0][0])
+        finally:
+            session.stop()
+
+    output = await asyncio.to_thread(attack)
+    assert "probe done" in output and reached(output) == [], output
+    for name in targets:
+        assert f"refused {name}" in output, output
+    # The worker's sandbox: its init, the worker and executor JVMs, Python workers.
+    assert processes_seen(output) < 20, output
+    assert (await cluster_a.engine.observe(cluster_a.spec.cluster_id)).healthy
+
+
+@spark
+@module_loop
+async def test_a_clusters_processes_share_one_bounded_group(cluster_a: RunningCluster) -> None:
+    """Every JVM of the cluster is in its control group, bounded in memory and processes."""
+    engine, cluster_id = cluster_a.engine, cluster_a.spec.cluster_id
+    groups = engine.control_groups()
+    if not groups.enabled:
+        pytest.skip(groups.description)
+    members = set(groups.members(cluster_id))
+    for role in ("master", "connect", "history", "worker:i-c1"):
+        assert jvm_of(cluster_a.endpoints.pids[role]) in members, role
+    state = load_state(cluster_a.spec.work_dir)
+    expected = engine.limits(state).memory_mb
+    assert expected is not None and groups.memory_limit_mb(cluster_id) == expected
+    assert expected < engine.memory_cap_mb or expected == engine.memory_cap_mb
+
+
+@spark
+@module_loop
+async def test_a_fork_bomb_or_a_flood_of_output_stops_inside_the_cluster(
+    cluster_a: RunningCluster,
+) -> None:
+    """A step that forks or writes without end is stopped by its bounds; the cluster serves on."""
+    engine, cluster_id = cluster_a.engine, cluster_a.spec.cluster_id
+    flood = await engine.run_step(
+        cluster_id,
+        StepSpec("s-FLOOD", StepJar.COMMAND_RUNNER, ["bash", "-c", "cat /dev/zero; echo never"]),
+    )
+    assert not flood.succeeded, flood.message
+    assert flood.stdout_path.stat().st_size <= STEP_MAX_FILE_MB * 1024 * 1024
+    assert "never" not in flood.stdout_path.read_bytes()[-10:].decode(errors="replace")
+    if engine.control_groups().enabled:
+        bomb = textwrap.dedent(
+            """
+            import os
+            forked = 0
+            try:
+                while True:
+                    if os.fork() == 0:
+                        os.execv("/bin/sleep", ["sleep", "120"])
+                    forked += 1
+            except OSError as exc:
+                print("fork refused after", forked, exc.strerror)
+            """
+        )
+        result = await engine.run_step(
+            cluster_id, StepSpec("s-BOMB", StepJar.COMMAND_RUNNER, [sys.executable, "-c", bomb])
+        )
+        output = result.stdout_path.read_text()
+        assert result.succeeded and "fork refused after" in output, (result.message, output)
+    # The step's sandbox ended with it: none of its sleepers is left, and Spark still answers.
+    assert not [
+        p for p in psutil.process_iter(["cmdline"]) if p.info["cmdline"] == ["sleep", "120"]
+    ]
+    assert (await engine.observe(cluster_id)).healthy
+    rows = await asyncio.to_thread(
+        run_query, cluster_a.endpoints.connect_port, TOKEN, "SELECT count(*) FROM range(10)"
+    )
+    assert rows == [(10,)]
+
+
+@spark
+@module_loop
 async def test_no_secret_of_a_cluster_is_on_any_command_line(cluster_a: RunningCluster) -> None:
     """Whoever lists processes on the host reads no token or key of a cluster."""
     secret = cluster_secret(cluster_a.spec.work_dir)
@@ -804,5 +913,7 @@ async def test_stop_all_from_a_fresh_engine_stops_everything(
     assert "j-AAAA" in stopped and "j-AAAA history server" in stopped
     assert live_groups(pids) == {}
     assert our_zombies(pids) == []
+    groups = down.control_groups()
+    assert groups.members("j-AAAA") == [] and groups.memory_limit_mb("j-AAAA") is None
     with pytest.raises(ClusterNotFoundError):
         await engine.observe("j-AAAA")

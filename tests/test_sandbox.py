@@ -5,6 +5,7 @@ from __future__ import annotations
 import ast
 import os
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -12,6 +13,7 @@ import pytest
 import clusterport.engines
 from clusterport.engines.base import InvalidSpecError
 from clusterport.engines.bootstrap import stage_file
+from clusterport.engines.cgroups import STEP_MAX_PROCESSES, ControlGroups, Limits, Part
 from clusterport.engines.sandbox import (
     TENANT_UID_BASE,
     Sandbox,
@@ -36,6 +38,11 @@ _NOT_TENANT = {
     ("ui_filter/__init__.py", "create_subprocess_exec"),
 }
 _LAUNCHERS = {"posix_spawn", "Popen", "create_subprocess_exec", "create_subprocess_shell", "run"}
+
+
+def runtime_python() -> str:
+    """This Python, which every sandbox can read."""
+    return sys.executable
 
 
 def _run(sandbox: Sandbox, script: str, cwd: Path) -> subprocess.CompletedProcess[str]:
@@ -120,6 +127,47 @@ def test_a_sandboxed_process_sees_only_its_own_folder_and_processes(
     assert set(done.stdout.split("tmp: ")[1].split()) == way_down
     if policy.separate_users:
         assert f"user: cp-j-own {uid}" in done.stdout
+
+
+def test_a_tenants_bounds_stop_a_memory_hog_a_fork_bomb_and_a_flood(
+    policy: SandboxPolicy, tmp_path: Path
+) -> None:
+    """Its control group bounds memory and processes; its file bound stops a flood of output."""
+    groups = ControlGroups.detect()
+    name = f"test-bounds-{os.getpid()}"
+    limits = Limits(memory_mb=256, max_processes=4096)
+    sandbox = Sandbox(
+        policy,
+        name,
+        writable=(tmp_path,),
+        readable=runtime_paths(),
+        uid=TenantUsers(tmp_path).uid_for(name) if policy.separate_users else None,
+        group=groups.group(name, Part.STEPS, limits),
+        max_file_bytes=1024 * 1024,
+    )
+    sandbox.own(tmp_path)
+    python = runtime_python()
+    try:
+        flood = _run(sandbox, f"head -c 5000000 /dev/zero > {tmp_path}/out && echo wrote", tmp_path)
+        assert "wrote" not in flood.stdout and (tmp_path / "out").stat().st_size == 1024 * 1024
+        if not groups.enabled:
+            assert "run as root" in groups.description
+            return
+        hog = _run(sandbox, f"{python} -c 'b = bytearray(1 << 30); print(len(b))'", tmp_path)
+        assert hog.returncode != 0 and str(1 << 30) not in hog.stdout, hog
+        bomb = (
+            "import os\nforked = 0\ntry:\n    while True:\n        if os.fork() == 0:\n"
+            "            os.execv('/bin/sleep', ['sleep', '60'])\n        forked += 1\n"
+            "except OSError as exc:\n    print('refused after', forked)\n"
+        )
+        (tmp_path / "bomb.py").write_text(bomb)
+        # As the step wrapper does: end what the bomb left, so the pipes close.
+        forks = _run(sandbox, f"{python} {tmp_path}/bomb.py; kill -KILL -1", tmp_path)
+        refused = int(forks.stdout.split("refused after ")[1].split()[0])
+        assert 0 < refused < STEP_MAX_PROCESSES, forks
+        assert groups.memory_limit_mb(name) == 256
+    finally:
+        assert groups.remove(name) or groups.members(name) == []
 
 
 def test_tenant_users_are_never_reused(tmp_path: Path) -> None:

@@ -18,6 +18,7 @@ from types import MappingProxyType
 import uvicorn
 
 from clusterport.cli.common import SERVER_FILE, add_data_dir
+from clusterport.engines.cgroups import ControlGroups
 from clusterport.engines.registry import DEFAULT_ENGINE, ENTRY_POINT_GROUP, engine_names
 from clusterport.engines.sandbox import SandboxPolicy, SandboxUnavailableError
 from clusterport.gateway.app import create_app
@@ -136,6 +137,7 @@ async def serve(
     )
     platform = Platform(settings)
     print(policy, file=sys.stderr, flush=True)
+    print(ControlGroups.detect().description, file=sys.stderr, flush=True)
     app = create_app(platform)
     config = uvicorn.Config(app, log_level=level, lifespan="on", access_log=False)
     server = uvicorn.Server(config)

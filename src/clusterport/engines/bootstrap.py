@@ -171,9 +171,11 @@ async def run_bootstrap_actions(
     return BootstrapOutcome(daemons, None)
 
 
-#: Runs an action, records its exit code, and (in a sandbox, whose processes all
-#: end when its first one does) stays while daemons the action left behind run:
-#: the sandbox's own init is pid 1, this shell pid 2, anything more a daemon.
+#: Runs an action, records its exit code, and (in a sandbox, whose recorded
+#: process ends when its first one does, while what that one left runs on under
+#: the sandbox's init) stays while daemons the action left behind run, so that the
+#: engine sees and stops them: the sandbox's init is pid 1, this shell pid 2,
+#: anything more a daemon.
 _WRAPPER = (
     '"$@"; rc=$?; printf "%s\\n" "$rc" > "$CLUSTERPORT_EXIT_FILE"; '
     'if [ "$rc" -eq 0 ] && [ "$$" -eq 2 ]; then '

@@ -34,6 +34,12 @@ MIN_WORKER_MEMORY_MB = 1024
 #: history server and sidecars (measured ≈1 GiB resident when idle).
 PRIMARY_NODE_MEMORY_MB = 1536
 DEFAULT_MEMORY_FRACTION = 0.6
+#: What a cluster's sidecars (Livy and its interpreters, the Connect proxy) and the
+#: Python workers of its UDFs hold at most, besides its JVMs.
+SIDECAR_MEMORY_MB = 1024
+#: No one cluster's processes together may hold more than this part of the host's
+#: memory (its control group's bound): the rest keeps the platform alive.
+MEMORY_CAP_FRACTION = 0.8
 
 
 @dataclass(frozen=True)

@@ -68,9 +68,12 @@ from clusterport.engines.base import (
 )
 from clusterport.engines.bootstrap import file_roots, run_bootstrap_actions
 from clusterport.engines.cds import ArchiveChoice, CdsArchives, CdsRole, default_cache_dir
+from clusterport.engines.cgroups import ControlGroups, Limits, Part
 from clusterport.engines.host_budget import (
+    MEMORY_CAP_FRACTION,
     MIN_WORKER_MEMORY_MB,
     PRIMARY_NODE_MEMORY_MB,
+    SIDECAR_MEMORY_MB,
     HostBudget,
 )
 from clusterport.engines.processes import (
@@ -88,6 +91,7 @@ from clusterport.engines.processes import (
     wait_for_port,
 )
 from clusterport.engines.sandbox import (
+    TENANT_MAX_PROCESSES,
     Sandbox,
     SandboxPolicy,
     TenantUsers,
@@ -117,7 +121,7 @@ from clusterport.engines.state import (
     save_state,
     ui_key,
 )
-from clusterport.engines.steps import StepRunner, running_steps, wait_for_step
+from clusterport.engines.steps import STEP_MAX_FILE_MB, StepRunner, running_steps, wait_for_step
 from clusterport.engines.steps import cancel_step as cancel_step_process
 from clusterport.engines.ui_filter import UI_KEY_ENV, UI_KEY_HEADER, compiled_filter
 
@@ -247,6 +251,7 @@ class LocalSparkEngine(Engine):
         stop_grace: float = 20.0,
         training_grace: float = 120.0,
         sandbox: bool = True,
+        step_max_file_mb: int = STEP_MAX_FILE_MB,
     ) -> None:
         self.data_dir = data_dir.resolve()
         self.host_budget = host_budget or HostBudget.detect()
@@ -257,10 +262,15 @@ class LocalSparkEngine(Engine):
         self.bootstrap_timeout = bootstrap_timeout
         self.stop_grace = stop_grace
         self.training_grace = training_grace
+        #: The largest file a step or bootstrap action may write.
+        self.step_max_file_mb = step_max_file_mb
         self.registry = Registry(self.data_dir)
         self.sandbox_wanted = sandbox
         self.users = TenantUsers(self.data_dir)
         self._sandbox_policy: SandboxPolicy | None = None
+        self._control_groups: ControlGroups | None = None
+        #: No cluster's processes together may hold more memory than this.
+        self.memory_cap_mb = HostBudget.detect(MEMORY_CAP_FRACTION).memory_mb
         #: Clusters of the platform's own (archive training) that no tenant reaches.
         self._trainers: set[str] = set()
 
@@ -291,7 +301,29 @@ class LocalSparkEngine(Engine):
             self._sandbox_policy = SandboxPolicy.detect(sandbox=self.sandbox_wanted)
         return self._sandbox_policy
 
-    def sandbox(self, cluster_id: str, work_dir: Path) -> Sandbox:
+    def control_groups(self) -> ControlGroups:
+        """Where clusters get their memory and process bounds (checked once)."""
+        if self._control_groups is None:
+            self._control_groups = ControlGroups.detect()
+        return self._control_groups
+
+    def limits(self, state: ClusterState | None) -> Limits:
+        """What all of a cluster's processes together may use.
+
+        Memory: the primary node's daemons and sidecars, and twice what its
+        workers offer to executors (their JVMs' and Python workers' overhead),
+        at most :data:`MEMORY_CAP_FRACTION` of the host. Raised when nodes are
+        added (every launch recomputes it).
+        """
+        workers = sum(n.worker_memory_mb for n in state.nodes) if state else self.memory_cap_mb
+        memory = PRIMARY_NODE_MEMORY_MB + SIDECAR_MEMORY_MB + 2 * workers
+        return Limits(memory_mb=min(self.memory_cap_mb, memory), max_processes=TENANT_MAX_PROCESSES)
+
+    def release_group(self, cluster_id: str) -> None:
+        """Remove a stopped cluster's control group (kept while a process is left in it)."""
+        self.control_groups().remove(cluster_id)
+
+    def sandbox(self, cluster_id: str, work_dir: Path, part: Part = Part.DAEMONS) -> Sandbox:
         """The sandbox every process of a cluster starts in.
 
         It writes only its work dir; it reads the system, Java, Spark, the
@@ -307,6 +339,7 @@ class LocalSparkEngine(Engine):
             self.cds_root,
         )
         writable = (work_dir, self._cds().dir) if cluster_id in self._trainers else (work_dir,)
+        limits = self.limits(load_state(work_dir) if engine_dir(work_dir).is_dir() else None)
         return Sandbox(
             policy,
             cluster_id,
@@ -315,6 +348,8 @@ class LocalSparkEngine(Engine):
             uid=uid,
             home=work_dir,
             identity_dir=engine_dir(work_dir),
+            group=self.control_groups().group(cluster_id, part, limits),
+            max_file_bytes=self.step_max_file_mb * 1024 * 1024 if part is Part.STEPS else None,
         )
 
     def _conf_dir(self) -> Path:
@@ -529,6 +564,7 @@ class LocalSparkEngine(Engine):
             if state is not None:
                 save_state(dataclasses.replace(state, phase="STOPPED", processes=[]))
             self.registry.remove_cluster(cluster_id)
+        self.release_group(cluster_id)
         self._cds().promote()
 
     async def stop_all(self, data_dir: Path) -> list[str]:
@@ -543,10 +579,12 @@ class LocalSparkEngine(Engine):
                 if state is not None:
                     save_state(dataclasses.replace(state, phase="STOPPED", processes=[]))
                 registry.remove_cluster(cluster_id)
+            self.release_group(cluster_id)
             stopped.append(cluster_id)
         for cluster_id, record in registry.histories().items():
             await terminate([record], grace=self.stop_grace)
             registry.remove_history(cluster_id)
+            self.release_group(cluster_id)
             stopped.append(f"{cluster_id} history server")
         self._cds().promote()
         return stopped
@@ -704,7 +742,7 @@ class LocalSparkEngine(Engine):
     async def _step_runner(self, state: ClusterState) -> StepRunner:
         return StepRunner(
             self.install,
-            sandbox=self.sandbox(state.cluster_id, state.work_dir),
+            sandbox=self.sandbox(state.cluster_id, state.work_dir, Part.STEPS),
             work_dir=state.work_dir,
             spark_conf_dir=state.work_dir / "conf" / "steps",
             env=self.cluster_env(state),
@@ -945,6 +983,7 @@ class _Launch:
         self.state = dataclasses.replace(self.state, phase=Phase.FAILED.value, processes=[])
         save_state(self.state)
         self.engine.registry.remove_cluster(self.state.cluster_id)
+        self.engine.release_group(self.state.cluster_id)
 
     # -- phases
 
@@ -956,7 +995,7 @@ class _Launch:
             work_dir=self.state.work_dir,
             env=self.engine.cluster_env(self.state),
             timeout=self.engine.bootstrap_timeout,
-            sandbox=self.sandbox_for_cluster(),
+            sandbox=self.engine.sandbox(self.state.cluster_id, self.state.work_dir, Part.STEPS),
             roots=file_roots(self.engine.data_dir),
         )
         for daemon in outcome.daemons:

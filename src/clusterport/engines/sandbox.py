@@ -15,7 +15,10 @@ app's JupyterLab, kernels and terminals) is started through
 * when the server runs as root, an **unprivileged user of its own**
   (:class:`TenantUsers`: one uid per cluster or app, never reused), with every
   capability dropped, no new privileges and a process limit, so an escape from
-  the mount view still meets file permissions.
+  the mount view still meets file permissions;
+* a **control group** of its own (:mod:`clusterport.engines.cgroups`, where the
+  host lets us make one): a memory and a process bound for all of the tenant's
+  processes together, so one tenant cannot exhaust the host.
 
 The wrapped process keeps the process group the engine gave it, so stopping a
 group stops everything inside. No ``--die-with-parent``: a cluster outlives a
@@ -45,6 +48,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from clusterport.engines.base import EngineError
+from clusterport.engines.cgroups import TenantGroup
 
 __all__ = [
     "ENV_ALLOWED",
@@ -182,6 +186,11 @@ class Sandbox:
     #: Where the tenant's ``passwd`` and ``group`` files are written (a folder of
     #: the platform's): Java and Hadoop need a name for the uid.
     identity_dir: Path | None = None
+    #: The control group its processes join (memory and process bounds), if any.
+    group: TenantGroup | None = None
+    #: The largest file (bytes) one of its processes may write (``RLIMIT_FSIZE``): a
+    #: step that writes without end is stopped by ``SIGXFSZ`` before the disk fills.
+    max_file_bytes: int | None = None
 
     @property
     def user_name(self) -> str:
@@ -213,9 +222,10 @@ class Sandbox:
 
     def command(self, argv: Sequence[str], *, cwd: Path) -> list[str]:
         """``argv`` wrapped so that it starts inside the sandbox, in ``cwd``."""
+        join = self.group.join_argv() if self.group else []
         if not self.policy.enabled:
-            return ["/usr/bin/env", "-C", str(cwd), "--", *argv]
-        wrapped = [self.policy.bwrap, "--unshare-pid", "--unshare-ipc", "--unshare-uts"]
+            return [*join, "/usr/bin/env", "-C", str(cwd), "--", *argv]
+        wrapped = [*join, self.policy.bwrap, "--unshare-pid", "--unshare-ipc", "--unshare-uts"]
         if os.geteuid() != 0:
             wrapped.append("--unshare-user")
         wrapped += ["--hostname", _hostname(self.name)]
@@ -231,11 +241,13 @@ class Sandbox:
             wrapped += ["--bind", str(path), str(path)]
         wrapped += self._identity_files()
         wrapped += ["--chdir", str(cwd), "--"]
+        bounds = [f"--nproc={TENANT_MAX_PROCESSES}"] if self.uid is not None else []
+        if self.max_file_bytes is not None:
+            bounds.append(f"--fsize={self.max_file_bytes}")
+        if bounds:
+            wrapped += [_PRLIMIT, *bounds, "--"]
         if self.uid is not None:
             wrapped += [
-                _PRLIMIT,
-                f"--nproc={TENANT_MAX_PROCESSES}",
-                "--",
                 _SETPRIV,
                 f"--reuid={self.uid}",
                 f"--regid={self.uid}",

@@ -67,7 +67,16 @@ _STEP_ID = re.compile(r"^[A-Za-z0-9._-]{1,128}$")
 # The wrapper records the command's exit code next to its output, then exits with it.
 #: How often a running step's process is looked at.
 _POLL_SECONDS = 0.25
-_WRAPPER = '"$@"; rc=$?; printf "%s\\n" "$rc" > "$CLUSTERPORT_STEP_EXIT_FILE"; exit "$rc"'
+#: The largest file a step or bootstrap action may write by default (its output
+#: included); an engine may set another bound.
+STEP_MAX_FILE_MB = 1024
+#: Runs the step, records its exit code, and (in a sandbox: this shell is pid 2 of
+#: the step's own PID namespace) ends whatever the step left running, which would
+#: otherwise live on under the sandbox's init (a fork bomb's children, a daemon).
+_WRAPPER = (
+    '"$@"; rc=$?; printf "%s\\n" "$rc" > "$CLUSTERPORT_STEP_EXIT_FILE"; '
+    'if [ "$$" -eq 2 ]; then kill -KILL -1 2>/dev/null; fi; exit "$rc"'
+)
 
 
 def step_dir(work_dir: Path, step_id: str) -> Path:

@@ -67,7 +67,9 @@ import jupyter_core.paths
 from botocore.exceptions import BotoCoreError, ClientError
 
 import clusterport
+from clusterport.engines.cgroups import ControlGroups, Limits, Part
 from clusterport.engines.sandbox import (
+    TENANT_MAX_PROCESSES,
     Sandbox,
     SandboxPolicy,
     SandboxUnavailableError,
@@ -103,6 +105,9 @@ STARTUP_APPS: tuple[tuple[str, str], ...] = (
     ("JupyterServerAppSettings", "JupyterServer"),
     ("JupyterLabAppSettings", "JupyterLab"),
 )
+#: What one app (JupyterLab, its kernels and terminals) may use together: the memory
+#: of SageMaker's default app instance (ml.t3.medium, 4 GiB) and a process bound.
+STUDIO_APP_LIMITS = Limits(memory_mb=4096, max_processes=TENANT_MAX_PROCESSES)
 #: SageMaker stops a lifecycle script after five minutes.
 DEFAULT_LIFECYCLE_TIMEOUT = 300.0
 
@@ -505,8 +510,10 @@ class StudioLauncher:
         except SandboxUnavailableError as exc:
             raise LaunchError(str(exc)) from exc
         self.say(policy.description)
-        name = f"studio-{self.options.domain_id}-{self.options.user_profile}"
+        name = self.group_name
         uid = TenantUsers(self.paths.data_dir).uid_for(name) if policy.separate_users else None
+        groups = ControlGroups.detect()
+        self.say(groups.description)
         return Sandbox(
             policy,
             name,
@@ -515,7 +522,13 @@ class StudioLauncher:
             uid=uid,
             home=self.paths.home,
             identity_dir=self.paths.identity_dir,
+            group=groups.group(name, Part.DAEMONS, STUDIO_APP_LIMITS),
         )
+
+    @property
+    def group_name(self) -> str:
+        """The app's sandbox and control group name."""
+        return f"studio-{self.options.domain_id}-{self.options.user_profile}"
 
     def prepare_home(self) -> None:
         home = self.paths.home
@@ -894,6 +907,7 @@ class StudioLauncher:
                     self._kill_group(self._script)
                 self.remove_app_file()
                 self.stop_jupyter()
+                ControlGroups.detect().remove(self.group_name)
 
 
 def launch(options: LaunchOptions) -> int:
