@@ -26,10 +26,12 @@ import pytest
 from jupyter_client.blocking.client import BlockingKernelClient
 from sqlalchemy import select
 
+from clusterport.engines.cgroups import ControlGroups
 from clusterport.store.identity import SessionCredential
 from clusterport.studio import launcher as launcher_module
 from clusterport.studio.credentials import DOMAIN_TAG, PROFILE_TAG, container_credentials_uri
 from clusterport.studio.launcher import (
+    STUDIO_APP_LIMITS,
     StudioPaths,
     effective_user_settings,
     register_app,
@@ -461,6 +463,12 @@ def test_studio_starts_runs_lifecycle_and_stops(
     assert shells[0].uids().real == lab.uids().real
     if os.geteuid() == 0:
         assert lab.uids().real != 0
+    # The lab, its kernels and terminals share the app's bounded control group.
+    groups = ControlGroups.detect()
+    if groups.enabled:
+        name = f"studio-{studio.domain_id}-ana"
+        assert {lab.pid, shells[0].pid} <= set(groups.members(name))
+        assert groups.memory_limit_mb(name) == STUDIO_APP_LIMITS.memory_mb
 
     # A presigned URL logs into this lab once.
     url = sm.create_presigned_domain_url(DomainId=studio.domain_id, UserProfileName="ana")[
@@ -480,6 +488,7 @@ def test_studio_starts_runs_lifecycle_and_stops(
 
     assert launcher.stop() == 0
     assert launcher.leftovers() == []
+    assert groups.members(f"studio-{studio.domain_id}-ana") == []
     assert not launcher.app_file.exists() and not launcher.registration.exists()
     # The stopped app's credentials token is refused.
     refused = httpx.get(uri, headers={"Authorization": credentials_token})
