@@ -167,15 +167,25 @@ def test_a_tenants_bounds_stop_a_memory_hog_a_fork_bomb_and_a_flood(
         assert 0 < refused < STEP_MAX_PROCESSES, forks
         assert groups.memory_limit_mb(name) == 256
     finally:
-        assert groups.remove(name) or groups.members(name) == []
+        assert groups.remove(name, settle=10.0), groups.members(name)
 
 
 def test_tenant_users_are_never_reused(tmp_path: Path) -> None:
-    users = TenantUsers(tmp_path)
+    host = tmp_path / "host"
+    users = TenantUsers(tmp_path / "data-1", host)
     first, second = users.uid_for("j-A"), users.uid_for("j-B")
     assert first == TENANT_UID_BASE and second == TENANT_UID_BASE + 1
-    assert TenantUsers(tmp_path).uid_for("j-A") == first  # kept across servers
-    assert oct((tmp_path / "engine" / "tenant-uids.json").stat().st_mode & 0o777) == "0o600"
+    assert TenantUsers(tmp_path / "data-1", host).uid_for("j-A") == first  # across servers
+    mode = (tmp_path / "data-1" / "engine" / "tenant-uids.json").stat().st_mode & 0o777
+    assert oct(mode) == "0o600"
+    # Another data dir on the same host never gets a uid already given, even for a
+    # tenant of the same name.
+    other = TenantUsers(tmp_path / "data-2", host)
+    assert other.uid_for("j-A") == TENANT_UID_BASE + 2
+    assert users.uid_for("j-C") == TENANT_UID_BASE + 3
+    # Without a writable host folder, uids still never repeat within the data dir.
+    alone = TenantUsers(tmp_path / "data-3", Path("/proc/no-such-folder"))
+    assert [alone.uid_for("j-A"), alone.uid_for("j-B")] == [TENANT_UID_BASE, TENANT_UID_BASE + 1]
 
 
 def test_a_tenant_inherits_nothing_of_the_servers_environment(

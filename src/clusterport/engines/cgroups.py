@@ -29,6 +29,7 @@ from __future__ import annotations
 import contextlib
 import enum
 import errno
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -178,8 +179,20 @@ class ControlGroups:
             return None
         return None if value == "max" else int(value) // (1024 * 1024)
 
-    def remove(self, tenant: str) -> bool:
-        """Remove ``tenant``'s group once no process is left in it; False if some are."""
+    def remove(self, tenant: str, settle: float = 0.0) -> bool:
+        """Remove ``tenant``'s group once no process is left in it; False if some are.
+
+        Processes just killed leave their group a moment later (the kernel
+        tears them down asynchronously): ``settle`` is how long to wait for that.
+        """
+        deadline = time.monotonic() + settle
+        while not self._remove_once(tenant):
+            if time.monotonic() >= deadline:
+                return False
+            time.sleep(0.05)
+        return True
+
+    def _remove_once(self, tenant: str) -> bool:
         removed = True
         for top in self._tops(tenant):
             for leaf in [*(p for p in top.iterdir() if p.is_dir()), top]:

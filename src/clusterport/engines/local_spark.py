@@ -138,6 +138,8 @@ _SAFE_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 _CONNECT_ROLE = "connect"
 _MASTER_ROLE = "master"
 _HISTORY_ROLE = "history"
+#: How long a stop waits for its just-killed processes to leave their control group.
+_GROUP_SETTLE_SECONDS = 2.0
 
 
 def ui_headers(work_dir: Path) -> dict[str, str]:
@@ -319,11 +321,18 @@ class LocalSparkEngine(Engine):
         memory = PRIMARY_NODE_MEMORY_MB + SIDECAR_MEMORY_MB + 2 * workers
         return Limits(memory_mb=min(self.memory_cap_mb, memory), max_processes=TENANT_MAX_PROCESSES)
 
-    def release_group(self, cluster_id: str) -> None:
+    async def release_group(self, name: str) -> None:
         """Remove a stopped cluster's control group (kept while a process is left in it)."""
-        self.control_groups().remove(cluster_id)
+        await asyncio.to_thread(self.control_groups().remove, name, _GROUP_SETTLE_SECONDS)
 
-    def sandbox(self, cluster_id: str, work_dir: Path, part: Part = Part.DAEMONS) -> Sandbox:
+    def sandbox(
+        self,
+        cluster_id: str,
+        work_dir: Path,
+        part: Part = Part.DAEMONS,
+        *,
+        group: str | None = None,
+    ) -> Sandbox:
         """The sandbox every process of a cluster starts in.
 
         It writes only its work dir; it reads the system, Java, Spark, the
@@ -348,7 +357,7 @@ class LocalSparkEngine(Engine):
             uid=uid,
             home=work_dir,
             identity_dir=engine_dir(work_dir),
-            group=self.control_groups().group(cluster_id, part, limits),
+            group=self.control_groups().group(group or cluster_id, part, limits),
             max_file_bytes=self.step_max_file_mb * 1024 * 1024 if part is Part.STEPS else None,
         )
 
@@ -564,7 +573,7 @@ class LocalSparkEngine(Engine):
             if state is not None:
                 save_state(dataclasses.replace(state, phase="STOPPED", processes=[]))
             self.registry.remove_cluster(cluster_id)
-        self.release_group(cluster_id)
+        await self.release_group(cluster_id)
         self._cds().promote()
 
     async def stop_all(self, data_dir: Path) -> list[str]:
@@ -579,12 +588,12 @@ class LocalSparkEngine(Engine):
                 if state is not None:
                     save_state(dataclasses.replace(state, phase="STOPPED", processes=[]))
                 registry.remove_cluster(cluster_id)
-            self.release_group(cluster_id)
+            await self.release_group(cluster_id)
             stopped.append(cluster_id)
         for cluster_id, record in registry.histories().items():
             await terminate([record], grace=self.stop_grace)
             registry.remove_history(cluster_id)
-            self.release_group(cluster_id)
+            await self.release_group(_history_group(cluster_id))
             stopped.append(f"{cluster_id} history server")
         self._cds().promote()
         return stopped
@@ -824,7 +833,7 @@ class LocalSparkEngine(Engine):
             env=self._env(state.env if state else {}, **{UI_KEY_ENV: ui_key(work_dir)}),
             cwd=work_dir / "run" / "persistent-history",
             log_path=work_dir / "logs" / "persistent-history.log",
-            sandbox=self.sandbox(cluster_id, work_dir),
+            sandbox=self.sandbox(cluster_id, work_dir, group=_history_group(cluster_id)),
             timeout=self.start_timeout,
             on_spawn=on_spawn,
         )
@@ -848,7 +857,13 @@ class LocalSparkEngine(Engine):
             return
         await terminate([record], grace=self.stop_grace)
         self.registry.remove_history(cluster_id)
+        await self.release_group(_history_group(cluster_id))
         self._cds().promote()
+
+
+def _history_group(cluster_id: str) -> str:
+    """The control group of a cluster's persistent history server (it outlives the cluster)."""
+    return f"{cluster_id}.history"
 
 
 async def _spawn_server(
@@ -983,7 +998,7 @@ class _Launch:
         self.state = dataclasses.replace(self.state, phase=Phase.FAILED.value, processes=[])
         save_state(self.state)
         self.engine.registry.remove_cluster(self.state.cluster_id)
-        self.engine.release_group(self.state.cluster_id)
+        await self.engine.release_group(self.state.cluster_id)
 
     # -- phases
 

@@ -64,6 +64,8 @@ __all__ = [
 #: The first uid handed to a tenant when the server runs as root (far above
 #: login users, system users and the usual subordinate-id ranges).
 TENANT_UID_BASE = 1_500_000_000
+#: The host's own records shared by every data dir (the tenant uid counter).
+HOST_STATE_DIR = Path("/var/lib/clusterport")
 #: Processes (threads included) one tenant uid may run at once: a fork bomb
 #: inside a cluster stops there, not at the host's limit.
 TENANT_MAX_PROCESSES = 4096
@@ -332,15 +334,20 @@ def _walk(top: Path) -> Iterator[Path]:
 
 
 class TenantUsers:
-    """One unprivileged uid per tenant name, handed out once and never reused.
+    """One unprivileged uid per tenant name, handed out once and never reused on the host.
 
     Kept in ``<data dir>/engine/tenant-uids.json`` (0600), so a restarted
     server gives a running cluster the uid it already has, and a terminated
     cluster's uid (which still owns its event logs) never serves another tenant.
+    New uids come from a counter of the host's (``host_dir``, by default
+    :data:`HOST_STATE_DIR`), so that two data dirs on one host never give one
+    uid to two tenants; where that folder cannot be written (a server that is
+    not root, which runs no tenant as a user of its own), from the data dir's map.
     """
 
-    def __init__(self, data_dir: Path) -> None:
+    def __init__(self, data_dir: Path, host_dir: Path | None = None) -> None:
         self.path = data_dir / "engine" / "tenant-uids.json"
+        self.host_dir = host_dir or HOST_STATE_DIR
 
     @contextlib.contextmanager
     def _locked(self) -> Iterator[dict[str, int]]:
@@ -365,5 +372,24 @@ class TenantUsers:
         """The tenant's uid, allocating the next unused one the first time."""
         with self._locked() as data:
             if tenant not in data:
-                data[tenant] = max([TENANT_UID_BASE - 1, *data.values()]) + 1
+                data[tenant] = self._next_host_uid(max([TENANT_UID_BASE - 1, *data.values()]) + 1)
             return data[tenant]
+
+    def _next_host_uid(self, floor: int) -> int:
+        """The host's next unused uid (at least ``floor``), counted once for every data dir."""
+        counter = self.host_dir / "next-tenant-uid"
+        try:
+            self.host_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+            fd = os.open(counter, os.O_RDWR | os.O_CREAT, 0o600)
+        except OSError:
+            return floor
+        with os.fdopen(fd, "r+") as handle:
+            fcntl.flock(handle, fcntl.LOCK_EX)
+            text = handle.read().strip()
+            uid = max(floor, int(text) if text.isdigit() else floor)
+            handle.seek(0)
+            handle.truncate()
+            handle.write(f"{uid + 1}\n")
+            handle.flush()
+            os.fsync(handle.fileno())
+        return uid

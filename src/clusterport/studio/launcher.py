@@ -907,7 +907,7 @@ class StudioLauncher:
                     self._kill_group(self._script)
                 self.remove_app_file()
                 self.stop_jupyter()
-                ControlGroups.detect().remove(self.group_name)
+                ControlGroups.detect().remove(self.group_name, settle=2.0)
 
 
 def launch(options: LaunchOptions) -> int:
