@@ -31,7 +31,7 @@ from clusterport.iam import (
     parse_policy,
 )
 from clusterport.services.base import Principal
-from clusterport.services.cloudformation.calls import ServiceCaller
+from clusterport.services.calls import ServiceCaller
 
 ROLE_ARN = re.compile(r"arn:aws:iam::(\d{12}):role/(?:[\x21-\x7e]*/)?([\w+=,.@-]{1,64})")
 

@@ -20,8 +20,8 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from clusterport.errors import ConflictError, ServiceError, ValidationError
 from clusterport.services.authorization import authorize
 from clusterport.services.base import Provider, RequestContext, ResourceArns
+from clusterport.services.calls import ServiceCaller
 from clusterport.services.cloudformation import stacks as st
-from clusterport.services.cloudformation.calls import ServiceCaller
 from clusterport.services.cloudformation.pagination import page
 from clusterport.services.cloudformation.principals import principal_document, role_session
 from clusterport.services.cloudformation.resources.registry import SUPPORTED_TYPES

@@ -42,8 +42,8 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import flag_modified
 
 from clusterport.errors import ServiceError
+from clusterport.services.calls import ServiceCaller
 from clusterport.services.cloudformation import stacks as st
-from clusterport.services.cloudformation.calls import ServiceCaller
 from clusterport.services.cloudformation.principals import principal_from_document
 from clusterport.services.cloudformation.resources.base import (
     ResourceApi,

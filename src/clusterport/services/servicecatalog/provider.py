@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from clusterport.errors import ServiceError
 from clusterport.services.authorization import authorize
 from clusterport.services.base import Provider, RequestContext, ResourceArns
-from clusterport.services.cloudformation.calls import ServiceCaller
+from clusterport.services.calls import ServiceCaller
 from clusterport.services.cloudformation.pagination import page
 from clusterport.services.cloudformation.principals import parse_role_arn
 from clusterport.services.cloudformation.provider import describe_template_parameters

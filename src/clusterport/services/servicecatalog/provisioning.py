@@ -22,8 +22,8 @@ from typing import Any, Final
 
 from clusterport.errors import ServiceError
 from clusterport.services.base import Principal, RequestContext
+from clusterport.services.calls import ServiceCaller
 from clusterport.services.cloudformation import stacks as st
-from clusterport.services.cloudformation.calls import ServiceCaller
 from clusterport.services.cloudformation.principals import parse_role_arn, role_session
 from clusterport.services.cloudformation.provider import CloudFormationProvider
 from clusterport.services.servicecatalog.records import (
