@@ -19,10 +19,8 @@ from clusterport.errors import ServiceError
 from clusterport.services.authorization import authorize
 from clusterport.services.base import Provider, RequestContext, ResourceArns
 from clusterport.services.calls import ServiceCaller
-from clusterport.services.cloudformation.pagination import page
-from clusterport.services.cloudformation.principals import parse_role_arn
-from clusterport.services.cloudformation.provider import describe_template_parameters
-from clusterport.services.cloudformation.template_source import catalog_template_url
+from clusterport.services.pagination import page
+from clusterport.services.principals import parse_role_arn
 from clusterport.services.servicecatalog import arns, views
 from clusterport.services.servicecatalog.access import (
     Portfolio,
@@ -36,6 +34,7 @@ from clusterport.services.servicecatalog.access import (
 from clusterport.services.servicecatalog.artifacts import (
     artifact_body,
     checked_template,
+    describe_template_parameters,
     new_artifact,
 )
 from clusterport.services.servicecatalog.provisioning import (
@@ -86,6 +85,8 @@ from clusterport.services.servicecatalog.records import (
     tag_list,
     unsupported,
 )
+from clusterport.services.stack_reader import StackReader, stack_reader
+from clusterport.services.template_source import catalog_template_url
 from clusterport.store.resources import ResourceRow
 from clusterport.templates import StackContext
 
@@ -169,6 +170,11 @@ class ServiceCatalogProvider(Provider):
         super().__init__(platform)
         self.caller = ServiceCaller(platform, INVOKED_BY)
         self.provisioner = Provisioner(self.caller)
+
+    @property
+    def stacks(self) -> StackReader:
+        """CloudFormation, which runs the products' stacks."""
+        return stack_reader(self.platform)
 
     def shared_resources(self, ctx: RequestContext, resources: Sequence[str]) -> frozenset[str]:
         return arns.shared(ctx, resources)
@@ -357,6 +363,7 @@ class ServiceCatalogProvider(Provider):
                 body,
                 source,
                 ctx.now,
+                self.stacks.supported_types,
             )
         data: dict[str, Any] = {
             "Id": product_id,
@@ -522,7 +529,14 @@ class ServiceCatalogProvider(Provider):
                     return self._artifact_created(row.data, product_id)
         body, source = artifact_body(ctx, params["Parameters"].get("Info"))
         artifact = await self.platform.workers.run(
-            ctx.account_id, new_artifact, new_id("pa"), params["Parameters"], body, source, ctx.now
+            ctx.account_id,
+            new_artifact,
+            new_id("pa"),
+            params["Parameters"],
+            body,
+            source,
+            ctx.now,
+            self.stacks.supported_types,
         )
         artifact["IdempotencyToken"] = token
         with records_of(ctx) as records:
@@ -612,7 +626,7 @@ class ServiceCatalogProvider(Provider):
         }
         if params.get("IncludeProvisioningArtifactParameters"):
             result["ProvisioningArtifactParameters"] = await self.platform.workers.run(
-                ctx.account_id, self._parameters, artifact
+                ctx.account_id, self._parameters, artifact, self.stacks.supported_types
             )
         return result
 
@@ -653,8 +667,11 @@ class ServiceCatalogProvider(Provider):
         return {}
 
     @staticmethod
-    def _parameters(artifact: Mapping[str, Any]) -> list[dict[str, Any]]:
-        return describe_template_parameters(checked_template(str(artifact["TemplateBody"])))
+    def _parameters(
+        artifact: Mapping[str, Any], supported_types: frozenset[str]
+    ) -> list[dict[str, Any]]:
+        template = checked_template(str(artifact["TemplateBody"]), supported_types)
+        return describe_template_parameters(template)
 
     def artifact_template(self, ctx: RequestContext, product_id: str, artifact_id: str) -> str:
         """An artifact's template, for CloudFormation reading its ``TemplateUrl``.
@@ -914,7 +931,11 @@ class ServiceCatalogProvider(Provider):
                 raise invalid('A TEMPLATE constraint needs {"Rules": {"<name>": {...}}}.')
             for artifact in artifacts:
                 await self.platform.workers.run(
-                    ctx.account_id, _checked_with_rules, str(artifact["TemplateBody"]), rules
+                    ctx.account_id,
+                    _checked_with_rules,
+                    str(artifact["TemplateBody"]),
+                    rules,
+                    self.stacks.supported_types,
                 )
         constraint_id = new_id("cons")
         data = {
@@ -1062,7 +1083,10 @@ class ServiceCatalogProvider(Provider):
         with records_of(ctx) as records:
             choice = await self._choose(ctx, records, params)
         template = await self.platform.workers.run(
-            ctx.account_id, checked_template, str(choice.artifact["TemplateBody"])
+            ctx.account_id,
+            checked_template,
+            str(choice.artifact["TemplateBody"]),
+            self.stacks.supported_types,
         )
         instructions = [{"Type": "version", "Value": choice.artifact["Id"]}]
         role = launch_role_arn(choice.constraints, ctx.account_id)
@@ -1530,6 +1554,8 @@ def _id_or_name(params: Mapping[str, Any]) -> None:
         )
 
 
-def _checked_with_rules(body: str, rules: Mapping[str, Any]) -> None:
+def _checked_with_rules(
+    body: str, rules: Mapping[str, Any], supported_types: frozenset[str]
+) -> None:
     """Refuse a TEMPLATE constraint's rules that break an artifact's template (a pool job)."""
-    checked_template(provisioning_body(body, rules))
+    checked_template(provisioning_body(body, rules), supported_types)
