@@ -118,7 +118,7 @@ def imports_of(path: Path, root: Path) -> list[Edge]:
             for alias in node.names:
                 candidate = f"{base}.{alias.name}"
                 targets.append(candidate if _is_module(candidate, root) else base)
-        for target in targets:
+        for target in dict.fromkeys(targets):  # one edge per imported module and line
             if target == root.name or target.startswith(root.name + "."):
                 where = f"{path.relative_to(root.parent)}:{node.lineno}"
                 edges.append(Edge(source, target, where, node.lineno in type_only))
