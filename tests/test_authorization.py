@@ -21,10 +21,10 @@ import pytest
 from botocore import xform_name
 
 from clusterport.errors import AccessDeniedError
-from clusterport.gateway.service_models import ServiceModels
 from clusterport.services import identity
 from clusterport.services.authorization import authorize
 from clusterport.services.base import Provider, RequestContext, UndeclaredResourcesError
+from clusterport.services.service_models import ServiceModels
 from conftest import RunningServer
 from iam_support import (
     account_root,

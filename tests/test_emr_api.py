@@ -25,10 +25,10 @@ from botocore.config import Config
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from clusterport.gateway.service_models import ServiceModels
 from clusterport.services.emr.provider import EmrProvider
 from clusterport.services.emr.scaling import SCALE_DOWN_AFTER, decide
 from clusterport.services.emr.workqueue import WorkQueue
+from clusterport.services.service_models import ServiceModels
 from clusterport.store.resources import ResourceStore
 from conftest import RunningServer
 from emr_support import (

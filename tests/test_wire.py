@@ -22,9 +22,9 @@ from hypothesis import strategies as st
 
 from clusterport.gateway.protocols.base import WireRequest
 from clusterport.gateway.routing import Router
-from clusterport.gateway.service_models import ServiceInfo, ServiceModels
-from clusterport.gateway.shapes import decode
 from clusterport.services.registry import served_services
+from clusterport.services.service_models import ServiceInfo, ServiceModels
+from clusterport.services.shapes import decode
 from wire_support import for_shape, normalize
 
 MODELS = ServiceModels(served_services())

@@ -16,7 +16,6 @@ from clusterport import __version__
 from clusterport.gateway.container_credentials import credentials_route
 from clusterport.gateway.livy_proxy import livy_route
 from clusterport.gateway.pipeline import Gateway
-from clusterport.gateway.service_models import ServiceModels
 from clusterport.gateway.studio_login import login_route
 from clusterport.gateway.ui_proxy import ui_route
 from clusterport.gateway.wire import (
@@ -28,6 +27,7 @@ from clusterport.gateway.wire import (
 )
 from clusterport.platform import Platform
 from clusterport.services.registry import build_providers, served_services
+from clusterport.services.service_models import ServiceModels
 
 log = logging.getLogger(__name__)
 

@@ -5,7 +5,7 @@ its docstring; each service's section opens with its provider's docstring,
 which says how the service differs from AWS; a section on the endpoint itself
 (partitions, regions, unsigned and S3 requests, validation messages) comes from
 the docstrings of :mod:`clusterport.regions`, :mod:`clusterport.gateway.routing`
-and :mod:`clusterport.gateway.shapes`. Operations not listed answer
+and :mod:`clusterport.services.shapes`. Operations not listed answer
 ``UnknownOperationException`` / ``InvalidAction``. Run
 ``python -m clusterport.gateway.compatibility > docs/compatibility.md``.
 """
@@ -19,9 +19,10 @@ import botocore
 from botocore import xform_name
 
 from clusterport import regions
-from clusterport.gateway import routing, shapes
-from clusterport.gateway.service_models import ServiceModels
+from clusterport.gateway import routing
+from clusterport.services import shapes
 from clusterport.services.registry import PROVIDER_CLASSES, served_services
+from clusterport.services.service_models import ServiceModels
 
 
 def _note(method: object) -> str:

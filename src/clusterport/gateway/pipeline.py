@@ -28,13 +28,13 @@ from clusterport.errors import (
 )
 from clusterport.gateway.protocols.base import Protocol, WireRequest, WireResponse
 from clusterport.gateway.routing import Route, RouteError, Router, S3NotServed
-from clusterport.gateway.service_models import ServiceInfo, ServiceModels
 from clusterport.gateway.sigv4 import SignedRequest, SigV4Error, SigV4Failure, verify
 from clusterport.platform import Platform
 from clusterport.regions import RegionRefused, check_region
 from clusterport.services import identity
 from clusterport.services.base import Principal, Provider, RequestContext
 from clusterport.services.invocation import invoke, is_served, record_call
+from clusterport.services.service_models import ServiceInfo, ServiceModels
 from clusterport.store.secrets import SecretBoxError
 
 log = logging.getLogger(__name__)

@@ -20,8 +20,8 @@ from clusterport.gateway.protocols.base import Protocol, WireRequest
 from clusterport.gateway.protocols.cbor_protocol import CborProtocol, rpc_v2_path
 from clusterport.gateway.protocols.json_protocol import JsonProtocol
 from clusterport.gateway.protocols.query_protocol import Ec2Protocol, QueryProtocol, form_fields
-from clusterport.gateway.service_models import ServiceInfo, ServiceModels
 from clusterport.gateway.sigv4 import credential_scope
+from clusterport.services.service_models import ServiceInfo, ServiceModels
 
 
 @dataclass(frozen=True)

@@ -17,33 +17,13 @@ from __future__ import annotations
 from collections.abc import Collection, Iterator, Mapping
 from typing import Any, Protocol
 
+from clusterport.network import ec2_shapes as shapes
 from clusterport.network.model import (
-    GroupReference,
     NetworkInterface,
     NetworkSnapshot,
-    PeeringSide,
-    PeeringStatus,
-    Route,
-    RouteTable,
-    SecurityGroup,
-    SecurityGroupRule,
     Subnet,
     Vpc,
     VpcPeeringConnection,
-)
-
-# Route target fields of EC2's Route shape, in the order they are read.
-_ROUTE_TARGETS = (
-    "VpcPeeringConnectionId",
-    "GatewayId",
-    "NatGatewayId",
-    "TransitGatewayId",
-    "NetworkInterfaceId",
-    "InstanceId",
-    "EgressOnlyInternetGatewayId",
-    "LocalGatewayId",
-    "CarrierGatewayId",
-    "CoreNetworkArn",
 )
 
 
@@ -78,20 +58,23 @@ def snapshot_from_ec2(
             interfaces=instance_interfaces(ec2, instance_ids, page_size=page_size)
         )
     filters = _vpc_filter(vpc_ids)
-    vpcs = [_vpc(item) for item in _pages(ec2, "describe_vpcs", "Vpcs", page_size, Filters=filters)]
+    vpcs = [
+        shapes.vpc(item)
+        for item in _pages(ec2, "describe_vpcs", "Vpcs", page_size, Filters=filters)
+    ]
     if dns_attributes:
         vpcs = [_with_dns_attributes(ec2, vpc) for vpc in vpcs]
     subnets = [
         s
         for item in _pages(ec2, "describe_subnets", "Subnets", page_size, Filters=filters)
-        if (s := _subnet(item)) is not None
+        if (s := shapes.subnet(item)) is not None
     ]
     tables = [
-        _route_table(item)
+        shapes.route_table(item)
         for item in _pages(ec2, "describe_route_tables", "RouteTables", page_size, Filters=filters)
     ]
     groups = [
-        _security_group(item)
+        shapes.security_group(item)
         for item in _pages(
             ec2, "describe_security_groups", "SecurityGroups", page_size, Filters=filters
         )
@@ -104,7 +87,7 @@ def snapshot_from_ec2(
             for item in _pages(
                 ec2, "describe_network_interfaces", "NetworkInterfaces", page_size, Filters=filters
             )
-            if (eni := _interface(item)) is not None
+            if (eni := shapes.network_interface(item)) is not None
         )
     if instance_ids:
         interfaces.extend(instance_interfaces(ec2, instance_ids, page_size=page_size))
@@ -129,7 +112,7 @@ def describe_subnets(
         for item in _pages(
             ec2, "describe_subnets", "Subnets", page_size, SubnetIds=list(subnet_ids)
         )
-        if (s := _subnet(item)) is not None
+        if (s := shapes.subnet(item)) is not None
     ]
 
 
@@ -167,7 +150,7 @@ def instance_interfaces(
                     "PrivateIpAddress"
                 ):
                     item["PrivateDnsName"] = instance.get("PrivateDnsName")
-                parsed = _interface(item)
+                parsed = shapes.network_interface(item)
                 if parsed is not None:
                     found.append(parsed)
             if not listed and instance.get("SubnetId") and instance.get("PrivateIpAddress"):
@@ -217,7 +200,7 @@ def _peerings(
             items.extend(
                 _pages(ec2, "describe_vpc_peering_connections", key, page_size, Filters=filters)
             )
-    return [_peering(item) for item in items]
+    return [shapes.peering_connection(item) for item in items]
 
 
 def _with_dns_attributes(ec2: Ec2Api, vpc: Vpc) -> Vpc:
@@ -235,157 +218,3 @@ def _with_dns_attributes(ec2: Ec2Api, vpc: Vpc) -> Vpc:
 def _attribute(response: Mapping[str, Any], key: str) -> bool | None:
     value = (response.get(key) or {}).get("Value")
     return None if value is None else bool(value)
-
-
-# --------------------------------------------------------------------------- shapes
-
-
-def _vpc(item: Mapping[str, Any]) -> Vpc:
-    blocks = [
-        str(a["CidrBlock"])
-        for a in item.get("CidrBlockAssociationSet", [])
-        if (a.get("CidrBlockState") or {}).get("State", "associated") == "associated"
-    ]
-    if not blocks and item.get("CidrBlock"):
-        blocks = [str(item["CidrBlock"])]
-    blocks += [
-        str(a["Ipv6CidrBlock"])
-        for a in item.get("Ipv6CidrBlockAssociationSet", [])
-        if a.get("Ipv6CidrBlock")
-        and (a.get("Ipv6CidrBlockState") or {}).get("State", "associated") == "associated"
-    ]
-    return Vpc(id=str(item["VpcId"]), owner=str(item.get("OwnerId", "")), cidr_blocks=tuple(blocks))
-
-
-def _subnet(item: Mapping[str, Any]) -> Subnet | None:
-    ipv6 = tuple(
-        str(a["Ipv6CidrBlock"])
-        for a in item.get("Ipv6CidrBlockAssociationSet", [])
-        if a.get("Ipv6CidrBlock")
-        and (a.get("Ipv6CidrBlockState") or {}).get("State", "associated") == "associated"
-    )
-    cidr = item.get("CidrBlock") or (ipv6[0] if ipv6 else None)
-    if cidr is None:
-        return None
-    return Subnet(
-        id=str(item["SubnetId"]),
-        vpc_id=str(item["VpcId"]),
-        owner=str(item.get("OwnerId", "")),
-        cidr=str(cidr),
-        ipv6_cidrs=ipv6,
-    )
-
-
-def _route_table(item: Mapping[str, Any]) -> RouteTable:
-    main = False
-    subnet_ids: list[str] = []
-    for association in item.get("Associations", []):
-        state = (association.get("AssociationState") or {}).get("State", "associated")
-        if state != "associated":
-            continue
-        if association.get("Main"):
-            main = True
-        if association.get("SubnetId"):
-            subnet_ids.append(str(association["SubnetId"]))
-    routes = tuple(r for entry in item.get("Routes", []) if (r := _route(entry)) is not None)
-    return RouteTable(
-        id=str(item["RouteTableId"]),
-        vpc_id=str(item["VpcId"]),
-        owner=str(item.get("OwnerId", "")),
-        routes=routes,
-        main=main,
-        subnet_ids=tuple(subnet_ids),
-    )
-
-
-def _route(entry: Mapping[str, Any]) -> Route | None:
-    destination = entry.get("DestinationCidrBlock") or entry.get("DestinationIpv6CidrBlock")
-    if not destination:
-        return None  # a prefix-list destination: not analyzed
-    target = next((str(entry[k]) for k in _ROUTE_TARGETS if entry.get(k)), "unknown")
-    return Route(
-        destination=str(destination),
-        target=target,
-        blackhole=entry.get("State") == "blackhole",
-    )
-
-
-def _security_group(item: Mapping[str, Any]) -> SecurityGroup:
-    return SecurityGroup(
-        id=str(item["GroupId"]),
-        vpc_id=str(item.get("VpcId", "")),
-        owner=str(item.get("OwnerId", "")),
-        ingress=tuple(_rule(p) for p in item.get("IpPermissions", [])),
-        egress=tuple(_rule(p) for p in item.get("IpPermissionsEgress", [])),
-        name=str(item.get("GroupName", "")),
-    )
-
-
-def _rule(permission: Mapping[str, Any]) -> SecurityGroupRule:
-    from_port = permission.get("FromPort")
-    to_port = permission.get("ToPort")
-    return SecurityGroupRule(
-        protocol=str(permission.get("IpProtocol", "-1")),
-        from_port=None if from_port is None else int(from_port),
-        to_port=None if to_port is None else int(to_port),
-        cidrs=(
-            *(str(r["CidrIp"]) for r in permission.get("IpRanges", []) if r.get("CidrIp")),
-            *(str(r["CidrIpv6"]) for r in permission.get("Ipv6Ranges", []) if r.get("CidrIpv6")),
-        ),
-        groups=tuple(
-            GroupReference(
-                group_id=str(pair["GroupId"]),
-                owner=pair.get("UserId"),
-                vpc_id=pair.get("VpcId"),
-                peering_id=pair.get("VpcPeeringConnectionId"),
-            )
-            for pair in permission.get("UserIdGroupPairs", [])
-            if pair.get("GroupId")
-        ),
-        prefix_list_ids=tuple(str(p["PrefixListId"]) for p in permission.get("PrefixListIds", [])),
-    )
-
-
-def _peering(item: Mapping[str, Any]) -> VpcPeeringConnection:
-    status: PeeringStatus = (item.get("Status") or {}).get("Code", "pending-acceptance")
-    return VpcPeeringConnection(
-        id=str(item["VpcPeeringConnectionId"]),
-        requester=_peering_side(item.get("RequesterVpcInfo") or {}),
-        accepter=_peering_side(item.get("AccepterVpcInfo") or {}),
-        status=status,
-    )
-
-
-def _peering_side(info: Mapping[str, Any]) -> PeeringSide:
-    blocks = [str(b["CidrBlock"]) for b in info.get("CidrBlockSet", []) if b.get("CidrBlock")]
-    if not blocks and info.get("CidrBlock"):
-        blocks = [str(info["CidrBlock"])]
-    blocks += [
-        str(b["Ipv6CidrBlock"]) for b in info.get("Ipv6CidrBlockSet", []) if b.get("Ipv6CidrBlock")
-    ]
-    options = info.get("PeeringOptions") or {}
-    return PeeringSide(
-        vpc_id=str(info.get("VpcId", "")),
-        owner=str(info.get("OwnerId", "")),
-        cidr_blocks=tuple(blocks),
-        allow_dns_resolution_from_remote_vpc=bool(
-            options.get("AllowDnsResolutionFromRemoteVpc", False)
-        ),
-        region=info.get("Region"),
-    )
-
-
-def _interface(item: Mapping[str, Any]) -> NetworkInterface | None:
-    if not item.get("SubnetId") or not item.get("PrivateIpAddress"):
-        return None
-    attachment = item.get("Attachment") or {}
-    return NetworkInterface(
-        id=str(item["NetworkInterfaceId"]),
-        owner=str(item.get("OwnerId", "")),
-        subnet_id=str(item["SubnetId"]),
-        private_ip=str(item["PrivateIpAddress"]),
-        security_group_ids=tuple(str(g["GroupId"]) for g in item.get("Groups", [])),
-        private_dns_name=item.get("PrivateDnsName") or None,
-        instance_id=attachment.get("InstanceId"),
-        device_index=int(attachment.get("DeviceIndex", 0)),
-    )

@@ -1,6 +1,6 @@
 """One invocation core: resources → authorize → dispatch → audit, for every caller.
 
-The gateway (a client's call) and :class:`~clusterport.services.cloudformation.calls.ServiceCaller`
+The gateway (a client's call) and :class:`~clusterport.services.calls.ServiceCaller`
 (CloudFormation and Service Catalog acting for a principal) run an operation
 the same way through :func:`invoke`: the provider names the operation's
 resource ARNs, the principal is authorized for the IAM action on them (unless

@@ -10,8 +10,8 @@ from typing import Any
 from botocore.model import OperationModel
 
 from clusterport.errors import ServiceError, ValidationError
-from clusterport.gateway.service_models import ServiceInfo
-from clusterport.gateway.shapes import ShapeConstraintError, ShapeTypeError, decode, validate
+from clusterport.services.service_models import ServiceInfo
+from clusterport.services.shapes import ShapeConstraintError, ShapeTypeError, decode, validate
 
 #: The largest request body any protocol accepts (AWS's own limits are smaller per service).
 MAX_BODY_BYTES = 8 * 1024 * 1024

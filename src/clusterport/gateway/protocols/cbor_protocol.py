@@ -11,7 +11,7 @@ from botocore.model import OperationModel
 from clusterport.errors import ServiceError, ValidationError
 from clusterport.gateway.protocols.base import Protocol, WireRequest, WireResponse
 from clusterport.gateway.protocols.values import to_typed
-from clusterport.gateway.service_models import ServiceInfo
+from clusterport.services.service_models import ServiceInfo
 
 
 def rpc_v2_path(path: str) -> tuple[str, str] | None:

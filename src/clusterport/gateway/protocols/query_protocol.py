@@ -18,7 +18,7 @@ from botocore.model import ListShape, MapShape, OperationModel, Shape, Structure
 from clusterport.errors import ServiceError, ValidationError
 from clusterport.gateway.protocols.base import Protocol, WireRequest, WireResponse
 from clusterport.gateway.protocols.values import members, scalar_text
-from clusterport.gateway.service_models import ServiceInfo
+from clusterport.services.service_models import ServiceInfo
 
 MAX_FORM_FIELDS = 10_000
 _INDEX = re.compile(r"(\d+)(?:\.|$)")

@@ -20,10 +20,8 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from clusterport.errors import ConflictError, ServiceError, ValidationError
 from clusterport.services.authorization import authorize
 from clusterport.services.base import Provider, RequestContext, ResourceArns
+from clusterport.services.calls import ServiceCaller
 from clusterport.services.cloudformation import stacks as st
-from clusterport.services.cloudformation.calls import ServiceCaller
-from clusterport.services.cloudformation.pagination import page
-from clusterport.services.cloudformation.principals import principal_document, role_session
 from clusterport.services.cloudformation.resources.registry import SUPPORTED_TYPES
 from clusterport.services.cloudformation.runner import (
     StackKey,
@@ -32,7 +30,9 @@ from clusterport.services.cloudformation.runner import (
     timestamp_deadline,
 )
 from clusterport.services.cloudformation.stacks import StackStore, iso
-from clusterport.services.cloudformation.template_source import template_text
+from clusterport.services.pagination import page
+from clusterport.services.principals import principal_document, role_session
+from clusterport.services.template_source import template_text
 from clusterport.store.resources import ResourceStore
 from clusterport.templates import (
     ParameterValidationError,
@@ -40,7 +40,6 @@ from clusterport.templates import (
     Template,
     TemplateError,
     check_supported_types,
-    describe_parameters,
     load_template,
     plan,
     required_capabilities,
@@ -738,6 +737,11 @@ class CloudFormationProvider(Provider):
 
     # ------------------------------------------------------------------ for Service Catalog
 
+    @property
+    def supported_types(self) -> frozenset[str]:
+        """Every resource type a template may declare here."""
+        return SUPPORTED_TYPES
+
     def stack_document(self, account_id: str, region: str, stack_id: str) -> dict[str, Any] | None:
         """A stack's whole document (deleted stacks too), for the platform's own use."""
         with self.platform.db.session() as session:
@@ -761,21 +765,3 @@ def supported_template(body: str) -> Template:
     except TemplateError as error:
         raise invalid(error.message) from None
     return template
-
-
-def describe_template_parameters(template: Template) -> list[dict[str, Any]]:
-    """The template's parameters as Service Catalog and form builders show them."""
-    shown: list[dict[str, Any]] = []
-    for info in describe_parameters(template):
-        entry: dict[str, Any] = {
-            "ParameterKey": info.key,
-            "ParameterType": info.type,
-            "IsNoEcho": info.no_echo,
-            "ParameterConstraints": dict(info.constraints),
-        }
-        if info.default is not None:
-            entry["DefaultValue"] = info.default
-        if info.description is not None:
-            entry["Description"] = info.description
-        shown.append(entry)
-    return shown

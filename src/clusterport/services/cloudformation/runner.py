@@ -42,9 +42,8 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import flag_modified
 
 from clusterport.errors import ServiceError
+from clusterport.services.calls import ServiceCaller
 from clusterport.services.cloudformation import stacks as st
-from clusterport.services.cloudformation.calls import ServiceCaller
-from clusterport.services.cloudformation.principals import principal_from_document
 from clusterport.services.cloudformation.resources.base import (
     ResourceApi,
     ResourceFailed,
@@ -54,6 +53,7 @@ from clusterport.services.cloudformation.resources.base import (
 )
 from clusterport.services.cloudformation.resources.registry import handler_for
 from clusterport.services.cloudformation.stacks import StackStore, iso, when
+from clusterport.services.principals import principal_from_document
 from clusterport.store.resources import ResourceStore
 from clusterport.templates import (
     NO_ECHO_MASK,

@@ -20,6 +20,9 @@ from typing import Any, Final
 
 from sqlalchemy.orm import Session
 
+# The stack statuses, which CloudFormation's code reads here as ``st.<status>``.
+from clusterport.services.stack_status import *  # noqa: F403
+from clusterport.services.stack_status import DELETE_COMPLETE
 from clusterport.store.resources import ResourceRow, ResourceStore
 from clusterport.templates import NO_ECHO_MASK
 
@@ -28,48 +31,8 @@ STACK: Final = "stack"
 EVENT: Final = "stack-event"
 STACK_TYPE: Final = "AWS::CloudFormation::Stack"
 
-CREATE_IN_PROGRESS: Final = "CREATE_IN_PROGRESS"
-CREATE_FAILED: Final = "CREATE_FAILED"
-CREATE_COMPLETE: Final = "CREATE_COMPLETE"
-ROLLBACK_IN_PROGRESS: Final = "ROLLBACK_IN_PROGRESS"
-ROLLBACK_FAILED: Final = "ROLLBACK_FAILED"
-ROLLBACK_COMPLETE: Final = "ROLLBACK_COMPLETE"
-DELETE_IN_PROGRESS: Final = "DELETE_IN_PROGRESS"
-DELETE_FAILED: Final = "DELETE_FAILED"
-DELETE_COMPLETE: Final = "DELETE_COMPLETE"
+#: The status of a resource its stack keeps on deletion (``DeletionPolicy: Retain``).
 DELETE_SKIPPED: Final = "DELETE_SKIPPED"
-UPDATE_IN_PROGRESS: Final = "UPDATE_IN_PROGRESS"
-UPDATE_COMPLETE_CLEANUP_IN_PROGRESS: Final = "UPDATE_COMPLETE_CLEANUP_IN_PROGRESS"
-UPDATE_COMPLETE: Final = "UPDATE_COMPLETE"
-UPDATE_FAILED: Final = "UPDATE_FAILED"
-UPDATE_ROLLBACK_IN_PROGRESS: Final = "UPDATE_ROLLBACK_IN_PROGRESS"
-UPDATE_ROLLBACK_FAILED: Final = "UPDATE_ROLLBACK_FAILED"
-UPDATE_ROLLBACK_COMPLETE_CLEANUP_IN_PROGRESS: Final = "UPDATE_ROLLBACK_COMPLETE_CLEANUP_IN_PROGRESS"
-UPDATE_ROLLBACK_COMPLETE: Final = "UPDATE_ROLLBACK_COMPLETE"
-
-#: Statuses a runner works on (a restarted server resumes stacks in them).
-IN_PROGRESS: Final = frozenset(
-    {
-        CREATE_IN_PROGRESS,
-        ROLLBACK_IN_PROGRESS,
-        DELETE_IN_PROGRESS,
-        UPDATE_IN_PROGRESS,
-        UPDATE_COMPLETE_CLEANUP_IN_PROGRESS,
-        UPDATE_ROLLBACK_IN_PROGRESS,
-        UPDATE_ROLLBACK_COMPLETE_CLEANUP_IN_PROGRESS,
-    }
-)
-#: Statuses from which a stack may be updated.
-UPDATABLE: Final = frozenset({CREATE_COMPLETE, UPDATE_COMPLETE, UPDATE_ROLLBACK_COMPLETE})
-#: Statuses whose outputs (and exports) stand.
-STANDING: Final = frozenset(
-    {
-        CREATE_COMPLETE,
-        UPDATE_COMPLETE,
-        UPDATE_ROLLBACK_COMPLETE,
-        UPDATE_COMPLETE_CLEANUP_IN_PROGRESS,
-    }
-)
 
 
 def iso(moment: dt.datetime) -> str:

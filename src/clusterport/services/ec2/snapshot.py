@@ -2,27 +2,24 @@
 
 Built straight from the store (no API round trips), so the platform can check a
 connection from a Studio subnet to a cluster node across accounts in one call.
+The stored documents have EC2's shapes and go through the same converter as
+an answer of the EC2 API (:mod:`clusterport.network.ec2_shapes`).
 Connections are merged by id across the accounts' views; terminated instances
 have no interface.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from typing import Any
+from collections.abc import Sequence
 
 from sqlalchemy.orm import Session
 
+from clusterport.network import ec2_shapes
 from clusterport.network.model import (
-    GroupReference,
     NetworkInterface,
     NetworkSnapshot,
-    PeeringSide,
-    PeeringStatus,
-    Route,
     RouteTable,
     SecurityGroup,
-    SecurityGroupRule,
     Subnet,
     Vpc,
     VpcPeeringConnection,
@@ -55,13 +52,17 @@ def network_snapshot(session: Session, account_ids: Sequence[str], region: str) 
     for account_id in dict.fromkeys(account_ids):
         rec = Ec2Records(session, account_id, region)
         vpcs += [_vpc(row) for row in rec.find(VPC)]
-        subnets += [_subnet(row) for row in rec.find(SUBNET)]
+        subnets += [s for row in rec.find(SUBNET) if (s := _subnet(row)) is not None]
         tables += [_table(rec, row) for row in rec.find(ROUTE_TABLE)]
         groups += [_group(row) for row in rec.find(SECURITY_GROUP)]
         for row in rec.find(PEERING):
             peerings.setdefault(row.resource_id, _peering(row))
         # Terminated instances pile up over time; the store leaves them out.
-        interfaces += [_interface(row) for row in rec.find(INSTANCE, states=_LIVE_INSTANCES)]
+        interfaces += [
+            eni
+            for row in rec.find(INSTANCE, states=_LIVE_INSTANCES)
+            if (eni := _interface(row)) is not None
+        ]
     return NetworkSnapshot.of(
         vpcs=vpcs,
         subnets=subnets,
@@ -72,114 +73,64 @@ def network_snapshot(session: Session, account_ids: Sequence[str], region: str) 
     )
 
 
+# The rows keep EC2's own shapes; the row's identity and what only the store
+# knows (a route's state, the DNS attributes) are added before converting.
+
+
 def _vpc(row: ResourceRow) -> Vpc:
     data = row.data
-    return Vpc(
-        id=row.resource_id,
-        owner=row.account_id,
-        cidr_blocks=tuple(a["CidrBlock"] for a in data["CidrBlockAssociationSet"]),
+    return ec2_shapes.vpc(
+        {**data, "VpcId": row.resource_id, "OwnerId": row.account_id},
         dns_support=bool(data.get("EnableDnsSupport", True)),
         dns_hostnames=bool(data.get("EnableDnsHostnames", False)),
     )
 
 
-def _subnet(row: ResourceRow) -> Subnet:
-    return Subnet(
-        id=row.resource_id,
-        vpc_id=str(row.data["VpcId"]),
-        owner=row.account_id,
-        cidr=str(row.data["CidrBlock"]),
-    )
+def _subnet(row: ResourceRow) -> Subnet | None:
+    return ec2_shapes.subnet({**row.data, "SubnetId": row.resource_id, "OwnerId": row.account_id})
 
 
 def _table(rec: Ec2Records, row: ResourceRow) -> RouteTable:
-    found = []
-    for route in row.data["Routes"]:
-        destination = route.get("DestinationCidrBlock") or route.get("DestinationIpv6CidrBlock")
-        target = route.get("VpcPeeringConnectionId") or route.get("GatewayId") or "unknown"
-        found.append(
-            Route(
-                destination=str(destination),
-                target=str(target),
-                blackhole=routes.route_state(rec, route) == "blackhole",
-            )
-        )
-    associations = row.data["Associations"]
-    return RouteTable(
-        id=row.resource_id,
-        vpc_id=str(row.data["VpcId"]),
-        owner=row.account_id,
-        routes=tuple(found),
-        main=any(a.get("Main") for a in associations),
-        subnet_ids=tuple(str(a["SubnetId"]) for a in associations if a.get("SubnetId")),
-    )
-
-
-def _rule(permission: Mapping[str, Any]) -> SecurityGroupRule:
-    """One ``IpPermission`` (rules grouped by protocol and ports, as EC2 describes them)."""
-    ports = permission["IpProtocol"] != "-1"
-    return SecurityGroupRule(
-        protocol=str(permission["IpProtocol"]),
-        from_port=int(permission["FromPort"]) if ports else None,
-        to_port=int(permission["ToPort"]) if ports else None,
-        cidrs=(
-            *(str(r["CidrIp"]) for r in permission["IpRanges"]),
-            *(str(r["CidrIpv6"]) for r in permission["Ipv6Ranges"]),
-        ),
-        groups=tuple(
-            GroupReference(
-                group_id=str(pair["GroupId"]),
-                owner=pair.get("UserId"),
-                vpc_id=pair.get("VpcId"),
-                peering_id=pair.get("VpcPeeringConnectionId"),
-            )
-            for pair in permission["UserIdGroupPairs"]
-        ),
-        prefix_list_ids=tuple(str(p["PrefixListId"]) for p in permission["PrefixListIds"]),
+    return ec2_shapes.route_table(
+        {
+            **row.data,
+            "RouteTableId": row.resource_id,
+            "OwnerId": row.account_id,
+            "Routes": [
+                {**route, "State": routes.route_state(rec, route)} for route in row.data["Routes"]
+            ],
+        }
     )
 
 
 def _group(row: ResourceRow) -> SecurityGroup:
     rules = row.data["Rules"]
-    return SecurityGroup(
-        id=row.resource_id,
-        vpc_id=str(row.data["VpcId"]),
-        owner=row.account_id,
-        ingress=tuple(_rule(p) for p in security_groups.permissions(rules, egress=False)),
-        egress=tuple(_rule(p) for p in security_groups.permissions(rules, egress=True)),
-        name=str(row.data["GroupName"]),
-    )
-
-
-def _side(info: Mapping[str, Any]) -> PeeringSide:
-    options = info.get("PeeringOptions") or {}
-    return PeeringSide(
-        vpc_id=str(info["VpcId"]),
-        owner=str(info["OwnerId"]),
-        cidr_blocks=tuple(str(b["CidrBlock"]) for b in info.get("CidrBlockSet", [])),
-        allow_dns_resolution_from_remote_vpc=bool(options.get("AllowDnsResolutionFromRemoteVpc")),
-        region=info.get("Region"),
+    return ec2_shapes.security_group(
+        {
+            **row.data,
+            "GroupId": row.resource_id,
+            "OwnerId": row.account_id,
+            "IpPermissions": security_groups.permissions(rules, egress=False),
+            "IpPermissionsEgress": security_groups.permissions(rules, egress=True),
+        }
     )
 
 
 def _peering(row: ResourceRow) -> VpcPeeringConnection:
-    status: PeeringStatus = row.data["Status"]["Code"]
-    return VpcPeeringConnection(
-        id=row.resource_id,
-        requester=_side(row.data["RequesterVpcInfo"]),
-        accepter=_side(row.data["AccepterVpcInfo"]),
-        status=status,
-    )
+    return ec2_shapes.peering_connection({**row.data, "VpcPeeringConnectionId": row.resource_id})
 
 
-def _interface(row: ResourceRow) -> NetworkInterface:
+def _interface(row: ResourceRow) -> NetworkInterface | None:
+    """An instance's primary interface (the only one an instance has here)."""
     data = row.data
-    return NetworkInterface(
-        id=str(data["NetworkInterfaceId"]),
-        owner=row.account_id,
-        subnet_id=str(data["SubnetId"]),
-        private_ip=str(data["PrivateIpAddress"]),
-        security_group_ids=tuple(str(g["GroupId"]) for g in data["SecurityGroups"]),
-        private_dns_name=str(data["PrivateDnsName"]),
-        instance_id=row.resource_id,
+    return ec2_shapes.network_interface(
+        {
+            "NetworkInterfaceId": data["NetworkInterfaceId"],
+            "OwnerId": row.account_id,
+            "SubnetId": data["SubnetId"],
+            "PrivateIpAddress": data["PrivateIpAddress"],
+            "Groups": data["SecurityGroups"],
+            "PrivateDnsName": data["PrivateDnsName"],
+            "Attachment": {"InstanceId": row.resource_id},
+        }
     )

@@ -3,7 +3,7 @@
 ``ProvisioningArtifactParameters.Info`` takes, as there is no S3 here:
 
 * ``LoadTemplateFromURL``: a ``file://`` path in the server's template folders
-  (see :mod:`clusterport.services.cloudformation.template_source`);
+  (see :mod:`clusterport.services.template_source`);
 * ``TemplateBody`` (a clusterport extension): the template text itself.
 
 Unless ``DisableTemplateValidation`` is set, the template must parse and use
@@ -20,14 +20,14 @@ from typing import Any
 
 from clusterport.errors import ValidationError
 from clusterport.services.base import RequestContext
-from clusterport.services.cloudformation.resources.registry import SUPPORTED_TYPES
-from clusterport.services.cloudformation.template_source import read_template_url
 from clusterport.services.servicecatalog.records import invalid, iso
+from clusterport.services.template_source import read_template_url
 from clusterport.templates import (
     DEFAULT_MAX_BYTES,
     Template,
     TemplateError,
     check_supported_types,
+    describe_parameters,
     load_template,
 )
 
@@ -63,11 +63,11 @@ def artifact_body(ctx: RequestContext, info: Mapping[str, str] | None) -> tuple[
     )
 
 
-def checked_template(body: str) -> Template:
-    """The template, refused unless it parses and uses only resource types the platform runs."""
+def checked_template(body: str, supported_types: frozenset[str]) -> Template:
+    """The template, refused unless it parses and uses only ``supported_types``."""
     try:
         template = load_template(body)
-        check_supported_types(template, SUPPORTED_TYPES)
+        check_supported_types(template, supported_types)
     except TemplateError as error:
         raise invalid(f"The template is not valid: {error.message}") from None
     return template
@@ -79,6 +79,7 @@ def new_artifact(
     body: str,
     source_url: str | None,
     now: dt.datetime,
+    supported_types: frozenset[str],
 ) -> dict[str, Any]:
     """The stored document of a provisioning artifact."""
     kind = properties.get("Type") or "CLOUD_FORMATION_TEMPLATE"
@@ -88,7 +89,7 @@ def new_artifact(
             "CLOUD_FORMATION_TEMPLATE."
         )
     if not properties.get("DisableTemplateValidation"):
-        checked_template(body)
+        checked_template(body, supported_types)
     return {
         "Id": artifact_id,
         "Name": properties.get("Name") or "",
@@ -100,3 +101,21 @@ def new_artifact(
         "TemplateBody": body,
         "SourceUrl": source_url,
     }
+
+
+def describe_template_parameters(template: Template) -> list[dict[str, Any]]:
+    """The template's parameters as Service Catalog and form builders show them."""
+    shown: list[dict[str, Any]] = []
+    for info in describe_parameters(template):
+        entry: dict[str, Any] = {
+            "ParameterKey": info.key,
+            "ParameterType": info.type,
+            "IsNoEcho": info.no_echo,
+            "ParameterConstraints": dict(info.constraints),
+        }
+        if info.default is not None:
+            entry["DefaultValue"] = info.default
+        if info.description is not None:
+            entry["Description"] = info.description
+        shown.append(entry)
+    return shown

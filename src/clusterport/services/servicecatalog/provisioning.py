@@ -21,11 +21,10 @@ from dataclasses import dataclass
 from typing import Any, Final
 
 from clusterport.errors import ServiceError
+from clusterport.services import stack_status as st
 from clusterport.services.base import Principal, RequestContext
-from clusterport.services.cloudformation import stacks as st
-from clusterport.services.cloudformation.calls import ServiceCaller
-from clusterport.services.cloudformation.principals import parse_role_arn, role_session
-from clusterport.services.cloudformation.provider import CloudFormationProvider
+from clusterport.services.calls import ServiceCaller
+from clusterport.services.principals import parse_role_arn, role_session
 from clusterport.services.servicecatalog.records import (
     CONSTRAINT,
     PROVISIONED,
@@ -34,6 +33,7 @@ from clusterport.services.servicecatalog.records import (
     invalid,
     iso,
 )
+from clusterport.services.stack_reader import StackReader, stack_reader
 from clusterport.store.resources import ResourceRow
 from clusterport.templates import (
     INLINE_BODY_MAX_BYTES,
@@ -249,10 +249,8 @@ class Provisioner:
         self.platform = caller.platform
 
     @property
-    def cloudformation(self) -> CloudFormationProvider:
-        provider = self.platform.providers["cloudformation"]
-        assert isinstance(provider, CloudFormationProvider)
-        return provider
+    def cloudformation(self) -> StackReader:
+        return stack_reader(self.platform)
 
     async def principal(self, ctx: RequestContext, role_arn: str | None) -> Principal:
         """Who acts on the stack: a session of the launch role, or the caller."""

@@ -26,7 +26,7 @@ from typing import Any, ClassVar, Literal
 
 from clusterport.errors import ServiceError
 from clusterport.services.base import Principal
-from clusterport.services.cloudformation.calls import ServiceCaller
+from clusterport.services.calls import ServiceCaller
 
 UpdateKind = Literal["none", "in-place", "replace"]
 

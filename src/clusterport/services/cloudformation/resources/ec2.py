@@ -11,7 +11,6 @@ import asyncio
 from collections.abc import Mapping, Sequence
 from typing import Any, ClassVar
 
-from clusterport.services.cloudformation.principals import role_session
 from clusterport.services.cloudformation.resources.base import (
     ResourceApi,
     ResourceFailed,
@@ -23,6 +22,7 @@ from clusterport.services.cloudformation.resources.base import (
 )
 from clusterport.services.ec2 import tags as ec2_tags
 from clusterport.services.ec2.records import Ec2Records
+from clusterport.services.principals import role_session
 
 #: Attempts at deleting a resource that something else still uses, one second apart
 #: (CloudFormation retries too: a cluster's instances release a group only as they stop).

@@ -29,10 +29,10 @@ from typing import TYPE_CHECKING, Any
 from botocore import xform_name
 
 from clusterport.errors import ServiceError, ValidationError
-from clusterport.gateway.service_models import ServiceModels
-from clusterport.gateway.shapes import ShapeTypeError, decode, validate
 from clusterport.services.base import Principal, Provider, RequestContext
 from clusterport.services.invocation import invoke, is_served, plain
+from clusterport.services.service_models import ServiceModels
+from clusterport.services.shapes import ShapeTypeError, decode, validate
 from clusterport.templates.syntax import scalar_text
 
 if TYPE_CHECKING:

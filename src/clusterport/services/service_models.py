@@ -56,7 +56,7 @@ def _merge_patch(raw: dict[str, Any], patch: dict[str, Any]) -> None:
 
 
 def _load_patches(service: str) -> list[dict[str, Any]]:
-    folder = resources.files("clusterport.gateway").joinpath("model_patches")
+    folder = resources.files("clusterport.services").joinpath("model_patches")
     patches: list[dict[str, Any]] = []
     if not folder.is_dir():
         return patches

@@ -1,11 +1,11 @@
-"""Who a stack acts as: its service role, or the caller who made it.
+"""Who a service acts as when it acts for someone: a session of a role, or the caller.
 
-A stack created with ``RoleARN`` (or provisioned through a Service Catalog
-launch constraint) acts as a session of that role, as CloudFormation does
-when it assumes the role: the role must exist in the stack's account and its
-trust policy must let the service assume it. Without a role the stack acts
-as its caller. The principal is kept in the stack's document so that a
-restarted server carries on as the same identity.
+A stack created with ``RoleARN`` (or a product provisioned through a Service
+Catalog launch constraint) acts as a session of that role, as CloudFormation
+and Service Catalog do when they assume the role: the role must exist in the
+account and its trust policy must let the service assume it. Without a role
+the service acts as its caller. The principal is kept in the stack's document
+so that a restarted server carries on as the same identity.
 """
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ from clusterport.iam import (
     parse_policy,
 )
 from clusterport.services.base import Principal
-from clusterport.services.cloudformation.calls import ServiceCaller
+from clusterport.services.calls import ServiceCaller
 
 ROLE_ARN = re.compile(r"arn:aws:iam::(\d{12}):role/(?:[\x21-\x7e]*/)?([\w+=,.@-]{1,64})")
 
