@@ -396,3 +396,57 @@ def test_livy_of_a_test_engine_cluster_is_refused_with_the_reason(
     assert reply.status_code == 501
     assert "test engine" in reply.json()["msg"] and "--engine local" in reply.json()["msg"]
     emr.terminate_job_flows(JobFlowIds=[cluster_id])
+
+
+# ---------------------------------------------------------------------- host admission
+
+
+def test_clusters_beyond_the_hosts_budget_wait_in_starting_and_start_in_order(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> None:
+    """More clusters than the host holds: the rest wait, saying why, and start as others end."""
+    running, uv, thread = start_inprocess_server(tmp_path_factory.mktemp("admission"))
+    emr = running.client("emr", ACCOUNT)
+    try:
+        emr.list_clusters()  # the engine starts with the first call
+        engine = running.inprocess()
+        capacity = engine.capacity()
+        one = capacity.cluster_memory_mb + capacity.worker_memory_mb  # one core node each
+        engine.memory_mb = 2 * one
+        first = start(emr, "first", core=1)
+        start(emr, "second", core=1)
+        third = emr.run_job_flow(Name="third", Instances=instances(core=1))["JobFlowId"]
+        fourth = emr.run_job_flow(Name="fourth", Instances=instances(core=1))["JobFlowId"]
+
+        def waiting(cluster_id: str) -> str | None:
+            status = reason(emr, cluster_id)
+            message = str(status["StateChangeReason"].get("Message", ""))
+            ok = status["State"] == "STARTING" and message.startswith("Waiting for host")
+            return message if ok else None
+
+        said = until(lambda: waiting(third), "the third cluster to wait for the host")
+        assert f"needs {one} MiB, 0 MiB of" in said and f"{2 * one} MiB are free" in said
+        behind = until(lambda: waiting(fourth), "the fourth cluster to wait")
+        assert "1 cluster waits before it" in behind
+        # A cluster the host could never hold is refused at once; nothing is stored.
+        with pytest.raises(botocore.exceptions.ClientError) as exc:
+            emr.run_job_flow(Name="huge", Instances=instances(core=5))
+        assert error_code(exc.value) == "LimitExceededException"
+        assert "could never start" in str(exc.value)
+        time.sleep(0.5)  # reconciler rounds: the waiting clusters stay as they are
+        assert {third, fourth}.isdisjoint(engine.cluster_ids())
+        assert waiting(third) and waiting(fourth)
+
+        emr.terminate_job_flows(JobFlowIds=[first])
+        assert wait_for(emr, third, ("WAITING",), timeout=30)["Status"]["State"] == "WAITING"
+        assert waiting(fourth)  # still no room for it
+        emr.terminate_job_flows(JobFlowIds=[fourth])  # a waiting cluster ends as asked
+        final = wait_for(emr, fourth, FINAL, timeout=30)
+        assert final["Status"]["StateChangeReason"]["Code"] == "USER_REQUEST"
+        names = {c["Name"] for c in emr.list_clusters(ClusterStates=["WAITING"])["Clusters"]}
+        assert names == {"second", "third"}
+    finally:
+        for cluster in emr.list_clusters()["Clusters"]:
+            if cluster["Status"]["State"] not in FINAL:
+                emr.terminate_job_flows(JobFlowIds=[cluster["Id"]])
+        stop(uv, thread)

@@ -181,6 +181,8 @@ def cluster_document(
             "ConnectToken": ctx.platform.secrets.seal(secrets.token_urlsafe(32)),
             "Endpoints": None,
             "HistoryPort": None,
+            # Set by the reconciler once the host's budget holds it (usage.admit).
+            "Admitted": False,
         },
         "Network": placement.to_data(),
         "Events": [],

@@ -111,3 +111,19 @@ def check_host(capacity: Capacity, *, committed_mb: int, new_mb: int) -> None:
             f"{capacity.memory_mb} MiB are free. Ask for fewer worker nodes or terminate "
             "a cluster."
         )
+
+
+def check_host_ever(capacity: Capacity, new_mb: int) -> None:
+    """LimitExceededException when the engine could never hold a cluster of ``new_mb`` MiB.
+
+    A cluster that fits the engine's whole budget is accepted even when other
+    clusters use it now: it waits for them (host admission).
+    """
+    if new_mb > capacity.memory_mb:
+        raise LimitExceededError(
+            f"{capacity.label} cannot hold it: it needs {new_mb} MiB (at least "
+            f"{capacity.worker_memory_mb} MiB per worker node plus "
+            f"{capacity.cluster_memory_mb} MiB per cluster), more than all of its "
+            f"{capacity.memory_mb} MiB, so it could never start (as EC2 answers "
+            "InsufficientInstanceCapacity). Ask for fewer worker nodes."
+        )

@@ -60,7 +60,7 @@ from clusterport.engines.base import (
 from clusterport.engines.connect_proxy import load_or_create_key
 from clusterport.errors import LimitExceededError
 from clusterport.platform import Platform
-from clusterport.services.emr import app_ui, lifecycle, nodes, scaling, steps
+from clusterport.services.emr import app_ui, lifecycle, nodes, scaling, steps, usage
 from clusterport.services.emr.activity import livy_activity, proxy_activity
 from clusterport.services.emr.documents import (
     ACTIVE_STATES,
@@ -494,6 +494,8 @@ class Reconciler:
         doc = self._read(key)
         if doc is None or cluster_state(doc) not in (STARTING, BOOTSTRAPPING):
             return
+        if not usage.admitted(doc) and not self._admitted(key):
+            return  # it waits for host capacity; a later round tries again
         token = self.platform.secrets.open(doc["Engine"]["ConnectToken"])
         spec = cluster_spec(doc, key.account_id, token)
         spec.work_dir.mkdir(parents=True, exist_ok=True)
@@ -505,6 +507,22 @@ class Reconciler:
             else:
                 self._change(key, functools.partial(self._checkpoint, checkpoint, self._now()))
         self.notify(key)
+
+    def _admitted(self, key: ClusterKey) -> bool:
+        """Admit the cluster if the host holds it now; else say in its status what it waits for."""
+        capacity, now = self.engine.capacity(), self._now()
+
+        def attempt(rec: EmrRecords, row: ResourceRow) -> bool:
+            waiting = usage.admit(rec, row, capacity, now)
+            if waiting is None:
+                return True
+            status = row.data["Cluster"]["Status"]
+            if status.get("StateChangeReason", {}).get("Message") != waiting:
+                doc = lifecycle.starting(row.data, STARTING, waiting, now)
+                rec.store.update(row, doc, now, state=cluster_state(doc))
+            return False
+
+        return bool(self._with_cluster(key, attempt))
 
     def _checkpoint(
         self, checkpoint: Checkpoint, now: dt.datetime, doc: dict[str, Any]

@@ -1,7 +1,16 @@
-"""What clusters use now, counted for the quotas (:mod:`.quotas`) before anything starts."""
+"""What clusters use now, counted for the quotas (:mod:`.quotas`) before anything starts.
+
+Host admission: RunJobFlow refuses a cluster the host's budget could never
+hold; one that could, but not beside the clusters already running, is stored
+and waits in STARTING, its status message saying what it waits for, until
+clusters end (:func:`admit`, called by the reconciler before each start).
+Clusters are admitted in the order they were created, so a large one is not
+passed over for ever by smaller ones behind it.
+"""
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping
 from typing import Any
 
@@ -11,6 +20,7 @@ from clusterport.services.emr import quotas
 from clusterport.services.emr.documents import ACTIVE_STATES
 from clusterport.services.emr.instance_types import instance_type
 from clusterport.services.emr.records import CLUSTER, EmrRecords, all_rows
+from clusterport.store.resources import ResourceRow
 
 
 def _groups(doc: Mapping[str, Any]) -> list[Mapping[str, Any]]:
@@ -39,10 +49,50 @@ def account_usage(rec: EmrRecords) -> tuple[int, int]:
 
 
 def host_committed_mb(rec: EmrRecords, capacity: Capacity) -> int:
-    """Engine memory promised to every active cluster of every account."""
+    """Engine memory promised to every admitted active cluster of every account."""
     return sum(
         quotas.cluster_host_memory_mb(capacity, cluster_workers(r.data))
         for r in all_rows(rec.session, CLUSTER, list(ACTIVE_STATES))
+        if admitted(r.data)
+    )
+
+
+def admitted(doc: Mapping[str, Any]) -> bool:
+    """True once the host's budget holds the cluster (it may start, or has)."""
+    return doc.get("Engine", {}).get("Admitted", True) is not False
+
+
+def admit(rec: EmrRecords, row: ResourceRow, capacity: Capacity, now: dt.datetime) -> str | None:
+    """Admit the cluster of ``row`` if the host holds it now; else what it waits for.
+
+    Marks the cluster admitted in ``row`` (the caller's transaction) and returns
+    None, or returns the status message of a cluster that waits. Other
+    accounts' clusters are counted but never named.
+    """
+    if admitted(row.data):
+        return None
+    need = quotas.cluster_host_memory_mb(capacity, cluster_workers(row.data))
+    active = all_rows(rec.session, CLUSTER, list(ACTIVE_STATES))
+    others = [r for r in active if r.pk != row.pk]
+    committed = sum(
+        quotas.cluster_host_memory_mb(capacity, cluster_workers(r.data))
+        for r in others
+        if admitted(r.data)
+    )
+    ahead = sum(1 for r in others if not admitted(r.data) and r.pk < row.pk)
+    if not ahead and committed + need <= capacity.memory_mb:
+        doc = dict(row.data)
+        doc["Engine"] = {**doc["Engine"], "Admitted": True}
+        rec.store.update(row, doc, now, state=row.state)
+        return None
+    free = max(0, capacity.memory_mb - committed)
+    queue = ""
+    if ahead:
+        queue = f"; {ahead} cluster{'s wait' if ahead > 1 else ' waits'} before it"
+    return (
+        f"Waiting for host capacity: the cluster needs {need} MiB, {free} MiB of "
+        f"{capacity.label}'s {capacity.memory_mb} MiB are free{queue}. It starts when "
+        "other clusters end; terminate one of yours to make room sooner."
     )
 
 
@@ -58,11 +108,8 @@ def check_new_cluster(
         new_clusters=1,
         new_vcpus=vcpus,
     )
-    quotas.check_host(
-        capacity,
-        committed_mb=host_committed_mb(rec, capacity),
-        new_mb=quotas.cluster_host_memory_mb(capacity, workers),
-    )
+    # A cluster the host could hold once others end is accepted and waits (admit).
+    quotas.check_host_ever(capacity, quotas.cluster_host_memory_mb(capacity, workers))
 
 
 def check_added_nodes(
