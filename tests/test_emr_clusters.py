@@ -37,11 +37,11 @@ from IPython.core.interactiveshell import InteractiveShell
 from pyspark.sql import SparkSession
 from pyspark.sql.connect.client.retries import DefaultPolicy
 
-from attack_support import probe_source, processes_seen, reached
+from attack_support import assert_walled_in, platform_targets, probe_source
 from clusterport.engines.connect_proxy import load_or_create_key, mint_session_token
 from clusterport.engines.local_spark import LocalSparkEngine
 from clusterport.engines.processes import ProcessRecord, group_members, is_running
-from clusterport.engines.state import engine_dir, load_state
+from clusterport.engines.state import load_state
 from clusterport.services.emr import ui_links
 from clusterport.studio.livy_auth import SigV4Livy, platform_livy_url
 from clusterport.studio.magics import AnalyticsMagics
@@ -275,6 +275,29 @@ def test_steps_run_in_order_with_their_failure_actions(world: World, tmp_path: P
     )
 
 
+def test_a_hostile_step_reaches_nothing_of_the_platform(world: World) -> None:
+    """A step added through the API is tenant code: walled in like every process of the cluster."""
+    targets = platform_targets(world.data_dir, world.cluster_id)
+    (step_id,) = world.emr.add_job_flow_steps(
+        JobFlowId=world.cluster_id,
+        Steps=[
+            {
+                "Name": "probe",
+                "ActionOnFailure": "CONTINUE",
+                "HadoopJarStep": {
+                    "Jar": "command-runner.jar",
+                    "Args": [sys.executable, "-c", probe_source(targets, world.running.url)],
+                },
+            }
+        ],
+    )["StepIds"]
+    step = wait_for_step(world.emr, world.cluster_id, step_id, ("COMPLETED", "FAILED"))
+    assert step["Status"]["State"] == "COMPLETED", step["Status"]
+    output = world.data_dir / "clusters" / world.cluster_id / "steps" / step_id / "stdout"
+    assert_walled_in(output.read_text(), targets, gateway=True)
+    assert wait_for(world.emr, world.cluster_id, ("WAITING",))["Status"]["State"] == "WAITING"
+
+
 def test_sessions_hand_out_a_working_spark_connect_endpoint(world: World) -> None:
     emr = world.emr
     session = emr.start_session(ClusterId=world.cluster_id, Name="notebook")
@@ -357,21 +380,10 @@ def test_livy_endpoint_runs_pyspark_statements(world: World) -> None:
             assert done["data"]["text/plain"].strip() == "5"
 
             # A statement is tenant code: it reaches neither the platform's keys, its
-            # database, another cluster's folder, nor the API without a key.
-            clusters = world.data_dir / "clusters"
-            (clusters / "j-NEIGHBOUR").mkdir(parents=True, exist_ok=True)
-            (clusters / "j-NEIGHBOUR" / "notes.txt").write_text("another tenant's data\n")
-            targets = {
-                "key": world.data_dir / "server.key",
-                "database": world.data_dir / "clusterport.db",
-                "neighbour": clusters / "j-NEIGHBOUR" / "notes.txt",
-                "engine-state": engine_dir(clusters / world.cluster_id) / "state.json",
-            }
+            # database, another cluster's folder, a Studio home, nor the API without a key.
+            targets = platform_targets(world.data_dir, world.cluster_id)
             probed = run_statement(client, session, probe_source(targets, world.running.url))
-            output = probed["data"]["text/plain"]
-            assert "probe done" in output and reached(output) == [], output
-            assert all(f"refused {name}" in output for name in targets), output
-            assert "gateway refused 403" in output and processes_seen(output) < 20, output
+            assert_walled_in(probed["data"]["text/plain"], targets, gateway=True)
         finally:
             client.delete(f"{base}/sessions/{session}", timeout=30)
 

@@ -33,7 +33,7 @@ import pytest_asyncio
 from pyspark.sql import SparkSession
 from pyspark.sql.functions import udf
 
-from attack_support import probe_source, processes_seen, reached
+from attack_support import assert_walled_in, platform_targets, probe_source
 from clusterport.engines.base import (
     BootstrapAction,
     Checkpoint,
@@ -367,7 +367,14 @@ async def test_single_node_cluster_with_sidecar_stops_completely(
     engine = LocalSparkEngine(data, BUDGET, cds_dir=cds_dir)
     marker = data / "clusters" / "j-BBBB" / "bootstrapped"  # inside the cluster's own folder
     setup = tmp_path / "setup.sh"
-    setup.write_text(f'echo "$1" > {marker}\nsleep 600 > /dev/null 2>&1 &\n')
+    # The bootstrap action is tenant code too: it probes the platform, then leaves a daemon.
+    targets = platform_targets(data, "j-BBBB")
+    probed = marker.parent / "probe.out"
+    setup.write_text(
+        f'echo "$1" > {marker}\n'
+        f"{sys.executable} - > {probed} 2>&1 <<'PROBE'\n{probe_source(targets)}PROBE\n"
+        "sleep 600 > /dev/null 2>&1 &\n"
+    )
     spec = make_spec(
         data / "clusters",
         "j-BBBB",
@@ -387,6 +394,7 @@ async def test_single_node_cluster_with_sidecar_stops_completely(
         endpoints = checkpoints[-1].endpoints
         assert endpoints is not None
         assert marker.read_text().strip() == "hello"
+        assert_walled_in(probed.read_text(), targets)
         assert set(endpoints.pids) >= {"master", "connect", "history", "worker:i-mb", "sidecar:web"}
         async with httpx.AsyncClient(trust_env=False) as client:
             listing = await client.get(f"http://127.0.0.1:{endpoints.sidecar_ports['web']}/")
@@ -557,18 +565,7 @@ async def test_a_udf_cannot_reach_the_control_plane_or_other_tenants(
     cluster_a: RunningCluster, data_a: Path
 ) -> None:
     """A Python UDF runs in an executor's Python worker: inside the worker node's sandbox."""
-    (data_a / "server.key").write_text("control-plane-secret\n")
-    (data_a / "clusterport.db").write_text("the platform's database\n")
-    neighbour = data_a / "clusters" / "j-NEIGHBOUR"
-    neighbour.mkdir(parents=True, exist_ok=True)
-    (neighbour / "notes.txt").write_text("another tenant's data\n")
-    engine_files = engine_dir(cluster_a.spec.work_dir)
-    targets = {
-        "key": data_a / "server.key",
-        "database": data_a / "clusterport.db",
-        "neighbour": neighbour / "notes.txt",
-        "engine-state": engine_files / "state.json",
-    }
+    targets = platform_targets(data_a, cluster_a.spec.cluster_id)
     code = probe_source(targets)
     url = f"sc://localhost:{cluster_a.endpoints.connect_port}/;token={TOKEN}"
 
@@ -587,11 +584,7 @@ async def test_a_udf_cannot_reach_the_control_plane_or_other_tenants(
             session.stop()
 
     output = await asyncio.to_thread(attack)
-    assert "probe done" in output and reached(output) == [], output
-    for name in targets:
-        assert f"refused {name}" in output, output
-    # The worker's sandbox: its init, the worker and executor JVMs, Python workers.
-    assert processes_seen(output) < 20, output
+    assert_walled_in(output, targets)
     assert (await cluster_a.engine.observe(cluster_a.spec.cluster_id)).healthy
 
 
