@@ -483,8 +483,8 @@ def _api_latency(calls: int) -> list[str]:
         f"Goal: at most +{ENFORCEMENT_GOAL_MS} ms over root; the user adds {over[0]:+.2f} ms "
         f"(ratio to the goal {over[0] / ENFORCEMENT_GOAL_MS:.2f}), the role session "
         f"{over[1]:+.2f} ms (ratio {over[1] / ENFORCEMENT_GOAL_MS:.2f}). Callers' policy sets "
-        "are kept by the store's IAM version, so a call reads one counter instead of the "
-        "caller's policies.",
+        "are kept by the store's IAM version, read with the caller's key in one "
+        "transaction: a caller whose set is kept is authorized without the store.",
     ]
 
 

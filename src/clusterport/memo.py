@@ -44,6 +44,14 @@ class BoundedMemo(Generic[K, V]):
                 self._entries.popitem(last=False)
         return value
 
+    def get(self, key: K) -> V | None:
+        """The value kept for ``key``, or None."""
+        with self._lock:
+            if key not in self._entries:
+                return None
+            self._entries.move_to_end(key)
+            return self._entries[key]
+
     def clear(self) -> None:
         """Forget every entry."""
         with self._lock:

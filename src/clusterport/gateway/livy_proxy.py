@@ -91,18 +91,24 @@ def livy_prefix(cluster_id: str) -> str:
 
 def _caller(platform: Platform, request: Request, body: bytes) -> RequestContext:
     try:
-        signed, principal = verify_caller(platform, wire_request(request, body), LIVY_SIGNING_NAME)
+        signed, principal, version = verify_caller(
+            platform, wire_request(request, body), LIVY_SIGNING_NAME
+        )
     except (SigV4Error, AuthenticationError) as exc:
         raise _Refusal(
             403,
             f"{exc} Livy requests to clusterport are signed with AWS Signature Version 4 "
             f"for the service '{LIVY_SIGNING_NAME}' (the connect magic does this).",
         ) from exc
-    return _context(platform, principal, signed.scope.region, request)
+    return _context(platform, principal, signed.scope.region, request, version)
 
 
 def _context(
-    platform: Platform, principal: Principal, region: str, request: Request
+    platform: Platform,
+    principal: Principal,
+    region: str,
+    request: Request,
+    iam_version: int | None = None,
 ) -> RequestContext:
     return RequestContext(
         platform=platform,
@@ -114,6 +120,7 @@ def _context(
         source_ip=request.client.host if request.client else "",
         now=platform.now(),
         user_agent=request.headers.get("user-agent", ""),
+        iam_version=iam_version,
     )
 
 

@@ -35,6 +35,7 @@ from clusterport.services import identity
 from clusterport.services.base import Principal, Provider, RequestContext
 from clusterport.services.invocation import invoke, is_served, record_call
 from clusterport.services.service_models import ServiceInfo, ServiceModels
+from clusterport.store import versions
 from clusterport.store.secrets import SecretBoxError
 
 log = logging.getLogger(__name__)
@@ -50,6 +51,7 @@ class Call:
     op: OperationModel | None = None
     signed: SignedRequest | None = None
     principal: Principal | None = None
+    iam_version: int | None = None
     params: dict[str, Any] | None = None
     context: RequestContext | None = None
     #: True once the invocation core has the call (it records the call itself).
@@ -102,8 +104,11 @@ def _ec2_token_code(error: SigV4Error | AuthenticationError) -> str:
 
 def verify_caller(
     platform: Platform, request: WireRequest, signing_name: str
-) -> tuple[SignedRequest, Principal]:
+) -> tuple[SignedRequest, Principal, int]:
     """Who signed ``request`` for the service ``signing_name``, their keys checked as usable.
+
+    The third value is the IAM version read in the same transaction, before
+    anything of the caller's policies (:attr:`RequestContext.iam_version`).
 
     Raises :class:`SigV4Error` (signature, scope) or :class:`AuthenticationError`
     (expired or revoked credentials); :class:`InternalError` when the server
@@ -111,6 +116,7 @@ def verify_caller(
     """
     now = platform.now()
     with platform.db.session() as session:
+        iam_version = versions.current(session, versions.IAM)
         known_keys: dict[str, identity.KnownKey] = {}
 
         def lookup(access_key_id: str) -> str | None:
@@ -140,7 +146,7 @@ def verify_caller(
             raise SigV4Error(SigV4Failure.BAD_SIGNATURE, str(exc)) from exc
         known = known_keys[signed.scope.access_key]
         identity.check_usable(known, signed.security_token, now)
-    return signed, known.principal
+    return signed, known.principal, iam_version
 
 
 class Gateway:
@@ -200,7 +206,7 @@ class Gateway:
 
     def authenticate(self, call: Call, route: Route) -> None:
         try:
-            call.signed, call.principal = verify_caller(
+            call.signed, call.principal, call.iam_version = verify_caller(
                 self.platform, call.request, route.service.signing_name
             )
         except (SigV4Error, AuthenticationError) as exc:
@@ -230,6 +236,7 @@ class Gateway:
             now=self.platform.now(),
             secure_transport=call.request.secure,
             user_agent=call.request.headers.get("user-agent", ""),
+            iam_version=call.iam_version,
         )
 
     # ---- helpers -------------------------------------------------------------------------

@@ -23,7 +23,7 @@ sentence saying what to change where.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.orm import Session
@@ -47,7 +47,11 @@ from clusterport.iam import (
 from clusterport.iam.cache import ParsedPolicies
 from clusterport.services.base import RequestContext
 from clusterport.services.iam import documents, names
-from clusterport.services.iam.principal_policies import CallerPolicies, cached_caller
+from clusterport.services.iam.principal_policies import (
+    CallerPolicies,
+    cached_caller,
+    known_caller,
+)
 from clusterport.services.iam.records import IamRecords
 from clusterport.store import versions
 
@@ -128,33 +132,55 @@ def authorize(
         and all(owner_of(r) in (None, principal.account_id) for r in resources)
     ):
         return
+    known = (
+        known_caller(principal, ctx.platform, ctx.iam_version)
+        if ctx.iam_version is not None and not trust
+        else None
+    )
+    if known is not None:  # the usual call: the caller's policies are kept, no store access
+        _decide(ctx, known, action, resources, context_keys, owner_of, None)
+        return
     with ctx.platform.db.session() as session:
-        caller = cached_caller(session, principal, ctx.platform)
-        context = {**global_context(ctx), **(context_keys or {})}
-        for resource in resources:
-            owner = owner_of(resource)
-            resource_policy = None
-            if trust:
-                resource_policy = cached_trust_policy(session, resource, ctx.platform)
-            request = AuthorizationRequest(
-                principal=caller.info,
-                action=action,
-                resource=resource,
-                context=context,
-                resource_account=owner,
+        caller = cached_caller(session, principal, ctx.platform, ctx.iam_version)
+        trust_of = (lambda arn: cached_trust_policy(session, arn, ctx.platform)) if trust else None
+        _decide(ctx, caller, action, resources, context_keys, owner_of, trust_of)
+
+
+def _decide(
+    ctx: RequestContext,
+    caller: CallerPolicies,
+    action: str,
+    resources: Sequence[str],
+    context_keys: ContextKeys | None,
+    owner_of: Callable[[str], str | None],
+    trust_of: Callable[[str], NamedPolicy | None] | None,
+) -> None:
+    """Raise AccessDenied unless ``caller``'s policies allow ``action`` on every resource.
+
+    ``trust_of`` (for the STS actions a role's trust policy decides) gives a
+    role ARN's trust policy, None when there is no such role.
+    """
+    context = {**global_context(ctx), **(context_keys or {})}
+    for resource in resources:
+        resource_policy = trust_of(resource) if trust_of else None
+        request = AuthorizationRequest(
+            principal=caller.info,
+            action=action,
+            resource=resource,
+            context=context,
+            resource_account=owner_of(resource),
+        )
+        if trust_of and resource_policy is None:
+            decision = PolicyDecision(False, DecisionOutcome.IMPLICIT_DENY, (), MISSING_RESOURCE)
+        else:
+            decision = evaluate(request, caller.policy_set(resource_policy))
+        if not decision.allowed:
+            no_role = trust_of is not None and resource_policy is None
+            raise AccessDeniedError(
+                f"{access_denied_message(request, decision)}. "
+                f"{denial_hint(caller, request, decision, no_role)}",
+                code=_denied_code(ctx),
             )
-            if trust and resource_policy is None:
-                decision = PolicyDecision(
-                    False, DecisionOutcome.IMPLICIT_DENY, (), MISSING_RESOURCE
-                )
-            else:
-                decision = evaluate(request, caller.policy_set(resource_policy))
-            if not decision.allowed:
-                raise AccessDeniedError(
-                    f"{access_denied_message(request, decision)}. "
-                    f"{denial_hint(caller, request, decision, trust and resource_policy is None)}",
-                    code=_denied_code(ctx),
-                )
 
 
 def trust_policy(

@@ -71,6 +71,9 @@ class RequestContext:
     now: dt.datetime
     secure_transport: bool = False
     user_agent: str = ""
+    #: The IAM version read when the caller was authenticated (see store.versions): a
+    #: caller whose policies are kept under it is authorized without the store.
+    iam_version: int | None = None
 
     @property
     def account_id(self) -> str:

@@ -265,13 +265,25 @@ def load_caller(
     )
 
 
-def cached_caller(session: Session, principal: Principal, platform: Platform) -> CallerPolicies:
-    """:func:`load_caller`, kept on the platform until the next IAM write."""
-    version = versions.current(session, versions.IAM)  # before the policies (see versions)
+def cached_caller(
+    session: Session, principal: Principal, platform: Platform, version: int | None = None
+) -> CallerPolicies:
+    """:func:`load_caller`, kept on the platform until the next IAM write.
+
+    ``version`` is the IAM version the request already read (before anything of
+    the caller's: see :mod:`clusterport.store.versions`); read here when None.
+    """
+    if version is None:
+        version = versions.current(session, versions.IAM)  # before the policies
     key = (version, *caller_key(principal))
     return platform.callers.get_or_make(
         key, lambda: load_caller(session, principal, platform.policies)
     )
+
+
+def known_caller(principal: Principal, platform: Platform, version: int) -> CallerPolicies | None:
+    """The caller's policies kept under IAM ``version``, if any (no store access)."""
+    return platform.callers.get((version, *caller_key(principal)))
 
 
 def caller_key(principal: Principal) -> tuple[str | None, ...]:
