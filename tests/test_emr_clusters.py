@@ -654,10 +654,16 @@ def test_persistent_ui_outlives_the_terminated_cluster(world: World) -> None:
     assert answer["PresignedURLReady"] is True
     with httpx.Client(follow_redirects=True, timeout=30) as browser:
         assert browser.get(answer["PresignedURL"]).status_code == 200
-        apps = browser.get(f"{world.running.url}/_ui/{world.cluster_id}/shs/api/v1/applications")
-        assert apps.status_code == 200
-        names = [a["name"] for a in apps.json()]
-        assert any("Pi" in n for n in names), names
+        listing = f"{world.running.url}/_ui/{world.cluster_id}/shs/api/v1/applications"
+
+        def names() -> list[str]:
+            apps = browser.get(listing)
+            assert apps.status_code == 200, apps.text
+            return [str(a["name"]) for a in apps.json()]
+
+        # The history server replays the event logs in the background after it starts:
+        # each application is listed once its log is read.
+        wait_until(lambda: any("Pi" in n for n in names()), "the Pi step's application")
 
 
 # ---------------------------------------------------------------------- a second cluster
