@@ -410,6 +410,19 @@ def test_presigned_ui_urls_reach_the_spark_uis(world: World) -> None:
         )["PresignedURL"]
         jobs = browser.get(app_url)
         assert jobs.status_code == 200 and "Spark Jobs" in jobs.text
+        # Without an ApplicationId the link lands on the jobs page of the cluster's own
+        # application, its Spark Connect driver, not on the master's list.
+        connect_app = next(
+            a["id"] for a in apps["activeapps"] if a["name"].endswith("Spark Connect server")
+        )
+        live = browser.get(
+            emr.get_on_cluster_app_ui_presigned_url(
+                ClusterId=world.cluster_id, OnClusterAppUIType="ApplicationMaster"
+            )["PresignedURL"]
+        )
+        assert live.status_code == 200
+        assert live.url.path == f"/_ui/{world.cluster_id}/proxy/{connect_app}/jobs/"
+        assert f"{world.cluster_id} Spark Connect server - Spark Jobs" in live.text
         history = browser.get(
             emr.get_on_cluster_app_ui_presigned_url(
                 ClusterId=world.cluster_id, OnClusterAppUIType="SparkHistoryServer"
@@ -627,11 +640,19 @@ def test_persistent_ui_outlives_the_terminated_cluster(world: World) -> None:
     answer = emr.get_persistent_app_ui_presigned_url(PersistentAppUIId=world.ui_id)
     assert answer["PresignedURLReady"] is True
     with httpx.Client(follow_redirects=True, timeout=30) as browser:
-        assert browser.get(answer["PresignedURL"]).status_code == 200
+        landing = browser.get(answer["PresignedURL"])
         apps = browser.get(f"{world.running.url}/_ui/{world.cluster_id}/shs/api/v1/applications")
         assert apps.status_code == 200
         names = [a["name"] for a in apps.json()]
         assert any("Pi" in n for n in names), names
+        # The link lands on the page of the cluster's own application (the Spark Connect
+        # server) on the history server, as the live link landed on its jobs page.
+        (connect_app,) = [
+            a["id"] for a in apps.json() if a["name"] == f"{world.cluster_id} Spark Connect server"
+        ]
+        assert landing.status_code == 200
+        assert landing.url.path == f"/_ui/{world.cluster_id}/shs/history/{connect_app}/jobs/"
+        assert "Spark Jobs" in landing.text
 
 
 # ---------------------------------------------------------------------- a second cluster
