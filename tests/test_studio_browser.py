@@ -480,11 +480,29 @@ def extra_rows() -> list[dict[str, Any]]:
     ]
 
 
+def launch_in_progress() -> dict[str, Any]:
+    """A launch whose stack has made no cluster yet, as the listing reports it from
+    SearchProvisionedProducts (which moto does not serve)."""
+    return {
+        "provisionedProductId": "pp-morninglaunch",
+        "name": "morning-launch",
+        "status": "UNDER_CHANGE",
+        "statusMessage": "",
+        "createdTime": (datetime.now(UTC) - timedelta(minutes=1.5)).isoformat(),
+        "accountId": OWN,
+        "recordId": "rec-morninglaunch",
+        "productName": "EMR cluster",
+    }
+
+
 def with_extra_rows(route: Any) -> None:
     response = route.fetch()
     listing = response.json()
     states = parse_qs(urlparse(route.request.url).query).get("states", [""])[0].split(",")
     listing["clusters"] += [row for row in extra_rows() if row["status"] in states]
+    assert listing["launching"] == []  # the server asked the catalog, which knows of none
+    if "STARTING" in states:
+        listing["launching"].append(launch_in_progress())
     route.fulfill(response=response, body=json.dumps(listing))
 
 
@@ -501,7 +519,7 @@ def test_table_filter_sort_pages_reasons_and_accessibility(studio: Studio) -> No
             open_lab(page, studio.lab)
             panel = "#clusterport-clusters"
             real = active_clusters(studio)
-            total = len(real) + 56
+            total = len(real) + 57  # 55 bulk rows, a starting cluster, a launch in progress
             # The default filter shows every cluster not terminated: a starting one too.
             assert (
                 page.eval_on_selector(f"{panel} .cp-state-filter", "e => e.selectedOptions[0].text")
@@ -525,7 +543,7 @@ def test_table_filter_sort_pages_reasons_and_accessibility(studio: Studio) -> No
                 "descending"
             )
             assert column_of(page, f"{panel} tbody .cp-name")[0] == max(
-                [r["name"] for r in real] + ["nightly-etl"], key=str.lower
+                [r["name"] for r in real] + ["nightly-etl", "morning-launch"], key=str.lower
             )
             page.click(f'{panel} .cp-sort[data-sort="created"]')
             page.click(f"{panel} .cp-page-next")
@@ -543,6 +561,17 @@ def test_table_filter_sort_pages_reasons_and_accessibility(studio: Studio) -> No
                 assert "BOOTSTRAPPING" in status and "Running bootstrap actions" in status, attempt
                 assert re.search(r"for 2 min \d+ s", status), status
                 assert page.is_disabled(f"{panel} tbody .cp-connect")
+                # A launch whose cluster does not exist yet: its row comes from the
+                # provisioned product, with its elapsed time, and offers no action yet.
+                page.fill(f"{panel} .cp-search", "morning")
+                wait_rows(page, 1)
+                launch = f"{panel} tbody tr[data-provisioned-product-id=pp-morninglaunch]"
+                status = page.inner_text(f"{launch} .cp-status")
+                assert status.startswith("PROVISIONING"), status
+                assert "Service Catalog is launching EMR cluster" in status, status
+                assert re.search(r"for 1 min \d+ s", status), status
+                for action in ("connect", "spark-ui", "terminate"):
+                    assert page.is_disabled(f"{launch} .cp-{action}"), action
                 if attempt == "before":
                     screenshot(page, "studio-13-starting-cluster")
                     open_lab(page, studio.lab)
