@@ -25,6 +25,7 @@ import json
 import re
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
 
@@ -275,7 +276,8 @@ def open_spark_ui(page: Any, steps: Steps, platform: Platform, cluster_id: str) 
     stored = link.get_attribute("href")
     with (
         page.expect_response(
-            lambda r: r.url.endswith(f"/clusters/{cluster_id}/spark-ui"), timeout=TIMEOUT_MS
+            lambda r: urlsplit(r.url).path.endswith(f"/clusters/{cluster_id}/spark-ui"),
+            timeout=TIMEOUT_MS,
         ) as answered,
         page.context.expect_page(timeout=TIMEOUT_MS) as reopened,
     ):

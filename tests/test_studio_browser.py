@@ -480,6 +480,48 @@ def extra_rows() -> list[dict[str, Any]]:
     ]
 
 
+@pytest.mark.browser
+def test_the_spark_ui_link_is_presigned_afresh_on_every_click(studio: Studio) -> None:
+    """Presigned Spark UI links expire: the panel's link asks for a new one when clicked.
+
+    moto serves no presigned UI links, so the extension's answer is replaced by one
+    numbered link (a page of the lab) per request; each click must make a request."""
+    issued: list[str] = []
+
+    def presign(route: Any) -> None:
+        assert route.request.method == "POST"
+        issued.append(f"{studio.lab.url}/api?link={len(issued) + 1}")
+        route.fulfill(
+            status=200, content_type="application/json", body=json.dumps({"url": issued[-1]})
+        )
+
+    with chromium() as browser:
+        context = browser.new_context(viewport={"width": 1500, "height": 900})
+        page = context.new_page()
+        panel = "#clusterport-clusters"
+        with screenshot_on_failure(page, "studio-spark-ui-link"):
+            # (JupyterLab adds a cache-defeating query string to every request.)
+            context.route(re.compile(r".*/clusterport/clusters/[^/]+/spark-ui(\?.*)?$"), presign)
+            open_lab(page, studio.lab)
+            row = f'{panel} tr[data-cluster-id="{studio.own_cluster}"]'
+            page.wait_for_selector(row, timeout=TIMEOUT_MS)
+            with context.expect_page(timeout=TIMEOUT_MS) as first:
+                page.click(f"{row} .cp-spark-ui")
+            link = page.locator(f"{panel} .cp-spark-ui-link")
+            link.wait_for(timeout=TIMEOUT_MS)
+            assert link.get_attribute("href") == f"{studio.lab.url}/api?link=1"
+            first.value.wait_for_url("**/api?link=1", timeout=TIMEOUT_MS)
+            for n in (2, 3):
+                with context.expect_page(timeout=TIMEOUT_MS) as again:
+                    link.click()
+                page.wait_for_selector(
+                    f'{panel} .cp-spark-ui-link[href$="link={n}"]', timeout=TIMEOUT_MS
+                )
+                again.value.wait_for_url(f"**/api?link={n}", timeout=TIMEOUT_MS)
+            assert issued == [f"{studio.lab.url}/api?link={n}" for n in (1, 2, 3)]
+        context.close()
+
+
 def launch_in_progress() -> dict[str, Any]:
     """A launch whose stack has made no cluster yet, as the listing reports it from
     SearchProvisionedProducts (which moto does not serve)."""
