@@ -436,6 +436,19 @@ def test_presigned_ui_urls_reach_the_spark_uis(world: World) -> None:
         )["PresignedURL"]
         jobs = browser.get(app_url)
         assert jobs.status_code == 200 and "Spark Jobs" in jobs.text
+        # Without an ApplicationId the link lands on the jobs page of the cluster's own
+        # application, its Spark Connect driver, not on the master's list.
+        connect_app = next(
+            a["id"] for a in apps["activeapps"] if a["name"].endswith("Spark Connect server")
+        )
+        live = browser.get(
+            emr.get_on_cluster_app_ui_presigned_url(
+                ClusterId=world.cluster_id, OnClusterAppUIType="ApplicationMaster"
+            )["PresignedURL"]
+        )
+        assert live.status_code == 200
+        assert live.url.path == f"/_ui/{world.cluster_id}/proxy/{connect_app}/jobs/"
+        assert f"{world.cluster_id} Spark Connect server - Spark Jobs" in live.text
         history = browser.get(
             emr.get_on_cluster_app_ui_presigned_url(
                 ClusterId=world.cluster_id, OnClusterAppUIType="SparkHistoryServer"
@@ -653,17 +666,31 @@ def test_persistent_ui_outlives_the_terminated_cluster(world: World) -> None:
     answer = emr.get_persistent_app_ui_presigned_url(PersistentAppUIId=world.ui_id)
     assert answer["PresignedURLReady"] is True
     with httpx.Client(follow_redirects=True, timeout=30) as browser:
-        assert browser.get(answer["PresignedURL"]).status_code == 200
+        assert browser.get(answer["PresignedURL"]).status_code == 200  # the UI's cookie
         listing = f"{world.running.url}/_ui/{world.cluster_id}/shs/api/v1/applications"
+        connect_name = f"{world.cluster_id} Spark Connect server"
 
-        def names() -> list[str]:
-            apps = browser.get(listing)
-            assert apps.status_code == 200, apps.text
-            return [str(a["name"]) for a in apps.json()]
+        def apps() -> list[dict[str, Any]]:
+            answered = browser.get(listing)
+            assert answered.status_code == 200, answered.text
+            return list(answered.json())
 
         # The history server replays the event logs in the background after it starts:
         # each application is listed once its log is read.
-        wait_until(lambda: any("Pi" in n for n in names()), "the Pi step's application")
+        wait_until(
+            lambda: (
+                {"Pi", "Connect"}
+                <= {w for a in apps() for w in ("Pi", "Connect") if w in a["name"]}
+            ),
+            "the step's and the Connect server's applications",
+        )
+        # The link lands on the page of the cluster's own application (the Spark Connect
+        # server) on the history server, as the live link landed on its jobs page.
+        (connect_app,) = [a["id"] for a in apps() if a["name"] == connect_name]
+        landing = browser.get(answer["PresignedURL"])
+        assert landing.status_code == 200
+        assert landing.url.path == f"/_ui/{world.cluster_id}/shs/history/{connect_app}/jobs/"
+        assert "Spark Jobs" in landing.text
 
 
 # ---------------------------------------------------------------------- a second cluster

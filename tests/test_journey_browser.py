@@ -7,9 +7,11 @@ boto3 by the admins (:class:`SeedBuilder`), a shared Spark cluster in account B,
 user logs in through a presigned domain URL and then only clicks and types:
 
 lists clusters of both accounts → creates a cluster from the catalog product (a value
-outside the guardrails is refused before anything is sent) → connects a notebook to it
+outside the guardrails is refused before anything is sent) and reloads the page while it
+starts (the new cluster stays in the table with its progress) → connects a notebook to it
 and runs Spark → connects to account B's cluster through the discovery role and runs
-Spark there → opens the Spark UI → terminates the cluster it made.
+Spark there → opens the Spark UI (the application's jobs page), and again from the
+panel's link (a fresh link) → terminates the cluster it made.
 
 At the end Studio and the server stop, ``clusterport down`` runs, and no process of the
 data dir may be left. Each step leaves ``test-artifacts/journey-NN-<step>.png``.
@@ -23,9 +25,9 @@ import json
 import re
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
-from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 from browser_support import chromium, screenshot_on_failure
 from clusterport.cli.seed.world import (
@@ -70,6 +72,7 @@ ACCOUNT_LEVEL = {"Key": "Account", "Value": "self"}
 @pytest.mark.timeout(900)
 def test_data_worker_journey(tmp_path: Path) -> None:
     build_labextension.build()
+    build_labextension.install()  # this checkout's panel, not one installed before
     data_dir = (tmp_path / "data").resolve()
     with running_platform(data_dir, DEFAULT_REGION) as platform:
         builder = SeedBuilder(
@@ -194,22 +197,43 @@ def create_cluster(page: Any, steps: Steps, platform: Platform, world: SeedWorld
     page.click(".cp-submit")
     page.wait_for_selector(".cp-progress", timeout=TIMEOUT_MS)
     steps.shot("create-progress")
-    done = page.locator(".cp-create .cp-message-success")
-    try:
-        done.wait_for(timeout=CLUSTER_START_S * 1000)
-    except PlaywrightTimeoutError:
-        raise AssertionError(
-            f"provisioning did not finish: {page.inner_text('.cp-create')}"
-        ) from None
-    text = str(done.inner_text())
-    made = re.search(r"Cluster (j-[0-9A-Z]+) is WAITING", text)
-    assert made is not None, text
-    steps.shot("create-done")
+
+    # The progress is the platform's, not the page's: after a reload mid-creation the new
+    # cluster is still in the table (its launch from the provisioned product while the stack
+    # has no cluster yet, then the cluster), starting, with its message and elapsed time.
+    page.reload(timeout=TIMEOUT_MS)
+    page.wait_for_selector("#jp-main-dock-panel", timeout=TIMEOUT_MS)
+    open_clusters_panel(page, TIMEOUT_MS)
+    new_row = page.locator(f"{PANEL} tbody tr").filter(
+        has=page.locator(".cp-name", has_text=NEW_CLUSTER)
+    )
+    new_row.first.wait_for(timeout=TIMEOUT_MS)
+    status = new_row.first.locator(".cp-status").inner_text()
+    assert re.match(r"(PROVISIONING|STARTING|BOOTSTRAPPING)\b", status), status
+    assert re.search(r"for \d+ (s|min)", status), status
+    steps.shot("create-progress-after-reload")
     (product,) = catalog.search_provisioned_products(AccessLevelFilter=ACCOUNT_LEVEL)[
         "ProvisionedProducts"
     ]
     assert product["Name"] == NEW_CLUSTER
-    cluster_id = made.group(1)
+
+    def made() -> str | None:
+        ids = [
+            str(row.get_attribute("data-cluster-id"))
+            for row in new_row.all()
+            if row.locator(".cp-status").inner_text().startswith("WAITING")
+        ]
+        if not ids:
+            page.click(f"{PANEL} .cp-refresh")
+            page.wait_for_timeout(1500)
+        return ids[0] if ids else None
+
+    try:
+        cluster_id: str = wait_until(made, CLUSTER_START_S, f"{NEW_CLUSTER} WAITING", 0.5)
+    except AssertionError as exc:
+        raise AssertionError(f"{exc}; the panel shows:\n{page.inner_text(PANEL)}") from None
+    assert cluster_id.startswith("j-"), cluster_id
+    steps.shot("create-done")
     cluster = platform.client("emr", STUDIO_ACCOUNT).describe_cluster(ClusterId=cluster_id)
     tags = {t["Key"]: t["Value"] for t in cluster["Cluster"]["Tags"]}
     assert tags["aws:servicecatalog:provisionedProductArn"].endswith(f"/{product['Id']}")
@@ -243,14 +267,33 @@ def open_spark_ui(page: Any, steps: Steps, platform: Platform, cluster_id: str) 
     """Spark UI opens the presigned URL in a new tab, served through the platform."""
     with page.context.expect_page(timeout=TIMEOUT_MS) as opened:
         cluster_row(page, cluster_id).locator(".cp-spark-ui").click()
-    tab = opened.value
-    tab.wait_for_url(f"{platform.url}/**", timeout=TIMEOUT_MS)
+    landed_on_jobs(opened.value, platform, cluster_id)
+    steps.shot("spark-ui", opened.value)
+    opened.value.close()
+
+    # The panel keeps the link; presigned links expire, so a click asks for a fresh one.
+    link = page.locator(f"{PANEL} .cp-spark-ui-link")
+    stored = link.get_attribute("href")
+    with (
+        page.expect_response(
+            lambda r: urlsplit(r.url).path.endswith(f"/clusters/{cluster_id}/spark-ui"),
+            timeout=TIMEOUT_MS,
+        ) as answered,
+        page.context.expect_page(timeout=TIMEOUT_MS) as reopened,
+    ):
+        link.click()
+    fresh = answered.value.json()["url"]
+    assert fresh != stored and cluster_id in fresh
+    landed_on_jobs(reopened.value, platform, cluster_id)
+    reopened.value.close()
+
+
+def landed_on_jobs(tab: Any, platform: Platform, cluster_id: str) -> None:
+    """The tab shows the jobs page of the cluster's application, its Spark Connect server."""
+    tab.wait_for_url(f"{platform.url}/_ui/{cluster_id}/proxy/*/jobs/", timeout=TIMEOUT_MS)
     tab.wait_for_load_state("load", timeout=TIMEOUT_MS)
-    # The cluster's UI lists its running Spark Connect server, named after the cluster.
-    tab.wait_for_selector(f"text={cluster_id}", timeout=TIMEOUT_MS)
-    assert "Running Applications (1)" in tab.inner_text("body")
-    steps.shot("spark-ui", tab)
-    tab.close()
+    assert tab.title() == f"{cluster_id} Spark Connect server - Spark Jobs", tab.title()
+    assert "Completed Jobs" in tab.inner_text("body")
 
 
 def terminate(page: Any, steps: Steps, platform: Platform, cluster_id: str) -> None:

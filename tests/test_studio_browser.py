@@ -480,11 +480,71 @@ def extra_rows() -> list[dict[str, Any]]:
     ]
 
 
+@pytest.mark.browser
+def test_the_spark_ui_link_is_presigned_afresh_on_every_click(studio: Studio) -> None:
+    """Presigned Spark UI links expire: the panel's link asks for a new one when clicked.
+
+    moto serves no presigned UI links, so the extension's answer is replaced by one
+    numbered link (a page of the lab) per request; each click must make a request."""
+    issued: list[str] = []
+
+    def presign(route: Any) -> None:
+        assert route.request.method == "POST"
+        issued.append(f"{studio.lab.url}/api?link={len(issued) + 1}")
+        route.fulfill(
+            status=200, content_type="application/json", body=json.dumps({"url": issued[-1]})
+        )
+
+    with chromium() as browser:
+        context = browser.new_context(viewport={"width": 1500, "height": 900})
+        page = context.new_page()
+        panel = "#clusterport-clusters"
+        with screenshot_on_failure(page, "studio-spark-ui-link"):
+            # (JupyterLab adds a cache-defeating query string to every request.)
+            context.route(re.compile(r".*/clusterport/clusters/[^/]+/spark-ui(\?.*)?$"), presign)
+            open_lab(page, studio.lab)
+            row = f'{panel} tr[data-cluster-id="{studio.own_cluster}"]'
+            page.wait_for_selector(row, timeout=TIMEOUT_MS)
+            with context.expect_page(timeout=TIMEOUT_MS) as first:
+                page.click(f"{row} .cp-spark-ui")
+            link = page.locator(f"{panel} .cp-spark-ui-link")
+            link.wait_for(timeout=TIMEOUT_MS)
+            assert link.get_attribute("href") == f"{studio.lab.url}/api?link=1"
+            first.value.wait_for_url("**/api?link=1", timeout=TIMEOUT_MS)
+            for n in (2, 3):
+                with context.expect_page(timeout=TIMEOUT_MS) as again:
+                    link.click()
+                page.wait_for_selector(
+                    f'{panel} .cp-spark-ui-link[href$="link={n}"]', timeout=TIMEOUT_MS
+                )
+                again.value.wait_for_url(f"**/api?link={n}", timeout=TIMEOUT_MS)
+            assert issued == [f"{studio.lab.url}/api?link={n}" for n in (1, 2, 3)]
+        context.close()
+
+
+def launch_in_progress() -> dict[str, Any]:
+    """A launch whose stack has made no cluster yet, as the listing reports it from
+    SearchProvisionedProducts (which moto does not serve)."""
+    return {
+        "provisionedProductId": "pp-morninglaunch",
+        "name": "morning-launch",
+        "status": "UNDER_CHANGE",
+        "statusMessage": "",
+        "createdTime": (datetime.now(UTC) - timedelta(minutes=1.5)).isoformat(),
+        "accountId": OWN,
+        "recordId": "rec-morninglaunch",
+        "productName": "EMR cluster",
+    }
+
+
 def with_extra_rows(route: Any) -> None:
     response = route.fetch()
     listing = response.json()
     states = parse_qs(urlparse(route.request.url).query).get("states", [""])[0].split(",")
     listing["clusters"] += [row for row in extra_rows() if row["status"] in states]
+    assert listing["launching"] == []  # the server asked the catalog, which knows of none
+    if "STARTING" in states:
+        listing["launching"].append(launch_in_progress())
     route.fulfill(response=response, body=json.dumps(listing))
 
 
@@ -501,7 +561,7 @@ def test_table_filter_sort_pages_reasons_and_accessibility(studio: Studio) -> No
             open_lab(page, studio.lab)
             panel = "#clusterport-clusters"
             real = active_clusters(studio)
-            total = len(real) + 56
+            total = len(real) + 57  # 55 bulk rows, a starting cluster, a launch in progress
             # The default filter shows every cluster not terminated: a starting one too.
             assert (
                 page.eval_on_selector(f"{panel} .cp-state-filter", "e => e.selectedOptions[0].text")
@@ -525,7 +585,7 @@ def test_table_filter_sort_pages_reasons_and_accessibility(studio: Studio) -> No
                 "descending"
             )
             assert column_of(page, f"{panel} tbody .cp-name")[0] == max(
-                [r["name"] for r in real] + ["nightly-etl"], key=str.lower
+                [r["name"] for r in real] + ["nightly-etl", "morning-launch"], key=str.lower
             )
             page.click(f'{panel} .cp-sort[data-sort="created"]')
             page.click(f"{panel} .cp-page-next")
@@ -543,6 +603,17 @@ def test_table_filter_sort_pages_reasons_and_accessibility(studio: Studio) -> No
                 assert "BOOTSTRAPPING" in status and "Running bootstrap actions" in status, attempt
                 assert re.search(r"for 2 min \d+ s", status), status
                 assert page.is_disabled(f"{panel} tbody .cp-connect")
+                # A launch whose cluster does not exist yet: its row comes from the
+                # provisioned product, with its elapsed time, and offers no action yet.
+                page.fill(f"{panel} .cp-search", "morning")
+                wait_rows(page, 1)
+                launch = f"{panel} tbody tr[data-provisioned-product-id=pp-morninglaunch]"
+                status = page.inner_text(f"{launch} .cp-status")
+                assert status.startswith("PROVISIONING"), status
+                assert "Service Catalog is launching EMR cluster" in status, status
+                assert re.search(r"for 1 min \d+ s", status), status
+                for action in ("connect", "spark-ui", "terminate"):
+                    assert page.is_disabled(f"{launch} .cp-{action}"), action
                 if attempt == "before":
                     screenshot(page, "studio-13-starting-cluster")
                     open_lab(page, studio.lab)

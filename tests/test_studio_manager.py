@@ -981,3 +981,102 @@ async def test_provisioning_status_finds_the_cluster_of_the_product(home: Path) 
         assert (clusterless.cluster_id, clusterless.done) == (None, True)
     finally:
         manager.close()
+
+
+# -- launches in progress ----------------------------------------------------------------------
+
+ACTIVE = ["STARTING", "BOOTSTRAPPING", "RUNNING", "WAITING", "TERMINATING"]
+
+
+def provisioned(product_id: str, status: str, minutes_ago: float, **extra: Any) -> dict[str, Any]:
+    """A ProvisionedProductAttribute as SearchProvisionedProducts answers it."""
+    return {
+        "Id": product_id,
+        "Name": f"{product_id}-name",
+        "Arn": f"arn:aws:servicecatalog:us-east-1:{OWN}:stack/{product_id}-name/{product_id}",
+        "Type": "CFN_STACK",
+        "Status": status,
+        "CreatedTime": datetime.now(UTC) - timedelta(minutes=minutes_ago),
+        "LastRecordId": f"rec-{product_id}",
+        "LastProvisioningRecordId": f"rec-{product_id}",
+        "ProductId": "prod-emr",
+        "ProductName": "EMR cluster",
+        **extra,
+    }
+
+
+async def test_a_launch_without_its_cluster_yet_is_listed_from_the_catalog(home: Path) -> None:
+    made_arn = f"arn:aws:servicecatalog:us-east-1:{OWN}:stack/made/pp-made"
+    made = run_cluster(
+        boto3.client("emr"),
+        "made-from-the-catalog",
+        [{"Key": "aws:servicecatalog:provisionedProductArn", "Value": made_arn}],
+    )
+    calls = Calls()
+    manager = manager_for(home, calls, max_workers=2)
+    try:
+        with Stubber(manager.client("servicecatalog")) as catalog:
+            catalog.add_response(
+                "search_provisioned_products",
+                {
+                    "ProvisionedProducts": [
+                        # The stack has not made its cluster yet: shown from the catalog.
+                        provisioned("pp-new", "UNDER_CHANGE", 0.5),
+                        # Its cluster exists (tagged with the product): the cluster's row only.
+                        provisioned("pp-made", "UNDER_CHANGE", 1),
+                        # Being changed after it was made once, or being terminated: not a launch.
+                        provisioned(
+                            "pp-update",
+                            "UNDER_CHANGE",
+                            60,
+                            LastSuccessfulProvisioningRecordId="rec-first",
+                        ),
+                        provisioned("pp-ending", "UNDER_CHANGE", 30, LastRecordId="rec-terminate"),
+                        provisioned("pp-done", "AVAILABLE", 90),
+                    ]
+                },
+                {"Filters": {"SearchQuery": ["status:UNDER_CHANGE"]}, "PageSize": 100},
+            )
+            listing = await manager.list_clusters(ACTIVE)
+            catalog.assert_no_pending_responses()
+        assert [c.id for c in listing.clusters] == [made]
+        (launch,) = listing.launching
+        assert launch.to_json() == {
+            "provisionedProductId": "pp-new",
+            "name": "pp-new-name",
+            "status": "UNDER_CHANGE",
+            "statusMessage": "",
+            "createdTime": launch.created_time.isoformat() if launch.created_time else None,
+            "accountId": OWN,
+            "recordId": "rec-pp-new",
+            "productName": "EMR cluster",
+        }
+        assert launch.created_time is not None
+        assert listing.to_json()["launching"] == [launch.to_json()]
+
+        # A filter without starting clusters asks the catalog nothing.
+        before = calls.count("SearchProvisionedProducts")
+        listing = await manager.list_clusters(["RUNNING", "WAITING"])
+        assert listing.launching == ()
+        assert calls.count("SearchProvisionedProducts") == before
+    finally:
+        manager.close()
+
+
+async def test_a_user_who_may_not_search_the_catalog_still_gets_the_clusters(home: Path) -> None:
+    own = run_cluster(boto3.client("emr"), "own")
+    manager = manager_for(home, max_workers=2)
+    try:
+        with Stubber(manager.client("servicecatalog")) as catalog:
+            catalog.add_client_error(
+                "search_provisioned_products",
+                "AccessDeniedException",
+                "not authorized to perform: servicecatalog:SearchProvisionedProducts",
+                400,
+            )
+            listing = await manager.list_clusters(ACTIVE)
+        assert [c.id for c in listing.clusters] == [own]
+        assert listing.launching == ()
+        assert listing.failures == ()
+    finally:
+        manager.close()

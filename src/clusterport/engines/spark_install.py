@@ -123,6 +123,12 @@ class SparkInstall:
                 "PYSPARK_DRIVER_PYTHON": self.python,
             }
         )
+        # A source checkout (not the environment's own install): the cluster's Python
+        # helpers (the warm-up query, Livy, step runners) import the same clusterport as
+        # the server, from the folder the sandbox mounts (as the Studio launcher does).
+        package_root = Path(__file__).resolve().parents[2]
+        if package_root.name != "site-packages":
+            env["PYTHONPATH"] = str(package_root)
         return env
 
     async def launch_template(self, cache_file: Path, conf_dir: Path) -> LaunchTemplate:

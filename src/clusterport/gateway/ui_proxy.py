@@ -6,10 +6,13 @@ which is traded for a cookie scoped to ``/_ui/<cluster-id>/`` and a redirect
 to the same page without the token, or when it carries that cookie. The
 request then goes, with the prefix stripped, to the cluster's history server
 (``shs/…``) or its standalone master (everything else, including
-``proxy/<app-or-worker-id>/…``, which the master forwards itself). Spark
-links already carry the prefix (the engine sets it as ``reverseProxyUrl`` and
-the history server's proxy base); redirects naming a local port are rewritten
-to go through the proxy.
+``proxy/<app-or-worker-id>/…``, which the master forwards itself). The
+paths naming the cluster's own application (``application/…``,
+``history-application/…``) are answered with a redirect to that
+application's page, its id read from the driver's or the history server's
+REST API at that moment. Spark links already carry the prefix (the engine
+sets it as ``reverseProxyUrl`` and the history server's proxy base);
+redirects naming a local port are rewritten to go through the proxy.
 
 Each login (a link traded for a cookie, or a genuine link refused because it
 expired or names another cluster) is recorded in the cluster's account as a
@@ -22,6 +25,7 @@ are the ones that issue its links: ``GetOnClusterAppUIPresignedURL`` and
 from __future__ import annotations
 
 import uuid
+from typing import Any
 from urllib.parse import urlencode, urlsplit
 
 import httpx
@@ -71,6 +75,52 @@ def _target(
             "use a persistent app UI (CreatePersistentAppUI)."
         )
     return int(port), "/" + rest, prefix, key
+
+
+#: The Spark Connect server's application name ends so (``spark_commands``).
+_CONNECT_APP_SUFFIX = "Spark Connect server"
+
+
+async def _application_page(
+    request: Request, platform: Platform, grant: ui_links.UiGrant, alias: str, page: str
+) -> str:
+    """Where the cluster's own application is: its live UI, or its history server page.
+
+    The live application is the one the cluster's driver runs (its Spark
+    Connect server); on the history server, the application named as that
+    server, else the latest one. Without any, the master's or the history
+    server's own page.
+    """
+    with platform.db.session() as session:
+        rec = EmrRecords(session, grant.account_id, grant.region)
+        doc = rec.cluster(grant.cluster_id).data
+    prefix = ui_prefix_for(grant.cluster_id)
+    page = page or ui_links.APPLICATION_LANDING
+    if alias == ui_links.LIVE_APPLICATION:
+        port = (doc["Engine"].get("Endpoints") or {}).get("AppUiPort")
+        apps = await _applications(request, port, app_ui.ui_headers(doc)) if port else []
+        return f"{prefix}/proxy/{apps[0]['id']}/{page}" if apps else f"{prefix}/"
+    port = app_ui.history_port(doc)
+    apps = await _applications(request, port, app_ui.ui_headers(doc)) if port else []
+    connect = [a for a in apps if str(a.get("name", "")).endswith(_CONNECT_APP_SUFFIX)]
+    chosen = (connect or apps)[:1]
+    if not chosen:
+        return f"{prefix}/{_HISTORY}/"
+    return f"{prefix}/{_HISTORY}/history/{chosen[0]['id']}/{page}"
+
+
+async def _applications(request: Request, port: int, key: dict[str, str]) -> list[dict[str, Any]]:
+    """The applications a Spark UI's REST API lists (none when it does not answer)."""
+    try:
+        reply = await upstream(request).get(
+            f"http://127.0.0.1:{port}/api/v1/applications", headers=key, timeout=_TIMEOUT
+        )
+        apps = reply.json() if reply.status_code == 200 else []
+    except (httpx.HTTPError, ValueError):
+        return []
+    if not isinstance(apps, list):
+        return []
+    return [a for a in apps if isinstance(a, dict) and isinstance(a.get("id"), str)]
 
 
 def _location(value: str, mount: str, prefix: str) -> str:
@@ -189,6 +239,13 @@ async def spark_ui(request: Request) -> Response:
         grant = ui_links.verify(key, cookie_token, cluster_id, now)
     except ui_links.UiLinkError as exc:
         return _refused(str(exc))
+    alias = ui_links.application_alias(rest)
+    if alias is not None:
+        try:
+            where = await _application_page(request, platform, grant, *alias)
+        except ServiceError as exc:
+            return _refused(exc.message, status=404)
+        return RedirectResponse(where, status_code=303)
     try:
         port, path, mount, ui_key = _target(platform, grant, rest)
     except (LookupError, ServiceError) as exc:

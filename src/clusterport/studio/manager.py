@@ -55,6 +55,7 @@ __all__ = [
     "ClusterListing",
     "ClusterSummary",
     "ClustersManager",
+    "PendingLaunch",
     "Product",
     "ProvisioningForm",
     "RecordStatus",
@@ -80,6 +81,10 @@ ALL_STATES: tuple[str, ...] = (
     "TERMINATED_WITH_ERRORS",
 )
 _STARTING_OR_UP = ("STARTING", "BOOTSTRAPPING", "RUNNING", "WAITING")
+#: A provisioned product in these states is still being made (or changed).
+_LAUNCHING = ("UNDER_CHANGE", "PLAN_IN_PROGRESS")
+#: At most this many new clusters are described to find the launches they belong to.
+_MAX_LAUNCH_MATCHES = 20
 VISIBILITY_TAG = "sagemaker:studio-visibility:emr"
 HIDDEN_PARAMETERS = frozenset({"SageMakerProjectName", "SageMakerProjectId"})
 PROVISIONED_PRODUCT_TAG = "aws:servicecatalog:provisionedProductArn"
@@ -149,12 +154,49 @@ class AccountFailure:
 
 
 @dataclass(frozen=True)
+class PendingLaunch:
+    """A cluster the user launched from Service Catalog that EMR does not list yet.
+
+    Its provisioned product is still being made (``UNDER_CHANGE``) and no
+    cluster carries its tag: the stack has not created the cluster so far.
+    It comes from ``SearchProvisionedProducts``, so it survives a page reload.
+    """
+
+    provisioned_product_id: str
+    name: str
+    status: str
+    status_message: str
+    created_time: datetime | None
+    account_id: str
+    record_id: str | None = None
+    product_name: str = ""
+
+    def to_json(self) -> dict[str, Any]:
+        """The launch as the panel shows it among the clusters."""
+        return {
+            "provisionedProductId": self.provisioned_product_id,
+            "name": self.name,
+            "status": self.status,
+            "statusMessage": self.status_message,
+            "createdTime": _iso(self.created_time),
+            "accountId": self.account_id,
+            "recordId": self.record_id,
+            "productName": self.product_name,
+        }
+
+
+@dataclass(frozen=True)
 class ClusterListing:
-    """Clusters of every account the user may see, and the accounts that failed."""
+    """Clusters of every account the user may see, and the accounts that failed.
+
+    ``launching`` holds the user's launches whose cluster does not exist yet
+    (listed when the wanted states include STARTING).
+    """
 
     clusters: tuple[ClusterSummary, ...]
     failures: tuple[AccountFailure, ...] = ()
     configuration_errors: tuple[str, ...] = ()
+    launching: tuple[PendingLaunch, ...] = ()
 
     def to_json(self) -> dict[str, Any]:
         """The listing as ``GET /clusterport/clusters`` returns it."""
@@ -162,6 +204,7 @@ class ClusterListing:
             "clusters": [c.to_json() for c in self.clusters],
             "failures": [f.to_json() for f in self.failures],
             "configurationErrors": list(self.configuration_errors),
+            "launching": [p.to_json() for p in self.launching],
         }
 
 
@@ -456,7 +499,87 @@ class ClustersManager:
             key=lambda r: r.creation_time or datetime.min.replace(tzinfo=UTC),
             reverse=True,
         )
-        return ClusterListing(tuple(ordered), tuple(failures), self.configuration.errors)
+        launching: list[PendingLaunch] = []
+        if "STARTING" in wanted and own_account is not None:
+            own_rows = [r for r in ordered if r.role_arn is None and r.state in _STARTING_OR_UP]
+            try:
+                launching = await asyncio.wait_for(
+                    self._run(self._pending_launches, own_account, own_rows),
+                    timeout=self._request_timeout * 1.5,
+                )
+            except (StudioError, TimeoutError) as exc:
+                # Launch progress is a courtesy: a user who may not search provisioned
+                # products (or a slow catalog) still gets the clusters.
+                log.info("launches in progress not listed: %s", exc)
+        return ClusterListing(
+            tuple(ordered), tuple(failures), self.configuration.errors, tuple(launching)
+        )
+
+    def _pending_launches(self, account_id: str, rows: list[ClusterSummary]) -> list[PendingLaunch]:
+        """The user's provisioned products still being made whose cluster is not among ``rows``.
+
+        A product is matched to a cluster by the cluster's
+        ``aws:servicecatalog:provisionedProductArn`` tag; only clusters created
+        since the oldest such launch are described.
+        """
+        catalog = self._client("servicecatalog", None)
+        found: list[dict[str, Any]] = []
+        token: str | None = None
+        while True:
+            request: dict[str, Any] = {
+                "Filters": {"SearchQuery": ["status:UNDER_CHANGE"]},
+                "PageSize": 100,
+            }
+            if token:
+                request["PageToken"] = token
+            page = catalog.search_provisioned_products(**request)
+            found.extend(page.get("ProvisionedProducts", []))
+            token = page.get("NextPageToken")
+            if not token:
+                break
+        launches = [
+            p
+            for p in found
+            if p.get("Status") in _LAUNCHING
+            and not p.get("LastSuccessfulProvisioningRecordId")
+            and p.get("LastRecordId") == p.get("LastProvisioningRecordId", p.get("LastRecordId"))
+        ]
+        if not launches:
+            return []
+        oldest = min(
+            (p["CreatedTime"] for p in launches if isinstance(p.get("CreatedTime"), datetime)),
+            default=None,
+        )
+        candidates = [
+            r
+            for r in rows
+            if oldest is None
+            or r.creation_time is None
+            or r.creation_time >= oldest - timedelta(minutes=1)
+        ][:_MAX_LAUNCH_MATCHES]
+        emr = self._client("emr", None)
+        made: set[str] = set()
+        for row in candidates:
+            tags = emr.describe_cluster(ClusterId=row.id)["Cluster"].get("Tags", [])
+            made.update(
+                str(t.get("Value", "")).rsplit("/", 1)[-1]
+                for t in tags
+                if t.get("Key") == PROVISIONED_PRODUCT_TAG
+            )
+        return [
+            PendingLaunch(
+                provisioned_product_id=str(p["Id"]),
+                name=str(p.get("Name", "")),
+                status=str(p.get("Status", "")),
+                status_message=str(p.get("StatusMessage") or ""),
+                created_time=p.get("CreatedTime"),
+                account_id=account_id,
+                record_id=p.get("LastRecordId"),
+                product_name=str(p.get("ProductName") or ""),
+            )
+            for p in launches
+            if p["Id"] not in made
+        ]
 
     async def _bounded(
         self,

@@ -2,14 +2,18 @@
 
 * ``GetOnClusterAppUIPresignedURL`` (RUNNING/WAITING clusters):
   ``SparkHistoryServer`` → the cluster's history server, ``ApplicationMaster``
-  → an application's (driver's) UI, or the master's application list when no
-  ``ApplicationId`` is given, ``ResourceManager`` → the standalone master (the
-  scheduler's UI here). Other UI types do not exist on a Spark cluster here.
+  → an application's (driver's) UI; without an ``ApplicationId``, the jobs
+  page of the cluster's running application (its Spark Connect driver);
+  ``ResourceManager`` → the standalone master (the scheduler's UI here).
+  Other UI types do not exist on a Spark cluster here.
 * ``CreatePersistentAppUI``: a Spark History Server view of a cluster that
   works after it terminated: ATTACHING until its history server answers, then
   ATTACHED. For a terminated cluster the engine starts a history server over
   its kept event logs (it runs until ``clusterport down``).
-* ``GetPersistentAppUIPresignedURL``: a link to that history server.
+* ``GetPersistentAppUIPresignedURL``: a link to that history server: the
+  page of ``ApplicationId``, or, without one, of the cluster's own application
+  (its Spark Connect driver), so a terminated cluster's UI opens where the
+  live one did.
 
 Links are signed and served as described in :mod:`.ui_links`.
 """
@@ -213,5 +217,6 @@ def presigned(
         )
     if not ready:
         return {"PresignedURLReady": False}
-    path = ui_links.history_path(params.get("ApplicationId"))
+    app_id = params.get("ApplicationId")
+    path = ui_links.history_path(app_id) if app_id else ui_links.history_application_path()
     return {"PresignedURLReady": True, "PresignedURL": link(ctx, str(row.parent_id), path)}

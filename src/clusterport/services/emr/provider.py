@@ -490,6 +490,10 @@ class EmrProvider(Provider):
     async def get_on_cluster_app_ui_presigned_url(
         self, ctx: RequestContext, params: Mapping[str, Any]
     ) -> dict[str, Any]:
+        """``ApplicationMaster`` without an ``ApplicationId`` lands on the jobs page of the
+        cluster's own application (its Spark Connect driver); ``ResourceManager`` is the
+        Spark master's page.
+        """
         with records_of(ctx) as rec:
             answer = app_ui.on_cluster_url(ctx, rec, params)
             kind = params.get("OnClusterAppUIType") or "ApplicationMaster"
@@ -528,6 +532,9 @@ class EmrProvider(Provider):
     async def get_persistent_app_ui_presigned_url(
         self, ctx: RequestContext, params: Mapping[str, Any]
     ) -> dict[str, Any]:
+        """Without an ``ApplicationId`` the link lands on the history server's page of the
+        cluster's own application (its Spark Connect driver), also after it terminated.
+        """
         runtime = await self.runtime()
         with records_of(ctx) as rec:
             row = app_ui.find(rec, params["PersistentAppUIId"])

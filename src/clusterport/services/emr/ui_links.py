@@ -10,7 +10,11 @@ expiry) so the UI's own links keep working.
 Paths under the prefix: ``shs/…`` is the cluster's Spark History Server
 (also after the cluster terminated, for persistent app UIs); anything else
 is the standalone master's UI, which serves worker and application (driver)
-UIs under ``proxy/<id>/``.
+UIs under ``proxy/<id>/``. Two paths name the cluster's own application (its
+Spark Connect driver) without knowing its id, so a link made before the
+application (re)started still lands on it: ``application/…`` (its live UI,
+``jobs/`` by default) and ``history-application/…`` (its page on the history
+server); the gateway resolves them when they are opened.
 """
 
 from __future__ import annotations
@@ -149,6 +153,27 @@ def history_path(application_id: str | None = None) -> str:
     return f"{base}history/{application_id}/" if application_id else base
 
 
+#: The cluster's running application (its Spark Connect driver), resolved by the gateway.
+LIVE_APPLICATION = "application"
+#: That application's page on the cluster's history server, resolved by the gateway.
+HISTORY_APPLICATION = "history-application"
+#: The page of an application a link lands on when it names none.
+APPLICATION_LANDING = "jobs/"
+
+
 def application_path(application_id: str | None = None) -> str:
-    """An application's (driver's) UI through the master, or the master's page."""
-    return f"proxy/{application_id}/" if application_id else ""
+    """An application's (driver's) UI through the master; by default the cluster's own one."""
+    return f"proxy/{application_id}/" if application_id else f"{LIVE_APPLICATION}/"
+
+
+def history_application_path() -> str:
+    """The cluster's own application on its history server (see :data:`HISTORY_APPLICATION`)."""
+    return f"{HISTORY_APPLICATION}/"
+
+
+def application_alias(rest: str) -> tuple[str, str] | None:
+    """``(alias, the page below it)`` when ``rest`` names the cluster's own application."""
+    for alias in (LIVE_APPLICATION, HISTORY_APPLICATION):
+        if rest == alias or rest.startswith(alias + "/"):
+            return alias, rest[len(alias) :].lstrip("/")
+    return None

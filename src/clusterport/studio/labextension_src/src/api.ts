@@ -16,6 +16,20 @@ export interface ClusterRow {
   connectCell: string;
   stateReason: { code: string; message: string };
   endTime: string | null;
+  /** Set on the row of a launch whose cluster does not exist yet (no action applies). */
+  launch?: PendingLaunch;
+}
+
+/** A cluster launched from Service Catalog that EMR does not list yet (its stack is being made). */
+export interface PendingLaunch {
+  provisionedProductId: string;
+  name: string;
+  status: string;
+  statusMessage: string;
+  createdTime: string | null;
+  accountId: string;
+  recordId: string | null;
+  productName: string;
 }
 
 export interface AccountFailure {
@@ -29,6 +43,8 @@ export interface ClusterListing {
   clusters: ClusterRow[];
   failures: AccountFailure[];
   configurationErrors: string[];
+  /** The user's launches still without a cluster (from SearchProvisionedProducts). */
+  launching?: PendingLaunch[];
 }
 
 export interface Configuration {

@@ -6,7 +6,7 @@
 import { Dialog, showDialog } from '@jupyterlab/apputils';
 import { Widget } from '@lumino/widgets';
 
-import { api, ClusterListing, ClusterRow } from './api';
+import { api, ClusterListing, ClusterRow, PendingLaunch } from './api';
 import { askConnectOptions } from './connect';
 import { describeError, h, showMessage } from './dom';
 
@@ -42,7 +42,32 @@ const COLUMNS: Column[] = [
   { key: 'reason', label: 'State change reason', value: r => reasonOf(r).toLowerCase() }
 ];
 
-const STARTING = new Set(['STARTING', 'BOOTSTRAPPING']);
+/** The status shown for a launch whose cluster does not exist yet (not an EMR state). */
+export const LAUNCHING = 'PROVISIONING';
+const STARTING = new Set([LAUNCHING, 'STARTING', 'BOOTSTRAPPING']);
+
+/**
+ * A launch in progress as a row of the table: its progress comes from the
+ * provisioned product (the platform), so it is there again after a page reload.
+ */
+function launchRow(launch: PendingLaunch): ClusterRow {
+  const message =
+    launch.statusMessage ||
+    `Service Catalog is launching ${launch.productName || 'the product'}; the cluster comes next`;
+  return {
+    id: launch.provisionedProductId,
+    name: launch.name,
+    status: LAUNCHING,
+    creationTime: launch.createdTime,
+    accountId: launch.accountId,
+    arn: '',
+    roleArn: null,
+    connectCell: '',
+    stateReason: { code: launch.status, message },
+    endTime: null,
+    launch
+  };
+}
 
 /** "3 min 5 s" */
 export function duration(ms: number): string {
@@ -271,7 +296,8 @@ export class ClustersPanel extends Widget {
 
   private render(): void {
     const needle = this.search.value.trim().toLowerCase();
-    const matching = this.listing.clusters.filter(
+    const all = [...this.listing.clusters, ...(this.listing.launching ?? []).map(launchRow)];
+    const matching = all.filter(
       c =>
         !needle ||
         c.name.toLowerCase().includes(needle) ||
@@ -371,13 +397,18 @@ export class ClustersPanel extends Widget {
     );
     const usable = row.status === 'RUNNING' || row.status === 'WAITING';
     connect.disabled = !usable;
-    terminate.disabled = row.status.startsWith('TERMINAT');
+    terminate.disabled = row.status.startsWith('TERMINAT') || row.launch !== undefined;
+    ui.disabled = row.launch !== undefined;
     connect.addEventListener('click', () => void this.connect(row));
     ui.addEventListener('click', () => void this.openSparkUi(row));
     terminate.addEventListener('click', () => void this.terminate(row));
+    const attributes: Record<string, string> = { 'data-cluster-id': row.id };
+    if (row.launch) {
+      attributes['data-provisioned-product-id'] = row.launch.provisionedProductId;
+    }
     return h(
       'tr',
-      { 'data-cluster-id': row.id },
+      attributes,
       h('td', { class: 'cp-name', 'data-label': 'Name' }, row.name),
       h('td', { class: 'cp-id', 'data-label': 'ID' }, row.id),
       this.statusCell(row),
