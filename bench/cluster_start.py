@@ -110,7 +110,9 @@ NOTEBOOK = textwrap.dedent(
         spark.sql("SELECT 2").collect()
         said = "answered"
     except Exception as exc:
-        said = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        lines = [l.strip() for l in str(exc).splitlines() if l.strip()]
+        details = [l for l in lines if l.startswith(("status =", "details ="))]
+        said = " ".join(details or lines[:1]) or type(exc).__name__
     print(json.dumps({"seconds": time.perf_counter() - began, "said": said}), flush=True)
     """
 )

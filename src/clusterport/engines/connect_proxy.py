@@ -469,15 +469,11 @@ class ConnectAuthProxy:
 
     async def stop(self, grace: float = 5.0) -> None:
         """Stop accepting calls, let running ones finish for ``grace`` seconds, then
-        release every Spark Connect session still open upstream and close the channel.
-
-        After :meth:`close` nothing is released: the Connect server is stopping too.
-        """
+        release every Spark Connect session still open upstream and close the channel."""
         if self._server is not None:
             await self._server.stop(grace)
             self._server = None
-        if self._closed is None:
-            await self.release_sessions()
+        await self.release_sessions()
         if self._writer is not None:
             self._writer.cancel()
             with contextlib.suppress(asyncio.CancelledError):
