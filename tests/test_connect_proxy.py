@@ -402,9 +402,12 @@ def test_refreshing_token_fetches_only_near_expiry() -> None:
 
 
 def port_is_free(port: int) -> bool:
+    """True when a server could listen on ``port`` (connections closing on it do not count)."""
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             sock.bind(("127.0.0.1", port))
+            sock.listen()
         except OSError:
             return False
     return True
@@ -415,10 +418,10 @@ def test_an_ended_endpoint_tells_every_client_the_cluster_and_its_state() -> Non
     message = ended_message("j-ENDED", "TERMINATED", "Terminated by user request.")
     ended = EndedEndpoint(message)
     assert ended.start(port)
+    # A notebook's client with pyspark's own retry policy: the answer is not retried.
+    spark = SparkSession.builder.remote(f"sc://localhost:{port}/;token=t").create()
     try:
         assert not EndedEndpoint("another").start(port)  # the port is taken: left alone
-        # A notebook's client with pyspark's own retry policy: the answer is not retried.
-        spark = SparkSession.builder.remote(f"sc://localhost:{port}/;token=t").create()
         with pytest.raises(SparkConnectGrpcException) as caught:
             spark.sql("SELECT 1").collect()
         assert "FAILED_PRECONDITION" in str(caught.value)
@@ -430,6 +433,7 @@ def test_an_ended_endpoint_tells_every_client_the_cluster_and_its_state() -> Non
         assert error.code() is grpc.StatusCode.FAILED_PRECONDITION
         assert error.details() == message
     finally:
+        spark.stop()  # while the endpoint answers: its release is refused, not retried
         ended.stop()
     assert port_is_free(port)
 

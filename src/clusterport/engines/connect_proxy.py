@@ -687,7 +687,7 @@ class EndedEndpoint:
         except RuntimeError:
             bound = 0
         if bound != port:
-            server.stop(None)
+            server.stop(None).wait(10)
             return False
         server.start()
         self._server = server
@@ -696,7 +696,7 @@ class EndedEndpoint:
     def stop(self) -> None:
         """Stop answering (the port is free again); idempotent."""
         if self._server is not None:
-            self._server.stop(None)
+            self._server.stop(None).wait(10)
             self._server = None
 
 

@@ -757,7 +757,7 @@ class LocalSparkEngine(Engine):
             ):
                 self.registry.add_cluster(cluster_id, work_dir)
                 return state.endpoints()
-            await terminate([*state.processes, *running_steps(work_dir)], grace=self.stop_grace)
+            await self._stop_records([*state.processes, *running_steps(work_dir)])
             save_state(dataclasses.replace(state, phase="STOPPED", processes=[]))
             self.registry.remove_cluster(cluster_id)
             return None
@@ -957,7 +957,7 @@ class _Launch:
     async def abort(self) -> None:
         """Stop whatever this launch started and mark the cluster FAILED."""
         records = [*self.state.processes, *running_steps(self.state.work_dir)]
-        await terminate(records, grace=self.engine.stop_grace)
+        await terminate(records, grace=self.engine.driver_grace)
         self.state = dataclasses.replace(self.state, phase=Phase.FAILED.value, processes=[])
         save_state(self.state)
         self.engine.registry.remove_cluster(self.state.cluster_id)
