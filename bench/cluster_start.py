@@ -111,8 +111,11 @@ NOTEBOOK = textwrap.dedent(
         said = "answered"
     except Exception as exc:
         lines = [l.strip() for l in str(exc).splitlines() if l.strip()]
-        details = [l for l in lines if l.startswith(("status =", "details ="))]
-        said = " ".join(details or lines[:1]) or type(exc).__name__
+        status = [l.split(".")[-1] for l in lines if l.startswith("status =")]
+        details = [
+            l.split("=", 1)[1].strip().strip('"') for l in lines if l.startswith("details =")
+        ]
+        said = ": ".join(status[:1] + details[:1]) or (lines[:1] or [type(exc).__name__])[0]
     print(json.dumps({"seconds": time.perf_counter() - began, "said": said}), flush=True)
     """
 )
@@ -350,7 +353,7 @@ def stop_sample(data_dir: Path, source: Path | None) -> StopSample:
             if notebook.poll() is None:
                 os.killpg(notebook.pid, 9)
                 notebook.wait()
-    return StopSample(stopped, notebook_s, said[:160], reply.status_code, livy_said[:160], left)
+    return StopSample(stopped, notebook_s, said[:300], reply.status_code, livy_said[:300], left)
 
 
 async def stop_rounds(root: Path, runs: int, baseline: Path | None) -> None:
@@ -372,11 +375,13 @@ async def stop_rounds(root: Path, runs: int, baseline: Path | None) -> None:
     lines = [
         "A cluster with Spark and Livy (1 primary + 1 core); a notebook process holds a "
         "Spark Connect session of an EMR session, and a Livy session runs a Spark job, "
-        f"when TerminateJobFlows is called; medians of {runs} round(s), best in brackets.",
+        f"when TerminateJobFlows is called; medians of {runs} round(s), best and worst in "
+        "brackets.",
         "",
         f"Host load average (1 min) {load_before:.1f} before, {load_after:.1f} after.",
         "",
-        "| server | TerminateJobFlows → TERMINATED s (best) | notebook's next call fails after s "
+        "| server | TerminateJobFlows → TERMINATED s (best, worst) "
+        "| notebook's next call fails after s "
         "| the notebook is told | Livy's answer for the running statement | processes left |",
         "|---|---|---|---|---|---|",
     ]
@@ -388,7 +393,8 @@ async def stop_rounds(root: Path, runs: int, baseline: Path | None) -> None:
         if hangs:
             notebook = f"{notebook} ({hangs} of {len(got)} no answer in {NOTEBOOK_PATIENCE:.0f} s)"
         lines.append(
-            f"| {label} | {med([s.stop for s in got], '.1f')} ({best([s.stop for s in got])}) "
+            f"| {label} | {med([s.stop for s in got], '.1f')} ({best([s.stop for s in got])}"
+            f", {max(s.stop for s in got):.1f}) "
             f"| {notebook} | {last.notebook_said.replace('|', '/')} "
             f"| {last.livy_status}: {last.livy_said.replace('|', '/')} "
             f"| {max(s.left for s in got)} |"
