@@ -15,9 +15,20 @@ For each of ``--runs`` rounds (interleaved, so load on the host hits all alike):
 
 The CDS archives are trained once before the rounds by
 ``LocalSparkEngine.train_archives`` (what ``clusterport train-cds`` runs once
-per machine; reported too). Run it alone on the host: Spark benchmarks must not overlap.
+per machine; reported too).
 
-    .venv/bin/python bench/cluster_start.py [--runs 3]
+**Stop with a notebook attached** (its own section): a server, a cluster with
+Spark and Livy (1 primary + 1 core), a notebook process holding a Spark Connect
+session of an EMR session (``StartSession``/``GetSessionEndpoint``) and a Livy
+session running a Spark job; then ``TerminateJobFlows`` → ``TERMINATED`` as
+``DescribeCluster`` reports it, how long the notebook's next Spark call takes to
+fail (and what it says), what Livy answers for the running statement, and
+whether any process of the cluster is left. ``--baseline-src`` runs the same
+rounds, interleaved, on a server from another checkout's ``src`` (before/after).
+
+Run it alone on the host: Spark benchmarks must not overlap.
+
+    .venv/bin/python bench/cluster_start.py [--runs 3] [--stop-only] [--baseline-src DIR]
 """
 
 from __future__ import annotations
@@ -34,14 +45,19 @@ import textwrap
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
+import boto3
+import requests
+from botocore.credentials import Credentials
 from pyspark.sql import SparkSession
 
-from _common import append_results
+from _common import append_results, clusterport_server
 from clusterport.engines.base import ClusterSpec, NodeRole, NodeSpec, Phase
 from clusterport.engines.host_budget import HostBudget
 from clusterport.engines.local_spark import LocalSparkEngine
 from clusterport.engines.processes import group_members
+from clusterport.studio.livy_auth import SigV4Livy, platform_livy_url
 
 TOKEN = "bench-token"
 FIRST_QUERY = "SELECT sum(id) AS s FROM range(1000)"
@@ -77,6 +93,35 @@ PLAIN_LOCAL = textwrap.dedent(
     print(json.dumps({"first_at": first_at, "warm_ms": statistics.median(warm)}), flush=True)
     """
 )
+
+
+#: The notebook of the stop rounds: a Spark Connect session, a first answer, then
+#: (told on stdin that the cluster is TERMINATED) the next call, timed.
+NOTEBOOK = textwrap.dedent(
+    """
+    import json, sys, time
+    from pyspark.sql import SparkSession
+    spark = SparkSession.builder.remote(sys.argv[1]).create()
+    spark.sql("SELECT 1").collect()
+    print("ready", flush=True)
+    sys.stdin.readline()
+    began = time.perf_counter()
+    try:
+        spark.sql("SELECT 2").collect()
+        said = "answered"
+    except Exception as exc:
+        lines = [l.strip() for l in str(exc).splitlines() if l.strip()]
+        status = [l.split(".")[-1] for l in lines if l.startswith("status =")]
+        details = [
+            l.split("=", 1)[1].strip().strip('"') for l in lines if l.startswith("details =")
+        ]
+        said = ": ".join(status[:1] + details[:1]) or (lines[:1] or [type(exc).__name__])[0]
+    print(json.dumps({"seconds": time.perf_counter() - began, "said": said}), flush=True)
+    """
+)
+#: How long the stop rounds wait for the notebook's next call before calling it a hang.
+NOTEBOOK_PATIENCE = 60.0
+REGION = "us-east-1"
 
 
 @dataclass
@@ -183,6 +228,185 @@ def plain_sample() -> Sample:
     return Sample(None, first, None, float(data["warm_ms"]), None, None)
 
 
+@dataclass
+class StopSample:
+    """One measured stop of a cluster with a notebook and a Livy session attached."""
+
+    stop: float
+    notebook_s: float | None
+    notebook_said: str
+    livy_status: int
+    livy_said: str
+    left: int
+
+
+def _wait_state(emr: Any, cluster_id: str, states: tuple[str, ...], poll: float) -> str:
+    deadline = time.monotonic() + 900
+    while time.monotonic() < deadline:
+        got = str(emr.describe_cluster(ClusterId=cluster_id)["Cluster"]["Status"]["State"])
+        if got in states:
+            return got
+        time.sleep(poll)
+    raise SystemExit(f"{cluster_id} never reached {states}")
+
+
+def _livy_session(url: str, key: dict[str, str]) -> tuple[requests.Session, str]:
+    """A pyspark Livy session through the platform's route, idle, with one answer given."""
+    client = requests.Session()
+    creds = Credentials(key["AccessKeyId"], key["SecretAccessKey"])
+    client.auth = SigV4Livy(creds, REGION, url)
+    session = client.post(f"{url}/sessions", json={"kind": "pyspark"}, timeout=60).json()["id"]
+    base = f"{url}/sessions/{session}"
+    deadline = time.monotonic() + 300
+    while client.get(base, timeout=60).json()["state"] != "idle":
+        if time.monotonic() > deadline:
+            raise SystemExit("the Livy session never became idle")
+        time.sleep(0.5)
+    first = client.post(f"{base}/statements", json={"code": "spark.range(3).count()"}, timeout=60)
+    statement = first.json()["id"]
+    while client.get(f"{base}/statements/{statement}", timeout=60).json()["state"] != "available":
+        time.sleep(0.2)
+    return client, base
+
+
+def live_processes(folder: Path) -> int:
+    """Live processes whose working directory is inside ``folder`` (the cluster's)."""
+    root = str(folder.resolve())
+    count = 0
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            cwd = os.readlink(entry / "cwd")
+            state = (entry / "stat").read_text().rsplit(")", 1)[1].split()[0]
+        except OSError:
+            continue
+        if (cwd == root or cwd.startswith(root + "/")) and state != "Z":
+            count += 1
+    return count
+
+
+def stop_sample(data_dir: Path, source: Path | None) -> StopSample:
+    """TerminateJobFlows → TERMINATED with a notebook and a Livy statement attached."""
+    data_dir.mkdir(parents=True)
+    with clusterport_server(data_dir, source=source) as (url, key):
+        emr = boto3.client(
+            "emr",
+            endpoint_url=url,
+            region_name=REGION,
+            aws_access_key_id=key["AccessKeyId"],
+            aws_secret_access_key=key["SecretAccessKey"],
+        )
+        cluster_id = emr.run_job_flow(
+            Name="stop-bench",
+            ReleaseLabel="emr-7.1.0",
+            Applications=[{"Name": "Spark"}, {"Name": "Livy"}],
+            Instances={
+                "InstanceGroups": [
+                    {"InstanceRole": "MASTER", "InstanceType": "m5.xlarge", "InstanceCount": 1},
+                    {"InstanceRole": "CORE", "InstanceType": "m5.xlarge", "InstanceCount": 1},
+                ],
+                "KeepJobFlowAliveWhenNoSteps": True,
+            },
+        )["JobFlowId"]
+        _wait_state(emr, cluster_id, ("WAITING",), 1.0)
+        session = emr.start_session(ClusterId=cluster_id, Name="notebook")["Id"]
+        endpoint = emr.get_session_endpoint(ClusterId=cluster_id, SessionId=session)
+        remote = f"{endpoint['Endpoint']}/;token={endpoint['AuthToken']}"
+        notebook = subprocess.Popen(
+            [sys.executable, "-c", NOTEBOOK, remote],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            text=True,
+            env=clean_env(),
+            start_new_session=True,
+        )
+        try:
+            assert notebook.stdout is not None and notebook.stdin is not None
+            if notebook.stdout.readline().strip() != "ready":
+                raise SystemExit("the notebook got no first answer")
+            livy, base = _livy_session(platform_livy_url(url, cluster_id), key)
+            running = livy.post(
+                f"{base}/statements",
+                json={"code": "spark.range(0, 10**12, 1, 2).selectExpr('sum(id)').collect()"},
+                timeout=60,
+            ).json()["id"]
+            while livy.get(f"{base}/statements/{running}", timeout=60).json()["state"] != "running":
+                time.sleep(0.2)
+            time.sleep(2)  # its Spark job under way
+            began = time.perf_counter()
+            emr.terminate_job_flows(JobFlowIds=[cluster_id])
+            _wait_state(emr, cluster_id, ("TERMINATED", "TERMINATED_WITH_ERRORS"), 0.05)
+            stopped = time.perf_counter() - began
+            reply = livy.get(f"{base}/statements/{running}", timeout=60)
+            livy_said = str(reply.json().get("msg") or reply.json().get("state"))
+            try:
+                out, _ = notebook.communicate("\n", timeout=NOTEBOOK_PATIENCE)
+                result = json.loads(out.strip().splitlines()[-1])
+                notebook_s: float | None = float(result["seconds"])
+                said = str(result["said"])
+            except subprocess.TimeoutExpired:
+                notebook_s, said = None, f"no answer within {NOTEBOOK_PATIENCE:.0f} s"
+            left = live_processes(data_dir / "clusters" / cluster_id)
+        finally:
+            if notebook.poll() is None:
+                os.killpg(notebook.pid, 9)
+                notebook.wait()
+    return StopSample(stopped, notebook_s, said[:300], reply.status_code, livy_said[:300], left)
+
+
+async def stop_rounds(root: Path, runs: int, baseline: Path | None) -> None:
+    """The stop section: this checkout (and ``baseline``'s, interleaved), ``runs`` rounds each."""
+    ways: list[tuple[str, Path | None]] = [("this checkout", None)]
+    if baseline is not None:
+        ways.insert(0, ("before (baseline checkout)", baseline))
+    samples: dict[str, list[StopSample]] = {label: [] for label, _ in ways}
+    load_before = os.getloadavg()[0]
+    for index in range(runs):
+        for label, source in ways:
+            print(f"stop round {index + 1}/{runs}: {label}", flush=True)
+            sample = await asyncio.to_thread(
+                stop_sample, root / f"stop-{index}-{len(samples[label])}-{id(source)}", source
+            )
+            print(sample, flush=True)
+            samples[label].append(sample)
+    load_after = os.getloadavg()[0]
+    lines = [
+        "A cluster with Spark and Livy (1 primary + 1 core); a notebook process holds a "
+        "Spark Connect session of an EMR session, and a Livy session runs a Spark job, "
+        f"when TerminateJobFlows is called; medians of {runs} round(s), best and worst in "
+        "brackets.",
+        "",
+        f"Host load average (1 min) {load_before:.1f} before, {load_after:.1f} after.",
+        "",
+        "| server | TerminateJobFlows → TERMINATED s (best, worst) "
+        "| notebook's next call fails after s "
+        "| the notebook is told | Livy's answer for the running statement | processes left |",
+        "|---|---|---|---|---|---|",
+    ]
+    for label, _source in ways:
+        got = samples[label]
+        last = got[-1]
+        hangs = sum(1 for s in got if s.notebook_s is None)
+        notebook = med([s.notebook_s for s in got], ".1f")
+        if hangs:
+            notebook = f"{notebook} ({hangs} of {len(got)} no answer in {NOTEBOOK_PATIENCE:.0f} s)"
+        lines.append(
+            f"| {label} | {med([s.stop for s in got], '.1f')} ({best([s.stop for s in got])}"
+            f", {max(s.stop for s in got):.1f}) "
+            f"| {notebook} | {last.notebook_said.replace('|', '/')} "
+            f"| {last.livy_status}: {last.livy_said.replace('|', '/')} "
+            f"| {max(s.left for s in got)} |"
+        )
+    lines += [
+        "",
+        "Goal (issue 13): TERMINATED within 3 s; the notebook's next call fails within 5 s "
+        "with a message naming the cluster and its state.",
+    ]
+    append_results("Cluster stop with a notebook attached", lines)
+
+
 def med(values: list[float | None], fmt: str) -> str:
     present = [v for v in values if v is not None]
     return format(statistics.median(present), fmt) if present else "-"
@@ -196,7 +420,18 @@ def best(values: list[float | None]) -> str:
 async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--stop-only", action="store_true", help="only the stop section")
+    parser.add_argument(
+        "--baseline-src",
+        type=Path,
+        default=None,
+        help="another checkout's src folder: its server's stop rounds run beside this one's",
+    )
     args = parser.parse_args()
+    if args.stop_only:
+        with tempfile.TemporaryDirectory(prefix="cluster-stop-") as tmp:
+            await stop_rounds(Path(tmp), args.runs, args.baseline_src)
+        return
     load_before = os.getloadavg()[0]
     with tempfile.TemporaryDirectory(prefix="cluster-start-") as tmp:
         root = Path(tmp)
@@ -263,6 +498,8 @@ async def main() -> None:
         "start and pyspark import.",
     ]
     append_results("Cluster start", lines)
+    with tempfile.TemporaryDirectory(prefix="cluster-stop-") as tmp:
+        await stop_rounds(Path(tmp), args.runs, args.baseline_src)
 
 
 if __name__ == "__main__":

@@ -30,11 +30,14 @@ import pyspark
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from pyspark.errors.exceptions.connect import SparkConnectGrpcException
 from pyspark.sql.connect.client.retries import DefaultPolicy
 from pyspark.sql.connect.proto import base_pb2
 from pyspark.sql.connect.session import SparkSession
 
 from clusterport.engines.connect_proxy import (
+    ConnectAuthProxy,
+    EndedEndpoint,
     ExpiredSessionTokenError,
     InvalidSessionTokenError,
     MissingSessionTokenError,
@@ -42,11 +45,13 @@ from clusterport.engines.connect_proxy import (
     _bearer_token,
     _connect_session_of,
     _release_session_request,
+    ended_message,
     load_or_create_key,
     mint_session_token,
     revoke_session,
     verify_session_token,
 )
+from clusterport.services.emr.ended_endpoints import EndedEndpoints
 from clusterport.studio.spark_session import (
     RefreshingToken,
     build_connect_url,
@@ -393,6 +398,91 @@ def test_refreshing_token_fetches_only_near_expiry() -> None:
     assert token.fetches == 2
 
 
+# --------------------------------------------------------------------------- an ended cluster
+
+
+def port_is_free(port: int) -> bool:
+    """True when a server could listen on ``port`` (connections closing on it do not count)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind(("127.0.0.1", port))
+            sock.listen()
+        except OSError:
+            return False
+    return True
+
+
+def test_an_ended_endpoint_tells_every_client_the_cluster_and_its_state() -> None:
+    port = free_port()
+    message = ended_message("j-ENDED", "TERMINATED", "Terminated by user request.")
+    ended = EndedEndpoint(message)
+    assert ended.start(port)
+    # A notebook's client with pyspark's own retry policy: the answer is not retried.
+    spark = SparkSession.builder.remote(f"sc://localhost:{port}/;token=t").create()
+    try:
+        assert not EndedEndpoint("another").start(port)  # the port is taken: left alone
+        with pytest.raises(SparkConnectGrpcException) as caught:
+            spark.sql("SELECT 1").collect()
+        assert "FAILED_PRECONDITION" in str(caught.value)
+        assert (
+            "Cluster j-ENDED is TERMINATED (Terminated by user request); its Spark Connect "
+            "sessions have ended." in str(caught.value)
+        )
+        error = raw_config_call(port, [("authorization", "Bearer anything")])
+        assert error.code() is grpc.StatusCode.FAILED_PRECONDITION
+        assert error.details() == message
+    finally:
+        spark.stop()  # while the endpoint answers: its release is refused, not retried
+        ended.stop()
+    assert port_is_free(port)
+
+
+def test_ended_endpoints_answer_until_no_token_of_the_cluster_is_valid() -> None:
+    now = [1000.0]
+    ended = EndedEndpoints(lifetime=3600, clock=lambda: now[0])
+    first, second = free_port(), free_port()
+    try:
+        assert ended.open("j-FIRST", first, "TERMINATED", "Terminated by user request.")
+        now[0] += 1800
+        assert ended.open("j-SECOND", second, "TERMINATED_WITH_ERRORS", "The master died.")
+        assert not ended.open("j-THIRD", first, "TERMINATED")  # another's port: left alone
+        assert ended.answering()["j-SECOND"].startswith(
+            "Cluster j-SECOND is TERMINATED_WITH_ERRORS (The master died);"
+        )
+        now[0] += 1800
+        ended.expire()
+        assert list(ended.answering()) == ["j-SECOND"]
+        assert port_is_free(first) and not port_is_free(second)
+    finally:
+        ended.close_all()
+    assert ended.answering() == {} and port_is_free(second)
+
+
+async def test_a_closed_proxy_ends_every_call_naming_the_cluster(tmp_path: Path) -> None:
+    proxy = ConnectAuthProxy(
+        upstream=f"localhost:{free_port()}",
+        upstream_token="upstream",
+        key=KEY,
+        cluster_id="j-CLOSING",
+    )
+    port = await proxy.start()
+    try:
+        said = proxy.close()
+        assert said.startswith("Cluster j-CLOSING is TERMINATING;")
+        token = mint_session_token(KEY, "s-1", datetime.now(UTC) + timedelta(minutes=5))
+        async with grpc.aio.insecure_channel(f"localhost:{port}") as channel:
+            with pytest.raises(grpc.aio.AioRpcError) as caught:
+                await channel.unary_unary(CONFIG_METHOD)(
+                    b"", metadata=[("authorization", f"Bearer {token}")], timeout=30
+                )
+        assert caught.value.code() is grpc.StatusCode.FAILED_PRECONDITION
+        assert caught.value.details() == said
+        assert proxy.activity().rejected_calls == 1
+    finally:
+        await proxy.stop(0)
+
+
 # --------------------------------------------------------------------------- the proxy (Spark)
 
 
@@ -445,6 +535,8 @@ def start_proxy(connect: ConnectServer, work: Path) -> RunningProxy:
         str(key_file),
         "--activity-file",
         str(activity_file),
+        "--cluster-id",
+        "j-PROXYTEST",
     ]
     process = start_python_module("clusterport.engines.connect_proxy", args, log)
     wait_for_port(port, process, log, timeout=60)
@@ -578,3 +670,31 @@ def test_sigterm_releases_open_sessions(connect_server: ConnectServer, tmp_path:
     assert "stopping the connect proxy" in own.log.read_text()
     assert own.activity()["connect_sessions"] == 0  # written on the way out
     assert connect_server.session_is_closed(connect_session_id)
+
+
+@pytest.mark.spark
+def test_sigterm_ends_a_query_under_way_naming_the_cluster(
+    connect_server: ConnectServer, tmp_path: Path
+) -> None:
+    """The cluster stops: a query in flight ends with why, not with a retried UNAVAILABLE."""
+    own = start_proxy(connect_server, tmp_path)
+    spark = SparkSession.builder.remote(own.url(own.token())).create()  # pyspark's own retries
+    said: list[str] = []
+
+    def long_query() -> None:
+        with pytest.raises(SparkConnectGrpcException) as caught:
+            spark.range(0, 10**12, 1, 1).selectExpr("sum(id)").collect()
+        said.append(str(caught.value))
+
+    query = threading.Thread(target=long_query)
+    try:
+        query.start()
+        own.wait_activity("active_streams", 1)
+        assert stop_process_group(own.process) == 0
+        query.join(60)
+        assert not query.is_alive()
+    finally:
+        spark.client.close()
+    assert len(said) == 1, "the query did not end with an error"
+    assert "FAILED_PRECONDITION" in said[0]
+    assert "Cluster j-PROXYTEST is TERMINATING" in said[0]

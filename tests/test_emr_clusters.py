@@ -16,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import datetime as dt
+import json
 import os
 import signal
 import subprocess
@@ -34,6 +35,7 @@ import requests
 import uvicorn
 from botocore.credentials import Credentials
 from IPython.core.interactiveshell import InteractiveShell
+from pyspark.errors.exceptions.connect import SparkConnectGrpcException
 from pyspark.sql import SparkSession
 from pyspark.sql.connect.client.retries import DefaultPolicy
 
@@ -654,6 +656,86 @@ def test_a_persistent_ui_is_attached_while_the_cluster_runs(world: World) -> Non
     described = emr.describe_persistent_app_ui(PersistentAppUIId=world.ui_id)["PersistentAppUI"]
     assert described["PersistentAppUIStatus"] == "ATTACHED"
     assert described["PersistentAppUITypeList"] == ["SHS"]
+
+
+def _spark_error(call: Any) -> str:
+    """The message of the error ``call`` ends with (it must end with one)."""
+    with pytest.raises(SparkConnectGrpcException) as raised:
+        call()
+    return str(raised.value)
+
+
+def test_terminating_tells_every_client_at_once(world: World) -> None:
+    """A notebook's Spark Connect sessions and a Livy statement learn that the cluster ended.
+
+    A query under way ends with the cluster's id and state, the notebook's next
+    call too (not a retry of a closed port), a running Livy statement is answered
+    with the cluster's state, and nothing of the cluster runs on.
+    """
+    emr = world.emr
+    running(emr, world.cluster_id)
+    folder = work_dir(world, world.cluster_id)
+    session = emr.start_session(ClusterId=world.cluster_id, Name="attached")
+    endpoint = emr.get_session_endpoint(ClusterId=world.cluster_id, SessionId=session["Id"])
+    url = f"{endpoint['Endpoint']}/;token={endpoint['AuthToken']}"
+    notebook = SparkSession.builder.remote(url).create()
+    busy = SparkSession.builder.remote(url).create()
+    # A few quick retries, as a client would make; a closed port would still fail them.
+    for client in (notebook, busy):
+        client.client.set_retry_policies([DefaultPolicy(max_retries=4)])
+    busy_said: list[str] = []
+    query = threading.Thread(
+        target=lambda: busy_said.append(
+            _spark_error(lambda: busy.range(0, 10**12, 1, 2).selectExpr("sum(id)").collect())
+        )
+    )
+    try:
+        assert notebook.sql("SELECT 6 * 7 AS answer").collect()[0][0] == 42
+        with livy_client(world) as livy:
+            base = livy.base
+            created = livy.post(f"{base}/sessions", json={"kind": "pyspark"}, timeout=30)
+            assert created.status_code == 201, created.text
+            statements = f"{base}/sessions/{created.json()['id']}/statements"
+            wait_until(
+                lambda: (
+                    livy.get(statements.rsplit("/", 1)[0], timeout=30).json()["state"] == "idle"
+                ),
+                "the Livy session to be idle",
+            )
+            statement = livy.post(
+                statements, json={"code": "import time\ntime.sleep(600)"}, timeout=30
+            ).json()["id"]
+            wait_until(
+                lambda: (
+                    livy.get(f"{statements}/{statement}", timeout=30).json()["state"] == "running"
+                ),
+                "the Livy statement to run",
+            )
+            query.start()
+            activity = folder / "connect-proxy-activity.json"
+            wait_until(
+                lambda: json.loads(activity.read_text())["active_streams"] > 0,
+                "the query to be under way",
+            )
+
+            emr.terminate_job_flows(JobFlowIds=[world.cluster_id])
+            final = wait_for(emr, world.cluster_id, FINAL, timeout=120)
+            assert final["Status"]["StateChangeReason"]["Code"] == "USER_REQUEST"
+
+            after = _spark_error(lambda: notebook.sql("SELECT 1").collect())
+            assert f"Cluster {world.cluster_id} is TERMINATED" in after, after
+            assert "FAILED_PRECONDITION" in after and "StartSession" in after, after
+            answer = livy.get(f"{statements}/{statement}", timeout=30)
+            assert answer.status_code == 409, answer.text
+            assert answer.json()["msg"].startswith(f"Cluster {world.cluster_id} is TERMINATED")
+        query.join(60)
+        assert not query.is_alive()
+        assert len(busy_said) == 1 and f"Cluster {world.cluster_id} is TERMINAT" in busy_said[0]
+    finally:
+        notebook.stop()
+        busy.stop()
+    assert not any(is_running(r) for r in records_of(folder))
+    assert processes_under(folder) == []
 
 
 def test_persistent_ui_outlives_the_terminated_cluster(world: World) -> None:

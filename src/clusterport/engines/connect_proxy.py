@@ -20,6 +20,14 @@ The proxy remembers the Spark Connect sessions that pass through it (every
 Connect request carries ``session_id`` as field 1 and ``user_context`` as
 field 2) and releases those still open upstream when it shuts down.
 
+When the cluster stops (SIGTERM), the proxy first *closes*: every call in
+flight and every new one ends at once with ``FAILED_PRECONDITION`` and a
+message naming the cluster and its state ("Cluster j-… is TERMINATING"),
+a status the Spark Connect client does not retry, so a notebook learns why
+instead of retrying a vanished endpoint for minutes. Once the cluster's
+processes are gone, :class:`EndedEndpoint` (run by the control plane) answers
+on the same port the same way ("… is TERMINATED").
+
 Errors (all subclasses of :class:`SessionTokenError`)::
 
     SessionTokenError                  base; never reaches the wire as such
@@ -60,6 +68,7 @@ import sys
 import tempfile
 import time
 from collections.abc import AsyncIterator, Sequence
+from concurrent import futures
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -69,12 +78,14 @@ from grpc import aio  # type: ignore[import-untyped,unused-ignore]
 
 __all__ = [
     "ConnectAuthProxy",
+    "EndedEndpoint",
     "ExpiredSessionTokenError",
     "InvalidSessionTokenError",
     "MissingSessionTokenError",
     "ProxyActivity",
     "SessionClaims",
     "SessionTokenError",
+    "ended_message",
     "load_or_create_key",
     "main",
     "mint_session_token",
@@ -412,8 +423,13 @@ class ConnectAuthProxy:
         key: bytes,
         activity_file: Path | None = None,
         revoked_file: Path | None = None,
+        cluster_id: str | None = None,
     ) -> None:
         self._upstream = upstream
+        self._cluster_id = cluster_id
+        #: Set by :meth:`close`: the message every call now ends with.
+        self._closed: str | None = None
+        self._calls: set[aio.Call] = set()
         self._upstream_token = upstream_token
         self._key = key
         self._activity_file = activity_file
@@ -439,6 +455,17 @@ class ConnectAuthProxy:
             self._writer = asyncio.create_task(self._activity_writer())
         log.info("connect proxy listening on %s:%d, forwarding to %s", host, bound, self._upstream)
         return bound
+
+    def close(self, state: str = "TERMINATING") -> str:
+        """The cluster is going away: end every call in flight, refuse every new one.
+
+        Each ends with ``FAILED_PRECONDITION`` (never retried by the Spark Connect
+        client) and a message naming the cluster and ``state``; returns the message.
+        """
+        self._closed = ended_message(self._cluster_id, state)
+        for call in list(self._calls):
+            call.cancel()
+        return self._closed
 
     async def stop(self, grace: float = 5.0) -> None:
         """Stop accepting calls, let running ones finish for ``grace`` seconds, then
@@ -543,6 +570,9 @@ class ConnectAuthProxy:
         requests: AsyncIterator[bytes],
         context: aio.ServicerContext[bytes, bytes],
     ) -> AsyncIterator[bytes]:
+        if self._closed is not None:
+            self._counters.rejected_calls += 1
+            await context.abort(grpc.StatusCode.FAILED_PRECONDITION, self._closed)
         try:
             self._authenticate(context)
         except SessionTokenError as exc:
@@ -557,6 +587,7 @@ class ConnectAuthProxy:
             metadata=self._upstream_metadata(context.invocation_metadata()),
             timeout=remaining,
         )
+        self._calls.add(call)
         try:
             initial = await call.initial_metadata()
             if initial:
@@ -569,10 +600,19 @@ class ConnectAuthProxy:
             if trailing:
                 context.set_trailing_metadata(tuple(trailing))
         except aio.AioRpcError as exc:
+            if self._closed is not None:  # the Connect server is stopping: say why
+                await context.abort(grpc.StatusCode.FAILED_PRECONDITION, self._closed)
             await context.abort(
                 exc.code(), exc.details() or "", tuple(exc.trailing_metadata() or ())
             )
+        except asyncio.CancelledError:
+            task = asyncio.current_task()
+            if self._closed is None or (task is not None and task.cancelling()):
+                raise
+            # :meth:`close` cancelled the upstream call; this call ends with the reason.
+            await context.abort(grpc.StatusCode.FAILED_PRECONDITION, self._closed)
         finally:
+            self._calls.discard(call)
             if not call.done():
                 call.cancel()
             self._mark(-1)
@@ -594,6 +634,70 @@ class ConnectAuthProxy:
             self._write_activity()
             # Coalesce bursts (a query is several calls) into at most one write a second.
             await asyncio.sleep(1.0)
+
+
+# --------------------------------------------------------------------------- an ended cluster
+
+
+def ended_message(cluster_id: str | None, state: str, reason: str = "") -> str:
+    """What a Spark Connect client of a cluster that stops (or stopped) is told."""
+    who = f"Cluster {cluster_id}" if cluster_id else "The cluster"
+    because = f" ({reason.rstrip('.')})" if reason else ""
+    return (
+        f"{who} is {state}{because}; its Spark Connect sessions have ended. Start a new "
+        "session on a running cluster (StartSession, GetSessionEndpoint)."
+    )
+
+
+class _Refusing:
+    """A generic gRPC handler that ends every call with one status and message."""
+
+    def __init__(self, code: grpc.StatusCode, message: str) -> None:
+        self._code = code
+        self._message = message
+
+    def service(self, handler_call_details: grpc.HandlerCallDetails) -> grpc.RpcMethodHandler:
+        def refuse(_requests: object, context: grpc.ServicerContext) -> None:
+            context.abort(self._code, self._message)
+
+        return grpc.stream_stream_rpc_method_handler(refuse)
+
+
+class EndedEndpoint:
+    """The port of an ended cluster's Spark Connect endpoint, answering every call with why.
+
+    A Spark Connect client retries ``UNAVAILABLE`` (a closed port) for minutes;
+    this answers ``FAILED_PRECONDITION`` with ``message`` instead, at once. It
+    is a plain (thread-based) gRPC server, so it runs beside any event loop.
+    """
+
+    def __init__(self, message: str) -> None:
+        self.message = message
+        self._server: grpc.Server | None = None
+
+    def start(self, port: int, host: str = "127.0.0.1") -> bool:
+        """Listen on ``host:port``; False when the port is taken (someone else's now)."""
+        server = grpc.server(
+            futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix="ended-endpoint"),
+            handlers=(_Refusing(grpc.StatusCode.FAILED_PRECONDITION, self.message),),
+            options=[("grpc.so_reuseport", 0)],
+        )
+        try:
+            bound: int = server.add_insecure_port(f"{host}:{port}")
+        except RuntimeError:
+            bound = 0
+        if bound != port:
+            server.stop(None).wait(10)
+            return False
+        server.start()
+        self._server = server
+        return True
+
+    def stop(self) -> None:
+        """Stop answering (the port is free again); idempotent."""
+        if self._server is not None:
+            self._server.stop(None).wait(10)
+            self._server = None
 
 
 # --------------------------------------------------------------------------- command line
@@ -630,6 +734,9 @@ def _parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         "--port-file", type=Path, default=None, help="write the bound port to this file"
     )
     parser.add_argument("--grace", type=float, default=5.0, help="seconds to drain on SIGTERM")
+    parser.add_argument(
+        "--cluster-id", default=None, help="the cluster's id, named to clients when it stops"
+    )
     return parser.parse_args(argv)
 
 
@@ -640,6 +747,7 @@ async def _serve(args: argparse.Namespace) -> None:
         key=load_or_create_key(args.key_file),
         activity_file=args.activity_file,
         revoked_file=args.revoked_file,
+        cluster_id=args.cluster_id,
     )
     port = await proxy.start(args.host, args.port)
     if args.port_file is not None:
@@ -649,7 +757,9 @@ async def _serve(args: argparse.Namespace) -> None:
     for signum in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(signum, stop.set)
     await stop.wait()
-    log.info("stopping the connect proxy")
+    # Only the cluster's stop (or `clusterport down`) signals the proxy: its clients
+    # are told so at once, rather than finding the port gone.
+    log.info("stopping the connect proxy: %s", proxy.close())
     await proxy.stop(args.grace)
 
 

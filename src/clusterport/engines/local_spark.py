@@ -236,8 +236,12 @@ class LocalSparkEngine(Engine):
     default ``cds/`` of the machine's cache, :func:`~clusterport.engines.cds.default_cache_dir`,
     shared by every data dir). Tenants' JVMs only read archives; they are
     written by :meth:`LocalSparkEngine.train_archives`, whose cluster serves
-    no tenant (or by any cluster with the sandbox off). Timeouts are in seconds; ``training_grace``
-    is how long a stop waits for JVMs writing their first CDS archives.
+    no tenant (or by any cluster with the sandbox off). Timeouts are in seconds; ``stop_grace``
+    is how long a single process being replaced (a worker, a sidecar) gets to end;
+    ``driver_grace`` is how long a cluster's stop gives its processes, all signalled at
+    once, before it kills what is left (enough for a driver to end its applications and
+    close their event logs); ``training_grace`` is how long a stop waits for JVMs
+    writing their first CDS archives.
     """
 
     def __init__(
@@ -251,6 +255,7 @@ class LocalSparkEngine(Engine):
         start_timeout: float = 300.0,
         bootstrap_timeout: float = 600.0,
         stop_grace: float = 20.0,
+        driver_grace: float = 2.0,
         training_grace: float = 120.0,
         sandbox: bool = True,
         step_max_file_mb: int = STEP_MAX_FILE_MB,
@@ -263,6 +268,7 @@ class LocalSparkEngine(Engine):
         self.start_timeout = start_timeout
         self.bootstrap_timeout = bootstrap_timeout
         self.stop_grace = stop_grace
+        self.driver_grace = driver_grace
         self.training_grace = training_grace
         #: The largest file a step or bootstrap action may write.
         self.step_max_file_mb = step_max_file_mb
@@ -437,7 +443,11 @@ class LocalSparkEngine(Engine):
 
     def _env(self, cluster_env: Mapping[str, str], **extra: str) -> dict[str, str]:
         env = self.install.base_env(self._conf_dir())
+        ours = env.get("PYTHONPATH")
         env.update({k: v for k, v in cluster_env.items() if k not in _ENGINE_ENV})
+        if ours and env["PYTHONPATH"] != ours:
+            # The cluster's own PYTHONPATH (spark-env) comes after the platform's package.
+            env["PYTHONPATH"] = f"{ours}:{env['PYTHONPATH']}"
         env.update(extra)
         return env
 
@@ -533,18 +543,23 @@ class LocalSparkEngine(Engine):
     # ------------------------------------------------------------------ stop
 
     async def _stop_records(self, records: Sequence[ProcessRecord]) -> None:
-        """Stop processes; JVMs that write CDS archives on exit get time to finish.
+        """Stop a cluster's processes: all signalled together, killed after ``driver_grace``.
 
-        When the cluster trains archives, a worker must not kill its executors
-        while they write theirs (a worker gives an executor 10 s once the
-        master drops the application). So the master stops first (workers keep
-        their executors when the master goes), then the driver, whose
-        executors then exit on their own and write their archives; only then
-        the workers and the rest.
+        Every process group (each a sandbox whose PID namespace holds everything
+        started inside) gets SIGTERM at the same moment; a driver uses the grace
+        to end its applications and close their event logs for the history
+        server; whatever still runs after it is killed with its whole group.
+
+        Only a cluster that trains CDS archives stops in order, with time to
+        write them: a worker must not kill its executors while they write
+        theirs (a worker gives an executor 10 s once the master drops the
+        application). So the master stops first (workers keep their executors
+        when the master goes), then the driver, whose executors then exit on
+        their own and write their archives; only then the workers and the rest.
         """
         owners = self._cds().training_owners()
         if not any((r.pid, r.start_ticks) in owners for r in records):
-            await terminate(records, grace=self.stop_grace)
+            await terminate(records, grace=self.driver_grace)
             return
         grace = max(self.stop_grace, self.training_grace)
         masters = [r for r in records if r.role == _MASTER_ROLE]
@@ -562,7 +577,7 @@ class LocalSparkEngine(Engine):
         await terminate([r for r in records if r not in masters and r not in drivers], grace=grace)
 
     async def stop(self, cluster_id: str) -> None:
-        """Stop every process of the cluster: SIGTERM, SIGKILL after ``stop_grace`` s."""
+        """Stop every process of the cluster: SIGTERM together, SIGKILL after ``driver_grace`` s."""
         work_dir = self.registry.cluster_dir(cluster_id)
         if work_dir is None:
             return
@@ -788,7 +803,7 @@ class LocalSparkEngine(Engine):
             ):
                 self.registry.add_cluster(cluster_id, work_dir)
                 return state.endpoints()
-            await terminate([*state.processes, *running_steps(work_dir)], grace=self.stop_grace)
+            await self._stop_records([*state.processes, *running_steps(work_dir)])
             save_state(dataclasses.replace(state, phase="STOPPED", processes=[]))
             self.registry.remove_cluster(cluster_id)
             return None
@@ -994,7 +1009,7 @@ class _Launch:
     async def abort(self) -> None:
         """Stop whatever this launch started and mark the cluster FAILED."""
         records = [*self.state.processes, *running_steps(self.state.work_dir)]
-        await terminate(records, grace=self.engine.stop_grace)
+        await terminate(records, grace=self.engine.driver_grace)
         self.state = dataclasses.replace(self.state, phase=Phase.FAILED.value, processes=[])
         save_state(self.state)
         self.engine.registry.remove_cluster(self.state.cluster_id)

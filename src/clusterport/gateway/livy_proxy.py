@@ -13,9 +13,10 @@ route adds the key after four checks, each refusal a Livy error
    the cluster's ARN (403 with AWS's AccessDenied message otherwise; an
    explicit Deny wins, as for every API call);
 3. the cluster is in the caller's account and region, RUNNING or WAITING,
-   and runs Livy (404/409) — a cluster of another account is reached with
-   that account's credentials, as the connect magic does with
-   ``--assumable-role-arn``;
+   and runs Livy (404/409, the 409 naming the cluster's state; a request the
+   endpoint drops because the cluster stopped meanwhile gets the same) — a
+   cluster of another account is reached with that account's credentials, as
+   the connect magic does with ``--assumable-role-arn``;
 4. for a Studio user (credentials that carry a domain and user profile), the
    network from the domain to the primary node on Livy's port 8998 is
    complete (:func:`check_connect`, 403 naming the missing piece and its fix).
@@ -172,13 +173,7 @@ def _target(platform: Platform, ctx: RequestContext, cluster_id: str) -> tuple[i
                 "of a cluster in another account is reached with that account's credentials "
                 "(--assumable-role-arn).",
             ) from exc
-        state = cluster_state(row.data)
-        if state not in READY_STATES:
-            raise _Refusal(
-                409,
-                f"Cluster {cluster_id} is {state}; its Livy endpoint answers while it is "
-                "RUNNING or WAITING.",
-            )
+        _refuse_unless_ready(cluster_id, cluster_state(row.data))
         try:
             check_connect(session, ctx, row, LIVY_PORT, "Livy")
         except ServiceError as exc:
@@ -195,6 +190,28 @@ def _target(platform: Platform, ctx: RequestContext, cluster_id: str) -> tuple[i
                 'Applications=[{"Name": "Spark"}, {"Name": "Livy"}] to use sparkmagic.',
             )
         return int(port), Path(engine["WorkDir"])
+
+
+def _refuse_unless_ready(cluster_id: str, state: str) -> None:
+    if state not in READY_STATES:
+        raise _Refusal(
+            409,
+            f"Cluster {cluster_id} is {state}; its Livy endpoint answers while it is "
+            "RUNNING or WAITING (its sessions and statements ended with it).",
+        )
+
+
+def _ended_refusal(platform: Platform, ctx: RequestContext, cluster_id: str) -> _Refusal | None:
+    """The refusal naming the cluster's state, once it is no longer RUNNING or WAITING."""
+    with platform.db.session() as session:
+        try:
+            row = EmrRecords(session, ctx.account_id, ctx.region).cluster(cluster_id)
+            _refuse_unless_ready(cluster_id, cluster_state(row.data))
+        except _Refusal as refusal:
+            return refusal
+        except ServiceError:
+            return None
+    return None
 
 
 async def _forward(request: Request, body: bytes, port: int, key: str, rest: str) -> Response:
@@ -239,6 +256,10 @@ async def livy(request: Request) -> Response:
         _audit(request, ctx, cluster_id, arn, _Refusal(500, exc.message, exc.code))
         return JSONResponse({"msg": exc.message}, status_code=500)
     except (OSError, httpx.HTTPError) as exc:
+        ended = _ended_refusal(platform, ctx, cluster_id)  # it stopped while we asked
+        if ended is not None:
+            _audit(request, ctx, cluster_id, arn, ended)
+            return JSONResponse({"msg": ended.message, "code": ended.code}, status_code=409)
         message = (
             f"The Livy endpoint of {cluster_id} does not answer ({type(exc).__name__}); if "
             "the cluster is terminating, start a new one."

@@ -22,7 +22,9 @@ What it does, by state:
   (ALL_STEPS_COMPLETED); an idle cluster ends after its AutoTerminationPolicy
   (IDLE_TIMEOUT); managed scaling moves the groups within its limits;
 * a termination asked for: every job of the cluster is cancelled, the engine
-  stops it, and the cluster, its instances, steps and sessions are finalized.
+  stops it, and the cluster, its instances, steps and sessions are finalized;
+  its Spark Connect port then tells every client the cluster's state
+  (:mod:`.ended_endpoints`).
 
 On start, clusters the store says are alive are adopted (:meth:`Engine.adopt`):
 they keep running and answering. Stopping the reconciler never stops a
@@ -85,9 +87,11 @@ from clusterport.services.emr.documents import (
     set_group_state,
     set_instance_state,
 )
+from clusterport.services.emr.ended_endpoints import EndedEndpoints
 from clusterport.services.emr.network import Placement, launch_nodes, set_nodes_state
 from clusterport.services.emr.records import CLUSTER, SESSION, EmrRecords, all_rows
 from clusterport.services.emr.spec import (
+    CONNECT_PROXY,
     LIVY_KEY_FILE,
     SESSION_KEY_FILE,
     cluster_spec,
@@ -145,6 +149,8 @@ class Reconciler:
         # (cluster id, sidecar name) -> monotonic time before which a failed restart waits.
         self._sidecar_retry: dict[tuple[str, str], float] = {}
         self._started = False
+        #: The Spark Connect ports of ended clusters, answered with their state.
+        self.ended = EndedEndpoints()
 
     # ------------------------------------------------------------------ lifecycle
 
@@ -173,6 +179,7 @@ class Reconciler:
         self._tasks = []
         self._jobs.clear()
         self._started = False
+        self.ended.close_all()
 
     def notify(self, key: ClusterKey) -> None:
         """Look at a cluster soon (after an API call changed what it should be)."""
@@ -194,6 +201,7 @@ class Reconciler:
     async def _resync(self) -> None:
         while True:
             await asyncio.sleep(self.resync_interval)
+            self.ended.expire()
             with self.platform.db.session() as session:
                 keys = [ClusterKey.of(r) for r in all_rows(session, CLUSTER, list(ACTIVE_STATES))]
             for key in keys:
@@ -553,6 +561,7 @@ class Reconciler:
             ),
         )
         await self.engine.stop(key.cluster_id)
+        self._answer_ended(key)  # before clients can see the final state
         self._with_cluster(key, self._finalize)
         self._reported = {r for r in self._reported if r[0] != key.cluster_id}
         self._sidecar_retry = {
@@ -561,6 +570,19 @@ class Reconciler:
 
     def _finalize(self, rec: EmrRecords, row: ResourceRow) -> None:
         finish_cluster(rec, row, self._now())
+
+    def _answer_ended(self, key: ClusterKey) -> None:
+        """Have the stopped cluster's Spark Connect port tell its clients its final state."""
+        doc = self._read(key)
+        if doc is None:
+            return
+        endpoints = doc.get("Engine", {}).get("Endpoints") or {}
+        port = (endpoints.get("SidecarPorts") or {}).get(CONNECT_PROXY)
+        if not port:
+            return
+        final = lifecycle.finalized(doc, self._now())["Cluster"]["Status"]
+        reason = str(final.get("StateChangeReason", {}).get("Message", ""))
+        self.ended.open(key.cluster_id, int(port), str(final["State"]), reason)
 
     # ------------------------------------------------------------------ steps
 

@@ -85,6 +85,8 @@ def sidecars(doc: Mapping[str, Any]) -> list[SidecarSpec]:
                 f"{work}/{PROXY_ACTIVITY_FILE}",
                 "--revoked-file",
                 f"{work}/{REVOKED_SESSIONS_FILE}",
+                "--cluster-id",
+                str(doc["Cluster"]["Id"]),
             ],
             env={"SPARK_CONNECT_AUTHENTICATE_TOKEN": "{connect_token}"},
         )
