@@ -204,27 +204,3 @@ def _marker_matches_processes(request: pytest.FixtureRequest) -> Iterator[None]:
             f"this test started {'/'.join(names)} processes {started} but is not marked "
             f"'{marker}'; mark it @pytest.mark.{marker} (or run it on the in-process engine)"
         )
-
-
-# ---------------------------------------------------------------------- parallel runs
-
-
-def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Groups for pytest-xdist's ``--dist loadgroup`` (what ``./dev test`` runs with ``-n 2``).
-
-    A module's tests stay on one worker (its module fixtures start once); every
-    module that starts Spark or a browser goes to one group of its own, so that
-    those run one after another on one worker while the other worker takes the
-    rest: two Spark clusters or browsers at once would overload a small host.
-    """
-    heavy = {
-        item.module.__name__
-        for item in items
-        if isinstance(item, pytest.Function)
-        and (item.get_closest_marker("spark") or item.get_closest_marker("browser"))
-    }
-    for item in items:
-        if not isinstance(item, pytest.Function):
-            continue
-        module = item.module.__name__
-        item.add_marker(pytest.mark.xdist_group("heavy" if module in heavy else module))

@@ -579,7 +579,9 @@ async def test_a_udf_cannot_reach_the_control_plane_or_other_tenants(
                     exec(code, {})
                 return out.getvalue()
 
-            return str(session.range(1).select(udf(run, "string")("id")).collect()[0][0])
+            # A plain Python UDF (useArrow=False: nothing is inferred from the type hints).
+            probe = udf(run, "string", useArrow=False)
+            return str(session.range(1).select(probe("id")).collect()[0][0])
         finally:
             session.stop()
 
