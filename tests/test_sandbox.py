@@ -13,7 +13,13 @@ import pytest
 import clusterport.engines
 from clusterport.engines.base import InvalidSpecError
 from clusterport.engines.bootstrap import stage_file
-from clusterport.engines.cgroups import STEP_MAX_PROCESSES, ControlGroups, Limits, Part
+from clusterport.engines.cgroups import (
+    STEP_MAX_PROCESSES,
+    ControlGroups,
+    Limits,
+    Part,
+    TenantGroup,
+)
 from clusterport.engines.sandbox import (
     TENANT_UID_BASE,
     Sandbox,
@@ -168,6 +174,18 @@ def test_a_tenants_bounds_stop_a_memory_hog_a_fork_bomb_and_a_flood(
         assert groups.memory_limit_mb(name) == 256
     finally:
         assert groups.remove(name, settle=10.0), groups.members(name)
+
+
+def test_a_group_that_cannot_be_joined_stops_the_start_naming_the_fix(
+    policy: SandboxPolicy, tmp_path: Path
+) -> None:
+    gone = tmp_path / "no-such-group" / "cgroup.procs"
+    sandbox = Sandbox(
+        policy, "unjoinable", writable=(), readable=(), uid=None, group=TenantGroup((gone,))
+    )
+    done = _run(sandbox, "echo started", tmp_path)
+    assert done.returncode == 125 and "started" not in done.stdout
+    assert f"cannot join the control group {gone}: run the server as root" in done.stderr
 
 
 def test_tenant_users_are_never_reused(tmp_path: Path) -> None:

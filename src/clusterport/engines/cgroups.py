@@ -51,7 +51,12 @@ PARENT = "clusterport"
 STEP_MAX_PROCESSES = 1024
 #: Joins the control groups named before ``--`` (their ``cgroup.procs`` files), then
 #: execs the rest; a group that cannot be joined stops the start (exit 125).
-_JOIN = 'while [ "$1" != -- ]; do echo $$ > "$1" || exit 125; shift; done; shift; exec "$@"'
+_JOIN = (
+    'while [ "$1" != -- ]; do echo $$ 2>/dev/null > "$1" || { echo "clusterport: cannot '
+    "join the control group $1: run the server as root (or give it a delegated cgroup "
+    'subtree), or remove a stale group of that name" >&2; exit 125; }; shift; done; '
+    'shift; exec "$@"'
+)
 
 
 class Part(enum.Enum):

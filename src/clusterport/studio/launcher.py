@@ -386,6 +386,8 @@ class StudioLauncher:
         self.port = options.port or _free_port()
         self.jupyter: subprocess.Popen[bytes] | None = None
         self._script: subprocess.Popen[bytes] | None = None
+        #: Where the app's control group is made (known once its sandbox is).
+        self.groups: ControlGroups | None = None
         self._session: boto3.Session | None = None
         self.endpoint_url = options.endpoint_url or os.environ.get("AWS_ENDPOINT_URL") or None
 
@@ -512,7 +514,7 @@ class StudioLauncher:
         self.say(policy.description)
         name = self.group_name
         uid = TenantUsers(self.paths.data_dir).uid_for(name) if policy.separate_users else None
-        groups = ControlGroups.detect()
+        groups = self.groups = ControlGroups.detect()
         self.say(groups.description)
         return Sandbox(
             policy,
@@ -907,7 +909,8 @@ class StudioLauncher:
                     self._kill_group(self._script)
                 self.remove_app_file()
                 self.stop_jupyter()
-                ControlGroups.detect().remove(self.group_name, settle=2.0)
+                if self.groups is not None:
+                    self.groups.remove(self.group_name, settle=2.0)
 
 
 def launch(options: LaunchOptions) -> int:

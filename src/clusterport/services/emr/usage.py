@@ -72,14 +72,12 @@ def admit(rec: EmrRecords, row: ResourceRow, capacity: Capacity, now: dt.datetim
     if admitted(row.data):
         return None
     need = quotas.cluster_host_memory_mb(capacity, cluster_workers(row.data))
-    active = all_rows(rec.session, CLUSTER, list(ACTIVE_STATES))
-    others = [r for r in active if r.pk != row.pk]
-    committed = sum(
-        quotas.cluster_host_memory_mb(capacity, cluster_workers(r.data))
-        for r in others
-        if admitted(r.data)
+    committed = host_committed_mb(rec, capacity)  # this cluster is not admitted: not in it
+    ahead = sum(
+        1
+        for r in all_rows(rec.session, CLUSTER, list(ACTIVE_STATES))
+        if not admitted(r.data) and r.pk < row.pk
     )
-    ahead = sum(1 for r in others if not admitted(r.data) and r.pk < row.pk)
     if not ahead and committed + need <= capacity.memory_mb:
         doc = dict(row.data)
         doc["Engine"] = {**doc["Engine"], "Admitted": True}
