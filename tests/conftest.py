@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import os
+import re
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -14,6 +15,7 @@ from typing import Any
 import boto3
 import pytest
 import uvicorn
+from xdist.scheduler import LoadScopeScheduling
 
 from clusterport.cli.server import bind, url_for
 from clusterport.engines.base import Engine
@@ -204,3 +206,68 @@ def _marker_matches_processes(request: pytest.FixtureRequest) -> Iterator[None]:
             f"this test started {'/'.join(names)} processes {started} but is not marked "
             f"'{marker}'; mark it @pytest.mark.{marker} (or run it on the in-process engine)"
         )
+
+
+# ------------------------------------------------- one worker for everything that starts a JVM
+
+#: The xdist scope every module with Spark or browser tests joins: one worker runs them all,
+#: one after another (two clusters or browsers at once would starve this 2-core machine and
+#: race for the same ports), while the other worker runs the fast lane beside it.
+HEAVY_SCOPE = "spark-and-browser"
+_HEAVY_MARK = re.compile(r"pytest\.mark\.(?:spark|browser)\b")
+
+
+def heavy_modules(tests_dir: Path) -> frozenset[str]:
+    """The test modules (as node ids spell them) whose source marks a test ``spark``/``browser``.
+
+    Read from the source, because xdist's controller schedules node ids without collecting;
+    ``pytest_collection_modifyitems`` checks every collected item against it.
+    """
+    root = tests_dir.parent
+    return frozenset(
+        path.relative_to(root).as_posix()
+        for path in sorted(tests_dir.glob("test_*.py"))
+        if _HEAVY_MARK.search(path.read_text(encoding="utf-8"))
+    )
+
+
+class OneHeavyWorker(LoadScopeScheduling):  # type: ignore[misc]  # xdist ships no types
+    """xdist's ``loadscope`` by module, with every heavy module in one scope, handed out first."""
+
+    def __init__(
+        self, config: pytest.Config, log: Any = None, *, heavy: frozenset[str] = frozenset()
+    ) -> None:
+        super().__init__(config, log)
+        self.heavy = heavy
+
+    def _split_scope(self, nodeid: str) -> str:
+        module = nodeid.split("::", 1)[0]
+        return HEAVY_SCOPE if module in self.heavy else module
+
+    def _assign_work_unit(self, node: Any) -> None:
+        # The heavy scope is the longest: start it first so that it never runs alone at the end.
+        if HEAVY_SCOPE in self.workqueue:
+            self.workqueue.move_to_end(HEAVY_SCOPE, last=False)
+        super()._assign_work_unit(node)
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> OneHeavyWorker | None:
+    """``--dist loadscope`` groups by module and keeps every Spark or browser module together."""
+    if config.getoption("dist") != "loadscope":
+        return None
+    return OneHeavyWorker(config, log, heavy=heavy_modules(REPO / "tests"))
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Refuse a Spark or browser test the scheduler would not put on the heavy worker."""
+    heavy = heavy_modules(REPO / "tests")
+    for item in items:
+        module = item.nodeid.split("::", 1)[0]
+        marked = any(item.get_closest_marker(name) for name in _MARKED_PROCESSES)
+        if marked and module not in heavy:
+            raise pytest.UsageError(
+                f"{item.nodeid} is marked spark or browser, but its module's source does not "
+                "say pytest.mark.spark or pytest.mark.browser: mark it in the module "
+                "(pytestmark or a decorator) so that --dist loadscope runs it on the heavy worker"
+            )

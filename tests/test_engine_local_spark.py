@@ -32,6 +32,7 @@ import pytest
 import pytest_asyncio
 from pyspark.sql import SparkSession
 from pyspark.sql.functions import udf
+from pyspark.sql.types import StringType
 
 from attack_support import assert_walled_in, platform_targets, probe_source
 from clusterport.engines.base import (
@@ -583,8 +584,10 @@ async def test_a_udf_cannot_reach_the_control_plane_or_other_tenants(
                     exec(code, {})
                 return out.getvalue()
 
-            # A plain Python UDF (useArrow=False: nothing is inferred from the type hints).
-            probe = udf(run, "string", useArrow=False)
+            # A plain Python UDF (useArrow=False: nothing is inferred from the type hints),
+            # its type an object: a DDL string would be parsed by whichever session is
+            # active in this process (none, in a client thread of its own).
+            probe = udf(run, StringType(), useArrow=False)
             return str(session.range(1).select(probe("id")).collect()[0][0])
         finally:
             session.stop()

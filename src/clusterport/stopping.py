@@ -10,9 +10,13 @@ from __future__ import annotations
 
 import contextlib
 import signal
+import time
 from collections.abc import Iterator
 from types import FrameType
 from typing import NoReturn
+
+#: How long a signal that raced the start of the sleep may wait to be noticed (seconds).
+_RECHECK_S = 0.5
 
 
 class StopRequested(BaseException):
@@ -47,6 +51,13 @@ def ignore_signals_for_cleanup() -> None:
 
 
 def wait_for_stop() -> NoReturn:
-    """Sleep until a signal raises :class:`StopRequested` (call inside ``stop_on_signals``)."""
+    """Sleep until a signal raises :class:`StopRequested` (call inside ``stop_on_signals``).
+
+    Not ``signal.pause()``: a signal that lands after the interpreter's last check for
+    pending handlers but before the ``pause`` system call starts is only noted, and
+    ``pause`` then sleeps until another one comes (a lost Ctrl-C). A sleep of bounded
+    length notices such a signal within :data:`_RECHECK_S`; any other is handled at once
+    (the sleep is interrupted and the handler raises).
+    """
     while True:
-        signal.pause()
+        time.sleep(_RECHECK_S)
