@@ -27,7 +27,7 @@ SERVICES_DIR = REPO / "src" / "clusterport" / "services"
 REGENERATE = f"run '{gen_shapes.COMMAND}' and commit what it writes"
 
 #: Services whose provider methods are typed with the generated classes.
-TYPED_SERVICES = ("sts", "emr", "sagemaker", "servicecatalog", "cloudformation", "iam")
+TYPED_SERVICES = ("sts", "emr", "sagemaker", "servicecatalog", "cloudformation", "iam", "ec2")
 
 
 def test_generated_shapes_are_current(tmp_path: Path) -> None:
