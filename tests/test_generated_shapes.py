@@ -26,9 +26,6 @@ from test_docs import locked_version
 SERVICES_DIR = REPO / "src" / "clusterport" / "services"
 REGENERATE = f"run '{gen_shapes.COMMAND}' and commit what it writes"
 
-#: Services whose provider methods are typed with the generated classes.
-TYPED_SERVICES = ("sts", "emr", "sagemaker", "servicecatalog", "cloudformation", "iam", "ec2")
-
 
 def test_generated_shapes_are_current(tmp_path: Path) -> None:
     # The modules name botocore's version and follow its models: compare under the pinned one.
@@ -90,10 +87,8 @@ def test_inputs_require_what_the_model_requires_and_outputs_require_nothing() ->
 
 
 def test_served_operations_take_and_return_their_generated_classes() -> None:
-    models = ServiceModels(TYPED_SERVICES)
+    models = ServiceModels(tuple(cls.service for cls in PROVIDER_CLASSES))
     for cls in PROVIDER_CLASSES:
-        if cls.service not in TYPED_SERVICES:
-            continue
         module = importlib.import_module(f"{cls.__module__.rsplit('.', 1)[0]}.shapes_generated")
         for op in gen_shapes.served_operations(cls, models.get(cls.service)):
             method = getattr(cls, xform_name(op.name))
