@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import argparse
 import inspect
+import json
 import keyword
 import re
 import sys
@@ -155,7 +156,7 @@ def _wrap(text: str, width: int) -> list[str]:
 
 
 def _literal(name: str, values: Iterable[str]) -> list[str]:
-    quoted = [repr(v).replace("'", '"') if '"' not in v else repr(v) for v in values]
+    quoted = [json.dumps(v) for v in values]  # a JSON string is a Python string literal
     single = f"{name} = Literal[{', '.join(quoted)}]"
     if len(single) <= LINE_LENGTH:
         return [single]
@@ -201,8 +202,6 @@ def render_service(info: ServiceInfo, operations: list[OperationModel]) -> str:
         if shape.metadata.get("document"):
             continue
         cls = module.class_name(name, side)
-        if cls in _RESERVED or keyword.iskeyword(cls):
-            raise ValueError(f"{info.name}: shape {name} collides with a name the module uses")
         members: list[str] = []
         required = set(shape.required_members) if side == INPUT else set()
         for member_name, member in shape.members.items():
@@ -221,8 +220,8 @@ def render_service(info: ServiceInfo, operations: list[OperationModel]) -> str:
             body += ["", *members]
         classes.append((cls, body))
     names = [cls for cls, _ in classes] + list(module.enums)
-    if len(names) != len(set(names)):
-        raise ValueError(f"{info.name}: two generated names collide")
+    if len(names) != len(set(names)) or _RESERVED & set(names):
+        raise ValueError(f"{info.name}: two generated names collide, or one with the imports")
     typing_names = sorted({"TypedDict"} | (module.uses & {"Any", "Literal", "Required"}))
     lines = [
         f'"""Typed input and output shapes of the {info.name} operations clusterport serves.',
