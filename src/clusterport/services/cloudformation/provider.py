@@ -15,12 +15,13 @@ import re
 import uuid
 from collections.abc import Mapping, Sequence
 from types import MappingProxyType
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, cast
 
 from clusterport.errors import ConflictError, ServiceError, ValidationError
 from clusterport.services.authorization import authorize
 from clusterport.services.base import Provider, RequestContext, ResourceArns
 from clusterport.services.calls import ServiceCaller
+from clusterport.services.cloudformation import shapes_generated as shapes
 from clusterport.services.cloudformation import stacks as st
 from clusterport.services.cloudformation.resources.registry import SUPPORTED_TYPES
 from clusterport.services.cloudformation.runner import (
@@ -304,13 +305,13 @@ class CloudFormationProvider(Provider):
     # ------------------------------------------------------------------ templates
 
     async def validate_template(
-        self, ctx: RequestContext, params: Mapping[str, Any]
-    ) -> dict[str, Any]:
+        self, ctx: RequestContext, params: shapes.ValidateTemplateInput
+    ) -> shapes.ValidateTemplateOutput:
         body = template_text(ctx, params.get("TemplateBody"), params.get("TemplateURL"))
         assert body is not None
         template = await self._checked(ctx, body)
         summary = await self.platform.workers.run(ctx.account_id, summarize_template, template)
-        result: dict[str, Any] = {
+        result: shapes.ValidateTemplateOutput = {
             "Parameters": [
                 {
                     "ParameterKey": p.key,
@@ -330,8 +331,8 @@ class CloudFormationProvider(Provider):
         return result
 
     async def get_template_summary(
-        self, ctx: RequestContext, params: Mapping[str, Any]
-    ) -> dict[str, Any]:
+        self, ctx: RequestContext, params: shapes.GetTemplateSummaryInput
+    ) -> shapes.GetTemplateSummaryOutput:
         if params.get("StackSetName"):
             raise invalid("StackSets are not supported on this platform; pass a template or stack.")
         if params.get("StackName"):
@@ -349,7 +350,7 @@ class CloudFormationProvider(Provider):
         if unsupported and not warnings:
             await self._checked(ctx, body)
         summary = await self.platform.workers.run(ctx.account_id, summarize_template, template)
-        result: dict[str, Any] = {
+        result: shapes.GetTemplateSummaryOutput = {
             "Parameters": [
                 {
                     "ParameterKey": p.key,
@@ -383,7 +384,9 @@ class CloudFormationProvider(Provider):
 
     # ------------------------------------------------------------------ stacks
 
-    async def create_stack(self, ctx: RequestContext, params: Mapping[str, Any]) -> dict[str, Any]:
+    async def create_stack(
+        self, ctx: RequestContext, params: shapes.CreateStackInput
+    ) -> shapes.CreateStackOutput:
         """The stack is planned when the request arrives: an Output (or resource) referring to a
         resource whose Condition is false fails the call with ``ValidationError`` "Unresolved
         resource dependencies [X] in the Outputs block of the template", as CloudFormation does,
@@ -456,7 +459,9 @@ class CloudFormationProvider(Provider):
         self.runner.start(StackKey(ctx.account_id, ctx.region, stack_id))
         return {"StackId": stack_id}
 
-    async def update_stack(self, ctx: RequestContext, params: Mapping[str, Any]) -> dict[str, Any]:
+    async def update_stack(
+        self, ctx: RequestContext, params: shapes.UpdateStackInput
+    ) -> shapes.UpdateStackOutput:
         """Planned up front like CreateStack."""
         document = self._find(ctx, str(params["StackName"]))
         status = document["StackStatus"]
@@ -561,7 +566,9 @@ class CloudFormationProvider(Provider):
                 reason=reason,
             )
 
-    async def delete_stack(self, ctx: RequestContext, params: Mapping[str, Any]) -> dict[str, Any]:
+    async def delete_stack(
+        self, ctx: RequestContext, params: shapes.DeleteStackInput
+    ) -> shapes.NoOutput:
         try:
             document = self._find(ctx, str(params["StackName"]))
         except ValidationError:
@@ -609,31 +616,33 @@ class CloudFormationProvider(Provider):
         return {}
 
     async def describe_stacks(
-        self, ctx: RequestContext, params: Mapping[str, Any]
-    ) -> dict[str, Any]:
+        self, ctx: RequestContext, params: shapes.DescribeStacksInput
+    ) -> shapes.DescribeStacksOutput:
         if params.get("StackName"):
             documents = [self._find(ctx, str(params["StackName"]))]
         else:
             documents = await self._documents(ctx, live_only=True)
         chunk, token = page(documents, params.get("NextToken"), PAGE_SIZE, "DescribeStacks")
-        result: dict[str, Any] = {"Stacks": [st.stack_view(d) for d in chunk]}
+        result: shapes.DescribeStacksOutput = {"Stacks": [st.stack_view(d) for d in chunk]}
         if token:
             result["NextToken"] = token
         return result
 
-    async def list_stacks(self, ctx: RequestContext, params: Mapping[str, Any]) -> dict[str, Any]:
-        wanted = set(params.get("StackStatusFilter") or [])
+    async def list_stacks(
+        self, ctx: RequestContext, params: shapes.ListStacksInput
+    ) -> shapes.ListStacksOutput:
+        wanted: set[str] = set(params.get("StackStatusFilter") or [])
         documents = await self._documents(ctx, states=wanted)
         scope = "ListStacks:" + ",".join(sorted(wanted))
         chunk, token = page(documents, params.get("NextToken"), PAGE_SIZE, scope)
-        result: dict[str, Any] = {"StackSummaries": [st.summary_view(d) for d in chunk]}
+        result: shapes.ListStacksOutput = {"StackSummaries": [st.summary_view(d) for d in chunk]}
         if token:
             result["NextToken"] = token
         return result
 
     async def describe_stack_events(
-        self, ctx: RequestContext, params: Mapping[str, Any]
-    ) -> dict[str, Any]:
+        self, ctx: RequestContext, params: shapes.DescribeStackEventsInput
+    ) -> shapes.DescribeStackEventsOutput:
         document = self._find(ctx, str(params["StackName"]))
 
         def read() -> list[dict[str, Any]]:  # a big stack has thousands: read in the pool
@@ -645,14 +654,16 @@ class CloudFormationProvider(Provider):
         events = await self.platform.workers.run(ctx.account_id, read)
         scope = f"DescribeStackEvents:{document['StackId']}"
         chunk, token = page(events, params.get("NextToken"), PAGE_SIZE, scope)
-        result: dict[str, Any] = {"StackEvents": [st.event_view(e) for e in chunk]}
+        result: shapes.DescribeStackEventsOutput = {
+            "StackEvents": [st.event_view(e) for e in chunk]
+        }
         if token:
             result["NextToken"] = token
         return result
 
     async def describe_stack_resources(
-        self, ctx: RequestContext, params: Mapping[str, Any]
-    ) -> dict[str, Any]:
+        self, ctx: RequestContext, params: shapes.DescribeStackResourcesInput
+    ) -> shapes.DescribeStackResourcesOutput:
         logical = params.get("LogicalResourceId")
         physical = params.get("PhysicalResourceId")
         if params.get("StackName"):
@@ -670,19 +681,21 @@ class CloudFormationProvider(Provider):
                 raise invalid(f"Stack for {physical} does not exist")
         else:
             raise invalid("Either StackName or PhysicalResourceId must be specified.")
-        found: list[dict[str, Any]] = []
+        found: list[shapes.StackResource] = []
         for document in documents:
             for key, resource in document["Resources"].items():
                 if logical and key != logical:
                     continue
                 if physical and resource.get("PhysicalResourceId") != physical:
                     continue
-                found.append(st.resource_view(document, key, detail=True))
+                found.append(
+                    cast(shapes.StackResource, st.resource_view(document, key, detail=True))
+                )
         return {"StackResources": found}
 
     async def describe_stack_resource(
-        self, ctx: RequestContext, params: Mapping[str, Any]
-    ) -> dict[str, Any]:
+        self, ctx: RequestContext, params: shapes.DescribeStackResourceInput
+    ) -> shapes.DescribeStackResourceOutput:
         document = self._find(ctx, str(params["StackName"]))
         logical = str(params["LogicalResourceId"])
         if logical not in document["Resources"]:
@@ -692,21 +705,26 @@ class CloudFormationProvider(Provider):
         metadata = document["Resources"][logical].get("Metadata")
         if metadata is not None:
             detail["Metadata"] = json.dumps(metadata)
-        return {"StackResourceDetail": detail}
+        return {"StackResourceDetail": cast(shapes.StackResourceDetail, detail)}
 
     async def list_stack_resources(
-        self, ctx: RequestContext, params: Mapping[str, Any]
-    ) -> dict[str, Any]:
+        self, ctx: RequestContext, params: shapes.ListStackResourcesInput
+    ) -> shapes.ListStackResourcesOutput:
         document = self._find(ctx, str(params["StackName"]))
-        summaries = [st.resource_view(document, key, detail=False) for key in document["Resources"]]
+        summaries = [
+            cast(shapes.StackResourceSummary, st.resource_view(document, key, detail=False))
+            for key in document["Resources"]
+        ]
         scope = f"ListStackResources:{document['StackId']}"
         chunk, token = page(summaries, params.get("NextToken"), PAGE_SIZE, scope)
-        result: dict[str, Any] = {"StackResourceSummaries": chunk}
+        result: shapes.ListStackResourcesOutput = {"StackResourceSummaries": chunk}
         if token:
             result["NextToken"] = token
         return result
 
-    async def get_template(self, ctx: RequestContext, params: Mapping[str, Any]) -> dict[str, Any]:
+    async def get_template(
+        self, ctx: RequestContext, params: shapes.GetTemplateInput
+    ) -> shapes.GetTemplateOutput:
         if params.get("ChangeSetName"):
             raise ServiceError(
                 "Change sets are not supported on this platform; use UpdateStack.",
@@ -722,15 +740,17 @@ class CloudFormationProvider(Provider):
             body = (await self._load(ctx, body)).to_json()
         return {"TemplateBody": body, "StagesAvailable": ["Original", "Processed"]}
 
-    async def list_exports(self, ctx: RequestContext, params: Mapping[str, Any]) -> dict[str, Any]:
+    async def list_exports(
+        self, ctx: RequestContext, params: shapes.ListExportsInput
+    ) -> shapes.ListExportsOutput:
         with self.platform.db.session() as session:
             exported = exports_of(session, ctx.account_id, ctx.region)
-        entries = [
+        entries: list[shapes.Export] = [
             {"ExportingStackId": stack_id, "Name": name, "Value": value}
             for name, (value, stack_id) in sorted(exported.items())
         ]
         chunk, token = page(entries, params.get("NextToken"), PAGE_SIZE, "ListExports")
-        result: dict[str, Any] = {"Exports": chunk}
+        result: shapes.ListExportsOutput = {"Exports": chunk}
         if token:
             result["NextToken"] = token
         return result

@@ -16,11 +16,12 @@ import datetime as dt
 import json
 import uuid
 from collections.abc import Mapping
-from typing import Any, Final
+from typing import Any, Final, cast
 
 from sqlalchemy.orm import Session
 
 # The stack statuses, which CloudFormation's code reads here as ``st.<status>``.
+from clusterport.services.cloudformation import shapes_generated as shapes
 from clusterport.services.stack_status import *  # noqa: F403
 from clusterport.services.stack_status import DELETE_COMPLETE
 from clusterport.store.resources import ResourceRow, ResourceStore
@@ -142,7 +143,7 @@ class StackStore:
 # ---------------------------------------------------------------------------- views
 
 
-def stack_view(document: Mapping[str, Any]) -> dict[str, Any]:
+def stack_view(document: Mapping[str, Any]) -> shapes.Stack:
     """A stack as DescribeStacks shows it (NoEcho parameters masked)."""
     view: dict[str, Any] = {
         "StackId": document["StackId"],
@@ -171,10 +172,10 @@ def stack_view(document: Mapping[str, Any]) -> dict[str, Any]:
             view[key] = when(document[key])
     if document.get("Outputs"):
         view["Outputs"] = [dict(o) for o in document["Outputs"]]
-    return view
+    return cast(shapes.Stack, view)
 
 
-def summary_view(document: Mapping[str, Any]) -> dict[str, Any]:
+def summary_view(document: Mapping[str, Any]) -> shapes.StackSummary:
     """A stack as ListStacks shows it."""
     view: dict[str, Any] = {
         "StackId": document["StackId"],
@@ -190,14 +191,14 @@ def summary_view(document: Mapping[str, Any]) -> dict[str, Any]:
     for key in ("LastUpdatedTime", "DeletionTime"):
         if document.get(key):
             view[key] = when(document[key])
-    return view
+    return cast(shapes.StackSummary, view)
 
 
-def event_view(event: Mapping[str, Any]) -> dict[str, Any]:
+def event_view(event: Mapping[str, Any]) -> shapes.StackEvent:
     """An event as DescribeStackEvents shows it."""
     view = dict(event)
     view["Timestamp"] = when(str(event["Timestamp"]))
-    return view
+    return cast(shapes.StackEvent, view)
 
 
 def resource_view(document: Mapping[str, Any], logical_id: str, *, detail: bool) -> dict[str, Any]:

@@ -12,11 +12,11 @@ import json
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
-from typing import Any
 
 from sqlalchemy import Select, and_, or_, select
 from sqlalchemy.orm import Session
 
+from clusterport.services.cloudtrail import shapes_generated as shapes
 from clusterport.store.audit import AuditEvent
 
 BATCH = 200
@@ -128,9 +128,9 @@ def events_after(
         cursor = (batch[-1].event_time, batch[-1].pk)
 
 
-def output(event: AuditEvent) -> dict[str, Any]:
+def output(event: AuditEvent) -> shapes.Event:
     """CloudTrail's ``Event`` shape, with the full record as ``CloudTrailEvent`` JSON."""
-    resources = [
+    resources: list[shapes.Resource] = [
         {"ResourceType": kind, "ResourceName": arn} if kind else {"ResourceName": arn}
         for arn in event.resource_names or []
         if arn != "*"
@@ -146,7 +146,7 @@ def output(event: AuditEvent) -> dict[str, Any]:
             }
             for r in resources
         ]
-    out: dict[str, Any] = {
+    out: shapes.Event = {
         "EventId": event.event_id,
         "EventName": event.event_name,
         "ReadOnly": event.read_only,

@@ -12,11 +12,11 @@ import binascii
 import datetime as dt
 import hashlib
 import json
-from collections.abc import Mapping
-from typing import Any, ClassVar
+from typing import ClassVar
 
 from clusterport.errors import ValidationError
 from clusterport.services.base import Provider, RequestContext
+from clusterport.services.cloudtrail import shapes_generated as shapes
 from clusterport.services.cloudtrail.events import EventQuery, events_after, output
 
 DEFAULT_MAX_RESULTS = 50
@@ -66,7 +66,9 @@ class CloudTrailProvider(Provider):
     iam_prefix = "cloudtrail"
     no_resource_operations: ClassVar[frozenset[str]] = frozenset({"LookupEvents"})
 
-    async def lookup_events(self, ctx: RequestContext, params: Mapping[str, Any]) -> dict[str, Any]:
+    async def lookup_events(
+        self, ctx: RequestContext, params: shapes.LookupEventsRequest
+    ) -> shapes.LookupEventsResponse:
         attributes = params.get("LookupAttributes") or []
         if len(attributes) > 1:
             raise _error(
@@ -102,7 +104,7 @@ class CloudTrailProvider(Provider):
                 if len(found) > size:
                     break
             page = found[:size]
-            result: dict[str, Any] = {"Events": [output(e) for e in page]}
+            result: shapes.LookupEventsResponse = {"Events": [output(e) for e in page]}
             if len(found) > size:
                 last = page[-1]
                 result["NextToken"] = _token(query, last.event_time, last.pk)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from typing import Any, ClassVar
+from typing import Any, ClassVar, cast
 
 from clusterport.errors import ServiceError
 from clusterport.services.base import Provider, RequestContext, ResourceArns
@@ -23,6 +23,7 @@ from clusterport.services.ec2 import (
     tags,
     vpcs,
 )
+from clusterport.services.ec2 import shapes_generated as shapes
 from clusterport.services.ec2.errors import invalid_combination, unsupported
 from clusterport.services.ec2.filters import Accessor, apply_filters, field
 from clusterport.services.ec2.pagination import page
@@ -194,7 +195,9 @@ class Ec2Provider(Provider):
         return out
 
     # ---- VPCs ----------------------------------------------------------------------------
-    async def create_vpc(self, ctx: RequestContext, params: Mapping[str, Any]) -> Result:
+    async def create_vpc(
+        self, ctx: RequestContext, params: shapes.CreateVpcRequest
+    ) -> shapes.CreateVpcResult:
         """A VPC names the region's default DHCP options set (``dopt-…``, one per account and
         region), as on AWS.
         """
@@ -217,34 +220,48 @@ class Ec2Provider(Provider):
                 tags=tags_from_specs(params.get("TagSpecifications"), "vpc"),
                 tenancy=str(params.get("InstanceTenancy") or "default"),
             )
-            return {"Vpc": {**vpcs.vpc_view(row), "State": "pending"}}
+            return {"Vpc": cast(shapes.Vpc, {**vpcs.vpc_view(row), "State": "pending"})}
 
-    async def describe_vpcs(self, ctx: RequestContext, params: Mapping[str, Any]) -> Result:
+    async def describe_vpcs(
+        self, ctx: RequestContext, params: shapes.DescribeVpcsRequest
+    ) -> shapes.DescribeVpcsResult:
         """Filters include ``dhcp-options-id`` and the documented ``ipv6-cidr-block-association.*``
         names.
         """
         with self._records(ctx, params) as rec:
             items = [vpcs.vpc_view(r) for r in rec.select(VPC, params.get("VpcIds"))]
-            return self._listing(ctx, params, items, vpcs.VPC_FILTERS, "Vpcs")
+            return cast(
+                shapes.DescribeVpcsResult,
+                self._listing(ctx, params, items, vpcs.VPC_FILTERS, "Vpcs"),
+            )
 
-    async def delete_vpc(self, ctx: RequestContext, params: Mapping[str, Any]) -> Result:
+    async def delete_vpc(
+        self, ctx: RequestContext, params: shapes.DeleteVpcRequest
+    ) -> shapes.NoOutput:
         with self._records(ctx, params) as rec:
             vpcs.delete_vpc(rec, params["VpcId"], ctx.now)
         return {}
 
     async def describe_vpc_attribute(
-        self, ctx: RequestContext, params: Mapping[str, Any]
-    ) -> Result:
+        self, ctx: RequestContext, params: shapes.DescribeVpcAttributeRequest
+    ) -> shapes.DescribeVpcAttributeResult:
         with self._records(ctx, params) as rec:
-            return vpcs.vpc_attribute(rec, params["VpcId"], params["Attribute"])
+            return cast(
+                shapes.DescribeVpcAttributeResult,
+                vpcs.vpc_attribute(rec, params["VpcId"], params["Attribute"]),
+            )
 
-    async def modify_vpc_attribute(self, ctx: RequestContext, params: Mapping[str, Any]) -> Result:
+    async def modify_vpc_attribute(
+        self, ctx: RequestContext, params: shapes.ModifyVpcAttributeRequest
+    ) -> shapes.NoOutput:
         with self._records(ctx, params) as rec:
             vpcs.modify_vpc_attribute(rec, params["VpcId"], params, ctx.now)
         return {}
 
     # ---- subnets -------------------------------------------------------------------------
-    async def create_subnet(self, ctx: RequestContext, params: Mapping[str, Any]) -> Result:
+    async def create_subnet(
+        self, ctx: RequestContext, params: shapes.CreateSubnetRequest
+    ) -> shapes.CreateSubnetResult:
         """The subnet has the members AWS returns for a new subnet (see DescribeSubnets); the zone
         is one of the region's zones as AWS has them.
         """
@@ -264,9 +281,11 @@ class Ec2Provider(Provider):
                 zone_id=params.get("AvailabilityZoneId"),
                 tags=tags_from_specs(params.get("TagSpecifications"), "subnet"),
             )
-            return {"Subnet": vpcs.subnet_view(rec, row)}
+            return {"Subnet": cast(shapes.Subnet, vpcs.subnet_view(rec, row))}
 
-    async def describe_subnets(self, ctx: RequestContext, params: Mapping[str, Any]) -> Result:
+    async def describe_subnets(
+        self, ctx: RequestContext, params: shapes.DescribeSubnetsRequest
+    ) -> shapes.DescribeSubnetsResult:
         """Every filter EC2 documents, with its aliases (``availabilityZone``,
         ``availabilityZoneId``, ``cidr``/``cidrBlock``, ``defaultForAz``). Subnets carry
         ``PrivateDnsNameOptionsOnLaunch`` (``ip-name``), ``Ipv6Native``, ``EnableDns64``,
@@ -275,15 +294,22 @@ class Ec2Provider(Provider):
         """
         with self._records(ctx, params) as rec:
             items = [vpcs.subnet_view(rec, r) for r in rec.select(SUBNET, params.get("SubnetIds"))]
-            return self._listing(ctx, params, items, vpcs.SUBNET_FILTERS, "Subnets")
+            return cast(
+                shapes.DescribeSubnetsResult,
+                self._listing(ctx, params, items, vpcs.SUBNET_FILTERS, "Subnets"),
+            )
 
-    async def delete_subnet(self, ctx: RequestContext, params: Mapping[str, Any]) -> Result:
+    async def delete_subnet(
+        self, ctx: RequestContext, params: shapes.DeleteSubnetRequest
+    ) -> shapes.NoOutput:
         with self._records(ctx, params) as rec:
             vpcs.delete_subnet(rec, params["SubnetId"], ctx.now)
         return {}
 
     # ---- route tables --------------------------------------------------------------------
-    async def create_route_table(self, ctx: RequestContext, params: Mapping[str, Any]) -> Result:
+    async def create_route_table(
+        self, ctx: RequestContext, params: shapes.CreateRouteTableRequest
+    ) -> shapes.CreateRouteTableResult:
         with self._records(ctx, params) as rec:
             row = routes.create_table(
                 rec,
@@ -291,32 +317,43 @@ class Ec2Provider(Provider):
                 ctx.now,
                 tags=tags_from_specs(params.get("TagSpecifications"), "route-table"),
             )
-            out: Result = {"RouteTable": routes.view(rec, row)}
+            table = cast(shapes.RouteTable, routes.view(rec, row))
+            out: shapes.CreateRouteTableResult = {"RouteTable": table}
             if params.get("ClientToken"):
                 out["ClientToken"] = params["ClientToken"]
             return out
 
-    async def delete_route_table(self, ctx: RequestContext, params: Mapping[str, Any]) -> Result:
+    async def delete_route_table(
+        self, ctx: RequestContext, params: shapes.DeleteRouteTableRequest
+    ) -> shapes.NoOutput:
         with self._records(ctx, params) as rec:
             routes.delete_table(rec, params["RouteTableId"])
         return {}
 
-    async def create_route(self, ctx: RequestContext, params: Mapping[str, Any]) -> Result:
+    async def create_route(
+        self, ctx: RequestContext, params: shapes.CreateRouteRequest
+    ) -> shapes.CreateRouteResult:
         with self._records(ctx, params) as rec:
             routes.create_route(rec, params["RouteTableId"], params, ctx.now)
         return {"Return": True}
 
-    async def replace_route(self, ctx: RequestContext, params: Mapping[str, Any]) -> Result:
+    async def replace_route(
+        self, ctx: RequestContext, params: shapes.ReplaceRouteRequest
+    ) -> shapes.NoOutput:
         with self._records(ctx, params) as rec:
             routes.replace_route(rec, params["RouteTableId"], params, ctx.now)
         return {}
 
-    async def delete_route(self, ctx: RequestContext, params: Mapping[str, Any]) -> Result:
+    async def delete_route(
+        self, ctx: RequestContext, params: shapes.DeleteRouteRequest
+    ) -> shapes.NoOutput:
         with self._records(ctx, params) as rec:
             routes.delete_route(rec, params["RouteTableId"], params, ctx.now)
         return {}
 
-    async def associate_route_table(self, ctx: RequestContext, params: Mapping[str, Any]) -> Result:
+    async def associate_route_table(
+        self, ctx: RequestContext, params: shapes.AssociateRouteTableRequest
+    ) -> shapes.AssociateRouteTableResult:
         if params.get("GatewayId") or params.get("PublicIpv4Pool"):
             raise unsupported(
                 "Gateway route tables are not offered on this platform; associate the table "
@@ -331,74 +368,84 @@ class Ec2Provider(Provider):
         return {"AssociationId": association_id, "AssociationState": {"State": "associated"}}
 
     async def disassociate_route_table(
-        self, ctx: RequestContext, params: Mapping[str, Any]
-    ) -> Result:
+        self, ctx: RequestContext, params: shapes.DisassociateRouteTableRequest
+    ) -> shapes.NoOutput:
         with self._records(ctx, params) as rec:
             routes.disassociate(rec, params["AssociationId"], ctx.now)
         return {}
 
     async def replace_route_table_association(
-        self, ctx: RequestContext, params: Mapping[str, Any]
-    ) -> Result:
+        self, ctx: RequestContext, params: shapes.ReplaceRouteTableAssociationRequest
+    ) -> shapes.ReplaceRouteTableAssociationResult:
         with self._records(ctx, params) as rec:
             new_id = routes.replace_association(
                 rec, params["AssociationId"], params["RouteTableId"], ctx.now
             )
         return {"NewAssociationId": new_id, "AssociationState": {"State": "associated"}}
 
-    async def describe_route_tables(self, ctx: RequestContext, params: Mapping[str, Any]) -> Result:
+    async def describe_route_tables(
+        self, ctx: RequestContext, params: shapes.DescribeRouteTablesRequest
+    ) -> shapes.DescribeRouteTablesResult:
         with self._records(ctx, params) as rec:
             rows = rec.select(ROUTE_TABLE, params.get("RouteTableIds"))
             items = [routes.view(rec, r) for r in rows]
-            return self._listing(ctx, params, items, routes.FILTERS, "RouteTables")
+            return cast(
+                shapes.DescribeRouteTablesResult,
+                self._listing(ctx, params, items, routes.FILTERS, "RouteTables"),
+            )
 
     # ---- internet gateways ---------------------------------------------------------------
     async def create_internet_gateway(
-        self, ctx: RequestContext, params: Mapping[str, Any]
-    ) -> Result:
+        self, ctx: RequestContext, params: shapes.CreateInternetGatewayRequest
+    ) -> shapes.CreateInternetGatewayResult:
         with self._records(ctx, params) as rec:
             given = tags_from_specs(params.get("TagSpecifications"), "internet-gateway")
             row = gateways.create(rec, ctx.now, given)
-            return {"InternetGateway": gateways.view(row)}
+            return {"InternetGateway": cast(shapes.InternetGateway, gateways.view(row))}
 
     async def attach_internet_gateway(
-        self, ctx: RequestContext, params: Mapping[str, Any]
-    ) -> Result:
+        self, ctx: RequestContext, params: shapes.AttachInternetGatewayRequest
+    ) -> shapes.NoOutput:
         with self._records(ctx, params) as rec:
             gateways.attach(rec, params["InternetGatewayId"], params["VpcId"], ctx.now)
         return {}
 
     async def detach_internet_gateway(
-        self, ctx: RequestContext, params: Mapping[str, Any]
-    ) -> Result:
+        self, ctx: RequestContext, params: shapes.DetachInternetGatewayRequest
+    ) -> shapes.NoOutput:
         with self._records(ctx, params) as rec:
             gateways.detach(rec, params["InternetGatewayId"], params["VpcId"], ctx.now)
         return {}
 
     async def delete_internet_gateway(
-        self, ctx: RequestContext, params: Mapping[str, Any]
-    ) -> Result:
+        self, ctx: RequestContext, params: shapes.DeleteInternetGatewayRequest
+    ) -> shapes.NoOutput:
         with self._records(ctx, params) as rec:
             gateways.delete(rec, params["InternetGatewayId"])
         return {}
 
     async def describe_internet_gateways(
-        self, ctx: RequestContext, params: Mapping[str, Any]
-    ) -> Result:
+        self, ctx: RequestContext, params: shapes.DescribeInternetGatewaysRequest
+    ) -> shapes.DescribeInternetGatewaysResult:
         with self._records(ctx, params) as rec:
             rows = rec.select(INTERNET_GATEWAY, params.get("InternetGatewayIds"))
             items = [gateways.view(r) for r in rows]
-            return self._listing(ctx, params, items, gateways.FILTERS, "InternetGateways")
+            return cast(
+                shapes.DescribeInternetGatewaysResult,
+                self._listing(ctx, params, items, gateways.FILTERS, "InternetGateways"),
+            )
 
     # ---- security groups -----------------------------------------------------------------
-    async def create_security_group(self, ctx: RequestContext, params: Mapping[str, Any]) -> Result:
+    async def create_security_group(
+        self, ctx: RequestContext, params: shapes.CreateSecurityGroupRequest
+    ) -> shapes.CreateSecurityGroupResult:
         with self._records(ctx, params) as rec:
             vpc_id = params.get("VpcId") or vpcs.require_default_vpc(rec).resource_id
             given = tags_from_specs(params.get("TagSpecifications"), "security-group")
             row = security_groups.create_group(
                 rec, vpc_id, params["GroupName"], params["Description"], ctx.now, tags=given
             )
-            out: Result = {
+            out: shapes.CreateSecurityGroupResult = {
                 "GroupId": row.resource_id,
                 "SecurityGroupArn": security_groups.group_arn(rec, row.resource_id),
             }
@@ -406,7 +453,9 @@ class Ec2Provider(Provider):
                 out["Tags"] = [{"Key": k, "Value": v} for k, v in given.items()]
             return out
 
-    async def delete_security_group(self, ctx: RequestContext, params: Mapping[str, Any]) -> Result:
+    async def delete_security_group(
+        self, ctx: RequestContext, params: shapes.DeleteSecurityGroupRequest
+    ) -> shapes.DeleteSecurityGroupResult:
         with self._records(ctx, params) as rec:
             row = security_groups.resolve_group(rec, params.get("GroupId"), params.get("GroupName"))
             group_id = row.resource_id
@@ -456,28 +505,40 @@ class Ec2Provider(Provider):
             return out
 
     async def authorize_security_group_ingress(
-        self, ctx: RequestContext, params: Mapping[str, Any]
-    ) -> Result:
-        return self._change_rules(ctx, params, egress=False, add=True)
+        self, ctx: RequestContext, params: shapes.AuthorizeSecurityGroupIngressRequest
+    ) -> shapes.AuthorizeSecurityGroupIngressResult:
+        return cast(
+            shapes.AuthorizeSecurityGroupIngressResult,
+            self._change_rules(ctx, params, egress=False, add=True),
+        )
 
     async def authorize_security_group_egress(
-        self, ctx: RequestContext, params: Mapping[str, Any]
-    ) -> Result:
-        return self._change_rules(ctx, params, egress=True, add=True)
+        self, ctx: RequestContext, params: shapes.AuthorizeSecurityGroupEgressRequest
+    ) -> shapes.AuthorizeSecurityGroupEgressResult:
+        return cast(
+            shapes.AuthorizeSecurityGroupEgressResult,
+            self._change_rules(ctx, params, egress=True, add=True),
+        )
 
     async def revoke_security_group_ingress(
-        self, ctx: RequestContext, params: Mapping[str, Any]
-    ) -> Result:
-        return self._change_rules(ctx, params, egress=False, add=False)
+        self, ctx: RequestContext, params: shapes.RevokeSecurityGroupIngressRequest
+    ) -> shapes.RevokeSecurityGroupIngressResult:
+        return cast(
+            shapes.RevokeSecurityGroupIngressResult,
+            self._change_rules(ctx, params, egress=False, add=False),
+        )
 
     async def revoke_security_group_egress(
-        self, ctx: RequestContext, params: Mapping[str, Any]
-    ) -> Result:
-        return self._change_rules(ctx, params, egress=True, add=False)
+        self, ctx: RequestContext, params: shapes.RevokeSecurityGroupEgressRequest
+    ) -> shapes.RevokeSecurityGroupEgressResult:
+        return cast(
+            shapes.RevokeSecurityGroupEgressResult,
+            self._change_rules(ctx, params, egress=True, add=False),
+        )
 
     async def describe_security_groups(
-        self, ctx: RequestContext, params: Mapping[str, Any]
-    ) -> Result:
+        self, ctx: RequestContext, params: shapes.DescribeSecurityGroupsRequest
+    ) -> shapes.DescribeSecurityGroupsResult:
         with self._records(ctx, params) as rec:
             ids = params.get("GroupIds")
             names = params.get("GroupNames")
@@ -487,11 +548,14 @@ class Ec2Provider(Provider):
                 rows = rec.select(SECURITY_GROUP, ids or [])
                 rows += [security_groups.resolve_group(rec, None, name) for name in names or []]
             items = [security_groups.group_view(rec, r) for r in rows]
-            return self._listing(ctx, params, items, security_groups.FILTERS, "SecurityGroups")
+            return cast(
+                shapes.DescribeSecurityGroupsResult,
+                self._listing(ctx, params, items, security_groups.FILTERS, "SecurityGroups"),
+            )
 
     async def describe_security_group_rules(
-        self, ctx: RequestContext, params: Mapping[str, Any]
-    ) -> Result:
+        self, ctx: RequestContext, params: shapes.DescribeSecurityGroupRulesRequest
+    ) -> shapes.DescribeSecurityGroupRulesResult:
         """A ``group-id`` filter value that is no group id answers ``InvalidGroupId.Malformed``
         ("The security group ID '…' is malformed"); a well-formed id of no group matches
         nothing.
@@ -504,14 +568,17 @@ class Ec2Provider(Provider):
             else:
                 pairs = [security_groups.find_rule(rec, rule_id) for rule_id in wanted]
             items = [security_groups.rule_view(rec, group, rule) for group, rule in pairs]
-            return self._listing(
-                ctx, params, items, security_groups.RULE_FILTERS, "SecurityGroupRules"
+            return cast(
+                shapes.DescribeSecurityGroupRulesResult,
+                self._listing(
+                    ctx, params, items, security_groups.RULE_FILTERS, "SecurityGroupRules"
+                ),
             )
 
     # ---- VPC peering ---------------------------------------------------------------------
     async def create_vpc_peering_connection(
-        self, ctx: RequestContext, params: Mapping[str, Any]
-    ) -> Result:
+        self, ctx: RequestContext, params: shapes.CreateVpcPeeringConnectionRequest
+    ) -> shapes.CreateVpcPeeringConnectionResult:
         with self._records(ctx, params) as rec:
             view = peering.create(
                 rec,
@@ -529,50 +596,58 @@ class Ec2Provider(Provider):
                     **view,
                     "Status": {"Code": "initiating-request", "Message": "Initiating Request"},
                 }
-            return {"VpcPeeringConnection": view}
+            return {"VpcPeeringConnection": cast(shapes.VpcPeeringConnection, view)}
 
     async def accept_vpc_peering_connection(
-        self, ctx: RequestContext, params: Mapping[str, Any]
-    ) -> Result:
+        self, ctx: RequestContext, params: shapes.AcceptVpcPeeringConnectionRequest
+    ) -> shapes.AcceptVpcPeeringConnectionResult:
         with self._records(ctx, params) as rec:
             view = peering.accept(rec, params["VpcPeeringConnectionId"], ctx.now)
-            return {"VpcPeeringConnection": view}
+            return {"VpcPeeringConnection": cast(shapes.VpcPeeringConnection, view)}
 
     async def reject_vpc_peering_connection(
-        self, ctx: RequestContext, params: Mapping[str, Any]
-    ) -> Result:
+        self, ctx: RequestContext, params: shapes.RejectVpcPeeringConnectionRequest
+    ) -> shapes.RejectVpcPeeringConnectionResult:
         with self._records(ctx, params) as rec:
             peering.reject(rec, params["VpcPeeringConnectionId"], ctx.now)
         return {"Return": True}
 
     async def delete_vpc_peering_connection(
-        self, ctx: RequestContext, params: Mapping[str, Any]
-    ) -> Result:
+        self, ctx: RequestContext, params: shapes.DeleteVpcPeeringConnectionRequest
+    ) -> shapes.DeleteVpcPeeringConnectionResult:
         with self._records(ctx, params) as rec:
             peering.delete(rec, params["VpcPeeringConnectionId"], ctx.now)
         return {"Return": True}
 
     async def modify_vpc_peering_connection_options(
-        self, ctx: RequestContext, params: Mapping[str, Any]
-    ) -> Result:
+        self, ctx: RequestContext, params: shapes.ModifyVpcPeeringConnectionOptionsRequest
+    ) -> shapes.ModifyVpcPeeringConnectionOptionsResult:
         with self._records(ctx, params) as rec:
-            return peering.modify_options(
-                rec,
-                params["VpcPeeringConnectionId"],
-                params.get("RequesterPeeringConnectionOptions"),
-                params.get("AccepterPeeringConnectionOptions"),
-                ctx.now,
+            return cast(
+                shapes.ModifyVpcPeeringConnectionOptionsResult,
+                peering.modify_options(
+                    rec,
+                    params["VpcPeeringConnectionId"],
+                    params.get("RequesterPeeringConnectionOptions"),
+                    params.get("AccepterPeeringConnectionOptions"),
+                    ctx.now,
+                ),
             )
 
     async def describe_vpc_peering_connections(
-        self, ctx: RequestContext, params: Mapping[str, Any]
-    ) -> Result:
+        self, ctx: RequestContext, params: shapes.DescribeVpcPeeringConnectionsRequest
+    ) -> shapes.DescribeVpcPeeringConnectionsResult:
         with self._records(ctx, params) as rec:
             items = peering.describe(rec, params.get("VpcPeeringConnectionIds"), ctx.now)
-            return self._listing(ctx, params, items, peering.FILTERS, "VpcPeeringConnections")
+            return cast(
+                shapes.DescribeVpcPeeringConnectionsResult,
+                self._listing(ctx, params, items, peering.FILTERS, "VpcPeeringConnections"),
+            )
 
     # ---- instances -----------------------------------------------------------------------
-    async def describe_instances(self, ctx: RequestContext, params: Mapping[str, Any]) -> Result:
+    async def describe_instances(
+        self, ctx: RequestContext, params: shapes.DescribeInstancesRequest
+    ) -> shapes.DescribeInstancesResult:
         """Filters: the documented names whose data the platform has (``architecture``,
         ``tenancy``, ``network-interface.*`` …); others answer "The filter '…' is invalid".
         """
@@ -596,16 +671,17 @@ class Ec2Provider(Provider):
                 (r, v) for r, v, item in zip(rows, views, items, strict=True) if id(item) in kept
             ]
             chunk, token = page(chosen, params, ctx.operation)
-            out: Result = {
-                "Reservations": instances.reservations([r for r, _ in chunk], [v for _, v in chunk])
+            reservations = instances.reservations([r for r, _ in chunk], [v for _, v in chunk])
+            out: shapes.DescribeInstancesResult = {
+                "Reservations": cast(list[shapes.Reservation], reservations)
             }
             if token:
                 out["NextToken"] = token
             return out
 
     async def describe_network_interfaces(
-        self, ctx: RequestContext, params: Mapping[str, Any]
-    ) -> Result:
+        self, ctx: RequestContext, params: shapes.DescribeNetworkInterfacesRequest
+    ) -> shapes.DescribeNetworkInterfacesResult:
         with self._records(ctx, params) as rec:
             live = [r for r in rec.find(INSTANCE) if r.state != "terminated"]
             items = [instances.interface_view(rec, r) for r in live]
@@ -623,30 +699,40 @@ class Ec2Provider(Provider):
                         sender_fault=True,
                     )
                 items = [known[w] for w in dict.fromkeys(wanted)]
-            return self._listing(
-                ctx, params, items, instances.INTERFACE_FILTERS, "NetworkInterfaces"
+            return cast(
+                shapes.DescribeNetworkInterfacesResult,
+                self._listing(ctx, params, items, instances.INTERFACE_FILTERS, "NetworkInterfaces"),
             )
 
     # ---- tags ----------------------------------------------------------------------------
-    async def create_tags(self, ctx: RequestContext, params: Mapping[str, Any]) -> Result:
+    async def create_tags(
+        self, ctx: RequestContext, params: shapes.CreateTagsRequest
+    ) -> shapes.NoOutput:
         with self._records(ctx, params) as rec:
             tags.create_tags(rec, params["Resources"], tags_from_list(params["Tags"]), ctx.now)
         return {}
 
-    async def delete_tags(self, ctx: RequestContext, params: Mapping[str, Any]) -> Result:
+    async def delete_tags(
+        self, ctx: RequestContext, params: shapes.DeleteTagsRequest
+    ) -> shapes.NoOutput:
         with self._records(ctx, params) as rec:
             tags.delete_tags(rec, params["Resources"], params.get("Tags"), ctx.now)
         return {}
 
-    async def describe_tags(self, ctx: RequestContext, params: Mapping[str, Any]) -> Result:
+    async def describe_tags(
+        self, ctx: RequestContext, params: shapes.DescribeTagsRequest
+    ) -> shapes.DescribeTagsResult:
         with self._records(ctx, params) as rec:
             items = tags.tag_descriptions(rec)
-            return self._listing(ctx, params, items, tags.FILTERS, "Tags", strip=("Tags",))
+            return cast(
+                shapes.DescribeTagsResult,
+                self._listing(ctx, params, items, tags.FILTERS, "Tags", strip=("Tags",)),
+            )
 
     # ---- account and zones ---------------------------------------------------------------
     async def describe_availability_zones(
-        self, ctx: RequestContext, params: Mapping[str, Any]
-    ) -> Result:
+        self, ctx: RequestContext, params: shapes.DescribeAvailabilityZonesRequest
+    ) -> shapes.DescribeAvailabilityZonesResult:
         """The zones AWS has in the region (six in us-east-1, ``use1-az1`` … ``use1-az6``; see the
         endpoint section); the default VPC has one default subnet per zone.
         """
@@ -681,11 +767,11 @@ class Ec2Provider(Provider):
                 )
             items = [z for z in items if z[key] in wanted]
         found = apply_filters(items, params.get("Filters"), _ZONE_FILTERS, operation=ctx.operation)
-        return {"AvailabilityZones": found}
+        return {"AvailabilityZones": cast(list[shapes.AvailabilityZone], found)}
 
     async def describe_account_attributes(
-        self, ctx: RequestContext, params: Mapping[str, Any]
-    ) -> Result:
+        self, ctx: RequestContext, params: shapes.DescribeAccountAttributesRequest
+    ) -> shapes.DescribeAccountAttributesResult:
         with self._records(ctx, params) as rec:
             default = vpcs.default_vpc(rec)
             values: dict[str, list[str]] = {

@@ -5,13 +5,14 @@ from __future__ import annotations
 import datetime as dt
 import secrets
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, cast
 
 from clusterport.engines.base import Engine, EngineDescription
 from clusterport.errors import AccessDeniedError, ValidationError
 from clusterport.services.authorization import authorize
 from clusterport.services.base import RequestContext
 from clusterport.services.emr import ids, lifecycle, network, nodes, paging, steps, usage
+from clusterport.services.emr import shapes_generated as shapes
 from clusterport.services.emr.documents import (
     ACTIVE_STATES,
     DESIRED_RUNNING,
@@ -268,12 +269,14 @@ def add_steps(
     return added
 
 
-def describe_cluster(rec: EmrRecords, cluster_id: str, now: dt.datetime) -> dict[str, Any]:
+def describe_cluster(rec: EmrRecords, cluster_id: str, now: dt.datetime) -> shapes.Cluster:
     """DescribeCluster's ``Cluster``."""
-    return describe(rec.cluster(cluster_id).data, now)
+    return cast(shapes.Cluster, describe(rec.cluster(cluster_id).data, now))
 
 
-def list_clusters(rec: EmrRecords, params: Mapping[str, Any], now: dt.datetime) -> dict[str, Any]:
+def list_clusters(
+    rec: EmrRecords, params: shapes.ListClustersInput, now: dt.datetime
+) -> shapes.ListClustersOutput:
     """ListClusters: newest first, filtered by state and creation time, 50 a page."""
     states = params.get("ClusterStates")
     after, before = params.get("CreatedAfter"), params.get("CreatedBefore")
@@ -284,7 +287,8 @@ def list_clusters(rec: EmrRecords, params: Mapping[str, Any], now: dt.datetime) 
     ]
     scope = f"ListClusters|{sorted(states or [])}|{after}|{before}"
     chosen, marker = paging.page(rows, params.get("Marker"), scope)
-    out: dict[str, Any] = {"Clusters": [summary(r.data, now) for r in chosen]}
+    found = [cast(shapes.ClusterSummary, summary(r.data, now)) for r in chosen]
+    out: shapes.ListClustersOutput = {"Clusters": found}
     if marker:
         out["Marker"] = marker
     return out

@@ -5,12 +5,13 @@ from __future__ import annotations
 import copy
 import datetime as dt
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, cast
 
 from clusterport.engines.base import Capacity
 from clusterport.errors import ValidationError
 from clusterport.platform import Platform
 from clusterport.services.emr import paging, usage
+from clusterport.services.emr import shapes_generated as shapes
 from clusterport.services.emr.documents import (
     GROUP_RESIZING,
     READY_STATES,
@@ -24,15 +25,19 @@ from clusterport.services.emr.records import EmrRecords
 from clusterport.store.resources import ResourceRow
 
 
-def list_groups(rec: EmrRecords, params: Mapping[str, Any]) -> dict[str, Any]:
+def list_groups(
+    rec: EmrRecords, params: shapes.ListInstanceGroupsInput
+) -> shapes.ListInstanceGroupsOutput:
     """ListInstanceGroups."""
     doc = rec.cluster(params["ClusterId"]).data
-    groups = [group_api(doc, g) for g in doc["InstanceGroups"]]
+    groups = [cast(shapes.InstanceGroup, group_api(doc, g)) for g in doc["InstanceGroups"]]
     chosen, marker = paging.page(groups, params.get("Marker"), f"groups|{params['ClusterId']}")
     return {"InstanceGroups": chosen, **({"Marker": marker} if marker else {})}
 
 
-def list_instances(rec: EmrRecords, params: Mapping[str, Any]) -> dict[str, Any]:
+def list_instances(
+    rec: EmrRecords, params: shapes.ListInstancesInput
+) -> shapes.ListInstancesOutput:
     """ListInstances, filtered by group, group type and state."""
     doc = rec.cluster(params["ClusterId"]).data
     if params.get("InstanceFleetId") or params.get("InstanceFleetType"):

@@ -16,13 +16,14 @@ from __future__ import annotations
 import contextlib
 import logging
 from collections.abc import Mapping
-from typing import Any, ClassVar
+from typing import Any, ClassVar, cast
 
 from clusterport.engines.base import ClusterNotFoundError, Engine, EngineError, StepNotFoundError
 from clusterport.errors import ServiceError, ValidationError
 from clusterport.platform import Platform
 from clusterport.services.base import Provider, RequestContext, ResourceArns
 from clusterport.services.emr import app_ui, clusters, groups, paging, request, sessions, steps
+from clusterport.services.emr import shapes_generated as shapes
 from clusterport.services.emr.connect_guard import (
     SPARK_CONNECT_PORT,
     SPARK_HISTORY_PORT,
@@ -187,7 +188,9 @@ class EmrProvider(Provider):
 
     # ------------------------------------------------------------------ clusters
 
-    async def run_job_flow(self, ctx: RequestContext, params: Mapping[str, Any]) -> dict[str, Any]:
+    async def run_job_flow(
+        self, ctx: RequestContext, params: shapes.RunJobFlowInput
+    ) -> shapes.RunJobFlowOutput:
         """A ``ServiceRole`` or ``JobFlowRole`` (instance profile) that does not exist or that
         the caller may not ``iam:PassRole`` is a ValidationException naming it; nothing is
         stored."""
@@ -197,29 +200,31 @@ class EmrProvider(Provider):
         return {"JobFlowId": cluster_id, "ClusterArn": arn}
 
     async def describe_cluster(
-        self, ctx: RequestContext, params: Mapping[str, Any]
-    ) -> dict[str, Any]:
+        self, ctx: RequestContext, params: shapes.DescribeClusterInput
+    ) -> shapes.DescribeClusterOutput:
         """An unknown cluster id answers ``InvalidRequestException`` "Cluster id '…' is not valid."
         with ``ErrorCode: NoSuchCluster``, as EMR does (every call naming a cluster).
         """
         with records_of(ctx) as rec:
             return {"Cluster": clusters.describe_cluster(rec, params["ClusterId"], ctx.now)}
 
-    async def list_clusters(self, ctx: RequestContext, params: Mapping[str, Any]) -> dict[str, Any]:
+    async def list_clusters(
+        self, ctx: RequestContext, params: shapes.ListClustersInput
+    ) -> shapes.ListClustersOutput:
         with records_of(ctx) as rec:
             return clusters.list_clusters(rec, params, ctx.now)
 
     async def terminate_job_flows(
-        self, ctx: RequestContext, params: Mapping[str, Any]
-    ) -> dict[str, Any]:
+        self, ctx: RequestContext, params: shapes.TerminateJobFlowsInput
+    ) -> shapes.NoOutput:
         with records_of(ctx) as rec:
             changed = clusters.terminate_clusters(rec, list(params["JobFlowIds"]), ctx.now)
         await self._notify(ctx, *changed)
         return {}
 
     async def set_termination_protection(
-        self, ctx: RequestContext, params: Mapping[str, Any]
-    ) -> dict[str, Any]:
+        self, ctx: RequestContext, params: shapes.SetTerminationProtectionInput
+    ) -> shapes.NoOutput:
         with records_of(ctx) as rec:
             clusters.set_cluster_flag(
                 rec,
@@ -231,8 +236,8 @@ class EmrProvider(Provider):
         return {}
 
     async def set_keep_job_flow_alive_when_no_steps(
-        self, ctx: RequestContext, params: Mapping[str, Any]
-    ) -> dict[str, Any]:
+        self, ctx: RequestContext, params: shapes.SetKeepJobFlowAliveWhenNoStepsInput
+    ) -> shapes.NoOutput:
         keep = bool(params["KeepJobFlowAliveWhenNoSteps"])
         with records_of(ctx) as rec:
             clusters.set_cluster_flag(
@@ -242,8 +247,8 @@ class EmrProvider(Provider):
         return {}
 
     async def set_visible_to_all_users(
-        self, ctx: RequestContext, params: Mapping[str, Any]
-    ) -> dict[str, Any]:
+        self, ctx: RequestContext, params: shapes.SetVisibleToAllUsersInput
+    ) -> shapes.NoOutput:
         with records_of(ctx) as rec:
             clusters.set_cluster_flag(
                 rec,
@@ -255,8 +260,8 @@ class EmrProvider(Provider):
         return {}
 
     async def list_bootstrap_actions(
-        self, ctx: RequestContext, params: Mapping[str, Any]
-    ) -> dict[str, Any]:
+        self, ctx: RequestContext, params: shapes.ListBootstrapActionsInput
+    ) -> shapes.ListBootstrapActionsOutput:
         with records_of(ctx) as rec:
             actions = rec.cluster(params["ClusterId"]).data.get("BootstrapActions", [])
         chosen, marker = paging.page(
@@ -266,7 +271,9 @@ class EmrProvider(Provider):
 
     # ------------------------------------------------------------------ tags
 
-    async def add_tags(self, ctx: RequestContext, params: Mapping[str, Any]) -> dict[str, Any]:
+    async def add_tags(
+        self, ctx: RequestContext, params: shapes.AddTagsInput
+    ) -> shapes.AddTagsOutput:
         added = request.tag_list(params["Tags"])
         with records_of(ctx) as rec:
             row = rec.cluster(params["ResourceId"])
@@ -278,7 +285,9 @@ class EmrProvider(Provider):
             rec.store.update(row, doc, ctx.now)
         return {}
 
-    async def remove_tags(self, ctx: RequestContext, params: Mapping[str, Any]) -> dict[str, Any]:
+    async def remove_tags(
+        self, ctx: RequestContext, params: shapes.RemoveTagsInput
+    ) -> shapes.RemoveTagsOutput:
         with records_of(ctx) as rec:
             row = rec.cluster(params["ResourceId"])
             doc = dict(row.data)
@@ -304,8 +313,8 @@ class EmrProvider(Provider):
         return {name: value} if value else {}
 
     async def put_auto_termination_policy(
-        self, ctx: RequestContext, params: Mapping[str, Any]
-    ) -> dict[str, Any]:
+        self, ctx: RequestContext, params: shapes.PutAutoTerminationPolicyInput
+    ) -> shapes.PutAutoTerminationPolicyOutput:
         policy = params.get("AutoTerminationPolicy") or {}
         timeout = request.check_idle_timeout(policy.get("IdleTimeout"))
         self._set_policy(
@@ -315,52 +324,54 @@ class EmrProvider(Provider):
         return {}
 
     async def get_auto_termination_policy(
-        self, ctx: RequestContext, params: Mapping[str, Any]
-    ) -> dict[str, Any]:
-        return self._get_policy(ctx, params["ClusterId"], "AutoTerminationPolicy")
+        self, ctx: RequestContext, params: shapes.GetAutoTerminationPolicyInput
+    ) -> shapes.GetAutoTerminationPolicyOutput:
+        found = self._get_policy(ctx, params["ClusterId"], "AutoTerminationPolicy")
+        return cast(shapes.GetAutoTerminationPolicyOutput, found)
 
     async def remove_auto_termination_policy(
-        self, ctx: RequestContext, params: Mapping[str, Any]
-    ) -> dict[str, Any]:
+        self, ctx: RequestContext, params: shapes.RemoveAutoTerminationPolicyInput
+    ) -> shapes.RemoveAutoTerminationPolicyOutput:
         self._set_policy(ctx, params["ClusterId"], "AutoTerminationPolicy", None)
         return {}
 
     async def put_managed_scaling_policy(
-        self, ctx: RequestContext, params: Mapping[str, Any]
-    ) -> dict[str, Any]:
+        self, ctx: RequestContext, params: shapes.PutManagedScalingPolicyInput
+    ) -> shapes.PutManagedScalingPolicyOutput:
         policy = request.check_managed_scaling(params["ManagedScalingPolicy"])
         self._set_policy(ctx, params["ClusterId"], "ManagedScalingPolicy", policy)
         await self._notify(ctx, params["ClusterId"])
         return {}
 
     async def get_managed_scaling_policy(
-        self, ctx: RequestContext, params: Mapping[str, Any]
-    ) -> dict[str, Any]:
-        return self._get_policy(ctx, params["ClusterId"], "ManagedScalingPolicy")
+        self, ctx: RequestContext, params: shapes.GetManagedScalingPolicyInput
+    ) -> shapes.GetManagedScalingPolicyOutput:
+        found = self._get_policy(ctx, params["ClusterId"], "ManagedScalingPolicy")
+        return cast(shapes.GetManagedScalingPolicyOutput, found)
 
     async def remove_managed_scaling_policy(
-        self, ctx: RequestContext, params: Mapping[str, Any]
-    ) -> dict[str, Any]:
+        self, ctx: RequestContext, params: shapes.RemoveManagedScalingPolicyInput
+    ) -> shapes.RemoveManagedScalingPolicyOutput:
         self._set_policy(ctx, params["ClusterId"], "ManagedScalingPolicy", None)
         return {}
 
     # ------------------------------------------------------------------ instances
 
     async def list_instance_groups(
-        self, ctx: RequestContext, params: Mapping[str, Any]
-    ) -> dict[str, Any]:
+        self, ctx: RequestContext, params: shapes.ListInstanceGroupsInput
+    ) -> shapes.ListInstanceGroupsOutput:
         with records_of(ctx) as rec:
             return groups.list_groups(rec, params)
 
     async def list_instances(
-        self, ctx: RequestContext, params: Mapping[str, Any]
-    ) -> dict[str, Any]:
+        self, ctx: RequestContext, params: shapes.ListInstancesInput
+    ) -> shapes.ListInstancesOutput:
         with records_of(ctx) as rec:
             return groups.list_instances(rec, params)
 
     async def modify_instance_groups(
-        self, ctx: RequestContext, params: Mapping[str, Any]
-    ) -> dict[str, Any]:
+        self, ctx: RequestContext, params: shapes.ModifyInstanceGroupsInput
+    ) -> shapes.NoOutput:
         runtime = await self.runtime()
         with records_of(ctx) as rec:
             changed = groups.modify_groups(
@@ -372,8 +383,8 @@ class EmrProvider(Provider):
     # ------------------------------------------------------------------ steps
 
     async def add_job_flow_steps(
-        self, ctx: RequestContext, params: Mapping[str, Any]
-    ) -> dict[str, Any]:
+        self, ctx: RequestContext, params: shapes.AddJobFlowStepsInput
+    ) -> shapes.AddJobFlowStepsOutput:
         configs = request.check_steps(params["Steps"])
         cluster_id = params["JobFlowId"]
         with records_of(ctx) as rec:
@@ -390,7 +401,9 @@ class EmrProvider(Provider):
         await self._notify(ctx, cluster_id)
         return {"StepIds": step_ids}
 
-    async def list_steps(self, ctx: RequestContext, params: Mapping[str, Any]) -> dict[str, Any]:
+    async def list_steps(
+        self, ctx: RequestContext, params: shapes.ListStepsInput
+    ) -> shapes.ListStepsOutput:
         cluster_id = params["ClusterId"]
         wanted_states = params.get("StepStates")
         wanted_ids = params.get("StepIds")
@@ -398,7 +411,7 @@ class EmrProvider(Provider):
             rec.cluster(cluster_id)
             rows = list(reversed(rec.steps(cluster_id)))
         found = [
-            steps.api(r.data)
+            cast(shapes.StepSummary, steps.api(r.data))
             for r in rows
             if (not wanted_states or r.state in wanted_states)
             and (not wanted_ids or r.resource_id in wanted_ids)
@@ -407,15 +420,20 @@ class EmrProvider(Provider):
         chosen, marker = paging.page(found, params.get("Marker"), scope)
         return {"Steps": chosen, **({"Marker": marker} if marker else {})}
 
-    async def describe_step(self, ctx: RequestContext, params: Mapping[str, Any]) -> dict[str, Any]:
+    async def describe_step(
+        self, ctx: RequestContext, params: shapes.DescribeStepInput
+    ) -> shapes.DescribeStepOutput:
         with records_of(ctx) as rec:
             rec.cluster(params["ClusterId"])
-            return {"Step": steps.api(rec.step(params["ClusterId"], params["StepId"]).data)}
+            step = steps.api(rec.step(params["ClusterId"], params["StepId"]).data)
+            return {"Step": cast(shapes.Step, step)}
 
-    async def cancel_steps(self, ctx: RequestContext, params: Mapping[str, Any]) -> dict[str, Any]:
+    async def cancel_steps(
+        self, ctx: RequestContext, params: shapes.CancelStepsInput
+    ) -> shapes.CancelStepsOutput:
         runtime = await self.runtime()
         cluster_id = params["ClusterId"]
-        results: list[dict[str, Any]] = []
+        results: list[shapes.CancelStepsInfo] = []
         running: list[str] = []
         with records_of(ctx) as rec:
             rec.cluster(cluster_id)
@@ -454,42 +472,54 @@ class EmrProvider(Provider):
 
     # ------------------------------------------------------------------ sessions
 
-    async def start_session(self, ctx: RequestContext, params: Mapping[str, Any]) -> dict[str, Any]:
+    async def start_session(
+        self, ctx: RequestContext, params: shapes.StartSessionInput
+    ) -> shapes.StartSessionOutput:
         with records_of(ctx) as rec:
             cluster = rec.cluster(params["ClusterId"])
             check_connect(rec.session, ctx, cluster, SPARK_CONNECT_PORT, "a Spark Connect session")
             data = sessions.start_session(rec, params, ctx.now)
-        return {k: data[k] for k in ("Id", "ClusterId", "Arn", "AccountId", "State")}
+        answer = {k: data[k] for k in ("Id", "ClusterId", "Arn", "AccountId", "State")}
+        return cast(shapes.StartSessionOutput, answer)
 
-    async def get_session(self, ctx: RequestContext, params: Mapping[str, Any]) -> dict[str, Any]:
+    async def get_session(
+        self, ctx: RequestContext, params: shapes.GetSessionInput
+    ) -> shapes.GetSessionOutput:
         with records_of(ctx) as rec:
-            return {"Session": sessions.get_session(rec, params["ClusterId"], params["SessionId"])}
+            found = sessions.get_session(rec, params["ClusterId"], params["SessionId"])
+            return {"Session": cast(shapes.Session, found)}
 
-    async def list_sessions(self, ctx: RequestContext, params: Mapping[str, Any]) -> dict[str, Any]:
+    async def list_sessions(
+        self, ctx: RequestContext, params: shapes.ListSessionsInput
+    ) -> shapes.ListSessionsOutput:
         with records_of(ctx) as rec:
-            return sessions.list_sessions(rec, params)
+            return cast(shapes.ListSessionsOutput, sessions.list_sessions(rec, params))
 
     async def terminate_session(
-        self, ctx: RequestContext, params: Mapping[str, Any]
-    ) -> dict[str, Any]:
+        self, ctx: RequestContext, params: shapes.TerminateSessionInput
+    ) -> shapes.TerminateSessionOutput:
         with records_of(ctx) as rec:
-            return sessions.terminate_session(
+            answer = sessions.terminate_session(
                 rec, params["ClusterId"], params["SessionId"], ctx.now
             )
+            return cast(shapes.TerminateSessionOutput, answer)
 
     async def get_session_endpoint(
-        self, ctx: RequestContext, params: Mapping[str, Any]
-    ) -> dict[str, Any]:
+        self, ctx: RequestContext, params: shapes.GetSessionEndpointInput
+    ) -> shapes.GetSessionEndpointOutput:
         with records_of(ctx) as rec:
             cluster = rec.cluster(params["ClusterId"])
             check_connect(rec.session, ctx, cluster, SPARK_CONNECT_PORT, "a Spark Connect session")
-            return sessions.session_endpoint(rec, params["ClusterId"], params["SessionId"], ctx.now)
+            endpoint = sessions.session_endpoint(
+                rec, params["ClusterId"], params["SessionId"], ctx.now
+            )
+            return cast(shapes.GetSessionEndpointOutput, endpoint)
 
     # ------------------------------------------------------------------ Spark UIs
 
     async def get_on_cluster_app_ui_presigned_url(
-        self, ctx: RequestContext, params: Mapping[str, Any]
-    ) -> dict[str, Any]:
+        self, ctx: RequestContext, params: shapes.GetOnClusterAppUIPresignedURLInput
+    ) -> shapes.GetOnClusterAppUIPresignedURLOutput:
         """``ApplicationMaster`` without an ``ApplicationId`` lands on the jobs page of the
         cluster's own application (its Spark Connect driver); ``ResourceManager`` is the
         Spark master's page.
@@ -504,11 +534,11 @@ class EmrProvider(Provider):
                 on_cluster_ui_port(kind),
                 f"the {kind} UI",
             )
-            return answer
+            return cast(shapes.GetOnClusterAppUIPresignedURLOutput, answer)
 
     async def create_persistent_app_ui(
-        self, ctx: RequestContext, params: Mapping[str, Any]
-    ) -> dict[str, Any]:
+        self, ctx: RequestContext, params: shapes.CreatePersistentAppUIInput
+    ) -> shapes.CreatePersistentAppUIOutput:
         runtime = await self.runtime()
         with records_of(ctx) as rec:
             row, attached = app_ui.create(ctx, rec, params)
@@ -518,8 +548,8 @@ class EmrProvider(Provider):
         return {"PersistentAppUIId": ui_id, "RuntimeRoleEnabledCluster": False}
 
     async def describe_persistent_app_ui(
-        self, ctx: RequestContext, params: Mapping[str, Any]
-    ) -> dict[str, Any]:
+        self, ctx: RequestContext, params: shapes.DescribePersistentAppUIInput
+    ) -> shapes.DescribePersistentAppUIOutput:
         runtime = await self.runtime()
         with records_of(ctx) as rec:
             row = app_ui.find(rec, params["PersistentAppUIId"])
@@ -527,11 +557,11 @@ class EmrProvider(Provider):
             key = ClusterKey(ctx.account_id, ctx.region, str(row.parent_id))
         if view["PersistentAppUIStatus"] == app_ui.ATTACHING:
             runtime.reconciler.attach_history(key)
-        return {"PersistentAppUI": view}
+        return {"PersistentAppUI": cast(shapes.PersistentAppUI, view)}
 
     async def get_persistent_app_ui_presigned_url(
-        self, ctx: RequestContext, params: Mapping[str, Any]
-    ) -> dict[str, Any]:
+        self, ctx: RequestContext, params: shapes.GetPersistentAppUIPresignedURLInput
+    ) -> shapes.GetPersistentAppUIPresignedURLOutput:
         """Without an ``ApplicationId`` the link lands on the history server's page of the
         cluster's own application (its Spark Connect driver), also after it terminated.
         """
@@ -552,13 +582,14 @@ class EmrProvider(Provider):
             await runtime.reconciler.history_ready(key)
         with records_of(ctx) as rec:
             row = app_ui.find(rec, params["PersistentAppUIId"])
-            return app_ui.presigned(ctx, row, params, row.state == app_ui.ATTACHED)
+            answer = app_ui.presigned(ctx, row, params, row.state == app_ui.ATTACHED)
+            return cast(shapes.GetPersistentAppUIPresignedURLOutput, answer)
 
     # ------------------------------------------------------------------ releases
 
     async def list_release_labels(
-        self, ctx: RequestContext, params: Mapping[str, Any]
-    ) -> dict[str, Any]:
+        self, ctx: RequestContext, params: shapes.ListReleaseLabelsInput
+    ) -> shapes.ListReleaseLabelsOutput:
         filters = params.get("Filters") or {}
         prefix = filters.get("Prefix") or ""
         app = filters.get("Application")
@@ -573,8 +604,8 @@ class EmrProvider(Provider):
         return {"ReleaseLabels": chosen, **({"NextToken": token} if token else {})}
 
     async def describe_release_label(
-        self, ctx: RequestContext, params: Mapping[str, Any]
-    ) -> dict[str, Any]:
+        self, ctx: RequestContext, params: shapes.DescribeReleaseLabelInput
+    ) -> shapes.DescribeReleaseLabelOutput:
         label = check_release_label(params.get("ReleaseLabel") or DEFAULT_RELEASE_LABEL)
         return {
             "ReleaseLabel": label,

@@ -16,6 +16,7 @@ from types import MappingProxyType
 from typing import Any
 
 from clusterport.errors import ValidationError
+from clusterport.services.emr import shapes_generated as shapes
 
 SPARK_VERSION = "4.3.0"
 HADOOP_VERSION = "3.5.0"
@@ -97,7 +98,7 @@ def resolve_applications(requested: Sequence[Mapping[str, Any]]) -> list[Applica
     return [chosen[name] for name in sorted(chosen)]
 
 
-def release_applications() -> list[dict[str, str]]:
+def release_applications() -> list[shapes.SimplifiedApplication]:
     """``DescribeReleaseLabel``'s Applications: the same for every label."""
     return [{"Name": name.lower(), "Version": v} for name, v in SUPPORTED_APPLICATIONS.items()]
 

@@ -8,11 +8,11 @@ requests at once. An inactive key is refused at authentication.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
 
 from sqlalchemy import select
 
 from clusterport.services.base import Principal
+from clusterport.services.iam import shapes_generated as shapes
 from clusterport.services.iam import users
 from clusterport.services.iam.errors import limit_exceeded, no_such_entity, validation
 from clusterport.services.iam.records import IamRecords
@@ -55,7 +55,7 @@ def _keys(rec: IamRecords, user_name: str | None) -> list[AccessKey]:
 
 def create(
     rec: IamRecords, box: SecretBox, user_name: str | None, now: dt.datetime
-) -> dict[str, Any]:
+) -> shapes.AccessKey:
     """A new active key; the only answer that carries its secret."""
     if user_name is not None and len(_keys(rec, user_name)) >= MAX_KEYS:
         raise limit_exceeded(
@@ -74,7 +74,7 @@ def create(
         )
     )
     rec.session.flush()
-    out: dict[str, Any] = {
+    out: shapes.AccessKey = {
         "AccessKeyId": key_id,
         "Status": "Active",
         "SecretAccessKey": secret,
@@ -85,11 +85,11 @@ def create(
     return out
 
 
-def listed(rec: IamRecords, user_name: str | None) -> list[dict[str, Any]]:
+def listed(rec: IamRecords, user_name: str | None) -> list[shapes.AccessKeyMetadata]:
     """``AccessKeyMetadata`` of the user's (or root's) keys."""
-    out = []
+    out: list[shapes.AccessKeyMetadata] = []
     for key in _keys(rec, user_name):
-        item: dict[str, Any] = {
+        item: shapes.AccessKeyMetadata = {
             "AccessKeyId": key.access_key_id,
             "Status": key.status,
             "CreateDate": key.created_at,

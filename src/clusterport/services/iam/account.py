@@ -86,7 +86,7 @@ def _user_detail(rec: IamRecords, row: ResourceRow) -> dict[str, Any]:
 
 
 def _role_detail(rec: IamRecords, row: ResourceRow) -> dict[str, Any]:
-    out = roles.output(row)
+    out: dict[str, Any] = {**roles.output(row)}
     out.pop("MaxSessionDuration", None)
     out.pop("Description", None)
     out["InstanceProfileList"] = [
@@ -100,7 +100,7 @@ def _role_detail(rec: IamRecords, row: ResourceRow) -> dict[str, Any]:
 def _policy_detail(
     policy: managed_policies.ManagedPolicy, counts: managed_policies.Usage
 ) -> dict[str, Any]:
-    out = managed_policies.policy_output(policy, counts, with_tags=False)
+    out: dict[str, Any] = {**managed_policies.policy_output(policy, counts, with_tags=False)}
     out["PolicyVersionList"] = [managed_policies.version_output(policy, v) for v in policy.versions]
     return out
 

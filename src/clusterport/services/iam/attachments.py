@@ -14,6 +14,7 @@ from typing import Any
 
 from clusterport.iam import PolicyKind, SizeQuota
 from clusterport.services.iam import documents, managed_policies, names
+from clusterport.services.iam import shapes_generated as shapes
 from clusterport.services.iam.errors import limit_exceeded, no_such_entity, not_attachable
 from clusterport.services.iam.records import IamRecords
 from clusterport.store.resources import ResourceRow
@@ -113,9 +114,9 @@ def detach(rec: IamRecords, row: ResourceRow, arn: str, now: dt.datetime) -> Non
 
 def attached_output(
     rec: IamRecords, row: ResourceRow, path_prefix: str | None
-) -> list[dict[str, str]]:
+) -> list[shapes.AttachedPolicy]:
     """``AttachedPolicies`` entries, optionally only under a path prefix."""
-    out = []
+    out: list[shapes.AttachedPolicy] = []
     for arn in row.data.get("AttachedPolicies", []):
         parsed = names.parse_entity_arn(arn)
         if parsed is None:
@@ -136,7 +137,7 @@ def delete_boundary(rec: IamRecords, row: ResourceRow, now: dt.datetime) -> None
     rec.update(row, {**row.data, "PermissionsBoundary": None}, now)
 
 
-def boundary_output(row: ResourceRow) -> dict[str, str] | None:
+def boundary_output(row: ResourceRow) -> shapes.AttachedPermissionsBoundary | None:
     """The ``AttachedPermissionsBoundary`` shape, or None."""
     arn = row.data.get("PermissionsBoundary")
     if not arn:

@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from clusterport.services.iam import names, roles
+from clusterport.services.iam import shapes_generated as shapes
 from clusterport.services.iam import tags as tag_rules
 from clusterport.services.iam.errors import (
     already_exists,
@@ -21,11 +22,11 @@ from clusterport.store.resources import ResourceRow
 MAX_ROLES = 1
 
 
-def output(rec: IamRecords, row: ResourceRow) -> dict[str, Any]:
+def output(rec: IamRecords, row: ResourceRow) -> shapes.InstanceProfile:
     """The ``InstanceProfile`` shape, with its roles in full."""
     data = row.data
     role_rows = [rec.find(names.ROLE, n) for n in data.get("Roles", [])]
-    out: dict[str, Any] = {
+    out: shapes.InstanceProfile = {
         "Path": data["Path"],
         "InstanceProfileName": data["Name"],
         "InstanceProfileId": data["Id"],

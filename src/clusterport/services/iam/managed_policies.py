@@ -26,6 +26,7 @@ from clusterport.iam import (
     aws_managed_policies,
 )
 from clusterport.services.iam import documents, names
+from clusterport.services.iam import shapes_generated as shapes
 from clusterport.services.iam import tags as tag_rules
 from clusterport.services.iam.errors import (
     already_exists,
@@ -251,14 +252,14 @@ def policy_output(
     with_tags: bool = True,
     with_description: bool = True,
     empty_tags: bool = False,
-) -> dict[str, Any]:
+) -> shapes.Policy:
     """The ``Policy`` shape.
 
     As IAM answers: ``CreatePolicy`` and ``ListPolicies`` leave out the
     description (``with_description=False``); ``GetPolicy`` lists ``Tags``
     even when there are none (``empty_tags=True``).
     """
-    out: dict[str, Any] = {
+    out: shapes.Policy = {
         "PolicyName": policy.name,
         "PolicyId": policy.policy_id,
         "Arn": policy.arn,
@@ -273,15 +274,15 @@ def policy_output(
     if with_description and policy.description:
         out["Description"] = policy.description
     if with_tags and (policy.tags or empty_tags):
-        out["Tags"] = [dict(t) for t in policy.tags]
+        out["Tags"] = [{"Key": t["Key"], "Value": t["Value"]} for t in policy.tags]
     return out
 
 
 def version_output(
     policy: ManagedPolicy, version: PolicyVersion, *, with_document: bool = True
-) -> dict[str, Any]:
+) -> shapes.PolicyVersion:
     """The ``PolicyVersion`` shape."""
-    out: dict[str, Any] = {
+    out: shapes.PolicyVersion = {
         "VersionId": version.version_id,
         "IsDefaultVersion": version.version_id == policy.default_version_id,
         "CreateDate": version.create_date,

@@ -12,7 +12,7 @@ import binascii
 import hashlib
 import json
 from collections.abc import Mapping, Sequence
-from typing import Any, TypeVar
+from typing import Any, TypedDict, TypeVar
 
 from clusterport.services.iam.errors import validation
 
@@ -20,13 +20,18 @@ T = TypeVar("T")
 DEFAULT_MAX_ITEMS = 100
 
 
+class PageMembers(TypedDict, total=False):
+    """The members every paged IAM answer carries besides its items."""
+
+    IsTruncated: bool
+    Marker: str
+
+
 def _digest(scope: str) -> str:
     return hashlib.sha256(scope.encode()).hexdigest()[:16]
 
 
-def page(
-    items: Sequence[T], params: Mapping[str, Any], scope: str
-) -> tuple[list[T], dict[str, Any]]:
+def page(items: Sequence[T], params: Mapping[str, Any], scope: str) -> tuple[list[T], PageMembers]:
     """One page of ``items`` and the ``IsTruncated``/``Marker`` members of the answer."""
     start = _offset(str(params["Marker"]), scope) if params.get("Marker") else 0
     size = int(params.get("MaxItems") or DEFAULT_MAX_ITEMS)

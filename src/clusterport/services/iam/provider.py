@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from typing import Any, ClassVar
+from typing import Any, ClassVar, cast
 
 from clusterport.services.authorization import request_tag_context
 from clusterport.services.base import Provider, RequestContext
@@ -28,6 +28,7 @@ from clusterport.services.iam import (
     simulation,
     users,
 )
+from clusterport.services.iam import shapes_generated as shapes
 from clusterport.services.iam import tags as tag_rules
 from clusterport.services.iam.errors import validation
 from clusterport.services.iam.paging import page
@@ -150,11 +151,15 @@ class IamProvider(Provider):
             yield IamRecords(session, ctx.account_id)
 
     # ---- users ---------------------------------------------------------------------------
-    async def create_user(self, ctx: RequestContext, params: Mapping[str, Any]) -> Result:
+    async def create_user(
+        self, ctx: RequestContext, params: shapes.CreateUserRequest
+    ) -> shapes.CreateUserResponse:
         with self._records(ctx) as rec:
             return {"User": users.output(users.create(rec, params, ctx.now))}
 
-    async def get_user(self, ctx: RequestContext, params: Mapping[str, Any]) -> Result:
+    async def get_user(
+        self, ctx: RequestContext, params: shapes.GetUserRequest
+    ) -> shapes.GetUserResponse:
         with self._records(ctx) as rec:
             name = params.get("UserName")
             if not name:
@@ -176,59 +181,79 @@ class IamProvider(Provider):
                 name = principal.name
             return {"User": users.output(rec.require(names.USER, name))}
 
-    async def list_users(self, ctx: RequestContext, params: Mapping[str, Any]) -> Result:
+    async def list_users(
+        self, ctx: RequestContext, params: shapes.ListUsersRequest
+    ) -> shapes.ListUsersResponse:
         prefix = params.get("PathPrefix") or "/"
         with self._records(ctx) as rec:
             rows = [r for r in rec.all(names.USER) if r.data["Path"].startswith(prefix)]
             chunk, more = page(rows, params, f"ListUsers:{prefix}")
             return {"Users": [users.output(r, full=False) for r in chunk], **more}
 
-    async def update_user(self, ctx: RequestContext, params: Mapping[str, Any]) -> Result:
+    async def update_user(
+        self, ctx: RequestContext, params: shapes.UpdateUserRequest
+    ) -> shapes.NoOutput:
         with self._records(ctx) as rec:
             users.update(rec, rec.require(names.USER, params["UserName"]), params, ctx.now)
         return {}
 
-    async def delete_user(self, ctx: RequestContext, params: Mapping[str, Any]) -> Result:
+    async def delete_user(
+        self, ctx: RequestContext, params: shapes.DeleteUserRequest
+    ) -> shapes.NoOutput:
         with self._records(ctx) as rec:
             users.delete(rec, rec.require(names.USER, params["UserName"]))
         return {}
 
-    async def tag_user(self, ctx: RequestContext, params: Mapping[str, Any]) -> Result:
+    async def tag_user(self, ctx: RequestContext, params: shapes.TagUserRequest) -> shapes.NoOutput:
         return self._tag(ctx, names.USER, params["UserName"], params["Tags"])
 
-    async def untag_user(self, ctx: RequestContext, params: Mapping[str, Any]) -> Result:
+    async def untag_user(
+        self, ctx: RequestContext, params: shapes.UntagUserRequest
+    ) -> shapes.NoOutput:
         return self._untag(ctx, names.USER, params["UserName"], params["TagKeys"])
 
-    async def list_user_tags(self, ctx: RequestContext, params: Mapping[str, Any]) -> Result:
+    async def list_user_tags(
+        self, ctx: RequestContext, params: shapes.ListUserTagsRequest
+    ) -> shapes.ListUserTagsResponse:
         return self._list_tags(ctx, names.USER, params["UserName"], params)
 
     # ---- access keys ---------------------------------------------------------------------
-    async def create_access_key(self, ctx: RequestContext, params: Mapping[str, Any]) -> Result:
+    async def create_access_key(
+        self, ctx: RequestContext, params: shapes.CreateAccessKeyRequest
+    ) -> shapes.CreateAccessKeyResponse:
         with self._records(ctx) as rec:
             owner = access_keys.owner(rec, ctx.principal, params.get("UserName"))
             key = access_keys.create(rec, ctx.platform.secrets, owner, ctx.now)
         return {"AccessKey": key}
 
-    async def list_access_keys(self, ctx: RequestContext, params: Mapping[str, Any]) -> Result:
+    async def list_access_keys(
+        self, ctx: RequestContext, params: shapes.ListAccessKeysRequest
+    ) -> shapes.ListAccessKeysResponse:
         with self._records(ctx) as rec:
             owner = access_keys.owner(rec, ctx.principal, params.get("UserName"))
             chunk, more = page(access_keys.listed(rec, owner), params, f"ListAccessKeys:{owner}")
         return {"AccessKeyMetadata": chunk, **more}
 
-    async def update_access_key(self, ctx: RequestContext, params: Mapping[str, Any]) -> Result:
+    async def update_access_key(
+        self, ctx: RequestContext, params: shapes.UpdateAccessKeyRequest
+    ) -> shapes.NoOutput:
         with self._records(ctx) as rec:
             owner = access_keys.owner(rec, ctx.principal, params.get("UserName"))
             access_keys.set_status(rec, owner, params["AccessKeyId"], params["Status"])
         return {}
 
-    async def delete_access_key(self, ctx: RequestContext, params: Mapping[str, Any]) -> Result:
+    async def delete_access_key(
+        self, ctx: RequestContext, params: shapes.DeleteAccessKeyRequest
+    ) -> shapes.NoOutput:
         with self._records(ctx) as rec:
             owner = access_keys.owner(rec, ctx.principal, params.get("UserName"))
             access_keys.delete(rec, owner, params["AccessKeyId"])
         return {}
 
     # ---- roles ---------------------------------------------------------------------------
-    async def create_role(self, ctx: RequestContext, params: Mapping[str, Any]) -> Result:
+    async def create_role(
+        self, ctx: RequestContext, params: shapes.CreateRoleRequest
+    ) -> shapes.CreateRoleResponse:
         """An empty ``Description`` is kept as ``""``; the trust policy may name STS's actions
         only (others are ``MalformedPolicyDocument`` with IAM's wording) and may be of
         version 2008-10-17.
@@ -236,18 +261,24 @@ class IamProvider(Provider):
         with self._records(ctx) as rec:
             return {"Role": roles.output(roles.create(rec, params, ctx.now))}
 
-    async def get_role(self, ctx: RequestContext, params: Mapping[str, Any]) -> Result:
+    async def get_role(
+        self, ctx: RequestContext, params: shapes.GetRoleRequest
+    ) -> shapes.GetRoleResponse:
         with self._records(ctx) as rec:
             return {"Role": roles.output(rec.require(names.ROLE, params["RoleName"]))}
 
-    async def list_roles(self, ctx: RequestContext, params: Mapping[str, Any]) -> Result:
+    async def list_roles(
+        self, ctx: RequestContext, params: shapes.ListRolesRequest
+    ) -> shapes.ListRolesResponse:
         prefix = params.get("PathPrefix") or "/"
         with self._records(ctx) as rec:
             rows = [r for r in rec.all(names.ROLE) if r.data["Path"].startswith(prefix)]
             chunk, more = page(rows, params, f"ListRoles:{prefix}")
             return {"Roles": [roles.output(r, full=False) for r in chunk], **more}
 
-    async def update_role(self, ctx: RequestContext, params: Mapping[str, Any]) -> Result:
+    async def update_role(
+        self, ctx: RequestContext, params: shapes.UpdateRoleRequest
+    ) -> shapes.UpdateRoleResponse:
         """Members not given are left as they are (a missing ``Description`` keeps the current one;
         ``""`` empties it).
         """
@@ -256,16 +287,16 @@ class IamProvider(Provider):
         return {}
 
     async def update_role_description(
-        self, ctx: RequestContext, params: Mapping[str, Any]
-    ) -> Result:
+        self, ctx: RequestContext, params: shapes.UpdateRoleDescriptionRequest
+    ) -> shapes.UpdateRoleDescriptionResponse:
         with self._records(ctx) as rec:
             row = rec.require(names.ROLE, params["RoleName"])
             roles.update(rec, row, {"Description": params["Description"]}, ctx.now)
             return {"Role": roles.output(row)}
 
     async def update_assume_role_policy(
-        self, ctx: RequestContext, params: Mapping[str, Any]
-    ) -> Result:
+        self, ctx: RequestContext, params: shapes.UpdateAssumeRolePolicyRequest
+    ) -> shapes.NoOutput:
         """Validated as CreateRole's trust policy (unknown ``sts:`` actions refused with IAM's
         message).
         """
@@ -274,27 +305,33 @@ class IamProvider(Provider):
             roles.update_trust(rec, row, params["PolicyDocument"], ctx.now)
         return {}
 
-    async def delete_role(self, ctx: RequestContext, params: Mapping[str, Any]) -> Result:
+    async def delete_role(
+        self, ctx: RequestContext, params: shapes.DeleteRoleRequest
+    ) -> shapes.NoOutput:
         with self._records(ctx) as rec:
             roles.delete(rec, rec.require(names.ROLE, params["RoleName"]))
         return {}
 
-    async def tag_role(self, ctx: RequestContext, params: Mapping[str, Any]) -> Result:
+    async def tag_role(self, ctx: RequestContext, params: shapes.TagRoleRequest) -> shapes.NoOutput:
         """Keys and values are checked against IAM's pattern ``[\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]`` and
         lengths (128/256) with IAM's message, as on every IAM tagging path (users, policies,
         instance profiles).
         """
         return self._tag(ctx, names.ROLE, params["RoleName"], params["Tags"])
 
-    async def untag_role(self, ctx: RequestContext, params: Mapping[str, Any]) -> Result:
+    async def untag_role(
+        self, ctx: RequestContext, params: shapes.UntagRoleRequest
+    ) -> shapes.NoOutput:
         return self._untag(ctx, names.ROLE, params["RoleName"], params["TagKeys"])
 
-    async def list_role_tags(self, ctx: RequestContext, params: Mapping[str, Any]) -> Result:
+    async def list_role_tags(
+        self, ctx: RequestContext, params: shapes.ListRoleTagsRequest
+    ) -> shapes.ListRoleTagsResponse:
         return self._list_tags(ctx, names.ROLE, params["RoleName"], params)
 
     async def list_instance_profiles_for_role(
-        self, ctx: RequestContext, params: Mapping[str, Any]
-    ) -> Result:
+        self, ctx: RequestContext, params: shapes.ListInstanceProfilesForRoleRequest
+    ) -> shapes.ListInstanceProfilesForRoleResponse:
         with self._records(ctx) as rec:
             role = rec.require(names.ROLE, params["RoleName"])
             rows = roles.instance_profiles_of(rec, role.data["Name"])
@@ -302,33 +339,51 @@ class IamProvider(Provider):
             return {"InstanceProfiles": [instance_profiles.output(rec, r) for r in chunk], **more}
 
     # ---- inline policies -----------------------------------------------------------------
-    async def put_role_policy(self, ctx: RequestContext, params: Mapping[str, Any]) -> Result:
+    async def put_role_policy(
+        self, ctx: RequestContext, params: shapes.PutRolePolicyRequest
+    ) -> shapes.NoOutput:
         return self._put_inline(ctx, names.ROLE, params["RoleName"], params)
 
-    async def get_role_policy(self, ctx: RequestContext, params: Mapping[str, Any]) -> Result:
-        return self._get_inline(ctx, names.ROLE, params["RoleName"], params["PolicyName"])
+    async def get_role_policy(
+        self, ctx: RequestContext, params: shapes.GetRolePolicyRequest
+    ) -> shapes.GetRolePolicyResponse:
+        found = self._get_inline(ctx, names.ROLE, params["RoleName"], params["PolicyName"])
+        return cast(shapes.GetRolePolicyResponse, found)
 
-    async def list_role_policies(self, ctx: RequestContext, params: Mapping[str, Any]) -> Result:
+    async def list_role_policies(
+        self, ctx: RequestContext, params: shapes.ListRolePoliciesRequest
+    ) -> shapes.ListRolePoliciesResponse:
         return self._list_inline(ctx, names.ROLE, params["RoleName"], params)
 
-    async def delete_role_policy(self, ctx: RequestContext, params: Mapping[str, Any]) -> Result:
+    async def delete_role_policy(
+        self, ctx: RequestContext, params: shapes.DeleteRolePolicyRequest
+    ) -> shapes.NoOutput:
         return self._delete_inline(ctx, names.ROLE, params["RoleName"], params["PolicyName"])
 
-    async def put_user_policy(self, ctx: RequestContext, params: Mapping[str, Any]) -> Result:
+    async def put_user_policy(
+        self, ctx: RequestContext, params: shapes.PutUserPolicyRequest
+    ) -> shapes.NoOutput:
         return self._put_inline(ctx, names.USER, params["UserName"], params)
 
-    async def get_user_policy(self, ctx: RequestContext, params: Mapping[str, Any]) -> Result:
-        return self._get_inline(ctx, names.USER, params["UserName"], params["PolicyName"])
+    async def get_user_policy(
+        self, ctx: RequestContext, params: shapes.GetUserPolicyRequest
+    ) -> shapes.GetUserPolicyResponse:
+        found = self._get_inline(ctx, names.USER, params["UserName"], params["PolicyName"])
+        return cast(shapes.GetUserPolicyResponse, found)
 
-    async def list_user_policies(self, ctx: RequestContext, params: Mapping[str, Any]) -> Result:
+    async def list_user_policies(
+        self, ctx: RequestContext, params: shapes.ListUserPoliciesRequest
+    ) -> shapes.ListUserPoliciesResponse:
         return self._list_inline(ctx, names.USER, params["UserName"], params)
 
-    async def delete_user_policy(self, ctx: RequestContext, params: Mapping[str, Any]) -> Result:
+    async def delete_user_policy(
+        self, ctx: RequestContext, params: shapes.DeleteUserPolicyRequest
+    ) -> shapes.NoOutput:
         return self._delete_inline(ctx, names.USER, params["UserName"], params["PolicyName"])
 
     def _put_inline(
         self, ctx: RequestContext, kind: str, name: str, params: Mapping[str, Any]
-    ) -> Result:
+    ) -> shapes.NoOutput:
         with self._records(ctx) as rec:
             row = rec.require(kind, name)
             attachments.put_inline(
@@ -349,7 +404,7 @@ class IamProvider(Provider):
 
     def _list_inline(
         self, ctx: RequestContext, kind: str, name: str, params: Mapping[str, Any]
-    ) -> Result:
+    ) -> shapes.ListRolePoliciesResponse:
         with self._records(ctx) as rec:
             row = rec.require(kind, name)
             chunk, more = page(
@@ -357,55 +412,67 @@ class IamProvider(Provider):
             )
             return {"PolicyNames": chunk, **more}
 
-    def _delete_inline(self, ctx: RequestContext, kind: str, name: str, policy_name: str) -> Result:
+    def _delete_inline(
+        self, ctx: RequestContext, kind: str, name: str, policy_name: str
+    ) -> shapes.NoOutput:
         with self._records(ctx) as rec:
             attachments.delete_inline(rec, rec.require(kind, name), policy_name, ctx.now)
         return {}
 
     # ---- managed policy attachments and boundaries -----------------------------------------
-    async def attach_role_policy(self, ctx: RequestContext, params: Mapping[str, Any]) -> Result:
+    async def attach_role_policy(
+        self, ctx: RequestContext, params: shapes.AttachRolePolicyRequest
+    ) -> shapes.NoOutput:
         return self._attach(ctx, names.ROLE, params["RoleName"], params["PolicyArn"], True)
 
-    async def detach_role_policy(self, ctx: RequestContext, params: Mapping[str, Any]) -> Result:
+    async def detach_role_policy(
+        self, ctx: RequestContext, params: shapes.DetachRolePolicyRequest
+    ) -> shapes.NoOutput:
         return self._attach(ctx, names.ROLE, params["RoleName"], params["PolicyArn"], False)
 
-    async def attach_user_policy(self, ctx: RequestContext, params: Mapping[str, Any]) -> Result:
+    async def attach_user_policy(
+        self, ctx: RequestContext, params: shapes.AttachUserPolicyRequest
+    ) -> shapes.NoOutput:
         return self._attach(ctx, names.USER, params["UserName"], params["PolicyArn"], True)
 
-    async def detach_user_policy(self, ctx: RequestContext, params: Mapping[str, Any]) -> Result:
+    async def detach_user_policy(
+        self, ctx: RequestContext, params: shapes.DetachUserPolicyRequest
+    ) -> shapes.NoOutput:
         return self._attach(ctx, names.USER, params["UserName"], params["PolicyArn"], False)
 
     async def list_attached_role_policies(
-        self, ctx: RequestContext, params: Mapping[str, Any]
-    ) -> Result:
+        self, ctx: RequestContext, params: shapes.ListAttachedRolePoliciesRequest
+    ) -> shapes.ListAttachedRolePoliciesResponse:
         return self._list_attached(ctx, names.ROLE, params["RoleName"], params)
 
     async def list_attached_user_policies(
-        self, ctx: RequestContext, params: Mapping[str, Any]
-    ) -> Result:
+        self, ctx: RequestContext, params: shapes.ListAttachedUserPoliciesRequest
+    ) -> shapes.ListAttachedUserPoliciesResponse:
         return self._list_attached(ctx, names.USER, params["UserName"], params)
 
     async def put_role_permissions_boundary(
-        self, ctx: RequestContext, params: Mapping[str, Any]
-    ) -> Result:
+        self, ctx: RequestContext, params: shapes.PutRolePermissionsBoundaryRequest
+    ) -> shapes.NoOutput:
         return self._boundary(ctx, names.ROLE, params["RoleName"], params["PermissionsBoundary"])
 
     async def delete_role_permissions_boundary(
-        self, ctx: RequestContext, params: Mapping[str, Any]
-    ) -> Result:
+        self, ctx: RequestContext, params: shapes.DeleteRolePermissionsBoundaryRequest
+    ) -> shapes.NoOutput:
         return self._boundary(ctx, names.ROLE, params["RoleName"], None)
 
     async def put_user_permissions_boundary(
-        self, ctx: RequestContext, params: Mapping[str, Any]
-    ) -> Result:
+        self, ctx: RequestContext, params: shapes.PutUserPermissionsBoundaryRequest
+    ) -> shapes.NoOutput:
         return self._boundary(ctx, names.USER, params["UserName"], params["PermissionsBoundary"])
 
     async def delete_user_permissions_boundary(
-        self, ctx: RequestContext, params: Mapping[str, Any]
-    ) -> Result:
+        self, ctx: RequestContext, params: shapes.DeleteUserPermissionsBoundaryRequest
+    ) -> shapes.NoOutput:
         return self._boundary(ctx, names.USER, params["UserName"], None)
 
-    def _attach(self, ctx: RequestContext, kind: str, name: str, arn: str, attach: bool) -> Result:
+    def _attach(
+        self, ctx: RequestContext, kind: str, name: str, arn: str, attach: bool
+    ) -> shapes.NoOutput:
         with self._records(ctx) as rec:
             row = rec.require(kind, name)
             if attach:
@@ -416,7 +483,7 @@ class IamProvider(Provider):
 
     def _list_attached(
         self, ctx: RequestContext, kind: str, name: str, params: Mapping[str, Any]
-    ) -> Result:
+    ) -> shapes.ListAttachedRolePoliciesResponse:
         prefix = params.get("PathPrefix")
         with self._records(ctx) as rec:
             row = rec.require(kind, name)
@@ -424,7 +491,9 @@ class IamProvider(Provider):
             chunk, more = page(found, params, f"attached:{kind}:{row.resource_id}:{prefix}")
         return {"AttachedPolicies": chunk, **more}
 
-    def _boundary(self, ctx: RequestContext, kind: str, name: str, arn: str | None) -> Result:
+    def _boundary(
+        self, ctx: RequestContext, kind: str, name: str, arn: str | None
+    ) -> shapes.NoOutput:
         with self._records(ctx) as rec:
             row = rec.require(kind, name)
             if arn is None:
@@ -434,7 +503,9 @@ class IamProvider(Provider):
         return {}
 
     # ---- managed policies ----------------------------------------------------------------
-    async def create_policy(self, ctx: RequestContext, params: Mapping[str, Any]) -> Result:
+    async def create_policy(
+        self, ctx: RequestContext, params: shapes.CreatePolicyRequest
+    ) -> shapes.CreatePolicyResponse:
         """The document is validated as IAM does: ``Version`` must be 2012-10-17 ("Policy document
         must be version 2012-10-17 or greater."), IAM ARNs name a resource type and no region,
         S3 ARNs no region, ``Sid`` is alphanumeric, dates are W3C ISO 8601 or epoch. The answer
@@ -455,20 +526,26 @@ class IamProvider(Provider):
                 "Policy": managed_policies.policy_output(policy, counts, with_description=False)
             }
 
-    async def get_policy(self, ctx: RequestContext, params: Mapping[str, Any]) -> Result:
+    async def get_policy(
+        self, ctx: RequestContext, params: shapes.GetPolicyRequest
+    ) -> shapes.GetPolicyResponse:
         """``Tags`` is listed even when empty (``[]``), as IAM answers."""
         with self._records(ctx) as rec:
             policy = managed_policies.require(rec, params["PolicyArn"])
             counts = managed_policies.usage(rec)
             return {"Policy": managed_policies.policy_output(policy, counts, empty_tags=True)}
 
-    async def get_policy_version(self, ctx: RequestContext, params: Mapping[str, Any]) -> Result:
+    async def get_policy_version(
+        self, ctx: RequestContext, params: shapes.GetPolicyVersionRequest
+    ) -> shapes.GetPolicyVersionResponse:
         with self._records(ctx) as rec:
             policy = managed_policies.require(rec, params["PolicyArn"])
             version = policy.version(params["VersionId"])
         return {"PolicyVersion": managed_policies.version_output(policy, version)}
 
-    async def create_policy_version(self, ctx: RequestContext, params: Mapping[str, Any]) -> Result:
+    async def create_policy_version(
+        self, ctx: RequestContext, params: shapes.CreatePolicyVersionRequest
+    ) -> shapes.CreatePolicyVersionResponse:
         """The document is validated as CreatePolicy's (version 2012-10-17 required)."""
         with self._records(ctx) as rec:
             policy = managed_policies.local(rec, params["PolicyArn"])
@@ -479,7 +556,9 @@ class IamProvider(Provider):
             "PolicyVersion": managed_policies.version_output(policy, version, with_document=False)
         }
 
-    async def list_policy_versions(self, ctx: RequestContext, params: Mapping[str, Any]) -> Result:
+    async def list_policy_versions(
+        self, ctx: RequestContext, params: shapes.ListPolicyVersionsRequest
+    ) -> shapes.ListPolicyVersionsResponse:
         with self._records(ctx) as rec:
             policy = managed_policies.require(rec, params["PolicyArn"])
         versions = sorted(
@@ -493,26 +572,32 @@ class IamProvider(Provider):
             **more,
         }
 
-    async def delete_policy_version(self, ctx: RequestContext, params: Mapping[str, Any]) -> Result:
+    async def delete_policy_version(
+        self, ctx: RequestContext, params: shapes.DeletePolicyVersionRequest
+    ) -> shapes.NoOutput:
         with self._records(ctx) as rec:
             policy = managed_policies.local(rec, params["PolicyArn"])
             managed_policies.delete_version(rec, policy, params["VersionId"], ctx.now)
         return {}
 
     async def set_default_policy_version(
-        self, ctx: RequestContext, params: Mapping[str, Any]
-    ) -> Result:
+        self, ctx: RequestContext, params: shapes.SetDefaultPolicyVersionRequest
+    ) -> shapes.NoOutput:
         with self._records(ctx) as rec:
             policy = managed_policies.local(rec, params["PolicyArn"])
             managed_policies.set_default(rec, policy, params["VersionId"], ctx.now)
         return {}
 
-    async def delete_policy(self, ctx: RequestContext, params: Mapping[str, Any]) -> Result:
+    async def delete_policy(
+        self, ctx: RequestContext, params: shapes.DeletePolicyRequest
+    ) -> shapes.NoOutput:
         with self._records(ctx) as rec:
             managed_policies.delete(rec, managed_policies.local(rec, params["PolicyArn"]))
         return {}
 
-    async def list_policies(self, ctx: RequestContext, params: Mapping[str, Any]) -> Result:
+    async def list_policies(
+        self, ctx: RequestContext, params: shapes.ListPoliciesRequest
+    ) -> shapes.ListPoliciesResponse:
         """Policies are listed without ``Description`` and ``Tags``, as IAM's ListPolicies."""
         scope = params.get("Scope") or "All"
         prefix = params.get("PathPrefix") or "/"
@@ -540,8 +625,8 @@ class IamProvider(Provider):
         }
 
     async def list_entities_for_policy(
-        self, ctx: RequestContext, params: Mapping[str, Any]
-    ) -> Result:
+        self, ctx: RequestContext, params: shapes.ListEntitiesForPolicyRequest
+    ) -> shapes.ListEntitiesForPolicyResponse:
         entity_filter = params.get("EntityFilter")
         prefix = params.get("PathPrefix") or "/"
         usage_filter = params.get("PolicyUsageFilter")
@@ -577,52 +662,61 @@ class IamProvider(Provider):
         out: Result = {"PolicyGroups": [], "PolicyUsers": [], "PolicyRoles": [], **more}
         for list_key, item in chunk:
             out[list_key].append(item)
-        return out
+        return cast(shapes.ListEntitiesForPolicyResponse, out)
 
-    async def tag_policy(self, ctx: RequestContext, params: Mapping[str, Any]) -> Result:
+    async def tag_policy(
+        self, ctx: RequestContext, params: shapes.TagPolicyRequest
+    ) -> shapes.NoOutput:
         with self._records(ctx) as rec:
             policy = managed_policies.local(rec, params["PolicyArn"])
             tags = tag_rules.merged(list(policy.tags), params["Tags"])
             managed_policies.retag(rec, policy, tags, ctx.now)
         return {}
 
-    async def untag_policy(self, ctx: RequestContext, params: Mapping[str, Any]) -> Result:
+    async def untag_policy(
+        self, ctx: RequestContext, params: shapes.UntagPolicyRequest
+    ) -> shapes.NoOutput:
         with self._records(ctx) as rec:
             policy = managed_policies.local(rec, params["PolicyArn"])
             tags = tag_rules.without(list(policy.tags), params["TagKeys"])
             managed_policies.retag(rec, policy, tags, ctx.now)
         return {}
 
-    async def list_policy_tags(self, ctx: RequestContext, params: Mapping[str, Any]) -> Result:
+    async def list_policy_tags(
+        self, ctx: RequestContext, params: shapes.ListPolicyTagsRequest
+    ) -> shapes.ListPolicyTagsResponse:
         with self._records(ctx) as rec:
             policy = managed_policies.require(rec, params["PolicyArn"])
-        chunk, more = page([dict(t) for t in policy.tags], params, f"ListPolicyTags:{policy.arn}")
+        tags: list[shapes.TagOut] = [{"Key": t["Key"], "Value": t["Value"]} for t in policy.tags]
+        chunk, more = page(tags, params, f"ListPolicyTags:{policy.arn}")
         return {"Tags": chunk, **more}
 
     # ---- instance profiles ---------------------------------------------------------------
     async def create_instance_profile(
-        self, ctx: RequestContext, params: Mapping[str, Any]
-    ) -> Result:
+        self, ctx: RequestContext, params: shapes.CreateInstanceProfileRequest
+    ) -> shapes.CreateInstanceProfileResponse:
         with self._records(ctx) as rec:
             row = instance_profiles.create(rec, params, ctx.now)
             return {"InstanceProfile": instance_profiles.output(rec, row)}
 
-    async def get_instance_profile(self, ctx: RequestContext, params: Mapping[str, Any]) -> Result:
+    async def get_instance_profile(
+        self, ctx: RequestContext, params: shapes.GetInstanceProfileRequest
+    ) -> shapes.GetInstanceProfileResponse:
         with self._records(ctx) as rec:
             row = rec.require(names.INSTANCE_PROFILE, params["InstanceProfileName"])
             return {"InstanceProfile": instance_profiles.output(rec, row)}
 
     async def delete_instance_profile(
-        self, ctx: RequestContext, params: Mapping[str, Any]
-    ) -> Result:
+        self, ctx: RequestContext, params: shapes.DeleteInstanceProfileRequest
+    ) -> shapes.NoOutput:
         with self._records(ctx) as rec:
             row = rec.require(names.INSTANCE_PROFILE, params["InstanceProfileName"])
             instance_profiles.delete(rec, row)
         return {}
 
     async def list_instance_profiles(
-        self, ctx: RequestContext, params: Mapping[str, Any]
-    ) -> Result:
+        self, ctx: RequestContext, params: shapes.ListInstanceProfilesRequest
+    ) -> shapes.ListInstanceProfilesResponse:
         prefix = params.get("PathPrefix") or "/"
         with self._records(ctx) as rec:
             rows = [r for r in rec.all(names.INSTANCE_PROFILE) if r.data["Path"].startswith(prefix)]
@@ -630,45 +724,51 @@ class IamProvider(Provider):
             return {"InstanceProfiles": [instance_profiles.output(rec, r) for r in chunk], **more}
 
     async def add_role_to_instance_profile(
-        self, ctx: RequestContext, params: Mapping[str, Any]
-    ) -> Result:
+        self, ctx: RequestContext, params: shapes.AddRoleToInstanceProfileRequest
+    ) -> shapes.NoOutput:
         with self._records(ctx) as rec:
             row = rec.require(names.INSTANCE_PROFILE, params["InstanceProfileName"])
             instance_profiles.add_role(rec, row, params["RoleName"], ctx.now)
         return {}
 
     async def remove_role_from_instance_profile(
-        self, ctx: RequestContext, params: Mapping[str, Any]
-    ) -> Result:
+        self, ctx: RequestContext, params: shapes.RemoveRoleFromInstanceProfileRequest
+    ) -> shapes.NoOutput:
         with self._records(ctx) as rec:
             row = rec.require(names.INSTANCE_PROFILE, params["InstanceProfileName"])
             instance_profiles.remove_role(rec, row, params["RoleName"], ctx.now)
         return {}
 
-    async def tag_instance_profile(self, ctx: RequestContext, params: Mapping[str, Any]) -> Result:
+    async def tag_instance_profile(
+        self, ctx: RequestContext, params: shapes.TagInstanceProfileRequest
+    ) -> shapes.NoOutput:
         return self._tag(ctx, names.INSTANCE_PROFILE, params["InstanceProfileName"], params["Tags"])
 
     async def untag_instance_profile(
-        self, ctx: RequestContext, params: Mapping[str, Any]
-    ) -> Result:
+        self, ctx: RequestContext, params: shapes.UntagInstanceProfileRequest
+    ) -> shapes.NoOutput:
         """Served as on AWS (Terraform's instance-profile resource calls it)."""
         name = params["InstanceProfileName"]
         return self._untag(ctx, names.INSTANCE_PROFILE, name, params["TagKeys"])
 
     async def list_instance_profile_tags(
-        self, ctx: RequestContext, params: Mapping[str, Any]
-    ) -> Result:
+        self, ctx: RequestContext, params: shapes.ListInstanceProfileTagsRequest
+    ) -> shapes.ListInstanceProfileTagsResponse:
         """Served as on AWS (Terraform's instance-profile resource calls it)."""
         return self._list_tags(ctx, names.INSTANCE_PROFILE, params["InstanceProfileName"], params)
 
     # ---- tags (users, roles, instance profiles) --------------------------------------------
-    def _tag(self, ctx: RequestContext, kind: str, name: str, tags: Sequence[Any]) -> Result:
+    def _tag(
+        self, ctx: RequestContext, kind: str, name: str, tags: Sequence[Any]
+    ) -> shapes.NoOutput:
         with self._records(ctx) as rec:
             row = rec.require(kind, name)
             rec.update(row, {**row.data, "Tags": tag_rules.merged(row.data["Tags"], tags)}, ctx.now)
         return {}
 
-    def _untag(self, ctx: RequestContext, kind: str, name: str, keys: Sequence[str]) -> Result:
+    def _untag(
+        self, ctx: RequestContext, kind: str, name: str, keys: Sequence[str]
+    ) -> shapes.NoOutput:
         with self._records(ctx) as rec:
             row = rec.require(kind, name)
             rec.update(
@@ -678,31 +778,37 @@ class IamProvider(Provider):
 
     def _list_tags(
         self, ctx: RequestContext, kind: str, name: str, params: Mapping[str, Any]
-    ) -> Result:
+    ) -> shapes.ListRoleTagsResponse:
         with self._records(ctx) as rec:
             row = rec.require(kind, name)
             chunk, more = page(list(row.data["Tags"]), params, f"tags:{kind}:{row.resource_id}")
         return {"Tags": chunk, **more}
 
     # ---- account -------------------------------------------------------------------------
-    async def list_account_aliases(self, ctx: RequestContext, params: Mapping[str, Any]) -> Result:
+    async def list_account_aliases(
+        self, ctx: RequestContext, params: shapes.ListAccountAliasesRequest
+    ) -> shapes.ListAccountAliasesResponse:
         with self._records(ctx) as rec:
             chunk, more = page(account.aliases(rec), params, "ListAccountAliases")
         return {"AccountAliases": chunk, **more}
 
-    async def create_account_alias(self, ctx: RequestContext, params: Mapping[str, Any]) -> Result:
+    async def create_account_alias(
+        self, ctx: RequestContext, params: shapes.CreateAccountAliasRequest
+    ) -> shapes.NoOutput:
         with self._records(ctx) as rec:
             account.create_alias(rec, params["AccountAlias"], ctx.now)
         return {}
 
-    async def delete_account_alias(self, ctx: RequestContext, params: Mapping[str, Any]) -> Result:
+    async def delete_account_alias(
+        self, ctx: RequestContext, params: shapes.DeleteAccountAliasRequest
+    ) -> shapes.NoOutput:
         with self._records(ctx) as rec:
             account.delete_alias(rec, params["AccountAlias"])
         return {}
 
     async def get_account_authorization_details(
-        self, ctx: RequestContext, params: Mapping[str, Any]
-    ) -> Result:
+        self, ctx: RequestContext, params: shapes.GetAccountAuthorizationDetailsRequest
+    ) -> shapes.GetAccountAuthorizationDetailsResponse:
         filters = params.get("Filter")
         with self._records(ctx) as rec:
             items = account.authorization_details(rec, filters)
@@ -716,15 +822,15 @@ class IamProvider(Provider):
         }
         for list_key, item in chunk:
             out[list_key].append(item)
-        return out
+        return cast(shapes.GetAccountAuthorizationDetailsResponse, out)
 
     # ---- simulation ----------------------------------------------------------------------
     # Parsing the policies and evaluating a page grow with the input: both run in the
     # caller's share of the worker pool, and only the page asked for is evaluated.
     async def simulate_principal_policy(
-        self, ctx: RequestContext, params: Mapping[str, Any]
-    ) -> Result:
-        def run() -> Result:
+        self, ctx: RequestContext, params: shapes.SimulatePrincipalPolicyRequest
+    ) -> shapes.SimulatePolicyResponse:
+        def run() -> shapes.SimulatePolicyResponse:
             with self._records(ctx) as rec:
                 results = simulation.principal_policy(rec, params)
             return self._evaluation_results(results, params, "SimulatePrincipalPolicy")
@@ -732,9 +838,9 @@ class IamProvider(Provider):
         return await ctx.platform.workers.run(ctx.account_id, run)
 
     async def simulate_custom_policy(
-        self, ctx: RequestContext, params: Mapping[str, Any]
-    ) -> Result:
-        def run() -> Result:
+        self, ctx: RequestContext, params: shapes.SimulateCustomPolicyRequest
+    ) -> shapes.SimulatePolicyResponse:
+        def run() -> shapes.SimulatePolicyResponse:
             results = simulation.custom_policy(ctx.account_id, params)
             return self._evaluation_results(results, params, "SimulateCustomPolicy")
 
@@ -743,7 +849,7 @@ class IamProvider(Provider):
     @staticmethod
     def _evaluation_results(
         results: Sequence[Any], params: Mapping[str, Any], operation: str
-    ) -> Result:
+    ) -> shapes.SimulatePolicyResponse:
         scope = f"{operation}:{params.get('ActionNames')}:{params.get('ResourceArns')}"
         chunk, more = page(results, params, scope)
         return {"EvaluationResults": [simulation.result_output(r) for r in chunk], **more}

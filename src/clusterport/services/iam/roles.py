@@ -8,6 +8,7 @@ from typing import Any
 
 from clusterport.iam import PolicyKind, SizeQuota
 from clusterport.services.iam import attachments, documents, names
+from clusterport.services.iam import shapes_generated as shapes
 from clusterport.services.iam import tags as tag_rules
 from clusterport.services.iam.errors import already_exists, delete_conflict, validation
 from clusterport.services.iam.records import IamRecords
@@ -35,10 +36,10 @@ def _max_session(value: Any) -> int:
     return seconds
 
 
-def output(row: ResourceRow, *, full: bool = True) -> dict[str, Any]:
+def output(row: ResourceRow, *, full: bool = True) -> shapes.Role:
     """The ``Role`` shape (``ListRoles`` leaves out tags, boundary and last use, as IAM does)."""
     data = row.data
-    out: dict[str, Any] = {
+    out: shapes.Role = {
         "Path": data["Path"],
         "RoleName": data["Name"],
         "RoleId": data["Id"],

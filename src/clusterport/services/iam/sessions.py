@@ -51,6 +51,7 @@ from clusterport.services.iam.errors import validation
 from clusterport.services.iam.principal_policies import encode_session_policies
 from clusterport.services.iam.records import IamRecords
 from clusterport.services.identity import new_access_key_id, new_secret, token_digest
+from clusterport.services.sts import shapes_generated as sts_shapes
 from clusterport.store.identity import SessionCredential
 from clusterport.store.resources import ResourceRow
 
@@ -77,7 +78,7 @@ class IssuedCredentials:
     session_token: str
     expiration: dt.datetime
 
-    def output(self) -> dict[str, Any]:
+    def output(self) -> sts_shapes.Credentials:
         """STS's ``Credentials`` shape."""
         return {
             "AccessKeyId": self.access_key_id,
@@ -273,7 +274,7 @@ def assume_role(
     request: RoleSessionRequest,
     region: str,
     now: dt.datetime,
-) -> dict[str, Any]:
+) -> sts_shapes.AssumeRoleResponse:
     """Issue a role session for ``caller`` (already authorized) and answer as ``AssumeRole``."""
     chained = caller.kind == "assumed-role"
     seconds = _duration(request.duration_seconds, role, chained)
@@ -313,7 +314,7 @@ def assume_role(
         issuer_arn=str(role.data["Arn"]),
     )
     roles.mark_used(role_rec, role, region, now)
-    out: dict[str, Any] = {
+    out: sts_shapes.AssumeRoleResponse = {
         "Credentials": issued.output(),
         "AssumedRoleUser": {
             "AssumedRoleId": f"{role_id}:{request.session_name}",
@@ -335,7 +336,7 @@ def session_token(
     caller: Principal,
     duration_seconds: int | None,
     now: dt.datetime,
-) -> dict[str, Any]:
+) -> sts_shapes.GetSessionTokenResponse:
     """``GetSessionToken``: temporary credentials that act as the calling user (or root)."""
     if caller.kind not in ("root", "user") or caller.access_key_id.startswith("ASIA"):
         raise AccessDeniedError(

@@ -31,6 +31,7 @@ from clusterport.iam import (
     simulate,
 )
 from clusterport.services.iam import names
+from clusterport.services.iam import shapes_generated as shapes
 from clusterport.services.iam import tags as tag_rules
 from clusterport.services.iam.errors import invalid_input, no_such_entity
 from clusterport.services.iam.principal_policies import entity_policies
@@ -217,9 +218,9 @@ def custom_policy(account_id: str, params: Mapping[str, Any]) -> Simulation:
     )
 
 
-def result_output(result: SimulationResult) -> dict[str, Any]:
+def result_output(result: SimulationResult) -> shapes.EvaluationResult:
     """IAM's ``EvaluationResult`` shape."""
-    out: dict[str, Any] = {
+    out: shapes.EvaluationResult = {
         "EvalActionName": result.action,
         "EvalResourceName": result.resource,
         "EvalDecision": result.decision.value,

@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import select
 
 from clusterport.services.iam import attachments, names
+from clusterport.services.iam import shapes_generated as shapes
 from clusterport.services.iam import tags as tag_rules
 from clusterport.services.iam.errors import already_exists, delete_conflict
 from clusterport.services.iam.records import IamRecords
@@ -16,10 +17,10 @@ from clusterport.store.identity import AccessKey
 from clusterport.store.resources import ResourceRow
 
 
-def output(row: ResourceRow, *, full: bool = True) -> dict[str, Any]:
+def output(row: ResourceRow, *, full: bool = True) -> shapes.User:
     """The ``User`` shape (``ListUsers`` leaves out tags and the boundary, as IAM does)."""
     data = row.data
-    out: dict[str, Any] = {
+    out: shapes.User = {
         "Path": data["Path"],
         "UserName": data["Name"],
         "UserId": data["Id"],

@@ -19,7 +19,7 @@ import contextlib
 import datetime as dt
 import shutil
 from collections.abc import Callable, Mapping
-from typing import Any, ClassVar
+from typing import Any, ClassVar, cast
 
 from sqlalchemy.orm import Session
 
@@ -28,6 +28,7 @@ from clusterport.services.authorization import authorize
 from clusterport.services.base import Provider, RequestContext, ResourceArns
 from clusterport.services.ec2 import network_api
 from clusterport.services.sagemaker import apps, login, names
+from clusterport.services.sagemaker import shapes_generated as shapes
 from clusterport.services.sagemaker.pagination import page
 from clusterport.services.sagemaker.records import (
     DOMAIN,
@@ -87,7 +88,9 @@ class SageMakerProvider(Provider):
         return SageMakerRecords(session, ctx.account_id, self.region_key(ctx))
 
     # ---- domains ---------------------------------------------------------------------
-    async def create_domain(self, ctx: RequestContext, params: Mapping[str, Any]) -> dict[str, Any]:
+    async def create_domain(
+        self, ctx: RequestContext, params: shapes.CreateDomainRequest
+    ) -> shapes.CreateDomainResponse:
         """``DefaultUserSettings.ExecutionRole`` is optional, as on AWS (apps of a profile without
         a role do not start until one is set). The domain gets a boundary security group in its
         VPC.
@@ -163,14 +166,16 @@ class SageMakerProvider(Provider):
         }
 
     async def describe_domain(
-        self, ctx: RequestContext, params: Mapping[str, Any]
-    ) -> dict[str, Any]:
+        self, ctx: RequestContext, params: shapes.DescribeDomainRequest
+    ) -> shapes.DescribeDomainResponse:
         """Includes ``SecurityGroupIdForDomainBoundary``, a security group of the domain's VPC."""
         with ctx.platform.db.session() as session:
             row = self._records(ctx, session).domain(params["DomainId"])
-            return self._domain(ctx, row)
+            return cast(shapes.DescribeDomainResponse, self._domain(ctx, row))
 
-    async def list_domains(self, ctx: RequestContext, params: Mapping[str, Any]) -> dict[str, Any]:
+    async def list_domains(
+        self, ctx: RequestContext, params: shapes.ListDomainsRequest
+    ) -> shapes.ListDomainsResponse:
         with ctx.platform.db.session() as session:
             rows = self._records(ctx, session).domains()
             chunk, token = page(rows, params, "ListDomains")
@@ -191,9 +196,11 @@ class SageMakerProvider(Provider):
                 }
                 for row in chunk
             ]
-        return _with_token({"Domains": items}, token)
+        return cast(shapes.ListDomainsResponse, _with_token({"Domains": items}, token))
 
-    async def update_domain(self, ctx: RequestContext, params: Mapping[str, Any]) -> dict[str, Any]:
+    async def update_domain(
+        self, ctx: RequestContext, params: shapes.UpdateDomainRequest
+    ) -> shapes.UpdateDomainResponse:
         with ctx.platform.db.session() as session:
             rec = self._records(ctx, session)
             row = rec.domain(params["DomainId"])
@@ -238,7 +245,9 @@ class SageMakerProvider(Provider):
             rec.store.update(row, data, ctx.now, state=IN_SERVICE)
         return {"DomainArn": names.domain_arn(ctx, params["DomainId"])}
 
-    async def delete_domain(self, ctx: RequestContext, params: Mapping[str, Any]) -> dict[str, Any]:
+    async def delete_domain(
+        self, ctx: RequestContext, params: shapes.DeleteDomainRequest
+    ) -> shapes.NoOutput:
         with ctx.platform.db.session() as session:
             rec = self._records(ctx, session)
             row = rec.domain(params["DomainId"])
@@ -263,8 +272,8 @@ class SageMakerProvider(Provider):
 
     # ---- user profiles ---------------------------------------------------------------
     async def create_user_profile(
-        self, ctx: RequestContext, params: Mapping[str, Any]
-    ) -> dict[str, Any]:
+        self, ctx: RequestContext, params: shapes.CreateUserProfileRequest
+    ) -> shapes.CreateUserProfileResponse:
         domain_id, name = params["DomainId"], params["UserProfileName"]
         for sso in ("SingleSignOnUserIdentifier", "SingleSignOnUserValue"):
             if params.get(sso):
@@ -300,24 +309,24 @@ class SageMakerProvider(Provider):
         return {"UserProfileArn": names.user_profile_arn(ctx, domain_id, name)}
 
     async def describe_user_profile(
-        self, ctx: RequestContext, params: Mapping[str, Any]
-    ) -> dict[str, Any]:
+        self, ctx: RequestContext, params: shapes.DescribeUserProfileRequest
+    ) -> shapes.DescribeUserProfileResponse:
         with ctx.platform.db.session() as session:
             row = self._records(ctx, session).profile(params["DomainId"], params["UserProfileName"])
             return {
-                "DomainId": row.parent_id,
+                "DomainId": str(row.parent_id),
                 "UserProfileArn": names.user_profile_arn(ctx, str(row.parent_id), str(row.name)),
-                "UserProfileName": row.name,
+                "UserProfileName": str(row.name),
                 "HomeEfsFileSystemUid": row.data["HomeEfsFileSystemUid"],
-                "Status": row.state,
+                "Status": str(row.state),
                 "CreationTime": row.created_at,
                 "LastModifiedTime": row.updated_at,
-                "UserSettings": row.data.get("UserSettings") or {},
+                "UserSettings": cast(shapes.UserSettingsOut, row.data.get("UserSettings") or {}),
             }
 
     async def list_user_profiles(
-        self, ctx: RequestContext, params: Mapping[str, Any]
-    ) -> dict[str, Any]:
+        self, ctx: RequestContext, params: shapes.ListUserProfilesRequest
+    ) -> shapes.ListUserProfilesResponse:
         contains = params.get("UserProfileNameContains")
         with ctx.platform.db.session() as session:
             rows = [
@@ -341,11 +350,11 @@ class SageMakerProvider(Provider):
                 }
                 for row in chunk
             ]
-        return _with_token({"UserProfiles": items}, token)
+        return cast(shapes.ListUserProfilesResponse, _with_token({"UserProfiles": items}, token))
 
     async def delete_user_profile(
-        self, ctx: RequestContext, params: Mapping[str, Any]
-    ) -> dict[str, Any]:
+        self, ctx: RequestContext, params: shapes.DeleteUserProfileRequest
+    ) -> shapes.NoOutput:
         domain_id, name = params["DomainId"], params["UserProfileName"]
         with ctx.platform.db.session() as session:
             rec = self._records(ctx, session)
@@ -362,8 +371,8 @@ class SageMakerProvider(Provider):
 
     # ---- Studio lifecycle configurations ---------------------------------------------
     async def create_studio_lifecycle_config(
-        self, ctx: RequestContext, params: Mapping[str, Any]
-    ) -> dict[str, Any]:
+        self, ctx: RequestContext, params: shapes.CreateStudioLifecycleConfigRequest
+    ) -> shapes.CreateStudioLifecycleConfigResponse:
         name = params["StudioLifecycleConfigName"]
         content = params["StudioLifecycleConfigContent"]
         try:
@@ -396,19 +405,21 @@ class SageMakerProvider(Provider):
         return {"StudioLifecycleConfigArn": names.lifecycle_config_arn(ctx, name)}
 
     async def describe_studio_lifecycle_config(
-        self, ctx: RequestContext, params: Mapping[str, Any]
-    ) -> dict[str, Any]:
+        self, ctx: RequestContext, params: shapes.DescribeStudioLifecycleConfigRequest
+    ) -> shapes.DescribeStudioLifecycleConfigResponse:
         with ctx.platform.db.session() as session:
             row = self._records(ctx, session).lifecycle_config(params["StudioLifecycleConfigName"])
-            return {
+            described = {
                 **self._lifecycle(ctx, row),
                 **{"StudioLifecycleConfigContent": row.data["StudioLifecycleConfigContent"]},
             }
+            return cast(shapes.DescribeStudioLifecycleConfigResponse, described)
 
     async def list_studio_lifecycle_configs(
-        self, ctx: RequestContext, params: Mapping[str, Any]
-    ) -> dict[str, Any]:
+        self, ctx: RequestContext, params: shapes.ListStudioLifecycleConfigsRequest
+    ) -> shapes.ListStudioLifecycleConfigsResponse:
         checks: list[Callable[[ResourceRow], bool]] = []
+        filters: Mapping[str, Any] = params
         if params.get("NameContains"):
             checks.append(lambda r: params["NameContains"] in r.resource_id)
         if params.get("AppTypeEquals"):
@@ -421,8 +432,9 @@ class SageMakerProvider(Provider):
             ("ModifiedTimeBefore", "updated_at", True),
             ("ModifiedTimeAfter", "updated_at", False),
         ):
-            if params.get(key) is not None:
-                checks.append(_time_check(attr, params[key], before))
+            moment = filters.get(key)
+            if moment is not None:
+                checks.append(_time_check(attr, moment, before))
         with ctx.platform.db.session() as session:
             rows = [
                 row
@@ -445,11 +457,12 @@ class SageMakerProvider(Provider):
             )
             chunk, token = page(rows, params, scope)
             items = [self._lifecycle(ctx, row) for row in chunk]
-        return _with_token({"StudioLifecycleConfigs": items}, token)
+        listed = _with_token({"StudioLifecycleConfigs": items}, token)
+        return cast(shapes.ListStudioLifecycleConfigsResponse, listed)
 
     async def delete_studio_lifecycle_config(
-        self, ctx: RequestContext, params: Mapping[str, Any]
-    ) -> dict[str, Any]:
+        self, ctx: RequestContext, params: shapes.DeleteStudioLifecycleConfigRequest
+    ) -> shapes.NoOutput:
         name = params["StudioLifecycleConfigName"]
         arn = names.lifecycle_config_arn(ctx, name)
         with ctx.platform.db.session() as session:
@@ -475,8 +488,8 @@ class SageMakerProvider(Provider):
 
     # ---- presigned domain URLs -------------------------------------------------------
     async def create_presigned_domain_url(
-        self, ctx: RequestContext, params: Mapping[str, Any]
-    ) -> dict[str, Any]:
+        self, ctx: RequestContext, params: shapes.CreatePresignedDomainUrlRequest
+    ) -> shapes.CreatePresignedDomainUrlResponse:
         if params.get("SpaceName"):
             raise invalid(
                 "Shared spaces are not supported here; omit SpaceName to open the user "

@@ -16,10 +16,11 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, cast
 
 from clusterport.errors import ValidationError
 from clusterport.services.base import RequestContext
+from clusterport.services.servicecatalog import shapes_generated as shapes
 from clusterport.services.servicecatalog.records import invalid, iso
 from clusterport.services.template_source import read_template_url
 from clusterport.templates import (
@@ -103,15 +104,15 @@ def new_artifact(
     }
 
 
-def describe_template_parameters(template: Template) -> list[dict[str, Any]]:
+def describe_template_parameters(template: Template) -> list[shapes.ProvisioningArtifactParameter]:
     """The template's parameters as Service Catalog and form builders show them."""
-    shown: list[dict[str, Any]] = []
+    shown: list[shapes.ProvisioningArtifactParameter] = []
     for info in describe_parameters(template):
-        entry: dict[str, Any] = {
+        entry: shapes.ProvisioningArtifactParameter = {
             "ParameterKey": info.key,
             "ParameterType": info.type,
             "IsNoEcho": info.no_echo,
-            "ParameterConstraints": dict(info.constraints),
+            "ParameterConstraints": cast(shapes.ParameterConstraints, dict(info.constraints)),
         }
         if info.default is not None:
             entry["DefaultValue"] = info.default

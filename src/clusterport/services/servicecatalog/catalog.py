@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from clusterport.errors import ServiceError
 from clusterport.services.base import Provider, RequestContext
@@ -24,6 +24,8 @@ if TYPE_CHECKING:
 
 
 PAGE_SIZE = 20
+#: A listing answer, given its next page token by :func:`with_token`.
+_Page = TypeVar("_Page", bound=Mapping[str, Any])
 
 
 def paged(
@@ -35,9 +37,10 @@ def paged(
     )
 
 
-def with_token(result: dict[str, Any], token: str | None) -> dict[str, Any]:
+def with_token(result: _Page, token: str | None) -> _Page:
+    """``result`` with ``NextPageToken`` set when there is a next page."""
     if token:
-        result["NextPageToken"] = token
+        cast(dict[str, Any], result)["NextPageToken"] = token
     return result
 
 

@@ -10,6 +10,7 @@ from clusterport.errors import ServiceError
 from clusterport.services.authorization import authorize
 from clusterport.services.base import RequestContext
 from clusterport.services.principals import parse_role_arn
+from clusterport.services.servicecatalog import shapes_generated as shapes
 from clusterport.services.servicecatalog import views
 from clusterport.services.servicecatalog.access import usable_portfolio
 from clusterport.services.servicecatalog.artifacts import checked_template
@@ -36,8 +37,8 @@ class ConstraintOperations(CatalogOperations):
     # ------------------------------------------------------------------ constraints
 
     async def create_constraint(
-        self, ctx: RequestContext, params: Mapping[str, Any]
-    ) -> dict[str, Any]:
+        self, ctx: RequestContext, params: shapes.CreateConstraintInput
+    ) -> shapes.CreateConstraintOutput:
         portfolio_id, product_id = str(params["PortfolioId"]), str(params["ProductId"])
         kind = str(params["Type"])
         if kind not in CONSTRAINT_TYPES:
@@ -116,7 +117,7 @@ class ConstraintOperations(CatalogOperations):
             authorize(ctx, "iam:PassRole", [str(role)])
 
     @staticmethod
-    def _constraint_result(data: Mapping[str, Any]) -> dict[str, Any]:
+    def _constraint_result(data: Mapping[str, Any]) -> shapes.CreateConstraintOutput:
         return {
             "ConstraintDetail": views.constraint_detail(data),
             "ConstraintParameters": data["Parameters"],
@@ -132,21 +133,21 @@ class ConstraintOperations(CatalogOperations):
         return row
 
     async def describe_constraint(
-        self, ctx: RequestContext, params: Mapping[str, Any]
-    ) -> dict[str, Any]:
+        self, ctx: RequestContext, params: shapes.DescribeConstraintInput
+    ) -> shapes.DescribeConstraintOutput:
         with records_of(ctx) as records:
             return self._constraint_result(self._constraint_row(records, str(params["Id"])).data)
 
     async def delete_constraint(
-        self, ctx: RequestContext, params: Mapping[str, Any]
-    ) -> dict[str, Any]:
+        self, ctx: RequestContext, params: shapes.DeleteConstraintInput
+    ) -> shapes.DeleteConstraintOutput:
         with records_of(ctx) as records:
             records.delete(self._constraint_row(records, str(params["Id"])))
         return {}
 
     async def list_constraints_for_portfolio(
-        self, ctx: RequestContext, params: Mapping[str, Any]
-    ) -> dict[str, Any]:
+        self, ctx: RequestContext, params: shapes.ListConstraintsForPortfolioInput
+    ) -> shapes.ListConstraintsForPortfolioOutput:
         portfolio_id = str(params["PortfolioId"])
         with records_of(ctx) as records:
             portfolio = usable_portfolio(records, portfolio_id)
@@ -154,7 +155,8 @@ class ConstraintOperations(CatalogOperations):
             details = [views.constraint_detail(r.data) for r in rows]
         scope = f"ListConstraintsForPortfolio:{portfolio_id}:{params.get('ProductId')}"
         chunk, token = paged(details, params, scope)
-        return with_token({"ConstraintDetails": chunk}, token)
+        listed: shapes.ListConstraintsForPortfolioOutput = {"ConstraintDetails": chunk}
+        return with_token(listed, token)
 
 
 def _checked_with_rules(

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
-
 from clusterport.services.base import RequestContext
+from clusterport.services.servicecatalog import shapes_generated as shapes
 from clusterport.services.servicecatalog import views
 from clusterport.services.servicecatalog.access import usable_portfolio
 from clusterport.services.servicecatalog.catalog import CatalogOperations, paged, with_token
@@ -34,8 +32,8 @@ class PortfolioOperations(CatalogOperations):
     # ------------------------------------------------------------------ portfolios
 
     async def create_portfolio(
-        self, ctx: RequestContext, params: Mapping[str, Any]
-    ) -> dict[str, Any]:
+        self, ctx: RequestContext, params: shapes.CreatePortfolioInput
+    ) -> shapes.CreatePortfolioOutput:
         token = str(params["IdempotencyToken"])
         tags = tag_list(params.get("Tags"))
         with records_of(ctx) as records:
@@ -60,8 +58,8 @@ class PortfolioOperations(CatalogOperations):
         return {"PortfolioDetail": views.portfolio_detail(data), "Tags": tags}
 
     async def describe_portfolio(
-        self, ctx: RequestContext, params: Mapping[str, Any]
-    ) -> dict[str, Any]:
+        self, ctx: RequestContext, params: shapes.DescribePortfolioInput
+    ) -> shapes.DescribePortfolioOutput:
         with records_of(ctx) as records:
             portfolio = usable_portfolio(records, str(params["Id"]))
             return {
@@ -72,16 +70,17 @@ class PortfolioOperations(CatalogOperations):
             }
 
     async def list_portfolios(
-        self, ctx: RequestContext, params: Mapping[str, Any]
-    ) -> dict[str, Any]:
+        self, ctx: RequestContext, params: shapes.ListPortfoliosInput
+    ) -> shapes.ListPortfoliosOutput:
         with records_of(ctx) as records:
             details = [views.portfolio_detail(r.data) for r in records.find(PORTFOLIO)]
         chunk, token = paged(details, params, "ListPortfolios", default=100)
-        return with_token({"PortfolioDetails": chunk}, token)
+        listed: shapes.ListPortfoliosOutput = {"PortfolioDetails": chunk}
+        return with_token(listed, token)
 
     async def delete_portfolio(
-        self, ctx: RequestContext, params: Mapping[str, Any]
-    ) -> dict[str, Any]:
+        self, ctx: RequestContext, params: shapes.DeletePortfolioInput
+    ) -> shapes.DeletePortfolioOutput:
         portfolio_id = str(params["Id"])
         with records_of(ctx) as records:
             row = records.portfolio(portfolio_id)
@@ -102,8 +101,8 @@ class PortfolioOperations(CatalogOperations):
     # ------------------------------------------------------------------ associations
 
     async def associate_product_with_portfolio(
-        self, ctx: RequestContext, params: Mapping[str, Any]
-    ) -> dict[str, Any]:
+        self, ctx: RequestContext, params: shapes.AssociateProductWithPortfolioInput
+    ) -> shapes.AssociateProductWithPortfolioOutput:
         portfolio_id, product_id = str(params["PortfolioId"]), str(params["ProductId"])
         if params.get("SourcePortfolioId"):
             raise invalid(
@@ -126,8 +125,8 @@ class PortfolioOperations(CatalogOperations):
         return {}
 
     async def disassociate_product_from_portfolio(
-        self, ctx: RequestContext, params: Mapping[str, Any]
-    ) -> dict[str, Any]:
+        self, ctx: RequestContext, params: shapes.DisassociateProductFromPortfolioInput
+    ) -> shapes.DisassociateProductFromPortfolioOutput:
         portfolio_id, product_id = str(params["PortfolioId"]), str(params["ProductId"])
         with records_of(ctx) as records:
             row = records.get(PORTFOLIO_PRODUCT, f"{portfolio_id}/{product_id}")
@@ -142,8 +141,8 @@ class PortfolioOperations(CatalogOperations):
         return {}
 
     async def associate_principal_with_portfolio(
-        self, ctx: RequestContext, params: Mapping[str, Any]
-    ) -> dict[str, Any]:
+        self, ctx: RequestContext, params: shapes.AssociatePrincipalWithPortfolioInput
+    ) -> shapes.AssociatePrincipalWithPortfolioOutput:
         portfolio_id = str(params["PortfolioId"])
         arn, kind = str(params["PrincipalARN"]), str(params["PrincipalType"])
         parts = arn.split(":", 5)
@@ -174,8 +173,8 @@ class PortfolioOperations(CatalogOperations):
         return {}
 
     async def disassociate_principal_from_portfolio(
-        self, ctx: RequestContext, params: Mapping[str, Any]
-    ) -> dict[str, Any]:
+        self, ctx: RequestContext, params: shapes.DisassociatePrincipalFromPortfolioInput
+    ) -> shapes.DisassociatePrincipalFromPortfolioOutput:
         portfolio_id = str(params["PortfolioId"])
         with records_of(ctx) as records:
             row = records.get(PRINCIPAL, f"{portfolio_id}|{params['PrincipalARN']}")
@@ -187,8 +186,8 @@ class PortfolioOperations(CatalogOperations):
         return {}
 
     async def list_principals_for_portfolio(
-        self, ctx: RequestContext, params: Mapping[str, Any]
-    ) -> dict[str, Any]:
+        self, ctx: RequestContext, params: shapes.ListPrincipalsForPortfolioInput
+    ) -> shapes.ListPrincipalsForPortfolioOutput:
         portfolio_id = str(params["PortfolioId"])
         with records_of(ctx) as records:
             usable_portfolio(records, portfolio_id)
@@ -197,13 +196,14 @@ class PortfolioOperations(CatalogOperations):
                 for r in records.find(PRINCIPAL, parent_id=portfolio_id)
             ]
         chunk, token = paged(principals, params, f"ListPrincipalsForPortfolio:{portfolio_id}")
-        return with_token({"Principals": chunk}, token)
+        listed: shapes.ListPrincipalsForPortfolioOutput = {"Principals": chunk}
+        return with_token(listed, token)
 
     # ------------------------------------------------------------------ sharing
 
     async def create_portfolio_share(
-        self, ctx: RequestContext, params: Mapping[str, Any]
-    ) -> dict[str, Any]:
+        self, ctx: RequestContext, params: shapes.CreatePortfolioShareInput
+    ) -> shapes.CreatePortfolioShareOutput:
         portfolio_id = str(params["PortfolioId"])
         if params.get("OrganizationNode"):
             raise unsupported(
@@ -241,8 +241,8 @@ class PortfolioOperations(CatalogOperations):
         )
 
     async def accept_portfolio_share(
-        self, ctx: RequestContext, params: Mapping[str, Any]
-    ) -> dict[str, Any]:
+        self, ctx: RequestContext, params: shapes.AcceptPortfolioShareInput
+    ) -> shapes.AcceptPortfolioShareOutput:
         kind = params.get("PortfolioShareType") or "IMPORTED"
         if kind != "IMPORTED":
             raise unsupported(f"PortfolioShareType {kind} is not supported here; use IMPORTED.")
@@ -252,16 +252,16 @@ class PortfolioOperations(CatalogOperations):
         return {}
 
     async def reject_portfolio_share(
-        self, ctx: RequestContext, params: Mapping[str, Any]
-    ) -> dict[str, Any]:
+        self, ctx: RequestContext, params: shapes.RejectPortfolioShareInput
+    ) -> shapes.RejectPortfolioShareOutput:
         with records_of(ctx) as records:
             row = self._received_share(records, str(params["PortfolioId"]))
             records.delete(row)
         return {}
 
     async def delete_portfolio_share(
-        self, ctx: RequestContext, params: Mapping[str, Any]
-    ) -> dict[str, Any]:
+        self, ctx: RequestContext, params: shapes.DeletePortfolioShareInput
+    ) -> shapes.DeletePortfolioShareOutput:
         portfolio_id = str(params["PortfolioId"])
         if params.get("OrganizationNode"):
             raise unsupported("Organizations shares are not supported here.")
@@ -277,18 +277,19 @@ class PortfolioOperations(CatalogOperations):
         return {}
 
     async def list_portfolio_access(
-        self, ctx: RequestContext, params: Mapping[str, Any]
-    ) -> dict[str, Any]:
+        self, ctx: RequestContext, params: shapes.ListPortfolioAccessInput
+    ) -> shapes.ListPortfolioAccessOutput:
         portfolio_id = str(params["PortfolioId"])
         with records_of(ctx) as records:
             records.portfolio(portfolio_id)
             accounts = [str(r.name) for r in records.find(SHARE, parent_id=portfolio_id)]
         chunk, token = paged(accounts, params, f"ListPortfolioAccess:{portfolio_id}", default=100)
-        return with_token({"AccountIds": chunk}, token)
+        listed: shapes.ListPortfolioAccessOutput = {"AccountIds": chunk}
+        return with_token(listed, token)
 
     async def list_accepted_portfolio_shares(
-        self, ctx: RequestContext, params: Mapping[str, Any]
-    ) -> dict[str, Any]:
+        self, ctx: RequestContext, params: shapes.ListAcceptedPortfolioSharesInput
+    ) -> shapes.ListAcceptedPortfolioSharesOutput:
         kind = params.get("PortfolioShareType") or "IMPORTED"
         with records_of(ctx) as records:
             details = []
@@ -298,4 +299,5 @@ class PortfolioOperations(CatalogOperations):
                     if row is not None:
                         details.append(views.portfolio_detail(row.data))
         chunk, token = paged(details, params, f"ListAcceptedPortfolioShares:{kind}", default=100)
-        return with_token({"PortfolioDetails": chunk}, token)
+        listed: shapes.ListAcceptedPortfolioSharesOutput = {"PortfolioDetails": chunk}
+        return with_token(listed, token)

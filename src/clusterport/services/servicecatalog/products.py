@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, cast
 
 from clusterport.errors import ServiceError
 from clusterport.services.base import RequestContext
+from clusterport.services.servicecatalog import shapes_generated as shapes
 from clusterport.services.servicecatalog import views
 from clusterport.services.servicecatalog.access import (
     account_portfolios,
@@ -111,8 +112,8 @@ class ProductOperations(CatalogOperations):
     # ------------------------------------------------------------------ products
 
     async def create_product(
-        self, ctx: RequestContext, params: Mapping[str, Any]
-    ) -> dict[str, Any]:
+        self, ctx: RequestContext, params: shapes.CreateProductInput
+    ) -> shapes.CreateProductOutput:
         """``ProvisioningArtifactParameters`` is optional, as in Service Catalog's model: without
         it the product has no version until CreateProvisioningArtifact adds one.
         """
@@ -129,7 +130,7 @@ class ProductOperations(CatalogOperations):
         with records_of(ctx) as records:
             for row in records.find(PRODUCT):
                 if row.data.get("IdempotencyToken") == token:
-                    again: dict[str, Any] = {
+                    again: shapes.CreateProductOutput = {
                         "ProductViewDetail": views.product_detail(row.data),
                         "Tags": list(row.data.get("Tags") or ()),
                     }
@@ -170,14 +171,17 @@ class ProductOperations(CatalogOperations):
             records.add(PRODUCT, product_id, data, ctx.now, name=str(params["Name"]))
             if artifact is not None:
                 records.add(ARTIFACT, artifact["Id"], artifact, ctx.now, parent_id=product_id)
-        created: dict[str, Any] = {"ProductViewDetail": views.product_detail(data), "Tags": tags}
+        created: shapes.CreateProductOutput = {
+            "ProductViewDetail": views.product_detail(data),
+            "Tags": tags,
+        }
         if artifact is not None:
             created["ProvisioningArtifactDetail"] = views.artifact_detail(artifact)
         return created
 
     async def describe_product_as_admin(
-        self, ctx: RequestContext, params: Mapping[str, Any]
-    ) -> dict[str, Any]:
+        self, ctx: RequestContext, params: shapes.DescribeProductAsAdminInput
+    ) -> shapes.DescribeProductAsAdminOutput:
         """Neither ``Id`` nor ``Name``: ``InvalidParametersException`` "Either Id or Name must be
         specified." (as AWS answers).
         """
@@ -197,8 +201,8 @@ class ProductOperations(CatalogOperations):
         }
 
     async def describe_product(
-        self, ctx: RequestContext, params: Mapping[str, Any]
-    ) -> dict[str, Any]:
+        self, ctx: RequestContext, params: shapes.DescribeProductInput
+    ) -> shapes.DescribeProductOutput:
         """Neither ``Id`` nor ``Name``: ``InvalidParametersException`` "Either Id or Name must be
         specified." (as AWS answers).
         """
@@ -215,7 +219,10 @@ class ProductOperations(CatalogOperations):
         return {
             "ProductViewSummary": views.product_summary(data),
             "ProvisioningArtifacts": [
-                {**views.artifact_summary(a), "Guidance": a.get("Guidance", "DEFAULT")}
+                cast(
+                    shapes.ProvisioningArtifact,
+                    {**views.artifact_summary(a), "Guidance": a.get("Guidance", "DEFAULT")},
+                )
                 for a in artifacts
             ],
             "Budgets": [],
@@ -225,8 +232,8 @@ class ProductOperations(CatalogOperations):
         }
 
     async def search_products(
-        self, ctx: RequestContext, params: Mapping[str, Any]
-    ) -> dict[str, Any]:
+        self, ctx: RequestContext, params: shapes.SearchProductsInput
+    ) -> shapes.SearchProductsOutput:
         filters = params.get("Filters") or {}
         with records_of(ctx) as records:
             visible = self._visible(records, await self._candidates(ctx))
@@ -235,11 +242,15 @@ class ProductOperations(CatalogOperations):
         summaries = [views.product_summary(d) for d in products]
         scope = f"SearchProducts:{json.dumps(filters, sort_keys=True)}:{params.get('SortBy')}"
         chunk, token = paged(summaries, params, scope)
-        return with_token({"ProductViewSummaries": chunk, "ProductViewAggregations": {}}, token)
+        listed: shapes.SearchProductsOutput = {
+            "ProductViewSummaries": chunk,
+            "ProductViewAggregations": {},
+        }
+        return with_token(listed, token)
 
     async def search_products_as_admin(
-        self, ctx: RequestContext, params: Mapping[str, Any]
-    ) -> dict[str, Any]:
+        self, ctx: RequestContext, params: shapes.SearchProductsAsAdminInput
+    ) -> shapes.SearchProductsAsAdminOutput:
         filters = params.get("Filters") or {}
         with records_of(ctx) as records:
             if params.get("PortfolioId"):
@@ -266,17 +277,19 @@ class ProductOperations(CatalogOperations):
             f"{json.dumps(filters, sort_keys=True)}:{params.get('SortBy')}"
         )
         chunk, token = paged(details, params, scope)
-        return with_token({"ProductViewDetails": chunk}, token)
+        listed: shapes.SearchProductsAsAdminOutput = {"ProductViewDetails": chunk}
+        return with_token(listed, token)
 
     async def update_product(
-        self, ctx: RequestContext, params: Mapping[str, Any]
-    ) -> dict[str, Any]:
+        self, ctx: RequestContext, params: shapes.UpdateProductInput
+    ) -> shapes.UpdateProductOutput:
         with records_of(ctx) as records:
             row = records.product(str(params["Id"]))
             data = dict(row.data)
+            given: Mapping[str, Any] = params
             for key in PRODUCT_FIELDS:
-                if params.get(key) is not None:
-                    data[key] = params[key]
+                if given.get(key) is not None:
+                    data[key] = given[key]
             if params.get("Description") is not None:
                 data["ShortDescription"] = params["Description"]
             removed = set(params.get("RemoveTags") or ())
@@ -288,8 +301,8 @@ class ProductOperations(CatalogOperations):
         return {"ProductViewDetail": views.product_detail(data), "Tags": data["Tags"]}
 
     async def delete_product(
-        self, ctx: RequestContext, params: Mapping[str, Any]
-    ) -> dict[str, Any]:
+        self, ctx: RequestContext, params: shapes.DeleteProductInput
+    ) -> shapes.DeleteProductOutput:
         product_id = str(params["Id"])
         with records_of(ctx) as records:
             row = records.product(product_id)
@@ -307,8 +320,8 @@ class ProductOperations(CatalogOperations):
     # ------------------------------------------------------------------ versions
 
     async def create_provisioning_artifact(
-        self, ctx: RequestContext, params: Mapping[str, Any]
-    ) -> dict[str, Any]:
+        self, ctx: RequestContext, params: shapes.CreateProvisioningArtifactInput
+    ) -> shapes.CreateProvisioningArtifactOutput:
         product_id = str(params["ProductId"])
         token = str(params["IdempotencyToken"])
         with records_of(ctx) as records:
@@ -332,7 +345,9 @@ class ProductOperations(CatalogOperations):
             records.add(ARTIFACT, artifact["Id"], artifact, ctx.now, parent_id=product_id)
         return self._artifact_created(artifact, product_id)
 
-    def _artifact_created(self, artifact: Mapping[str, Any], product_id: str) -> dict[str, Any]:
+    def _artifact_created(
+        self, artifact: Mapping[str, Any], product_id: str
+    ) -> shapes.CreateProvisioningArtifactOutput:
         return {
             "ProvisioningArtifactDetail": views.artifact_detail(artifact),
             "Info": self._artifact_info(artifact, product_id),
@@ -346,8 +361,8 @@ class ProductOperations(CatalogOperations):
         return info
 
     async def list_provisioning_artifacts(
-        self, ctx: RequestContext, params: Mapping[str, Any]
-    ) -> dict[str, Any]:
+        self, ctx: RequestContext, params: shapes.ListProvisioningArtifactsInput
+    ) -> shapes.ListProvisioningArtifactsOutput:
         with records_of(ctx) as records:
             _, owner = self._admin_product(records, str(params["ProductId"]))
             artifacts = [r.data for r in records.of(owner).artifacts(str(params["ProductId"]))]
@@ -383,11 +398,11 @@ class ProductOperations(CatalogOperations):
         return product, artifact, owner
 
     async def describe_provisioning_artifact(
-        self, ctx: RequestContext, params: Mapping[str, Any]
-    ) -> dict[str, Any]:
+        self, ctx: RequestContext, params: shapes.DescribeProvisioningArtifactInput
+    ) -> shapes.DescribeProvisioningArtifactOutput:
         with records_of(ctx) as records:
             product, artifact, _ = await self._artifact(ctx, records, params)
-        result: dict[str, Any] = {
+        result: shapes.DescribeProvisioningArtifactOutput = {
             "ProvisioningArtifactDetail": views.artifact_detail(artifact),
             "Info": self._artifact_info(artifact, product["Id"]),
             "Status": "AVAILABLE",
@@ -399,8 +414,8 @@ class ProductOperations(CatalogOperations):
         return result
 
     async def update_provisioning_artifact(
-        self, ctx: RequestContext, params: Mapping[str, Any]
-    ) -> dict[str, Any]:
+        self, ctx: RequestContext, params: shapes.UpdateProvisioningArtifactInput
+    ) -> shapes.UpdateProvisioningArtifactOutput:
         with records_of(ctx) as records:
             records.product(str(params["ProductId"]))
             row = records.get(ARTIFACT, str(params["ProvisioningArtifactId"]))
@@ -416,8 +431,8 @@ class ProductOperations(CatalogOperations):
         return self._artifact_created(data, str(params["ProductId"]))
 
     async def delete_provisioning_artifact(
-        self, ctx: RequestContext, params: Mapping[str, Any]
-    ) -> dict[str, Any]:
+        self, ctx: RequestContext, params: shapes.DeleteProvisioningArtifactInput
+    ) -> shapes.DeleteProvisioningArtifactOutput:
         with records_of(ctx) as records:
             records.product(str(params["ProductId"]))
             rows = records.artifacts(str(params["ProductId"]))
@@ -437,7 +452,7 @@ class ProductOperations(CatalogOperations):
     @staticmethod
     def _parameters(
         artifact: Mapping[str, Any], supported_types: frozenset[str]
-    ) -> list[dict[str, Any]]:
+    ) -> list[shapes.ProvisioningArtifactParameter]:
         template = checked_template(str(artifact["TemplateBody"]), supported_types)
         return describe_template_parameters(template)
 

@@ -10,6 +10,7 @@ from typing import Any
 
 from clusterport.errors import ServiceError
 from clusterport.services.base import RequestContext
+from clusterport.services.servicecatalog import shapes_generated as shapes
 from clusterport.services.servicecatalog import views
 from clusterport.services.servicecatalog.access import user_arn
 from clusterport.services.servicecatalog.artifacts import (
@@ -65,11 +66,11 @@ class ProvisionedProductOperations(CatalogOperations):
     # ------------------------------------------------------------------ launching
 
     async def list_launch_paths(
-        self, ctx: RequestContext, params: Mapping[str, Any]
-    ) -> dict[str, Any]:
+        self, ctx: RequestContext, params: shapes.ListLaunchPathsInput
+    ) -> shapes.ListLaunchPathsOutput:
         with records_of(ctx) as records:
             data, _, portfolios = await self._launchable(ctx, records, str(params["ProductId"]))
-            paths = []
+            paths: list[shapes.LaunchPathSummary] = []
             for portfolio in portfolios:
                 constraints = constraint_rows(records, portfolio.owner, portfolio.id, data["Id"])
                 tags = {t["Key"]: t["Value"] for t in portfolio.row.data.get("Tags") or ()}
@@ -85,7 +86,8 @@ class ProvisionedProductOperations(CatalogOperations):
                     }
                 )
         chunk, token = paged(paths, params, f"ListLaunchPaths:{params['ProductId']}")
-        return with_token({"LaunchPathSummaries": chunk}, token)
+        listed: shapes.ListLaunchPathsOutput = {"LaunchPathSummaries": chunk}
+        return with_token(listed, token)
 
     async def _choose(
         self, ctx: RequestContext, records: CatalogRecords, params: Mapping[str, Any]
@@ -131,8 +133,8 @@ class ProvisionedProductOperations(CatalogOperations):
         )
 
     async def describe_provisioning_parameters(
-        self, ctx: RequestContext, params: Mapping[str, Any]
-    ) -> dict[str, Any]:
+        self, ctx: RequestContext, params: shapes.DescribeProvisioningParametersInput
+    ) -> shapes.DescribeProvisioningParametersOutput:
         with records_of(ctx) as records:
             choice = await self._choose(ctx, records, params)
         template = await self.platform.workers.run(
@@ -141,11 +143,13 @@ class ProvisionedProductOperations(CatalogOperations):
             str(choice.artifact["TemplateBody"]),
             self.stacks.supported_types,
         )
-        instructions = [{"Type": "version", "Value": choice.artifact["Id"]}]
+        instructions: list[shapes.UsageInstruction] = [
+            {"Type": "version", "Value": choice.artifact["Id"]}
+        ]
         role = launch_role_arn(choice.constraints, ctx.account_id)
         if role:
             instructions.append({"Type": "launchAsRole", "Value": role})
-        outputs = [
+        outputs: list[shapes.ProvisioningArtifactOutput] = [
             {"Key": key, **({"Description": o.description} if o.description else {})}
             for key, o in template.outputs.items()
         ]
@@ -160,8 +164,8 @@ class ProvisionedProductOperations(CatalogOperations):
         }
 
     async def provision_product(
-        self, ctx: RequestContext, params: Mapping[str, Any]
-    ) -> dict[str, Any]:
+        self, ctx: RequestContext, params: shapes.ProvisionProductInput
+    ) -> shapes.ProvisionProductOutput:
         token = str(params["ProvisionToken"])
         name = str(params["ProvisionedProductName"])
         with records_of(ctx) as records:
@@ -298,8 +302,8 @@ class ProvisionedProductOperations(CatalogOperations):
         return refreshed
 
     async def describe_record(
-        self, ctx: RequestContext, params: Mapping[str, Any]
-    ) -> dict[str, Any]:
+        self, ctx: RequestContext, params: shapes.DescribeRecordInput
+    ) -> shapes.DescribeRecordOutput:
         with records_of(ctx) as records:
             record = records.get(RECORD, str(params["Id"]))
             if record is None:
@@ -332,8 +336,8 @@ class ProvisionedProductOperations(CatalogOperations):
         return data.get("UserArn") == caller
 
     async def list_record_history(
-        self, ctx: RequestContext, params: Mapping[str, Any]
-    ) -> dict[str, Any]:
+        self, ctx: RequestContext, params: shapes.ListRecordHistoryInput
+    ) -> shapes.ListRecordHistoryOutput:
         key, caller = self._access_filter(ctx, params)
         search = params.get("SearchFilter") or {}
         with records_of(ctx) as records:
@@ -350,7 +354,8 @@ class ProvisionedProductOperations(CatalogOperations):
         details = [views.record_detail(r) for r in found]
         scope = f"ListRecordHistory:{key}:{search.get('Key')}:{search.get('Value')}"
         chunk, token = paged(details, params, scope)
-        return with_token({"RecordDetails": chunk}, token)
+        listed: shapes.ListRecordHistoryOutput = {"RecordDetails": chunk}
+        return with_token(listed, token)
 
     def _provisioned_list(
         self, ctx: RequestContext, params: Mapping[str, Any]
@@ -361,8 +366,8 @@ class ProvisionedProductOperations(CatalogOperations):
             return [dict(r.data) for r in rows if self._visible_to(key, caller, r.data, ctx)]
 
     async def search_provisioned_products(
-        self, ctx: RequestContext, params: Mapping[str, Any]
-    ) -> dict[str, Any]:
+        self, ctx: RequestContext, params: shapes.SearchProvisionedProductsInput
+    ) -> shapes.SearchProvisionedProductsOutput:
         products = self._provisioned_list(ctx, params)
         for query in (params.get("Filters") or {}).get("SearchQuery") or ():
             field, _, value = str(query).partition(":")
@@ -380,20 +385,21 @@ class ProvisionedProductOperations(CatalogOperations):
             f"SearchProvisionedProducts:{json.dumps(params.get('Filters') or {}, sort_keys=True)}"
         )
         chunk, token = paged(attributes, params, scope)
-        result = with_token({"ProvisionedProducts": chunk}, token)
+        result: shapes.SearchProvisionedProductsOutput = {"ProvisionedProducts": chunk}
         result["TotalResultsCount"] = len(attributes)
-        return result
+        return with_token(result, token)
 
     async def scan_provisioned_products(
-        self, ctx: RequestContext, params: Mapping[str, Any]
-    ) -> dict[str, Any]:
+        self, ctx: RequestContext, params: shapes.ScanProvisionedProductsInput
+    ) -> shapes.ScanProvisionedProductsOutput:
         details = [views.provisioned_detail(p) for p in self._provisioned_list(ctx, params)]
         chunk, token = paged(details, params, "ScanProvisionedProducts")
-        return with_token({"ProvisionedProducts": chunk}, token)
+        listed: shapes.ScanProvisionedProductsOutput = {"ProvisionedProducts": chunk}
+        return with_token(listed, token)
 
     async def describe_provisioned_product(
-        self, ctx: RequestContext, params: Mapping[str, Any]
-    ) -> dict[str, Any]:
+        self, ctx: RequestContext, params: shapes.DescribeProvisionedProductInput
+    ) -> shapes.DescribeProvisionedProductOutput:
         with records_of(ctx) as records:
             row = self._provisioned(records, params)
             return {
@@ -436,7 +442,7 @@ class ProvisionedProductOperations(CatalogOperations):
         ctx: RequestContext,
         product: dict[str, Any],
         record: dict[str, Any],
-    ) -> dict[str, Any]:
+    ) -> shapes.UpdateProvisionedProductOutput:
         with records_of(ctx) as records:
             row = records.get(PROVISIONED, str(product["Id"]))
             assert row is not None
@@ -457,8 +463,8 @@ class ProvisionedProductOperations(CatalogOperations):
         return {"RecordDetail": views.record_detail(record)}
 
     async def update_provisioned_product(
-        self, ctx: RequestContext, params: Mapping[str, Any]
-    ) -> dict[str, Any]:
+        self, ctx: RequestContext, params: shapes.UpdateProvisionedProductInput
+    ) -> shapes.UpdateProvisionedProductOutput:
         token = str(params["UpdateToken"])
         product, earlier = await self._change(ctx, params, UPDATE, token)
         if earlier is not None:
@@ -542,8 +548,8 @@ class ProvisionedProductOperations(CatalogOperations):
         return self._start_record(ctx, product, record)
 
     async def terminate_provisioned_product(
-        self, ctx: RequestContext, params: Mapping[str, Any]
-    ) -> dict[str, Any]:
+        self, ctx: RequestContext, params: shapes.TerminateProvisionedProductInput
+    ) -> shapes.TerminateProvisionedProductOutput:
         token = str(params["TerminateToken"])
         product, earlier = await self._change(ctx, params, TERMINATE, token)
         if earlier is not None:

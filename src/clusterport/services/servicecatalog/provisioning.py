@@ -25,6 +25,7 @@ from clusterport.services import stack_status as st
 from clusterport.services.base import Principal, RequestContext
 from clusterport.services.calls import ServiceCaller
 from clusterport.services.principals import parse_role_arn, role_session
+from clusterport.services.servicecatalog import shapes_generated as shapes
 from clusterport.services.servicecatalog.records import (
     CONSTRAINT,
     PROVISIONED,
@@ -222,11 +223,11 @@ def record_errors(stack: Mapping[str, Any] | None) -> list[dict[str, str]]:
     return errors
 
 
-def record_outputs(stack: Mapping[str, Any] | None) -> list[dict[str, str]]:
+def record_outputs(stack: Mapping[str, Any] | None) -> list[shapes.RecordOutput]:
     """RecordOutputs: the stack's ARN and outputs (the cluster ID among them)."""
     if stack is None:
         return []
-    outputs = [
+    outputs: list[shapes.RecordOutput] = [
         {
             "OutputKey": "CloudformationStackARN",
             "OutputValue": str(stack["StackId"]),
@@ -234,7 +235,10 @@ def record_outputs(stack: Mapping[str, Any] | None) -> list[dict[str, str]]:
         }
     ]
     for output in stack.get("Outputs") or ():
-        entry = {"OutputKey": str(output["OutputKey"]), "OutputValue": str(output["OutputValue"])}
+        entry: shapes.RecordOutput = {
+            "OutputKey": str(output["OutputKey"]),
+            "OutputValue": str(output["OutputValue"]),
+        }
         if output.get("Description"):
             entry["Description"] = str(output["Description"])
         outputs.append(entry)

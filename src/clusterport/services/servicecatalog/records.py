@@ -29,12 +29,13 @@ import datetime as dt
 import string
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from typing import Any, Final
+from typing import Any, Final, overload
 
 from sqlalchemy.orm import Session
 
 from clusterport.errors import ConflictError, NotFoundError, ServiceError, ValidationError
 from clusterport.services.base import RequestContext, random_id
+from clusterport.services.servicecatalog import shapes_generated as shapes
 from clusterport.store.resources import ResourceRow, ScopedResources
 
 SERVICE: Final = "servicecatalog"
@@ -65,7 +66,12 @@ def iso(moment: dt.datetime) -> str:
     return moment.astimezone(dt.UTC).isoformat()
 
 
+@overload
+def when(text: str) -> dt.datetime: ...
+@overload
+def when(text: None) -> None: ...
 def when(text: str | None) -> dt.datetime | None:
+    """A stored ISO 8601 time as a datetime (``None`` stays ``None``)."""
     return dt.datetime.fromisoformat(text) if text else None
 
 
@@ -161,7 +167,7 @@ def records_of(ctx: RequestContext) -> Iterator[CatalogRecords]:
         yield CatalogRecords(session, ctx.account_id, ctx.region)
 
 
-def tag_list(tags: Sequence[Any] | None) -> list[dict[str, str]]:
+def tag_list(tags: Sequence[Any] | None) -> list[shapes.TagOut]:
     """Tags checked (keys unique, later ones winning) as ``[{"Key", "Value"}]``."""
     merged: dict[str, str] = {}
     for tag in tags or ():

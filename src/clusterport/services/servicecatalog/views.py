@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, cast
 
+from clusterport.services.servicecatalog import shapes_generated as shapes
 from clusterport.services.servicecatalog.records import when
 
 
-def portfolio_detail(data: Mapping[str, Any]) -> dict[str, Any]:
+def portfolio_detail(data: Mapping[str, Any]) -> shapes.PortfolioDetail:
     """PortfolioDetail."""
-    detail: dict[str, Any] = {
+    detail: shapes.PortfolioDetail = {
         "Id": data["Id"],
         "ARN": data["ARN"],
         "DisplayName": data["DisplayName"],
@@ -22,7 +23,9 @@ def portfolio_detail(data: Mapping[str, Any]) -> dict[str, Any]:
     return detail
 
 
-def product_summary(data: Mapping[str, Any], *, has_default_path: bool = False) -> dict[str, Any]:
+def product_summary(
+    data: Mapping[str, Any], *, has_default_path: bool = False
+) -> shapes.ProductViewSummary:
     """ProductViewSummary."""
     summary: dict[str, Any] = {
         "Id": data["ViewId"],
@@ -41,10 +44,10 @@ def product_summary(data: Mapping[str, Any], *, has_default_path: bool = False) 
     ):
         if data.get(key) is not None:
             summary[key] = data[key]
-    return summary
+    return cast(shapes.ProductViewSummary, summary)
 
 
-def product_detail(data: Mapping[str, Any]) -> dict[str, Any]:
+def product_detail(data: Mapping[str, Any]) -> shapes.ProductViewDetail:
     """ProductViewDetail."""
     return {
         "ProductViewSummary": product_summary(data),
@@ -54,9 +57,9 @@ def product_detail(data: Mapping[str, Any]) -> dict[str, Any]:
     }
 
 
-def artifact_detail(data: Mapping[str, Any]) -> dict[str, Any]:
+def artifact_detail(data: Mapping[str, Any]) -> shapes.ProvisioningArtifactDetail:
     """ProvisioningArtifactDetail."""
-    detail: dict[str, Any] = {
+    detail: shapes.ProvisioningArtifactDetail = {
         "Id": data["Id"],
         "Name": data.get("Name") or "",
         "Type": data["Type"],
@@ -69,9 +72,9 @@ def artifact_detail(data: Mapping[str, Any]) -> dict[str, Any]:
     return detail
 
 
-def artifact_summary(data: Mapping[str, Any]) -> dict[str, Any]:
+def artifact_summary(data: Mapping[str, Any]) -> shapes.ProvisioningArtifactSummary:
     """ProvisioningArtifact (DescribeProduct) / ProvisioningArtifactSummary."""
-    summary: dict[str, Any] = {
+    summary: shapes.ProvisioningArtifactSummary = {
         "Id": data["Id"],
         "Name": data.get("Name") or "",
         "CreatedTime": when(data["CreatedTime"]),
@@ -81,9 +84,9 @@ def artifact_summary(data: Mapping[str, Any]) -> dict[str, Any]:
     return summary
 
 
-def constraint_detail(data: Mapping[str, Any]) -> dict[str, Any]:
+def constraint_detail(data: Mapping[str, Any]) -> shapes.ConstraintDetail:
     """ConstraintDetail."""
-    detail: dict[str, Any] = {
+    detail: shapes.ConstraintDetail = {
         "ConstraintId": data["ConstraintId"],
         "Type": data["Type"],
         "Owner": data["Owner"],
@@ -95,15 +98,15 @@ def constraint_detail(data: Mapping[str, Any]) -> dict[str, Any]:
     return detail
 
 
-def constraint_summary(data: Mapping[str, Any]) -> dict[str, Any]:
+def constraint_summary(data: Mapping[str, Any]) -> shapes.ConstraintSummary:
     """ConstraintSummary."""
-    summary: dict[str, Any] = {"Type": data["Type"]}
+    summary: shapes.ConstraintSummary = {"Type": data["Type"]}
     if data.get("Description") is not None:
         summary["Description"] = data["Description"]
     return summary
 
 
-def record_detail(data: Mapping[str, Any]) -> dict[str, Any]:
+def record_detail(data: Mapping[str, Any]) -> shapes.RecordDetail:
     """RecordDetail."""
     detail: dict[str, Any] = {
         key: data[key]
@@ -125,7 +128,7 @@ def record_detail(data: Mapping[str, Any]) -> dict[str, Any]:
     detail["UpdatedTime"] = when(data.get("UpdatedTime") or data["CreatedTime"])
     detail["RecordErrors"] = list(data.get("RecordErrors") or ())
     detail["RecordTags"] = list(data.get("RecordTags") or ())
-    return detail
+    return cast(shapes.RecordDetail, detail)
 
 
 _PRODUCT_FIELDS = (
@@ -144,16 +147,16 @@ _PRODUCT_FIELDS = (
 )
 
 
-def provisioned_detail(data: Mapping[str, Any]) -> dict[str, Any]:
+def provisioned_detail(data: Mapping[str, Any]) -> shapes.ProvisionedProductDetail:
     """ProvisionedProductDetail."""
     detail = {k: data[k] for k in _PRODUCT_FIELDS if data.get(k) is not None}
     detail["CreatedTime"] = when(data["CreatedTime"])
     if data.get("LaunchRoleArn"):
         detail["LaunchRoleArn"] = data["LaunchRoleArn"]
-    return detail
+    return cast(shapes.ProvisionedProductDetail, detail)
 
 
-def provisioned_attribute(data: Mapping[str, Any]) -> dict[str, Any]:
+def provisioned_attribute(data: Mapping[str, Any]) -> shapes.ProvisionedProductAttribute:
     """ProvisionedProductAttribute (SearchProvisionedProducts)."""
     attribute = {k: data[k] for k in _PRODUCT_FIELDS if data.get(k) is not None}
     attribute["CreatedTime"] = when(data["CreatedTime"])
@@ -167,4 +170,4 @@ def provisioned_attribute(data: Mapping[str, Any]) -> dict[str, Any]:
         if data.get(key) is not None:
             attribute[key] = data[key]
     attribute["Tags"] = list(data.get("Tags") or ())
-    return attribute
+    return cast(shapes.ProvisionedProductAttribute, attribute)

@@ -23,6 +23,7 @@ from clusterport.services import audit
 from clusterport.services.authorization import authorize, request_tag_context
 from clusterport.services.base import Provider, RequestContext, ResourceArns
 from clusterport.services.iam import sessions
+from clusterport.services.sts import shapes_generated as shapes
 
 
 def _role_arns(ctx: RequestContext, params: Mapping[str, Any]) -> list[str]:
@@ -58,12 +59,14 @@ class StsProvider(Provider):
         return keys
 
     async def get_caller_identity(
-        self, ctx: RequestContext, params: Mapping[str, Any]
-    ) -> dict[str, Any]:
+        self, ctx: RequestContext, params: shapes.GetCallerIdentityRequest
+    ) -> shapes.GetCallerIdentityResponse:
         principal = ctx.principal
         return {"UserId": principal.user_id, "Account": principal.account_id, "Arn": principal.arn}
 
-    async def assume_role(self, ctx: RequestContext, params: Mapping[str, Any]) -> dict[str, Any]:
+    async def assume_role(
+        self, ctx: RequestContext, params: shapes.AssumeRoleRequest
+    ) -> shapes.AssumeRoleResponse:
         role_arn = params["RoleArn"]
         context = self.context_keys_for(ctx, "AssumeRole", params)
         if params.get("Tags"):
@@ -75,7 +78,7 @@ class StsProvider(Provider):
             duration_seconds=params.get("DurationSeconds"),
             policy=params.get("Policy"),
             policy_arns=tuple(d["arn"] for d in params.get("PolicyArns") or () if d.get("arn")),
-            tags=tuple(params.get("Tags") or ()),
+            tags=tuple({"Key": t["Key"], "Value": t["Value"]} for t in params.get("Tags") or ()),
             transitive_tag_keys=tuple(params.get("TransitiveTagKeys") or ()),
             source_identity=params.get("SourceIdentity"),
         )
@@ -111,8 +114,8 @@ class StsProvider(Provider):
             return answer
 
     async def get_session_token(
-        self, ctx: RequestContext, params: Mapping[str, Any]
-    ) -> dict[str, Any]:
+        self, ctx: RequestContext, params: shapes.GetSessionTokenRequest
+    ) -> shapes.GetSessionTokenResponse:
         with ctx.platform.db.session() as session:
             return sessions.session_token(
                 session, ctx.platform, ctx.principal, params.get("DurationSeconds"), ctx.now
