@@ -178,7 +178,6 @@ async def cluster_sample(
     spec = ClusterSpec(
         cluster_id=name,
         account_id="111111111111",
-        work_dir=data_dir / "clusters" / name,
         release_label="emr-7.1.0",
         connect_token=TOKEN,
         ui_prefix=f"/_ui/{name}",
@@ -195,7 +194,7 @@ async def cluster_sample(
         waiting = time.perf_counter() - start
         if last is None or last.phase is not Phase.WAITING or last.endpoints is None:
             raise SystemExit(f"cluster did not start: {last}")
-        url = f"sc://localhost:{last.endpoints.connect_port}/;token={TOKEN}"
+        url = f"sc://localhost:{last.endpoints.connect.port}/;token={TOKEN}"
         client_start = time.perf_counter()
         subprocess.run(
             [sys.executable, "-c", FRESH_CLIENT, url, FIRST_QUERY],
@@ -206,7 +205,7 @@ async def cluster_sample(
         first = time.perf_counter() - start
         client = time.perf_counter() - client_start
         warm = await asyncio.to_thread(warm_latency, url)
-        memory = rss_mib(list(last.endpoints.pids.values()))
+        memory = rss_mib([int(p) for p in last.endpoints.processes.values()])
     finally:
         stop_start = time.perf_counter()
         await engine.stop(name)

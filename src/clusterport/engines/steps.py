@@ -212,7 +212,7 @@ class StepRunner:
             stdout.write_text("")
             stderr.write_text(f"{exc}\n")
             return StepResult(
-                step.step_id, 127, stdout, stderr, False, started, now_utc(), str(exc)
+                step.step_id, 127, str(stdout), str(stderr), False, started, now_utc(), str(exc)
             )
         # A plain Popen, not asyncio's: asyncio kills a child whose transport is closed,
         # and the step must outlive a control plane that stops.
@@ -264,7 +264,7 @@ def _result(
             f"Step exited with code {code}. Last lines of stderr:\n{log_tail(stderr, 15)}\n"
             f"Last lines of stdout:\n{log_tail(stdout, 15)}"
         )
-    return StepResult(step_id, code, stdout, stderr, cancelled, started, ended, message)
+    return StepResult(step_id, code, str(stdout), str(stderr), cancelled, started, ended, message)
 
 
 async def wait_for_step(

@@ -472,18 +472,25 @@ class EmrProvider(Provider):
     async def terminate_session(
         self, ctx: RequestContext, params: Mapping[str, Any]
     ) -> dict[str, Any]:
+        runtime = await self.runtime()
+        cluster_id, session_id = str(params["ClusterId"]), str(params["SessionId"])
         with records_of(ctx) as rec:
-            return sessions.terminate_session(
-                rec, params["ClusterId"], params["SessionId"], ctx.now
-            )
+            ended = sessions.terminate_session(rec, cluster_id, session_id, ctx.now)
+        if ended:  # a cluster never started had no proxy that accepted its tokens
+            with contextlib.suppress(ClusterNotFoundError):
+                await runtime.engine.revoke_session(cluster_id, session_id)
+        return sessions.terminated(cluster_id, session_id)
 
     async def get_session_endpoint(
         self, ctx: RequestContext, params: Mapping[str, Any]
     ) -> dict[str, Any]:
+        runtime = await self.runtime()
         with records_of(ctx) as rec:
             cluster = rec.cluster(params["ClusterId"])
             check_connect(rec.session, ctx, cluster, SPARK_CONNECT_PORT, "a Spark Connect session")
-            return sessions.session_endpoint(rec, params["ClusterId"], params["SessionId"], ctx.now)
+            return await sessions.session_endpoint(
+                rec, runtime.engine, params["ClusterId"], params["SessionId"], ctx.now
+            )
 
     # ------------------------------------------------------------------ Spark UIs
 
@@ -581,3 +588,13 @@ class EmrProvider(Provider):
             "Applications": release_applications(),
             "AvailableOSReleases": [],
         }
+
+
+async def emr_engine(platform: Platform) -> Engine:
+    """The engine the platform's clusters run on (the EMR service's, started on first use).
+
+    The gateway's Livy and Spark UI routes reach a cluster's keys through it.
+    """
+    provider = platform.providers["emr"]
+    assert isinstance(provider, EmrProvider)
+    return (await provider.runtime()).engine
