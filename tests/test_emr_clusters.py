@@ -42,8 +42,9 @@ from pyspark.sql.connect.client.retries import DefaultPolicy
 from attack_support import assert_walled_in, platform_targets, probe_source
 from clusterport.engines.connect_proxy import mint_session_token
 from clusterport.engines.local_spark import LocalSparkEngine
-from clusterport.engines.processes import ProcessRecord, group_members, is_running
+from clusterport.engines.processes import ProcessRecord, is_running
 from clusterport.engines.state import load_state
+from clusterport.process_groups import group_members
 from clusterport.services.emr import ui_links
 from clusterport.studio.livy_auth import SigV4Livy, platform_livy_url
 from clusterport.studio.magics import AnalyticsMagics

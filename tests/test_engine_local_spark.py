@@ -60,12 +60,12 @@ from clusterport.engines.local_spark import (
     ui_headers,
     validate_spec,
 )
-from clusterport.engines.processes import group_members
 from clusterport.engines.sandbox import Sandbox, runtime_paths, tenant_env
 from clusterport.engines.spark_status import http_client, master_view
 from clusterport.engines.state import cluster_secret, engine_dir, load_state
 from clusterport.engines.steps import rewrite_submit_args
 from clusterport.engines.ui_filter import UI_KEY_HEADER
+from clusterport.process_groups import group_members
 
 T = TypeVar("T")
 spark = pytest.mark.spark

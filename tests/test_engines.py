@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import os
-import signal
 import subprocess
 import sys
 import tomllib
@@ -27,6 +26,7 @@ from clusterport.engines.registry import (
     engine_names,
     load_engine,
 )
+from clusterport.process_groups import start_group, stop_group
 from emr_support import FINAL, instances, wait_for
 
 REPO = Path(__file__).resolve().parents[1]
@@ -106,13 +106,12 @@ def test_the_server_runs_clusters_on_the_engine_its_settings_name(tmp_path: Path
     )
     assert created.returncode == 0, created.stderr
     keys = json.loads(created.stdout)
-    server = subprocess.Popen(
+    server = start_group(
         [*CLI, "server", "--port", "0", "--data-dir", str(data), "--engine", "inprocess"],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
         env=env,
-        start_new_session=True,
     )
     try:
         assert server.stdout is not None
@@ -134,8 +133,7 @@ def test_the_server_runs_clusters_on_the_engine_its_settings_name(tmp_path: Path
         emr.terminate_job_flows(JobFlowIds=[cluster_id])
         assert wait_for(emr, cluster_id, FINAL)["Status"]["State"] == "TERMINATED"
     finally:
-        os.killpg(server.pid, signal.SIGTERM)
-        server.wait(30)
+        stop_group(server, grace=30)
     assert server.returncode == 0
 
 

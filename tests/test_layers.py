@@ -32,6 +32,7 @@ LAYERS: dict[str, int] = {
     "store": 1,
     "errors": 0,
     "memo": 0,
+    "process_groups": 0,
     "regions": 0,
     "stopping": 0,
     "workers": 0,

@@ -90,7 +90,6 @@ from clusterport.engines.processes import (
     ProcessRecord,
     boot_id,
     free_ports,
-    group_members,
     is_running,
     log_tail,
     port_is_free,
@@ -134,6 +133,7 @@ from clusterport.engines.state import (
 from clusterport.engines.steps import STEP_MAX_FILE_MB, StepRunner, running_steps, wait_for_step
 from clusterport.engines.steps import cancel_step as cancel_step_process
 from clusterport.engines.ui_filter import UI_KEY_ENV, UI_KEY_HEADER, compiled_filter
+from clusterport.process_groups import group_members, start_group_async, stop_group_async
 
 _T = TypeVar("_T")
 _log = logging.getLogger(__name__)
@@ -1307,13 +1307,12 @@ class _Launch:
                 "clusterport.engines.warmup",
                 str(self.state.ports["connect"]),
             ]
-            proc = await asyncio.create_subprocess_exec(
-                *self.sandbox_for_cluster().command(argv, cwd=self.state.work_dir / "run"),
+            proc = await start_group_async(
+                self.sandbox_for_cluster().command(argv, cwd=self.state.work_dir / "run"),
                 env=env,
                 stdin=asyncio.subprocess.DEVNULL,
                 stdout=out,
                 stderr=asyncio.subprocess.STDOUT,
-                start_new_session=True,
             )
         try:
             code = await asyncio.wait_for(proc.wait(), self.engine.start_timeout)
@@ -1324,8 +1323,7 @@ class _Launch:
             ) from None
         finally:
             if proc.returncode is None:
-                os.killpg(proc.pid, signal.SIGKILL)
-                await proc.wait()
+                await stop_group_async(proc, grace=0, first=signal.SIGKILL)
         if code != 0:
             driver = self.state.process(_CONNECT_ROLE)
             driver_log = log_tail(driver.log_path, 10) if driver else ""

@@ -58,6 +58,7 @@ from clusterport.engines.processes import (
 from clusterport.engines.sandbox import Sandbox
 from clusterport.engines.spark_install import SparkInstall
 from clusterport.engines.state import engine_dir
+from clusterport.process_groups import start_group
 
 SPARK_TOOLS = frozenset(
     {"spark-submit", "spark-sql", "spark-shell", "pyspark", "spark-class", "run-example"}
@@ -218,13 +219,12 @@ class StepRunner:
         # and the step must outlive a control plane that stops.
         with open(stdout, "wb") as out, open(stderr, "wb") as err:
             self.sandbox.own(folder)
-            proc = subprocess.Popen(
+            proc = start_group(
                 self.sandbox.command(["/bin/sh", "-c", _WRAPPER, "step", *argv], cwd=folder),
                 env=self._step_env(step, folder),
                 stdin=subprocess.DEVNULL,
                 stdout=out,
                 stderr=err,
-                start_new_session=True,
             )
         record = ProcessRecord(
             role=f"step:{step.step_id}",
