@@ -16,7 +16,7 @@ from pathlib import Path
 import boto3
 import pytest
 
-from clusterport.engines.base import EngineError, EngineSettings
+from clusterport.engines.base import Endpoint, EngineError, EngineSettings
 from clusterport.engines.inprocess import InProcessEngine
 from clusterport.engines.local_spark import LocalSparkEngine
 from clusterport.engines.registry import (
@@ -148,3 +148,14 @@ def test_the_server_refuses_an_engine_it_does_not_know(tmp_path: Path) -> None:
     )
     assert refused.returncode == 2
     assert "invalid choice: 'k8s'" in refused.stderr and "'inprocess'" in refused.stderr
+
+
+def test_an_endpoint_is_a_host_and_a_port_wherever_it_is() -> None:
+    """What the interface hands the gateway: no host is assumed, the document keeps addresses."""
+    remote = Endpoint.parse("spark-primary.j-abc.svc:8998")
+    assert remote == Endpoint("spark-primary.j-abc.svc", 8998)
+    assert remote.url("/sessions") == "http://spark-primary.j-abc.svc:8998/sessions"
+    assert Endpoint.parse(Endpoint("127.0.0.1", 4040).address) == Endpoint("127.0.0.1", 4040)
+    for bad in ("8998", "host:", ":80", "host:port"):
+        with pytest.raises(ValueError, match="not a host:port address"):
+            Endpoint.parse(bad)
