@@ -6,7 +6,6 @@ import datetime as dt
 import json
 import os
 import platform
-import signal
 import socket
 import statistics
 import subprocess
@@ -17,6 +16,8 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import psutil
+
+from clusterport.process_groups import start_group, stop_group
 
 BENCH_DIR = Path(__file__).resolve().parent
 RESULTS = BENCH_DIR / "results.md"
@@ -129,11 +130,10 @@ def clusterport_server(
     env = dict(os.environ)
     if source is not None:
         env["PYTHONPATH"] = str(source)
-    proc = subprocess.Popen(
+    proc = start_group(
         [str(VENV_BIN / "clusterport"), "server", "--port", "0", "--data-dir", str(data_dir)],
         stdout=subprocess.PIPE,
         text=True,
-        start_new_session=True,
         env=env,
     )
     try:
@@ -141,22 +141,19 @@ def clusterport_server(
         url = proc.stdout.readline().split()[-1]
         yield url, key
     finally:
-        os.killpg(proc.pid, signal.SIGTERM)
-        proc.wait(30)
+        stop_group(proc, grace=30)
 
 
 @contextmanager
 def moto_server() -> Iterator[str]:
     port = free_port()
-    proc = subprocess.Popen(
+    proc = start_group(
         [str(VENV_BIN / "moto_server"), "-H", "127.0.0.1", "-p", str(port)],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
-        start_new_session=True,
     )
     try:
         wait_for_port(port)
         yield f"http://127.0.0.1:{port}"
     finally:
-        os.killpg(proc.pid, signal.SIGTERM)
-        proc.wait(30)
+        stop_group(proc, grace=30)

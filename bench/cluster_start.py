@@ -37,6 +37,7 @@ import argparse
 import asyncio
 import json
 import os
+import signal
 import statistics
 import subprocess
 import sys
@@ -56,7 +57,7 @@ from _common import append_results, clusterport_server
 from clusterport.engines.base import ClusterSpec, NodeRole, NodeSpec, Phase
 from clusterport.engines.host_budget import HostBudget
 from clusterport.engines.local_spark import LocalSparkEngine
-from clusterport.engines.processes import group_members
+from clusterport.process_groups import group_members, start_group, stop_group
 from clusterport.studio.livy_auth import SigV4Livy, platform_livy_url
 
 TOKEN = "bench-token"
@@ -178,7 +179,6 @@ async def cluster_sample(
     spec = ClusterSpec(
         cluster_id=name,
         account_id="111111111111",
-        work_dir=data_dir / "clusters" / name,
         release_label="emr-7.1.0",
         connect_token=TOKEN,
         ui_prefix=f"/_ui/{name}",
@@ -195,7 +195,7 @@ async def cluster_sample(
         waiting = time.perf_counter() - start
         if last is None or last.phase is not Phase.WAITING or last.endpoints is None:
             raise SystemExit(f"cluster did not start: {last}")
-        url = f"sc://localhost:{last.endpoints.connect_port}/;token={TOKEN}"
+        url = f"sc://localhost:{last.endpoints.connect.port}/;token={TOKEN}"
         client_start = time.perf_counter()
         subprocess.run(
             [sys.executable, "-c", FRESH_CLIENT, url, FIRST_QUERY],
@@ -206,7 +206,7 @@ async def cluster_sample(
         first = time.perf_counter() - start
         client = time.perf_counter() - client_start
         warm = await asyncio.to_thread(warm_latency, url)
-        memory = rss_mib(list(last.endpoints.pids.values()))
+        memory = rss_mib([int(p) for p in last.endpoints.processes.values()])
     finally:
         stop_start = time.perf_counter()
         await engine.stop(name)
@@ -313,14 +313,13 @@ def stop_sample(data_dir: Path, source: Path | None) -> StopSample:
         session = emr.start_session(ClusterId=cluster_id, Name="notebook")["Id"]
         endpoint = emr.get_session_endpoint(ClusterId=cluster_id, SessionId=session)
         remote = f"{endpoint['Endpoint']}/;token={endpoint['AuthToken']}"
-        notebook = subprocess.Popen(
+        notebook = start_group(
             [sys.executable, "-c", NOTEBOOK, remote],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=subprocess.DEVNULL,
             text=True,
             env=clean_env(),
-            start_new_session=True,
         )
         try:
             assert notebook.stdout is not None and notebook.stdin is not None
@@ -350,9 +349,7 @@ def stop_sample(data_dir: Path, source: Path | None) -> StopSample:
                 notebook_s, said = None, f"no answer within {NOTEBOOK_PATIENCE:.0f} s"
             left = live_processes(data_dir / "clusters" / cluster_id)
         finally:
-            if notebook.poll() is None:
-                os.killpg(notebook.pid, 9)
-                notebook.wait()
+            stop_group(notebook, grace=0, first=signal.SIGKILL)
     return StopSample(stopped, notebook_s, said[:300], reply.status_code, livy_said[:300], left)
 
 

@@ -18,7 +18,6 @@ import argparse
 import contextlib
 import os
 import secrets
-import signal
 import subprocess
 import sys
 import tempfile
@@ -35,30 +34,19 @@ from pyspark.sql.connect.session import SparkSession
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import append_results, free_port, summary, timed, wait_for_port
 from clusterport.engines.connect_proxy import load_or_create_key, mint_session_token
+from clusterport.process_groups import start_group, stop_group
 
 PYSPARK_HOME = Path(pyspark.__file__).resolve().parent
-
-
-def stop_group(process: subprocess.Popen[bytes]) -> None:
-    with contextlib.suppress(ProcessLookupError):
-        os.killpg(process.pid, signal.SIGTERM)
-    try:
-        process.wait(60)
-    except subprocess.TimeoutExpired:
-        os.killpg(process.pid, signal.SIGKILL)
-        process.wait()
 
 
 @contextlib.contextmanager
 def spawn(command: list[str], log: Path, env: dict[str, str] | None = None) -> Iterator[None]:
     with log.open("wb") as out:
-        process = subprocess.Popen(
-            command, stdout=out, stderr=subprocess.STDOUT, env=env, start_new_session=True
-        )
+        process = start_group(command, stdout=out, stderr=subprocess.STDOUT, env=env)
     try:
         yield
     finally:
-        stop_group(process)
+        stop_group(process, grace=60)
 
 
 def connect_server(work: Path, port: int, token: str) -> list[str]:

@@ -29,7 +29,6 @@ import argparse
 import json
 import os
 import secrets
-import signal
 import subprocess
 import sys
 import tempfile
@@ -52,6 +51,7 @@ from _common import (
     load_average,
     summary,
 )
+from clusterport.process_groups import start_group, stop_group
 from clusterport.studio.role_config import ROLE_FILE
 
 REGION = "us-east-1"
@@ -196,7 +196,7 @@ def jupyter_server(home: Path, url: str, key: dict[str, str]) -> Iterator[tuple[
     root = home / "work"
     root.mkdir(exist_ok=True)
     log = (home / "jupyter.log").open("wb")
-    proc = subprocess.Popen(
+    proc = start_group(
         [
             sys.executable,
             "-m",
@@ -212,7 +212,6 @@ def jupyter_server(home: Path, url: str, key: dict[str, str]) -> Iterator[tuple[
         env=env,
         stdout=log,
         stderr=subprocess.STDOUT,
-        start_new_session=True,
     )
     log.close()
     base = f"http://127.0.0.1:{port}"
@@ -231,8 +230,7 @@ def jupyter_server(home: Path, url: str, key: dict[str, str]) -> Iterator[tuple[
             time.sleep(0.25)
         yield base, token
     finally:
-        os.killpg(proc.pid, signal.SIGTERM)
-        proc.wait(30)
+        stop_group(proc, grace=30)
 
 
 def _auth(token: str) -> dict[str, str]:

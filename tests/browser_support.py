@@ -16,7 +16,6 @@ from __future__ import annotations
 import contextlib
 import os
 import secrets
-import signal
 import socket
 import subprocess
 import sys
@@ -31,6 +30,8 @@ import psutil
 from moto.server import ThreadedMotoServer
 from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import sync_playwright
+
+from clusterport.process_groups import start_group, stop_group
 
 ROOT = Path(__file__).resolve().parent.parent
 ARTIFACTS = ROOT / "test-artifacts"
@@ -155,12 +156,11 @@ class JupyterLab:
             *self.extra_args,
         ]
         log = self.log_path.open("wb")
-        self.process = subprocess.Popen(
+        self.process = start_group(
             command,
             env={**os.environ, **self.env},
             stdout=log,
             stderr=subprocess.STDOUT,
-            start_new_session=True,
             cwd=self.root_dir,
         )
         log.close()
@@ -206,16 +206,7 @@ class JupyterLab:
                 httpx.delete(
                     f"{self.url}/api/kernels/{kernel['id']}", headers=self.headers(), timeout=15
                 )
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(pgid, signal.SIGTERM)
-        try:
-            self.process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(pgid, signal.SIGKILL)
-            self.process.wait(timeout=5)
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(pgid, signal.SIGKILL)
+        stop_group(self.process, grace=15)
         for child in descendants:
             with contextlib.suppress(psutil.Error):
                 child.kill()

@@ -32,6 +32,7 @@ from browser_support import screenshot
 from clusterport.cli.seed import runtime
 from clusterport.cli.seed.world import STUDIO_ACCOUNT, SeedWorld
 from clusterport.cli.up import launch_studio
+from clusterport.process_groups import stop_group
 
 PANEL = "#clusterport-clusters"
 STATUS_NAMESPACE = '"namespace": "sagemaker-analytics"'
@@ -156,13 +157,7 @@ def running_studio(
             time.sleep(0.5)
         yield studio
     finally:
-        if launcher.poll() is None:
-            os.killpg(launcher.pid, signal.SIGTERM)
-            try:
-                launcher.wait(60)
-            except subprocess.TimeoutExpired:
-                os.killpg(launcher.pid, signal.SIGKILL)
-                launcher.wait(10)
+        stop_group(launcher, grace=60, leftovers=False)
 
 
 # -- the browser ----------------------------------------------------------------------------------

@@ -8,11 +8,9 @@ Run those one at a time with other Spark-heavy runs.
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
 import secrets
-import signal
 import socket
 import stat
 import subprocess
@@ -51,6 +49,7 @@ from clusterport.engines.connect_proxy import (
     revoke_session,
     verify_session_token,
 )
+from clusterport.process_groups import start_group, stop_group
 from clusterport.services.emr.ended_endpoints import EndedEndpoints
 from clusterport.studio.spark_session import (
     RefreshingToken,
@@ -97,28 +96,16 @@ def wait_for_port(port: int, process: subprocess.Popen[bytes], log: Path, timeou
 
 def stop_process_group(process: subprocess.Popen[bytes], grace: float = 20.0) -> int:
     """SIGTERM the process group, SIGKILL it after ``grace`` seconds; returns the exit code."""
-    with contextlib.suppress(ProcessLookupError):
-        os.killpg(process.pid, signal.SIGTERM)
-    try:
-        return process.wait(grace)
-    except subprocess.TimeoutExpired:
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(process.pid, signal.SIGKILL)
-        return process.wait(10)
-    finally:
-        # Anything the leader left in its group goes as well.
-        with contextlib.suppress(ProcessLookupError, PermissionError):
-            os.killpg(process.pid, signal.SIGKILL)
+    code = stop_group(process, grace=grace)
+    assert code is not None, "the process outlived SIGKILL"
+    return code
 
 
 def start_python_module(module: str, args: list[str], log: Path) -> subprocess.Popen[bytes]:
     """``python -m module args`` in its own process group, output to ``log``."""
     with log.open("wb") as out:
-        return subprocess.Popen(
-            [sys.executable, "-m", module, *args],
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
+        return start_group(
+            [sys.executable, "-m", module, *args], stdout=out, stderr=subprocess.STDOUT
         )
 
 

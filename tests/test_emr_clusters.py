@@ -40,10 +40,11 @@ from pyspark.sql import SparkSession
 from pyspark.sql.connect.client.retries import DefaultPolicy
 
 from attack_support import assert_walled_in, platform_targets, probe_source
-from clusterport.engines.connect_proxy import load_or_create_key, mint_session_token
+from clusterport.engines.connect_proxy import mint_session_token
 from clusterport.engines.local_spark import LocalSparkEngine
-from clusterport.engines.processes import ProcessRecord, group_members, is_running
+from clusterport.engines.processes import ProcessRecord, is_running
 from clusterport.engines.state import load_state
+from clusterport.process_groups import group_members
 from clusterport.services.emr import ui_links
 from clusterport.studio.livy_auth import SigV4Livy, platform_livy_url
 from clusterport.studio.magics import AnalyticsMagics
@@ -197,7 +198,7 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
 
 
 def stop_all(data_dir: Path) -> list[str]:
-    return asyncio.run(LocalSparkEngine(data_dir).stop_all(data_dir))
+    return asyncio.run(LocalSparkEngine(data_dir).stop_all())
 
 
 # ---------------------------------------------------------------------- the module cluster
@@ -310,7 +311,8 @@ def test_sessions_hand_out_a_working_spark_connect_endpoint(world: World) -> Non
     assert dt.timedelta(minutes=55) < lifetime <= dt.timedelta(hours=1)
     assert spark_answer(f"{endpoint['Endpoint']}/;token={endpoint['AuthToken']}") == 42
 
-    key = load_or_create_key(work_dir(world, world.cluster_id) / "session-token.key")
+    access = asyncio.run(LocalSparkEngine(world.data_dir).access(world.cluster_id))
+    key = access.session_key
     expired = mint_session_token(
         key, session["Id"], dt.datetime.now(dt.UTC) - dt.timedelta(minutes=1)
     )

@@ -167,6 +167,20 @@ def test_sessions_livy_and_persistent_uis_name_the_test_engine(
     assert "in-process test engine" in failed["LastStateChangeReason"]
 
 
+def test_a_terminated_session_is_revoked_through_the_engine(
+    server: RunningServer, emr: Any, cluster: str
+) -> None:
+    """TerminateSession has the engine revoke the session, once, whatever engine it is."""
+    kept = emr.start_session(ClusterId=cluster, Name="kept")["Id"]
+    ended = emr.start_session(ClusterId=cluster, Name="ended")["Id"]
+    for _ in range(2):  # a second TerminateSession changes nothing
+        answer = emr.terminate_session(ClusterId=cluster, SessionId=ended)
+        assert answer["State"] == "TERMINATED"
+    assert server.inprocess().revoked_sessions(cluster) == [ended]
+    state = emr.get_session(ClusterId=cluster, SessionId=kept)["Session"]["State"]
+    assert state == "STARTED"
+
+
 # ---------------------------------------------------------------------- steps
 
 

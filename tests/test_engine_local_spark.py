@@ -61,12 +61,12 @@ from clusterport.engines.local_spark import (
     ui_headers,
     validate_spec,
 )
-from clusterport.engines.processes import group_members
 from clusterport.engines.sandbox import Sandbox, runtime_paths, tenant_env
 from clusterport.engines.spark_status import http_client, master_view
 from clusterport.engines.state import cluster_secret, engine_dir, load_state
 from clusterport.engines.steps import rewrite_submit_args
 from clusterport.engines.ui_filter import UI_KEY_HEADER
+from clusterport.process_groups import group_members
 
 T = TypeVar("T")
 spark = pytest.mark.spark
@@ -79,7 +79,6 @@ STEP_MAX_FILE_MB = 32
 
 
 def make_spec(
-    work_root: Path,
     cluster_id: str,
     nodes: Iterable[NodeSpec],
     **extra: object,
@@ -87,7 +86,6 @@ def make_spec(
     return ClusterSpec(
         cluster_id=cluster_id,
         account_id="222222222222",
-        work_dir=work_root / cluster_id,
         release_label="emr-7.1.0",
         connect_token=TOKEN,
         ui_prefix=f"/_ui/{cluster_id}",
@@ -161,14 +159,14 @@ async def wait_for(probe: Callable[[], Awaitable[T]], what: str, timeout: float 
 
 def test_spec_validation_names_the_problem(tmp_path: Path) -> None:
     nodes = [NodeSpec("i-m", NodeRole.MASTER, 2, 4096)]
-    good = make_spec(tmp_path, "j-V", nodes)
+    good = make_spec("j-V", nodes)
     validate_spec(good)
-    bad_prefix = make_spec(tmp_path, "j-V", nodes)
+    bad_prefix = make_spec("j-V", nodes)
     object.__setattr__(bad_prefix, "ui_prefix", "/proxy/j-V")
     with pytest.raises(InvalidSpecError, match="proxy"):
         validate_spec(bad_prefix)
     with pytest.raises(InvalidSpecError, match="exactly one MASTER"):
-        validate_spec(make_spec(tmp_path, "j-V", [NodeSpec("i-c", NodeRole.CORE, 2, 4096)]))
+        validate_spec(make_spec("j-V", [NodeSpec("i-c", NodeRole.CORE, 2, 4096)]))
     sidecar = SidecarSpec("livy", ["{python}", "--port", "{port}", "{nonsense}"])
     with pytest.raises(InvalidSpecError, match="nonsense"):
         fill_template(sidecar, {"python": "py", "port": "1"})
@@ -231,12 +229,15 @@ class RunningCluster:
     endpoints: ClusterEndpoints
     checkpoints: list[Checkpoint]
 
+    @property
+    def work_dir(self) -> Path:
+        return self.engine.work_dir(self.spec.cluster_id)
+
 
 @pytest_asyncio.fixture(scope="module", loop_scope="module")
 async def cluster_a(data_a: Path, cds_dir: Path) -> AsyncIterator[RunningCluster]:
     engine = LocalSparkEngine(data_a, BUDGET, cds_dir=cds_dir, step_max_file_mb=STEP_MAX_FILE_MB)
     spec = make_spec(
-        data_a / "clusters",
         "j-AAAA",
         [NodeSpec("i-ma", NodeRole.MASTER, 4, 16384), NodeSpec("i-c1", NodeRole.CORE, 2, 4096)],
     )
@@ -246,7 +247,7 @@ async def cluster_a(data_a: Path, cds_dir: Path) -> AsyncIterator[RunningCluster
         assert checkpoints[-1].endpoints is not None
         yield RunningCluster(engine, spec, checkpoints[-1].endpoints, checkpoints)
     finally:
-        await engine.stop_all(data_a)
+        await engine.stop_all()
 
 
 # --------------------------------------------------------------------------- archives
@@ -264,7 +265,7 @@ async def test_training_writes_an_archive_for_every_role(tmp_path: Path) -> None
             assert mode == 0o644, (role, oct(mode))
         assert await engine.train_archives() == []  # nothing to do the second time
     finally:
-        await engine.stop_all(tmp_path / "data")
+        await engine.stop_all()
 
 
 # --------------------------------------------------------------------------- bootstrap failure
@@ -280,7 +281,6 @@ async def test_failing_bootstrap_action_fails_the_start_and_leaves_nothing(
     failing = tmp_path / "fail.sh"
     failing.write_text("echo about to fail\necho 'boom: disk not found' >&2\nexit 3\n")
     spec = make_spec(
-        tmp_path / "clusters",
         "j-BOOT",
         [NodeSpec("i-m", NodeRole.MASTER, 2, 4096)],
         bootstrap_actions=[
@@ -299,12 +299,11 @@ async def test_failing_bootstrap_action_fails_the_start_and_leaves_nothing(
         assert not [
             p for p in psutil.process_iter(["cmdline"]) if p.info["cmdline"] == ["sleep", "313"]
         ]
-        state = load_state(spec.work_dir)
+        state = load_state(engine.work_dir(spec.cluster_id))
         assert state is not None and state.phase == "FAILED" and not state.processes
         with pytest.raises(ClusterNotFoundError):
             await engine.observe("j-BOOT")
         bad_scheme = make_spec(
-            tmp_path / "clusters",
             "j-BOOT2",
             [NodeSpec("i-m", NodeRole.MASTER, 2, 4096)],
             bootstrap_actions=[BootstrapAction("from s3", "s3://bucket/setup.sh")],
@@ -312,7 +311,7 @@ async def test_failing_bootstrap_action_fails_the_start_and_leaves_nothing(
         failed = (await start_all(engine, bad_scheme))[-1]
         assert failed.phase is Phase.FAILED and "file://" in failed.message
     finally:
-        await engine.stop_all(tmp_path / "data")
+        await engine.stop_all()
 
 
 # --------------------------------------------------------------------------- cancelled start
@@ -325,7 +324,7 @@ async def test_cancelled_start_with_corrupt_archives_leaves_nothing(tmp_path: Pa
     archives.dir.mkdir(parents=True)
     for role in CdsRole:  # archives from another JDK, or cut short: the JVMs must still start
         archives.archive(role).write_bytes(b"not a CDS archive" * 4096)
-    spec = make_spec(tmp_path / "clusters", "j-CANCEL", [NodeSpec("i-m", NodeRole.MASTER, 2, 4096)])
+    spec = make_spec("j-CANCEL", [NodeSpec("i-m", NodeRole.MASTER, 2, 4096)])
     seen: list[Checkpoint] = []
 
     async def consume() -> None:
@@ -336,11 +335,11 @@ async def test_cancelled_start_with_corrupt_archives_leaves_nothing(tmp_path: Pa
     try:
 
         async def driver_listening() -> bool:
-            state = load_state(spec.work_dir)
+            state = load_state(engine.work_dir(spec.cluster_id))
             return state is not None and "connect" in state.ports
 
         await wait_for(driver_listening, "the Connect server to listen", timeout=240)
-        state = load_state(spec.work_dir)
+        state = load_state(engine.work_dir(spec.cluster_id))
         assert state is not None
         pids = [p.pid for p in state.processes]
         master = state.process("master")
@@ -354,7 +353,7 @@ async def test_cancelled_start_with_corrupt_archives_leaves_nothing(tmp_path: Pa
     assert [c.phase for c in seen] == [Phase.STARTING, Phase.BOOTSTRAPPING]
     assert live_groups(pids) == {}
     assert our_zombies(pids) == []
-    stopped = load_state(spec.work_dir)
+    stopped = load_state(engine.work_dir(spec.cluster_id))
     assert stopped is not None and stopped.phase == "FAILED" and not stopped.processes
     with pytest.raises(ClusterNotFoundError):
         await engine.observe("j-CANCEL")
@@ -381,7 +380,6 @@ async def test_single_node_cluster_with_sidecar_stops_completely(
         "sleep 600 > /dev/null 2>&1 &\n"
     )
     spec = make_spec(
-        data / "clusters",
         "j-BBBB",
         [NodeSpec("i-mb", NodeRole.MASTER, 2, 4096)],
         bootstrap_actions=[BootstrapAction("setup", str(setup), ["hello"])],
@@ -400,24 +398,30 @@ async def test_single_node_cluster_with_sidecar_stops_completely(
         assert endpoints is not None
         assert marker.read_text().strip() == "hello"
         assert_walled_in(probed.read_text(), targets)
-        assert set(endpoints.pids) >= {"master", "connect", "history", "worker:i-mb", "sidecar:web"}
+        assert set(endpoints.processes) >= {
+            "master",
+            "connect",
+            "history",
+            "worker:i-mb",
+            "sidecar:web",
+        }
         async with httpx.AsyncClient(trust_env=False) as client:
-            listing = await client.get(f"http://127.0.0.1:{endpoints.sidecar_ports['web']}/")
+            listing = await client.get(f"http://127.0.0.1:{endpoints.sidecars['web'].port}/")
             assert listing.status_code == 200
-            master_ui = f"http://127.0.0.1:{endpoints.master_ui_port}/"
+            master_ui = f"http://127.0.0.1:{endpoints.master_ui.port}/"
             # The UI answers only with the cluster's UI key (the platform's proxy adds it).
             refused = await client.get(master_ui)
             assert refused.status_code == 403 and "presigned URL" in refused.text
             wrong = await client.get(master_ui, headers={UI_KEY_HEADER: "guess"})
             assert wrong.status_code == 403
-            ui = await client.get(master_ui, headers=ui_headers(spec.work_dir))
+            ui = await client.get(master_ui, headers=ui_headers(engine.work_dir(spec.cluster_id)))
             assert "/_ui/j-BBBB/proxy/worker-" in ui.text
         rows = await asyncio.to_thread(
-            run_query, endpoints.connect_port, TOKEN, "SELECT 6 * 7 AS answer"
+            run_query, endpoints.connect.port, TOKEN, "SELECT 6 * 7 AS answer"
         )
         assert rows == [(42,)]
 
-        state = load_state(spec.work_dir)
+        state = load_state(engine.work_dir(spec.cluster_id))
         assert state is not None
         groups = [p.pid for p in state.processes]
         assert any(p.role.startswith("bootstrap:") for p in state.processes)
@@ -430,14 +434,15 @@ async def test_single_node_cluster_with_sidecar_stops_completely(
             await engine.observe("j-BBBB")
 
         # The persistent app UI: a history server over the stopped cluster's event logs.
-        port = await engine.start_history_server("j-BBBB", spec.work_dir, link_prefix="/_pui/p-1")
-        assert await engine.start_history_server("j-BBBB", spec.work_dir) == port
+        history = await engine.start_history_server("j-BBBB", link_prefix="/_pui/p-1")
+        assert await engine.start_history_server("j-BBBB") == history
+        port = history.port
 
         async def listed() -> list[dict[str, object]]:
             async with httpx.AsyncClient(trust_env=False) as client:
                 response = await client.get(
                     f"http://127.0.0.1:{port}/api/v1/applications",
-                    headers=ui_headers(spec.work_dir),
+                    headers=ui_headers(engine.work_dir(spec.cluster_id)),
                 )
             return list(response.json()) if response.status_code == 200 else []
 
@@ -448,7 +453,7 @@ async def test_single_node_cluster_with_sidecar_stops_completely(
             with pytest.raises(httpx.ConnectError):
                 await client.get(f"http://127.0.0.1:{port}/")
     finally:
-        await engine.stop_all(data)
+        await engine.stop_all()
     # The cluster's JVMs ran from the machine's archives, and could not write them.
     archives = engine._cds()
     assert archives.complete() and not archives.trainable
@@ -464,7 +469,7 @@ async def test_cluster_answers_spark_connect_only_with_the_token(
 ) -> None:
     phases = [c.phase for c in cluster_a.checkpoints]
     assert phases == [Phase.STARTING, Phase.BOOTSTRAPPING, Phase.WAITING]
-    port = cluster_a.endpoints.connect_port
+    port = cluster_a.endpoints.connect.port
     rows = await asyncio.to_thread(run_query, port, TOKEN, "SELECT sum(id) FROM range(1000)")
     assert rows == [(499500,)]
 
@@ -482,9 +487,9 @@ async def test_cluster_answers_spark_connect_only_with_the_token(
     # The JVMs mapped the CDS archives cluster B trained (a mismatch would be silent).
     archives = cluster_a.engine._cds()
     for role, cds_role in (("master", CdsRole.MASTER), ("connect", CdsRole.DRIVER)):
-        maps = Path(f"/proc/{jvm_of(cluster_a.endpoints.pids[role])}/maps").read_text()
+        maps = Path(f"/proc/{jvm_of(int(cluster_a.endpoints.processes[role]))}/maps").read_text()
         assert str(archives.archive(cds_role)) in maps, role
-    worker = cluster_a.endpoints.pids["worker:i-c1"]
+    worker = int(cluster_a.endpoints.processes["worker:i-c1"])
     executors = [
         pid
         for pid in group_members(worker)
@@ -502,7 +507,7 @@ async def test_observe_sees_sessions_and_processes(cluster_a: RunningCluster) ->
     health = await engine.observe(cluster_id)
     assert health.healthy and health.alive_workers == 1 and not health.dead_instance_ids
     assert {p.role for p in health.processes} >= {"master", "connect", "history", "worker:i-c1"}
-    url = f"sc://localhost:{cluster_a.endpoints.connect_port}/;token={TOKEN}"
+    url = f"sc://localhost:{cluster_a.endpoints.connect.port}/;token={TOKEN}"
     session = await asyncio.to_thread(lambda: SparkSession.builder.remote(url).create())
     try:
         await asyncio.to_thread(lambda: session.range(10).count())
@@ -532,7 +537,7 @@ async def test_hostile_step_cannot_reach_the_control_plane_or_other_tenants(
     neighbour = data_a / "clusters" / "j-NEIGHBOUR"
     neighbour.mkdir(parents=True, exist_ok=True)
     (neighbour / "notes.txt").write_text("another tenant's data\n")
-    work_dir = cluster_a.spec.work_dir
+    work_dir = cluster_a.work_dir
     probe = textwrap.dedent(
         f"""
         for target in {data_a}/server.key {neighbour}/notes.txt {engine_dir(work_dir)}/state.json \
@@ -552,7 +557,7 @@ async def test_hostile_step_cannot_reach_the_control_plane_or_other_tenants(
     result = await engine.run_step(
         cluster_id, StepSpec("s-ATTACK", StepJar.COMMAND_RUNNER, ["bash", "-c", probe])
     )
-    output = result.stdout_path.read_text()
+    output = Path(result.stdout_log).read_text()
     assert result.succeeded, result.message
     assert "REACHED" not in output, output
     assert "own folder writable" in output and "done" in output
@@ -572,7 +577,7 @@ async def test_a_udf_cannot_reach_the_control_plane_or_other_tenants(
     """A Python UDF runs in an executor's Python worker: inside the worker node's sandbox."""
     targets = platform_targets(data_a, cluster_a.spec.cluster_id)
     code = probe_source(targets)
-    url = f"sc://localhost:{cluster_a.endpoints.connect_port}/;token={TOKEN}"
+    url = f"sc://localhost:{cluster_a.endpoints.connect.port}/;token={TOKEN}"
 
     def attack() -> str:
         session = SparkSession.builder.remote(url).create()
@@ -603,7 +608,7 @@ async def test_a_clusters_processes_share_one_bounded_group(cluster_a: RunningCl
     """Every JVM of the cluster is in its control group, bounded in memory and processes."""
     engine, cluster_id = cluster_a.engine, cluster_a.spec.cluster_id
     groups = engine.control_groups()
-    launch = engine.sandbox(cluster_id, cluster_a.spec.work_dir).command(["true"], cwd=Path("/"))
+    launch = engine.sandbox(cluster_id, cluster_a.work_dir).command(["true"], cwd=Path("/"))
     if not groups.enabled:
         # A server that may not make groups (not root) says why, and joins none.
         assert "none per tenant" in groups.description and "cgroup-join" not in launch
@@ -611,8 +616,8 @@ async def test_a_clusters_processes_share_one_bounded_group(cluster_a: RunningCl
     assert "cgroup-join" in launch
     members = set(groups.members(cluster_id))
     for role in ("master", "connect", "history", "worker:i-c1"):
-        assert jvm_of(cluster_a.endpoints.pids[role]) in members, role
-    state = load_state(cluster_a.spec.work_dir)
+        assert jvm_of(int(cluster_a.endpoints.processes[role])) in members, role
+    state = load_state(cluster_a.work_dir)
     assert state is not None
     # Room for what the JVMs were given (the primary node's daemons and every worker),
     # never more than the host's cap.
@@ -633,8 +638,8 @@ async def test_a_fork_bomb_or_a_flood_of_output_stops_inside_the_cluster(
         StepSpec("s-FLOOD", StepJar.COMMAND_RUNNER, ["bash", "-c", "cat /dev/zero; echo never"]),
     )
     assert not flood.succeeded, flood.message
-    assert flood.stdout_path.stat().st_size <= STEP_MAX_FILE_MB * 1024 * 1024
-    assert "never" not in flood.stdout_path.read_bytes()[-10:].decode(errors="replace")
+    assert Path(flood.stdout_log).stat().st_size <= STEP_MAX_FILE_MB * 1024 * 1024
+    assert "never" not in Path(flood.stdout_log).read_bytes()[-10:].decode(errors="replace")
     if engine.control_groups().enabled:
         bomb = textwrap.dedent(
             """
@@ -652,7 +657,7 @@ async def test_a_fork_bomb_or_a_flood_of_output_stops_inside_the_cluster(
         result = await engine.run_step(
             cluster_id, StepSpec("s-BOMB", StepJar.COMMAND_RUNNER, [sys.executable, "-c", bomb])
         )
-        output = result.stdout_path.read_text()
+        output = Path(result.stdout_log).read_text()
         assert result.succeeded and "fork refused after" in output, (result.message, output)
     # The step's sandbox ended with it: none of its sleepers is left, and Spark still answers.
     assert not [
@@ -660,7 +665,7 @@ async def test_a_fork_bomb_or_a_flood_of_output_stops_inside_the_cluster(
     ]
     assert (await engine.observe(cluster_id)).healthy
     rows = await asyncio.to_thread(
-        run_query, cluster_a.endpoints.connect_port, TOKEN, "SELECT count(*) FROM range(10)"
+        run_query, cluster_a.endpoints.connect.port, TOKEN, "SELECT count(*) FROM range(10)"
     )
     assert rows == [(10,)]
 
@@ -669,7 +674,7 @@ async def test_a_fork_bomb_or_a_flood_of_output_stops_inside_the_cluster(
 @module_loop
 async def test_no_secret_of_a_cluster_is_on_any_command_line(cluster_a: RunningCluster) -> None:
     """Whoever lists processes on the host reads no token or key of a cluster."""
-    secret = cluster_secret(cluster_a.spec.work_dir)
+    secret = cluster_secret(cluster_a.work_dir)
     found = []
     for proc in psutil.process_iter(["pid", "cmdline"]):
         line = " ".join(proc.info["cmdline"] or [])
@@ -709,7 +714,7 @@ async def test_a_local_user_cannot_make_the_cluster_work(
     """As ``nobody``: no application registers with the master, no Connect call lacks a token."""
     engine, endpoints = cluster_a.engine, cluster_a.endpoints
     ui_port = engine._state(cluster_a.spec.cluster_id).ports["master_ui"]
-    async with http_client(ui_headers(cluster_a.spec.work_dir)) as web:
+    async with http_client(ui_headers(cluster_a.work_dir)) as web:
         before = {app.app_id for app in (await master_view(web, ui_port)).active_apps}
     registration = f"""
         from pyspark.sql import SparkSession
@@ -721,12 +726,12 @@ async def test_a_local_user_cannot_make_the_cluster_work(
     # It ran (Spark started, talked to the master) and was turned away.
     assert "SparkContext" in output and "registered" not in output, output[-3000:]
     assert not output.startswith("exit 0"), output[-3000:]
-    async with http_client(ui_headers(cluster_a.spec.work_dir)) as web:
+    async with http_client(ui_headers(cluster_a.work_dir)) as web:
         view = await master_view(web, ui_port)
     assert {app.app_id for app in view.active_apps} <= before
     no_token = f"""
         from pyspark.sql import SparkSession
-        spark = SparkSession.builder.remote("sc://localhost:{endpoints.connect_port}/").create()
+        spark = SparkSession.builder.remote("sc://localhost:{endpoints.connect.port}/").create()
         print("answered", spark.sql("SELECT 1").collect())
         """
     output = await asyncio.to_thread(as_nobody, engine, tmp_path / "b", no_token, 120)
@@ -771,8 +776,8 @@ async def test_steps_run_fail_and_cancel(cluster_a: RunningCluster, tmp_path: Pa
         300,
     )
     assert result.succeeded, result.message
-    assert "RESULT 4950" in result.stdout_path.read_text()
-    assert result.stdout_path.parent == cluster_a.spec.work_dir / "steps" / "s-OK"
+    assert "RESULT 4950" in Path(result.stdout_log).read_text()
+    assert Path(result.stdout_log).parent == cluster_a.work_dir / "steps" / "s-OK"
 
     bad_script = tmp_path / "bad.py"
     bad_script.write_text("import sys\nprint('no input table', file=sys.stderr)\nsys.exit(3)\n")
@@ -787,7 +792,7 @@ async def test_steps_run_fail_and_cancel(cluster_a: RunningCluster, tmp_path: Pa
     scripted = await engine.run_step(
         cluster_id, StepSpec("s-SH", StepJar.SCRIPT_RUNNER, [f"file://{shell}", "a", "b"])
     )
-    assert scripted.succeeded and scripted.stdout_path.read_text() == "args: a b\n"
+    assert scripted.succeeded and Path(scripted.stdout_log).read_text() == "args: a b\n"
     unfetchable = await engine.run_step(
         cluster_id, StepSpec("s-S3", StepJar.SCRIPT_RUNNER, ["s3://bucket/x.sh"])
     )
@@ -824,8 +829,8 @@ async def test_steps_run_fail_and_cancel(cluster_a: RunningCluster, tmp_path: Pa
 
 
 async def _alive_worker_count(cluster: RunningCluster) -> int:
-    async with http_client(ui_headers(cluster.spec.work_dir)) as client:
-        view = await master_view(client, cluster.endpoints.master_ui_port)
+    async with http_client(ui_headers(cluster.work_dir)) as client:
+        view = await master_view(client, cluster.endpoints.master_ui.port)
     return len(view.alive_worker_ports)
 
 
@@ -834,7 +839,7 @@ async def _alive_worker_count(cluster: RunningCluster) -> int:
 async def test_dead_worker_is_observed_and_replaced(cluster_a: RunningCluster) -> None:
     engine, cluster_id = cluster_a.engine, cluster_a.spec.cluster_id
     worker = (await engine.observe(cluster_id)).processes
-    old_pid = next(p.pid for p in worker if p.role == "worker:i-c1")
+    old_pid = next(int(p.process) for p in worker if p.role == "worker:i-c1")
     os.killpg(old_pid, signal.SIGKILL)
 
     async def noticed() -> bool:
@@ -847,11 +852,11 @@ async def test_dead_worker_is_observed_and_replaced(cluster_a: RunningCluster) -
     assert [p.alive for p in health.processes if p.role == "worker:i-c1"] == [False]
 
     endpoints = await engine.replace_node(cluster_id, "i-c1")
-    assert endpoints.pids["worker:i-c1"] != old_pid
+    assert endpoints.processes["worker:i-c1"] != str(old_pid)
     healed = await engine.observe(cluster_id)
     assert healed.healthy and healed.alive_workers == 1 and not healed.dead_instance_ids
     rows = await asyncio.to_thread(
-        run_query, cluster_a.endpoints.connect_port, TOKEN, "SELECT count(*) FROM range(77)"
+        run_query, cluster_a.endpoints.connect.port, TOKEN, "SELECT count(*) FROM range(77)"
     )
     assert rows == [(77,)]
 
@@ -862,13 +867,13 @@ async def test_nodes_are_added_and_removed_live(cluster_a: RunningCluster) -> No
     engine, cluster_id = cluster_a.engine, cluster_a.spec.cluster_id
     assert await _alive_worker_count(cluster_a) == 1
     grown = await engine.add_nodes(cluster_id, [NodeSpec("i-t1", NodeRole.TASK, 2, 4096)])
-    assert "worker:i-t1" in grown.pids
+    assert "worker:i-t1" in grown.processes
     assert await _alive_worker_count(cluster_a) == 2
     with pytest.raises(InvalidSpecError):
         await engine.add_nodes(cluster_id, [NodeSpec("i-t1", NodeRole.TASK, 2, 4096)])
-    new_pid = grown.pids["worker:i-t1"]
+    new_pid = int(grown.processes["worker:i-t1"])
     shrunk = await engine.remove_nodes(cluster_id, ["i-t1"])
-    assert "worker:i-t1" not in shrunk.pids
+    assert "worker:i-t1" not in shrunk.processes
     assert await _alive_worker_count(cluster_a) == 1
     assert live_groups([new_pid]) == {}
 
@@ -879,26 +884,26 @@ async def test_new_engine_adopts_the_running_cluster(
     cluster_a: RunningCluster, data_a: Path, cds_dir: Path, tmp_path: Path
 ) -> None:
     restarted = LocalSparkEngine(data_a, BUDGET, cds_dir=cds_dir)
-    work_dir = cluster_a.spec.work_dir
-    endpoints = await restarted.adopt("j-AAAA", work_dir)
+    work_dir = cluster_a.work_dir
+    endpoints = await restarted.adopt("j-AAAA")
     assert endpoints is not None
-    assert endpoints.connect_port == cluster_a.endpoints.connect_port
-    assert endpoints.pids["master"] == cluster_a.endpoints.pids["master"]
+    assert endpoints.connect.port == cluster_a.endpoints.connect.port
+    assert endpoints.processes["master"] == cluster_a.endpoints.processes["master"]
     assert (await restarted.observe("j-AAAA")).healthy
 
     # A state whose pids now belong to other processes (same pid, other start time)
     # is not adopted, and nothing of the real cluster is touched.
-    impostor = tmp_path / "impostor"
-    impostor.mkdir()
+    other = LocalSparkEngine(tmp_path / "other-data", BUDGET, cds_dir=cds_dir)
+    impostor = other.work_dir("j-AAAA")
+    impostor.mkdir(parents=True)
     data = json.loads((engine_dir(work_dir) / "state.json").read_text())
     for process in data["processes"]:
         process["start_ticks"] += 1
     data["work_dir"] = str(impostor)
     (engine_dir(impostor) / "state.json").write_text(json.dumps(data))
-    other = LocalSparkEngine(tmp_path / "other-data", BUDGET, cds_dir=cds_dir)
-    assert await other.adopt("j-AAAA", impostor) is None
+    assert await other.adopt("j-AAAA") is None
     assert (await restarted.observe("j-AAAA")).healthy
-    assert await restarted.adopt("j-NOPE", work_dir) is None
+    assert await restarted.adopt("j-NOPE") is None
     shutil.rmtree(impostor)
 
 
@@ -908,8 +913,8 @@ async def test_stop_all_from_a_fresh_engine_stops_everything(
     cluster_a: RunningCluster, data_a: Path, cds_dir: Path
 ) -> None:
     engine = cluster_a.engine
-    port = await engine.start_history_server("j-AAAA", cluster_a.spec.work_dir)
-    state = load_state(cluster_a.spec.work_dir)
+    port = (await engine.start_history_server("j-AAAA")).port
+    state = load_state(cluster_a.work_dir)
     assert state is not None
     pids = [p.pid for p in state.processes]
     history = engine.registry.history("j-AAAA")
@@ -918,7 +923,7 @@ async def test_stop_all_from_a_fresh_engine_stops_everything(
     assert live_groups(pids)
 
     down = LocalSparkEngine(data_a, BUDGET, cds_dir=cds_dir)
-    stopped = await down.stop_all(data_a)
+    stopped = await down.stop_all()
     assert "j-AAAA" in stopped and "j-AAAA history server" in stopped
     assert live_groups(pids) == {}
     assert our_zombies(pids) == []

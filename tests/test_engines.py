@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import os
-import signal
 import subprocess
 import sys
 import tomllib
@@ -17,7 +16,7 @@ from pathlib import Path
 import boto3
 import pytest
 
-from clusterport.engines.base import EngineError, EngineSettings
+from clusterport.engines.base import Endpoint, EngineError, EngineSettings
 from clusterport.engines.inprocess import InProcessEngine
 from clusterport.engines.local_spark import LocalSparkEngine
 from clusterport.engines.registry import (
@@ -27,6 +26,7 @@ from clusterport.engines.registry import (
     engine_names,
     load_engine,
 )
+from clusterport.process_groups import start_group, stop_group
 from emr_support import FINAL, instances, wait_for
 
 REPO = Path(__file__).resolve().parents[1]
@@ -106,13 +106,12 @@ def test_the_server_runs_clusters_on_the_engine_its_settings_name(tmp_path: Path
     )
     assert created.returncode == 0, created.stderr
     keys = json.loads(created.stdout)
-    server = subprocess.Popen(
+    server = start_group(
         [*CLI, "server", "--port", "0", "--data-dir", str(data), "--engine", "inprocess"],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
         env=env,
-        start_new_session=True,
     )
     try:
         assert server.stdout is not None
@@ -134,8 +133,7 @@ def test_the_server_runs_clusters_on_the_engine_its_settings_name(tmp_path: Path
         emr.terminate_job_flows(JobFlowIds=[cluster_id])
         assert wait_for(emr, cluster_id, FINAL)["Status"]["State"] == "TERMINATED"
     finally:
-        os.killpg(server.pid, signal.SIGTERM)
-        server.wait(30)
+        stop_group(server, grace=30)
     assert server.returncode == 0
 
 
@@ -150,3 +148,14 @@ def test_the_server_refuses_an_engine_it_does_not_know(tmp_path: Path) -> None:
     )
     assert refused.returncode == 2
     assert "invalid choice: 'k8s'" in refused.stderr and "'inprocess'" in refused.stderr
+
+
+def test_an_endpoint_is_a_host_and_a_port_wherever_it_is() -> None:
+    """What the interface hands the gateway: no host is assumed, the document keeps addresses."""
+    remote = Endpoint.parse("spark-primary.j-abc.svc:8998")
+    assert remote == Endpoint("spark-primary.j-abc.svc", 8998)
+    assert remote.url("/sessions") == "http://spark-primary.j-abc.svc:8998/sessions"
+    assert Endpoint.parse(Endpoint("127.0.0.1", 4040).address) == Endpoint("127.0.0.1", 4040)
+    for bad in ("8998", "host:", ":80", "host:port"):
+        with pytest.raises(ValueError, match="not a host:port address"):
+            Endpoint.parse(bad)

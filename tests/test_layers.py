@@ -32,6 +32,7 @@ LAYERS: dict[str, int] = {
     "store": 1,
     "errors": 0,
     "memo": 0,
+    "process_groups": 0,
     "regions": 0,
     "stopping": 0,
     "workers": 0,
@@ -188,4 +189,86 @@ def test_an_upward_import_is_found_and_located(tmp_path: Path) -> None:
         + SEPARATE[("clusterport.services.servicecatalog", "clusterport.services.cloudformation")],
         "clusterport/store/db.py:1: clusterport.store.db (store) imports "
         "clusterport.services.cloudformation (services)",
+    ]
+
+
+#: Modules of the local engine's own: the rest of the platform reaches every engine
+#: through ``engines.base`` (the interface) and ``engines.registry`` (the choice).
+ENGINE_PRIVATE = tuple(
+    f"clusterport.engines.{name}"
+    for name in (
+        "local_spark",
+        "processes",
+        "sandbox",
+        "host_budget",
+        "cgroups",
+        "state",
+        "access",
+    )
+)
+
+#: Modules outside engines/ that may use one of those, each with its reason.
+ENGINE_PRIVATE_USERS: dict[tuple[str, str], str] = {
+    ("clusterport.studio.launcher", "clusterport.engines.sandbox"): (
+        "a Studio app runs in the same sandbox as a cluster (one sandbox module)"
+    ),
+    ("clusterport.studio.launcher", "clusterport.engines.cgroups"): (
+        "a Studio app gets its memory and process bounds from the same control groups"
+    ),
+    ("clusterport.cli.server", "clusterport.engines.sandbox"): (
+        "the start banner says how this host walls in clusters and Studio apps"
+    ),
+    ("clusterport.cli.server", "clusterport.engines.cgroups"): (
+        "the start banner says which control groups bound them"
+    ),
+    ("clusterport.cli.train_cds", "clusterport.engines.local_spark"): (
+        "'clusterport train-cds' trains the local engine's class data sharing archives"
+    ),
+}
+
+
+def private_engine_imports(root: Path) -> list[str]:
+    """Every import of a local engine's module from outside engines/ that is not allowed."""
+    found: list[str] = []
+    for path in sorted(root.rglob("*.py")):
+        for edge in imports_of(path, root):
+            if _within(edge.source, "clusterport.engines"):
+                continue
+            for private in ENGINE_PRIVATE:
+                if _within(edge.target, private) and (
+                    (edge.source, private) not in ENGINE_PRIVATE_USERS
+                ):
+                    found.append(
+                        f"{edge.location}: {edge.source} imports {private}, a module of the "
+                        "local engine's own; go through engines.base (the Engine interface)"
+                    )
+    return found
+
+
+def test_only_engines_use_the_local_engines_own_modules() -> None:
+    assert private_engine_imports(PACKAGE_ROOT) == []
+
+
+def test_a_private_engine_import_is_found_and_located(tmp_path: Path) -> None:
+    root = tmp_path / "clusterport"
+    for folder in ("engines", "services/emr", "gateway", "studio"):
+        (root / folder).mkdir(parents=True)
+        (root / folder / "__init__.py").write_text("")
+    (root / "__init__.py").write_text("")
+    for name in ("base", "local_spark", "sandbox", "state"):
+        (root / "engines" / f"{name}.py").write_text("")
+    (root / "engines" / "pool.py").write_text("from clusterport.engines import local_spark\n")
+    (root / "services" / "emr" / "app_ui.py").write_text(
+        "from clusterport.engines.base import Engine\n"
+        "from clusterport.engines.local_spark import ui_headers\n"
+    )
+    (root / "gateway" / "proxy.py").write_text("from ..engines import state\n")
+    (root / "studio" / "launcher.py").write_text("from clusterport.engines import sandbox\n")
+    assert private_engine_imports(root) == [
+        "clusterport/gateway/proxy.py:1: clusterport.gateway.proxy imports "
+        "clusterport.engines.state, a module of the local engine's own; go through "
+        "engines.base (the Engine interface)",
+        "clusterport/services/emr/app_ui.py:2: clusterport.services.emr.app_ui imports "
+        "clusterport.engines.local_spark, a module of the local engine's own; go through "
+        "engines.base (the Engine interface)",
     ]

@@ -12,8 +12,6 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import json
-import os
-import signal
 import subprocess
 import sys
 import time
@@ -30,6 +28,7 @@ from botocore.credentials import Credentials
 
 from clusterport.engines.livy.__main__ import config_from_args, parse_args
 from clusterport.engines.livy.config import ACCESS_KEY_HEADER
+from clusterport.process_groups import start_group, stop_group
 from clusterport.services import identity
 from clusterport.services.base import RequestContext
 from clusterport.services.emr import app_ui
@@ -48,10 +47,9 @@ def _endpoint(tmp_path: Path, key: str | None) -> Iterator[httpx.Client]:
         key_file = tmp_path / "livy-access.key"
         key_file.write_text(key + "\n")
         argv += ["--access-key-file", str(key_file)]
-    process = subprocess.Popen(
+    process = start_group(
         [sys.executable, "-m", "clusterport.engines.livy", *argv, "--port-file", str(port_file)],
         stderr=subprocess.DEVNULL,
-        start_new_session=True,
     )
     try:
         deadline = time.monotonic() + 30
@@ -62,8 +60,7 @@ def _endpoint(tmp_path: Path, key: str | None) -> Iterator[httpx.Client]:
         with httpx.Client(base_url=url, timeout=10, trust_env=False) as client:
             yield client
     finally:
-        os.killpg(process.pid, signal.SIGTERM)
-        process.wait(30)
+        stop_group(process, grace=30)
 
 
 def test_an_endpoint_with_a_key_refuses_requests_without_it(tmp_path: Path) -> None:

@@ -37,13 +37,22 @@ _NOT_TENANT = {
     # The launcher probe: Spark's own launcher asked for its class path, no tenant input.
     ("spark_install.py", "create_subprocess_exec"),
     # Livy's interpreters are children of the Livy sidecar, which runs inside the sandbox.
-    ("livy/process.py", "create_subprocess_exec"),
+    ("livy/process.py", "start_group_async"),
     # The sandbox's own probe (`true` inside a sandbox).
     ("sandbox.py", "run"),
     # Compiling the platform's own UI filter from its source in the package.
     ("ui_filter/__init__.py", "create_subprocess_exec"),
 }
-_LAUNCHERS = {"posix_spawn", "Popen", "create_subprocess_exec", "create_subprocess_shell", "run"}
+_LAUNCHERS = {
+    "posix_spawn",
+    "Popen",
+    "create_subprocess_exec",
+    "create_subprocess_shell",
+    "run",
+    # clusterport.process_groups: the one way to start a child in a process group of its own.
+    "start_group",
+    "start_group_async",
+}
 
 
 def runtime_python() -> str:

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import os
 import re
-import signal
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
+from clusterport.process_groups import start_group, stop_group
 from conftest import REPO
 
 VENV_BIN = Path(sys.executable).parent
@@ -36,12 +36,11 @@ def test_walkthrough_runs(tmp_path: Path) -> None:
         AWS_DEFAULT_REGION="us-east-1",
         CLUSTERPORT_DATA_DIR=str(data),
     )
-    server = subprocess.Popen(
+    server = start_group(
         [str(VENV_BIN / "clusterport"), "server", "--port", "0", "--data-dir", str(data)],
         stdout=subprocess.PIPE,
         text=True,
         env=env,
-        start_new_session=True,
     )
     try:
         assert server.stdout is not None
@@ -68,5 +67,4 @@ def test_walkthrough_runs(tmp_path: Path) -> None:
         assert "tcp 15002 (Spark Connect)" in out and "tcp 8998 (Livy)" in out
         assert out.count("Reachable:") == 2, out
     finally:
-        os.killpg(server.pid, signal.SIGTERM)
-        server.wait(30)
+        stop_group(server, grace=30)

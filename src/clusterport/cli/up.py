@@ -12,7 +12,7 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
-from clusterport import stopping
+from clusterport import process_groups, stopping
 from clusterport.cli.seed import runtime
 from clusterport.cli.seed.world import EMR_ACCOUNT, STUDIO_ACCOUNT, SeedBuilder, SeedWorld
 from clusterport.platform import DEFAULT_REGION
@@ -90,7 +90,7 @@ def launch_studio(
     )
     env.pop("AWS_PROFILE", None)
     log = (data_dir / "studio.log").open("a")
-    return subprocess.Popen(
+    studio: subprocess.Popen[str] = process_groups.start_group(
         [
             *runtime.CLUSTERPORT,
             "studio",
@@ -105,8 +105,8 @@ def launch_studio(
         stdout=log,
         stderr=subprocess.STDOUT,
         text=True,
-        start_new_session=True,
     )
+    return studio
 
 
 def open_studio(

@@ -35,6 +35,10 @@ SIDECAR_PLACEHOLDERS = (
     "master_url",
     "work_dir",
     "python",
+    "session_key_file",
+    "access_key_file",
+    "activity_file",
+    "revoked_file",
 )
 
 #: Path, below a cluster's ``ui_prefix``, under which its history server's
@@ -80,6 +84,51 @@ class Phase(enum.StrEnum):
 
 
 @dataclass(frozen=True)
+class Endpoint:
+    """Where one server of a cluster answers: a host name or address, and a TCP port.
+
+    The host is whatever the control plane reaches the server at (``127.0.0.1``
+    on this host, a service name on Kubernetes). In a cluster's stored document
+    an endpoint is kept as its :attr:`address` (``host:port``).
+    """
+
+    host: str
+    port: int
+
+    @property
+    def address(self) -> str:
+        """``host:port``, as stored and as a ``host:port`` client option takes it."""
+        return f"{self.host}:{self.port}"
+
+    def url(self, path: str = "", scheme: str = "http") -> str:
+        """The URL of ``path`` on this endpoint (``http://host:port/path``)."""
+        return f"{scheme}://{self.address}/{path.lstrip('/')}"
+
+    @classmethod
+    def parse(cls, address: str) -> Endpoint:
+        """The endpoint of a stored ``host:port`` address (ValueError if it is not one)."""
+        host, sep, port = str(address).rpartition(":")
+        if not sep or not host or not port.isdigit():
+            raise ValueError(f"{address!r} is not a host:port address")
+        return cls(host, int(port))
+
+
+@dataclass(frozen=True)
+class ClusterAccess:
+    """The secrets the platform holds for one cluster, to pass its doors for a checked caller.
+
+    ``sidecar_key`` is the value of the access-key header the cluster's sidecars
+    (its Livy endpoint) require; ``ui_headers`` are the headers its Spark UIs
+    require; ``session_key`` signs the Spark Connect session tokens its
+    connect proxy accepts. None of them ever reaches a client.
+    """
+
+    sidecar_key: str
+    ui_headers: Mapping[str, str]
+    session_key: bytes
+
+
+@dataclass(frozen=True)
 class NodeSpec:
     """One instance of the cluster: its role and the resources its type offers."""
 
@@ -105,17 +154,26 @@ class SidecarSpec:
 
     ``argv`` (and the values of ``env``) are templates: ``{port}`` (a free port
     the engine picks for this sidecar), ``{connect_port}``, ``{connect_token}``,
-    ``{master_url}``, ``{work_dir}`` and ``{python}`` (the interpreter running
-    the engine) are filled in; a literal brace is written ``{{`` / ``}}``. The
-    engine waits until the sidecar listens on ``{port}`` before the cluster is
-    WAITING. ``role`` is the node it belongs to; every sidecar runs once, on
-    the primary node.
+    ``{master_url}``, ``{work_dir}`` (the node's own folder) and ``{python}``
+    (the interpreter running the engine) are filled in, and the files through
+    which the engine and the sidecar share what :class:`ClusterAccess` holds:
+    ``{session_key_file}`` (the session signing key), ``{access_key_file}``
+    (the access key the sidecar must require), ``{revoked_file}`` (session ids
+    :meth:`Engine.revoke_session` revoked, one a line) and ``{activity_file}``
+    (where the sidecar may write its use as JSON: ``busy`` or
+    ``active_streams``, and ``last_activity`` in epoch seconds). A literal
+    brace is written ``{{`` / ``}}``. ``activity_path``, when set, is an HTTP
+    path on ``{port}`` answering the same JSON to a request carrying the access
+    key. The engine waits until the sidecar listens on ``{port}`` before the
+    cluster is WAITING. ``role`` is the node it belongs to; every sidecar runs
+    once, on the primary node.
     """
 
     name: str
     argv: Sequence[str]
     role: NodeRole = NodeRole.MASTER
     env: Mapping[str, str] = field(default_factory=dict)
+    activity_path: str = ""
 
 
 @dataclass(frozen=True)
@@ -124,7 +182,6 @@ class ClusterSpec:
 
     cluster_id: str
     account_id: str
-    work_dir: Path
     release_label: str
     connect_token: str
     ui_prefix: str
@@ -139,20 +196,22 @@ class ClusterSpec:
 class ClusterEndpoints:
     """Where a running cluster answers, and which processes make it up.
 
-    ``pids`` maps a process role to its pid: ``master``, ``connect`` (the
-    driver), ``history``, ``worker:<instance-id>``, ``sidecar:<name>``.
-    The master UI (``master_ui_port``) serves every worker and application UI
-    under ``/proxy/<id>/`` with links prefixed by the cluster's ``ui_prefix``;
-    the history server's links carry ``ui_prefix + HISTORY_UI_SUFFIX``.
+    ``processes`` maps a process role to the engine's opaque identity of it
+    (a pid here, a pod name elsewhere): ``master``, ``connect`` (the driver),
+    ``history``, ``worker:<instance-id>``, ``sidecar:<name>``. The master UI
+    (``master_ui``) serves every worker and application UI under
+    ``/proxy/<id>/`` with links prefixed by the cluster's ``ui_prefix``; the
+    history server's links carry ``ui_prefix + HISTORY_UI_SUFFIX``. ``connect``
+    is the driver's Spark Connect server, ``app_ui`` the driver's UI.
     """
 
     master_url: str
-    master_ui_port: int
-    connect_port: int
-    app_ui_port: int
-    history_port: int
-    sidecar_ports: Mapping[str, int] = field(default_factory=dict)
-    pids: Mapping[str, int] = field(default_factory=dict)
+    master_ui: Endpoint
+    connect: Endpoint
+    app_ui: Endpoint
+    history: Endpoint | None
+    sidecars: Mapping[str, Endpoint] = field(default_factory=dict)
+    processes: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -166,12 +225,17 @@ class Checkpoint:
 
 @dataclass(frozen=True)
 class ProcessHealth:
-    """Whether one process of a cluster is still the process the engine started."""
+    """Whether one process of a cluster is still the process the engine started.
+
+    ``process`` is the engine's opaque identity of it (a pid, a pod name);
+    ``log`` where its log is kept (a path, a pod's log), shown to users as is.
+    """
 
     role: str
-    pid: int
+    process: str
     alive: bool
     instance_id: str | None = None
+    log: str = ""
 
 
 @dataclass(frozen=True)
@@ -182,8 +246,9 @@ class ClusterHealth:
     id when the master or the driver died). ``active_sessions`` counts the
     Spark Connect sessions online. ``busy`` is true while any application
     other than the cluster's own Connect server runs, a Connect session is
-    online, or a Spark job is active; ``last_activity`` is the latest job or
-    application event seen, for idle auto-termination.
+    online, a Spark job is active or a sidecar reports use (a Livy statement,
+    a call streaming through the connect proxy); ``last_activity`` is the
+    latest job, application or sidecar event seen, for idle auto-termination.
     """
 
     cluster_id: str
@@ -224,12 +289,16 @@ class StepSpec:
 
 @dataclass(frozen=True)
 class StepResult:
-    """How a step ended, and where its output is kept."""
+    """How a step ended, and where its output is kept.
+
+    ``stdout_log`` and ``stderr_log`` are the engine's locations of the step's
+    output (paths here, an object store URL elsewhere), shown to users as is.
+    """
 
     step_id: str
     exit_code: int
-    stdout_path: Path
-    stderr_path: Path
+    stdout_log: str
+    stderr_log: str
     cancelled: bool
     started_at: datetime
     ended_at: datetime
@@ -365,7 +434,19 @@ class Engine(abc.ABC):
         """
 
     @abc.abstractmethod
-    async def adopt(self, cluster_id: str, work_dir: Path) -> ClusterEndpoints | None:
+    async def access(self, cluster_id: str) -> ClusterAccess:
+        """The cluster's keys (see :class:`ClusterAccess`), created when it was first started.
+
+        They outlive the cluster (its history server asks for the UI headers).
+        Raises :class:`ClusterNotFoundError` for a cluster the engine never started.
+        """
+
+    @abc.abstractmethod
+    async def revoke_session(self, cluster_id: str, session_id: str) -> None:
+        """Make the cluster's connect proxy refuse every token of ``session_id`` from now on."""
+
+    @abc.abstractmethod
+    async def adopt(self, cluster_id: str) -> ClusterEndpoints | None:
         """Re-attach to a cluster started before a control-plane restart.
 
         Returns None when the cluster's primary node is gone (anything left of
@@ -373,17 +454,15 @@ class Engine(abc.ABC):
         """
 
     @abc.abstractmethod
-    async def stop_all(self, data_dir: Path) -> list[str]:
-        """Stop every process any cluster under ``data_dir`` started; returns their ids."""
+    async def stop_all(self) -> list[str]:
+        """Stop every process any cluster of this engine's data dir started; returns their ids."""
 
     @abc.abstractmethod
-    async def start_history_server(
-        self, cluster_id: str, work_dir: Path, *, link_prefix: str = ""
-    ) -> int:
-        """Serve a cluster's event logs (also after it stopped); returns the UI port.
+    async def start_history_server(self, cluster_id: str, *, link_prefix: str = "") -> Endpoint:
+        """Serve a cluster's event logs (also after it stopped); returns where its UI answers.
 
         ``link_prefix`` is the path under which a reverse proxy exposes it; the
-        server's links carry it. Calling it again while it runs returns the same port.
+        server's links carry it. Calling it again while it runs returns the same endpoint.
         """
 
     @abc.abstractmethod

@@ -23,12 +23,12 @@ from clusterport.engines.base import BootstrapAction, InvalidSpecError
 from clusterport.engines.processes import (
     ProcessRecord,
     boot_id,
-    group_members,
     log_tail,
     start_ticks,
     terminate,
 )
 from clusterport.engines.sandbox import Sandbox
+from clusterport.process_groups import group_members, start_group_async
 
 
 @dataclass(frozen=True)
@@ -196,13 +196,12 @@ async def _run_one(
     exit_file = folder / "exit_code"
     exit_file.unlink(missing_ok=True)
     with open(folder / "stdout", "wb") as out, open(folder / "stderr", "wb") as err:
-        proc = await asyncio.create_subprocess_exec(
-            *sandbox.command(["/bin/sh", "-c", _WRAPPER, "bootstrap", *argv], cwd=folder),
+        proc = await start_group_async(
+            sandbox.command(["/bin/sh", "-c", _WRAPPER, "bootstrap", *argv], cwd=folder),
             env={**env, "CLUSTERPORT_EXIT_FILE": str(exit_file)},
             stdin=asyncio.subprocess.DEVNULL,
             stdout=out,
             stderr=err,
-            start_new_session=True,
         )
     record = ProcessRecord(
         role=f"bootstrap:{index}",

@@ -39,6 +39,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import secrets
 import shlex
 from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass, field
@@ -48,10 +49,12 @@ from urllib.parse import unquote, urlparse
 from clusterport.engines.base import (
     Capacity,
     Checkpoint,
+    ClusterAccess,
     ClusterEndpoints,
     ClusterHealth,
     ClusterNotFoundError,
     ClusterSpec,
+    Endpoint,
     Engine,
     EngineDescription,
     EngineError,
@@ -116,6 +119,8 @@ class _Cluster:
     busy: bool = False
     last_activity: dt.datetime | None = None
     ready: bool = False
+    session_key: bytes = field(default_factory=lambda: secrets.token_bytes(32))
+    revoked: set[str] = field(default_factory=set)
 
 
 @dataclass(frozen=True)
@@ -174,14 +179,18 @@ def _script_outcome(path: Path, args: Sequence[str]) -> _Outcome:
     return _Outcome(0, seconds, "\n".join(output))
 
 
+#: Where a cluster of this engine "answers": port 0 of a host that never resolves.
+NOWHERE = Endpoint("inprocess.invalid", 0)
+
+
 def _endpoints(cluster_id: str) -> ClusterEndpoints:
     """Endpoints of a cluster that serves nothing (no port answers for it)."""
     return ClusterEndpoints(
         master_url=f"inprocess://{cluster_id}",
-        master_ui_port=0,
-        connect_port=0,
-        app_ui_port=0,
-        history_port=0,
+        master_ui=NOWHERE,
+        connect=NOWHERE,
+        app_ui=NOWHERE,
+        history=None,
     )
 
 
@@ -321,7 +330,12 @@ class InProcessEngine(Engine):
         return ClusterHealth(
             cluster_id=cluster_id,
             processes=[
-                ProcessHealth(role=role, pid=0, alive=role not in cluster.dead, instance_id=iid)
+                ProcessHealth(
+                    role=role,
+                    process=f"{cluster_id}/{role}",
+                    alive=role not in cluster.dead,
+                    instance_id=iid,
+                )
                 for role, iid in self._roles(cluster)
             ],
             dead_instance_ids=sorted(
@@ -397,8 +411,8 @@ class InProcessEngine(Engine):
         result = StepResult(
             step_id=step.step_id,
             exit_code=outcome.exit_code if finished else 143,
-            stdout_path=out_dir / "stdout",
-            stderr_path=out_dir / "stderr",
+            stdout_log=str(out_dir / "stdout"),
+            stderr_log=str(out_dir / "stderr"),
             cancelled=not finished,
             started_at=started,
             ended_at=self.clock(),
@@ -426,23 +440,34 @@ class InProcessEngine(Engine):
             await asyncio.sleep(TICK)
         return step.result
 
-    async def adopt(self, cluster_id: str, work_dir: Path) -> ClusterEndpoints | None:
+    async def access(self, cluster_id: str) -> ClusterAccess:
+        """The cluster's keys (made when it started; nothing of it checks them)."""
+        cluster = self._cluster(cluster_id)
+        return ClusterAccess(sidecar_key="", ui_headers={}, session_key=cluster.session_key)
+
+    async def revoke_session(self, cluster_id: str, session_id: str) -> None:
+        """Remember the session as revoked (tests look at :meth:`revoked_sessions`)."""
+        self._cluster(cluster_id).revoked.add(session_id)
+
+    def revoked_sessions(self, cluster_id: str) -> list[str]:
+        """Sessions revoked on the cluster (tests look at them)."""
+        return sorted(self._cluster(cluster_id).revoked)
+
+    async def adopt(self, cluster_id: str) -> ClusterEndpoints | None:
         """The cluster when this engine still holds it (same process), else None."""
         cluster = self._clusters.get(cluster_id)
         if cluster is None or not cluster.ready:
             return None
         return _endpoints(cluster_id)
 
-    async def stop_all(self, data_dir: Path) -> list[str]:
+    async def stop_all(self) -> list[str]:
         """Forget every cluster; returns their ids."""
         stopped = sorted(self._clusters)
         for cluster_id in stopped:
             await self.stop(cluster_id)
         return stopped
 
-    async def start_history_server(
-        self, cluster_id: str, work_dir: Path, *, link_prefix: str = ""
-    ) -> int:
+    async def start_history_server(self, cluster_id: str, *, link_prefix: str = "") -> Endpoint:
         """No event logs exist: a persistent app UI of this engine cannot attach."""
         raise EngineError(
             f"Cluster {cluster_id} ran on the in-process test engine, which runs no Spark and "

@@ -42,15 +42,24 @@ from typing import Any, TypeVar
 
 import httpx
 
+from clusterport.engines.access import (
+    cluster_access,
+    create_keys,
+    revoke,
+    sidecar_activity,
+    sidecar_files,
+)
 from clusterport.engines.base import (
     HISTORY_UI_SUFFIX,
     SIDECAR_PLACEHOLDERS,
     Capacity,
     Checkpoint,
+    ClusterAccess,
     ClusterEndpoints,
     ClusterHealth,
     ClusterNotFoundError,
     ClusterSpec,
+    Endpoint,
     Engine,
     EngineDescription,
     EngineError,
@@ -81,7 +90,6 @@ from clusterport.engines.processes import (
     ProcessRecord,
     boot_id,
     free_ports,
-    group_members,
     is_running,
     log_tail,
     port_is_free,
@@ -118,12 +126,14 @@ from clusterport.engines.state import (
     cluster_secret,
     engine_dir,
     load_state,
+    local_endpoint,
     save_state,
     ui_key,
 )
 from clusterport.engines.steps import STEP_MAX_FILE_MB, StepRunner, running_steps, wait_for_step
 from clusterport.engines.steps import cancel_step as cancel_step_process
 from clusterport.engines.ui_filter import UI_KEY_ENV, UI_KEY_HEADER, compiled_filter
+from clusterport.process_groups import group_members, start_group_async, stop_group_async
 
 _T = TypeVar("_T")
 _log = logging.getLogger(__name__)
@@ -303,6 +313,12 @@ class LocalSparkEngine(Engine):
 
     # ------------------------------------------------------------------ shared helpers
 
+    def work_dir(self, cluster_id: str) -> Path:
+        """The folder a cluster's processes keep their files in (its own, 0700)."""
+        if cluster_id in self._trainers:
+            return self.data_dir / "engine" / "cds-training" / cluster_id
+        return self.data_dir / "clusters" / cluster_id
+
     def sandbox_policy(self) -> SandboxPolicy:
         """How clusters are walled in here (checked once; raises if bubblewrap cannot run)."""
         if self._sandbox_policy is None:
@@ -395,11 +411,11 @@ class LocalSparkEngine(Engine):
         if archives.complete():
             return []
         cluster_id = f"cds-training-{secrets.token_hex(4)}"
-        work_dir = self.data_dir / "engine" / "cds-training" / cluster_id
+        self._trainers.add(cluster_id)
+        work_dir = self.work_dir(cluster_id)
         spec = ClusterSpec(
             cluster_id=cluster_id,
             account_id="platform",
-            work_dir=work_dir,
             release_label="cds-training",
             connect_token=secrets.token_urlsafe(24),
             ui_prefix=f"/_ui/{cluster_id}",
@@ -408,7 +424,6 @@ class LocalSparkEngine(Engine):
                 NodeSpec("i-training-core", NodeRole.CORE, 2, 4096),
             ],
         )
-        self._trainers.add(cluster_id)
         try:
             archives.dir.mkdir(parents=True, exist_ok=True)
             self.sandbox(cluster_id, work_dir).own(archives.dir)
@@ -506,7 +521,7 @@ class LocalSparkEngine(Engine):
         except InvalidSpecError as exc:
             yield Checkpoint(Phase.FAILED, str(exc))
             return
-        work_dir = spec.work_dir.resolve()
+        work_dir = self.work_dir(spec.cluster_id)
         previous = load_state(work_dir)
         if previous is not None and any(is_running(p) for p in previous.processes):
             yield Checkpoint(
@@ -591,9 +606,9 @@ class LocalSparkEngine(Engine):
         await self.release_group(cluster_id)
         self._cds().promote()
 
-    async def stop_all(self, data_dir: Path) -> list[str]:
-        """Stop every cluster and history server started under ``data_dir``."""
-        registry = Registry(data_dir.resolve())
+    async def stop_all(self) -> list[str]:
+        """Stop every cluster and history server started under the engine's data dir."""
+        registry = self.registry
         stopped = []
         for cluster_id, work_dir in registry.clusters().items():
             async with cluster_lock(work_dir):
@@ -626,7 +641,11 @@ class LocalSparkEngine(Engine):
             alive = is_running(record, current)
             if not alive:
                 reap(record.pid)
-            processes.append(ProcessHealth(record.role, record.pid, alive, record.instance_id))
+            processes.append(
+                ProcessHealth(
+                    record.role, str(record.pid), alive, record.instance_id, log=record.log_path
+                )
+            )
         dead = sorted({p.instance_id for p in processes if not p.alive and p.instance_id})
         alive_roles = {p.role for p in processes if p.alive}
         alive_workers: int | None = None
@@ -657,8 +676,18 @@ class LocalSparkEngine(Engine):
                     sessions = activity.online_sessions
                     requests = activity.running_requests
                     last_activity = activity.last_activity
+        sidecars = await sidecar_activity(
+            state.work_dir,
+            {
+                name: local_endpoint(port)
+                for name, port in state.sidecar_ports.items()
+                if f"sidecar:{name}" in alive_roles
+            },
+            state.sidecar_activity,
+        )
         other_apps = [a for a in active_apps if a != connect_app]
-        times = [t for t in (last_activity, *app_times) if t is not None]
+        used = [a.last_activity for a in sidecars]
+        times = [t for t in (last_activity, *app_times, *used) if t is not None]
         return ClusterHealth(
             cluster_id=cluster_id,
             processes=processes,
@@ -667,7 +696,9 @@ class LocalSparkEngine(Engine):
             running_applications=len(other_apps),
             active_jobs=active_jobs,
             active_sessions=sessions,
-            busy=bool(other_apps or active_jobs or sessions or requests),
+            busy=bool(
+                other_apps or active_jobs or sessions or requests or any(a.busy for a in sidecars)
+            ),
             last_activity=max(times) if times else None,
             observed_at=now_utc(),
         )
@@ -789,9 +820,24 @@ class LocalSparkEngine(Engine):
 
     # ------------------------------------------------------------------ adopt
 
-    async def adopt(self, cluster_id: str, work_dir: Path) -> ClusterEndpoints | None:
+    async def access(self, cluster_id: str) -> ClusterAccess:
+        """The cluster's keys, kept in its work dir (they outlive the cluster)."""
+        try:
+            return cluster_access(self.work_dir(cluster_id))
+        except OSError as exc:
+            raise ClusterNotFoundError(
+                f"Cluster {cluster_id} was never started by this engine (it has no keys)."
+            ) from exc
+
+    async def revoke_session(self, cluster_id: str, session_id: str) -> None:
+        """List the session as revoked for the cluster's connect proxy."""
+        revoke(self.work_dir(cluster_id), session_id)
+
+    async def adopt(self, cluster_id: str) -> ClusterEndpoints | None:
         """Re-attach to a cluster whose master and driver still run (checked by start time)."""
-        work_dir = work_dir.resolve()
+        work_dir = self.work_dir(cluster_id)
+        if not work_dir.is_dir():
+            return None
         async with cluster_lock(work_dir):
             state = load_state(work_dir)
             if state is None or state.cluster_id != cluster_id:
@@ -810,14 +856,12 @@ class LocalSparkEngine(Engine):
 
     # ------------------------------------------------------------------ history server
 
-    async def start_history_server(
-        self, cluster_id: str, work_dir: Path, *, link_prefix: str = ""
-    ) -> int:
+    async def start_history_server(self, cluster_id: str, *, link_prefix: str = "") -> Endpoint:
         """A history server over the cluster's event logs that outlives the cluster."""
-        work_dir = work_dir.resolve()
+        work_dir = self.work_dir(cluster_id)
         existing = self.registry.history(cluster_id)
         if existing is not None and is_running(existing):
-            return existing.ports["ui"]
+            return local_endpoint(existing.ports["ui"])
         if not (work_dir / "eventlog").is_dir():
             raise ClusterNotFoundError(
                 f"No event logs under {work_dir}; the cluster never ran an application."
@@ -852,7 +896,7 @@ class LocalSparkEngine(Engine):
             timeout=self.start_timeout,
             on_spawn=on_spawn,
         )
-        return record.ports["ui"]
+        return local_endpoint(record.ports["ui"])
 
     async def history_served(self, cluster_id: str) -> bool:
         """True while the cluster's own or its persistent history server process runs."""
@@ -1003,6 +1047,7 @@ class _Launch:
         work_dir.chmod(0o700)
         save_state(self.state)
         cluster_secret(work_dir)
+        create_keys(work_dir)
         self.engine.registry.add_cluster(self.state.cluster_id, work_dir)
         self.sandbox_for_cluster().own(work_dir)
 
@@ -1262,13 +1307,12 @@ class _Launch:
                 "clusterport.engines.warmup",
                 str(self.state.ports["connect"]),
             ]
-            proc = await asyncio.create_subprocess_exec(
-                *self.sandbox_for_cluster().command(argv, cwd=self.state.work_dir / "run"),
+            proc = await start_group_async(
+                self.sandbox_for_cluster().command(argv, cwd=self.state.work_dir / "run"),
                 env=env,
                 stdin=asyncio.subprocess.DEVNULL,
                 stdout=out,
                 stderr=asyncio.subprocess.STDOUT,
-                start_new_session=True,
             )
         try:
             code = await asyncio.wait_for(proc.wait(), self.engine.start_timeout)
@@ -1279,8 +1323,7 @@ class _Launch:
             ) from None
         finally:
             if proc.returncode is None:
-                os.killpg(proc.pid, signal.SIGKILL)
-                await proc.wait()
+                await stop_group_async(proc, grace=0, first=signal.SIGKILL)
         if code != 0:
             driver = self.state.process(_CONNECT_ROLE)
             driver_log = log_tail(driver.log_path, 10) if driver else ""
@@ -1320,6 +1363,7 @@ class _Launch:
             "master_url": self.state.master_url,
             "work_dir": str(self.state.work_dir),
             "python": self.engine.install.python,
+            **sidecar_files(self.state.work_dir, sidecar.name),
         }
         argv, sidecar_env = fill_template(sidecar, values)
         role = f"sidecar:{sidecar.name}"
@@ -1337,7 +1381,12 @@ class _Launch:
         )
         self._remember(record)
         await wait_for_port(record, port, timeout=self.engine.start_timeout)
+        activity = dict(self.state.sidecar_activity)
+        if sidecar.activity_path:
+            activity[sidecar.name] = sidecar.activity_path
         self.state = dataclasses.replace(
-            self.state, sidecar_ports={**self.state.sidecar_ports, sidecar.name: port}
+            self.state,
+            sidecar_ports={**self.state.sidecar_ports, sidecar.name: port},
+            sidecar_activity=activity,
         )
         save_state(self.state)

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import errno
 import os
 import signal
 import socket
@@ -24,6 +23,7 @@ from typing import Any
 
 from clusterport.engines.base import EngineError
 from clusterport.engines.sandbox import Sandbox
+from clusterport.process_groups import group_members, signal_group
 
 _PROC = Path("/proc")
 
@@ -120,20 +120,6 @@ def is_running(record: ProcessRecord, current_boot: str | None = None) -> bool:
     return start_ticks(record.pid) == record.start_ticks
 
 
-def group_members(pgid: int) -> list[int]:
-    """Live (non-zombie) processes whose process group is ``pgid``."""
-    members = []
-    for entry in _PROC.iterdir():
-        if not entry.name.isdigit():
-            continue
-        fields = _stat_fields(int(entry.name))
-        if fields is None or fields[0] in ("Z", "X"):
-            continue
-        if int(fields[2]) == pgid:
-            members.append(int(entry.name))
-    return members
-
-
 def owned_group(record: ProcessRecord, current_boot: str | None = None) -> bool:
     """True when the record's process group still holds processes that are ours.
 
@@ -204,16 +190,6 @@ def log_tail(path: Path | str, lines: int = 20, max_chars: int = 4000) -> str:
     return text[-max_chars:]
 
 
-def _signal_group(pgid: int, sig: signal.Signals) -> None:
-    try:
-        os.killpg(pgid, sig)
-    except ProcessLookupError:
-        return
-    except PermissionError as exc:  # a group we cannot signal is not one we started
-        if exc.errno != errno.EPERM:
-            raise
-
-
 async def _collect(pids: Iterable[int], poll: float, timeout: float = 10.0) -> None:
     """Collect the exit status of ended children of ours, so none stays a zombie.
 
@@ -246,7 +222,7 @@ async def terminate(
         reap(record.pid)
     groups = sorted({r.pid for r in records if owned_group(r, current)})
     for pgid in groups:
-        _signal_group(pgid, signal.SIGTERM)
+        signal_group(pgid, signal.SIGTERM)
     loop = asyncio.get_running_loop()
     deadline = loop.time() + grace
     pending = list(groups)
@@ -261,7 +237,7 @@ async def terminate(
         await _collect(groups, poll)
         return
     for pgid in pending:
-        _signal_group(pgid, signal.SIGKILL)
+        signal_group(pgid, signal.SIGKILL)
     kill_deadline = loop.time() + 30.0
     while pending and loop.time() < kill_deadline:
         await asyncio.sleep(poll)

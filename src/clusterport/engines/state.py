@@ -25,7 +25,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from clusterport.engines.base import ClusterEndpoints, NodeRole, NodeSpec
+from clusterport.engines.base import ClusterEndpoints, Endpoint, NodeRole, NodeSpec
 from clusterport.engines.host_budget import NodeScaling
 from clusterport.engines.processes import ProcessRecord
 
@@ -83,6 +83,8 @@ class ClusterState:
     processes: Sequence[ProcessRecord] = ()
     ports: Mapping[str, int] = field(default_factory=dict)
     sidecar_ports: Mapping[str, int] = field(default_factory=dict)
+    #: The HTTP path each sidecar that has one answers its activity on.
+    sidecar_activity: Mapping[str, str] = field(default_factory=dict)
     spark_properties: Mapping[str, str] = field(default_factory=dict)
     env: Mapping[str, str] = field(default_factory=dict)
     scaling: NodeScaling = field(default_factory=NodeScaling)
@@ -107,14 +109,15 @@ class ClusterState:
 
     def endpoints(self) -> ClusterEndpoints:
         """The endpoints of the (running) cluster."""
+        history = self.ports.get("history")
         return ClusterEndpoints(
             master_url=self.master_url,
-            master_ui_port=self.ports["master_ui"],
-            connect_port=self.ports["connect"],
-            app_ui_port=self.ports["app_ui"],
-            history_port=self.ports.get("history", 0),
-            sidecar_ports=dict(self.sidecar_ports),
-            pids={p.role: p.pid for p in self.processes},
+            master_ui=local_endpoint(self.ports["master_ui"]),
+            connect=local_endpoint(self.ports["connect"]),
+            app_ui=local_endpoint(self.ports["app_ui"]),
+            history=local_endpoint(history) if history else None,
+            sidecars={name: local_endpoint(p) for name, p in self.sidecar_ports.items()},
+            processes={p.role: str(p.pid) for p in self.processes},
         )
 
     def to_json(self) -> dict[str, Any]:
@@ -132,6 +135,7 @@ class ClusterState:
             "processes": [p.to_json() for p in self.processes],
             "ports": dict(self.ports),
             "sidecar_ports": dict(self.sidecar_ports),
+            "sidecar_activity": dict(self.sidecar_activity),
             "spark_properties": dict(self.spark_properties),
             "env": dict(self.env),
             "scaling": {
@@ -155,6 +159,7 @@ class ClusterState:
             processes=[ProcessRecord.from_json(p) for p in data.get("processes", [])],
             ports={str(k): int(v) for k, v in data.get("ports", {}).items()},
             sidecar_ports={str(k): int(v) for k, v in data.get("sidecar_ports", {}).items()},
+            sidecar_activity={str(k): str(v) for k, v in data.get("sidecar_activity", {}).items()},
             spark_properties={str(k): str(v) for k, v in data.get("spark_properties", {}).items()},
             env={str(k): str(v) for k, v in data.get("env", {}).items()},
             scaling=NodeScaling(
@@ -162,6 +167,11 @@ class ClusterState:
                 memory_factor=float(scaling.get("memory_factor", 1.0)),
             ),
         )
+
+
+def local_endpoint(port: int) -> Endpoint:
+    """A server of a cluster on this host (every port is bound to 127.0.0.1)."""
+    return Endpoint("127.0.0.1", int(port))
 
 
 def write_json_atomic(path: Path, data: Mapping[str, Any]) -> None:

@@ -58,6 +58,7 @@ from clusterport.engines.processes import (
 from clusterport.engines.sandbox import Sandbox
 from clusterport.engines.spark_install import SparkInstall
 from clusterport.engines.state import engine_dir
+from clusterport.process_groups import start_group
 
 SPARK_TOOLS = frozenset(
     {"spark-submit", "spark-sql", "spark-shell", "pyspark", "spark-class", "run-example"}
@@ -212,19 +213,18 @@ class StepRunner:
             stdout.write_text("")
             stderr.write_text(f"{exc}\n")
             return StepResult(
-                step.step_id, 127, stdout, stderr, False, started, now_utc(), str(exc)
+                step.step_id, 127, str(stdout), str(stderr), False, started, now_utc(), str(exc)
             )
         # A plain Popen, not asyncio's: asyncio kills a child whose transport is closed,
         # and the step must outlive a control plane that stops.
         with open(stdout, "wb") as out, open(stderr, "wb") as err:
             self.sandbox.own(folder)
-            proc = subprocess.Popen(
+            proc = start_group(
                 self.sandbox.command(["/bin/sh", "-c", _WRAPPER, "step", *argv], cwd=folder),
                 env=self._step_env(step, folder),
                 stdin=subprocess.DEVNULL,
                 stdout=out,
                 stderr=err,
-                start_new_session=True,
             )
         record = ProcessRecord(
             role=f"step:{step.step_id}",
@@ -264,7 +264,7 @@ def _result(
             f"Step exited with code {code}. Last lines of stderr:\n{log_tail(stderr, 15)}\n"
             f"Last lines of stdout:\n{log_tail(stdout, 15)}"
         )
-    return StepResult(step_id, code, stdout, stderr, cancelled, started, ended, message)
+    return StepResult(step_id, code, str(stdout), str(stderr), cancelled, started, ended, message)
 
 
 async def wait_for_step(

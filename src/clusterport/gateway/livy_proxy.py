@@ -3,8 +3,9 @@
 On AWS, Livy on a cluster's primary node answers whoever the network lets
 through. On this host every port is reachable, so the network has to be
 checked where the traffic passes: a cluster's Livy endpoint answers only
-requests carrying its access key (``<work dir>/livy-access.key``), and this
-route adds the key after four checks, each refusal a Livy error
+requests carrying its access key (the engine's
+:attr:`~clusterport.engines.base.ClusterAccess.sidecar_key`), and this route
+adds the key after four checks, each refusal a Livy error
 (``{"msg": …}``) that says what to do:
 
 1. the request is SigV4-signed for ``elasticmapreduce`` by valid credentials
@@ -33,13 +34,13 @@ with the prefix and the signature headers stripped.
 from __future__ import annotations
 
 import uuid
-from pathlib import Path
 
 import httpx
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from clusterport.engines.base import Endpoint, EngineError
 from clusterport.engines.livy.config import ACCESS_KEY_HEADER
 from clusterport.errors import AccessDeniedError, AuthenticationError, InternalError, ServiceError
 from clusterport.gateway.pipeline import verify_caller
@@ -55,10 +56,12 @@ from clusterport.platform import Platform
 from clusterport.services import audit
 from clusterport.services.authorization import authorize
 from clusterport.services.base import Principal, RequestContext
+from clusterport.services.emr import endpoints
 from clusterport.services.emr.connect_guard import LIVY_PORT, check_connect
 from clusterport.services.emr.documents import READY_STATES, cluster_state, test_engine_refusal
+from clusterport.services.emr.provider import emr_engine
 from clusterport.services.emr.records import EmrRecords
-from clusterport.services.emr.spec import LIVY, livy_key
+from clusterport.services.emr.spec import LIVY
 
 __all__ = ["LIVY_ACTION", "LIVY_SIGNING_NAME", "livy_prefix", "livy_route"]
 
@@ -161,8 +164,8 @@ def _audit(
     )
 
 
-def _target(platform: Platform, ctx: RequestContext, cluster_id: str) -> tuple[int, Path]:
-    """The Livy sidecar's port and the cluster's work dir, once every check has passed."""
+def _target(platform: Platform, ctx: RequestContext, cluster_id: str) -> Endpoint:
+    """Where the cluster's Livy sidecar answers, once every check has passed."""
     with platform.db.session() as session:
         try:
             row = EmrRecords(session, ctx.account_id, ctx.region).cluster(cluster_id)
@@ -178,18 +181,17 @@ def _target(platform: Platform, ctx: RequestContext, cluster_id: str) -> tuple[i
             check_connect(session, ctx, row, LIVY_PORT, "Livy")
         except ServiceError as exc:
             raise _Refusal(403, exc.message, exc.code) from exc
-        engine = row.data["Engine"]
-        port = ((engine.get("Endpoints") or {}).get("SidecarPorts") or {}).get(LIVY)
+        livy = endpoints.sidecar_endpoint(row.data, LIVY)
         refusal = test_engine_refusal(row.data, "Livy")
         if refusal is not None:
             raise _Refusal(501, refusal)
-        if not port:
+        if livy is None:
             raise _Refusal(
                 404,
                 f"Cluster {cluster_id} does not run Livy: create clusters with "
                 'Applications=[{"Name": "Spark"}, {"Name": "Livy"}] to use sparkmagic.',
             )
-        return int(port), Path(engine["WorkDir"])
+        return livy
 
 
 def _refuse_unless_ready(cluster_id: str, state: str) -> None:
@@ -214,8 +216,10 @@ def _ended_refusal(platform: Platform, ctx: RequestContext, cluster_id: str) -> 
     return None
 
 
-async def _forward(request: Request, body: bytes, port: int, key: str, rest: str) -> Response:
-    url = f"http://127.0.0.1:{port}/{rest}"
+async def _forward(
+    request: Request, body: bytes, target: Endpoint, key: str, rest: str
+) -> Response:
+    url = target.url(rest)
     if request.url.query:
         url += f"?{request.url.query}"
     headers = {k: v for k, v in request.headers.items() if k.lower() not in _DROPPED}
@@ -246,16 +250,16 @@ async def livy(request: Request) -> Response:
     arn = ctx.arn("elasticmapreduce", f"cluster/{cluster_id}")
     try:
         _authorize(ctx, arn)
-        port, work_dir = _target(platform, ctx, cluster_id)
-        key = livy_key(work_dir)
-        response = await _forward(request, body, port, key, request.path_params.get("rest", ""))
+        target = _target(platform, ctx, cluster_id)
+        key = (await (await emr_engine(platform)).access(cluster_id)).sidecar_key
+        response = await _forward(request, body, target, key, request.path_params.get("rest", ""))
     except _Refusal as exc:
         _audit(request, ctx, cluster_id, arn, exc)
         return JSONResponse({"msg": exc.message, "code": exc.code}, status_code=exc.status)
     except InternalError as exc:
         _audit(request, ctx, cluster_id, arn, _Refusal(500, exc.message, exc.code))
         return JSONResponse({"msg": exc.message}, status_code=500)
-    except (OSError, httpx.HTTPError) as exc:
+    except (OSError, httpx.HTTPError, EngineError) as exc:
         ended = _ended_refusal(platform, ctx, cluster_id)  # it stopped while we asked
         if ended is not None:
             _audit(request, ctx, cluster_id, arn, ended)

@@ -12,7 +12,9 @@ paths naming the cluster's own application (``application/…``,
 application's page, its id read from the driver's or the history server's
 REST API at that moment. Spark links already carry the prefix (the engine
 sets it as ``reverseProxyUrl`` and the history server's proxy base);
-redirects naming a local port are rewritten to go through the proxy.
+redirects naming the upstream's own host are rewritten to go through the
+proxy. Every request carries the cluster's UI headers, which the engine holds
+(:class:`~clusterport.engines.base.ClusterAccess`).
 
 Each login (a link traded for a cookie, or a genuine link refused because it
 expired or names another cluster) is recorded in the cluster's account as a
@@ -33,11 +35,13 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse, RedirectResponse, Response
 from starlette.routing import Route
 
+from clusterport.engines.base import Endpoint, EngineError
 from clusterport.errors import ServiceError
 from clusterport.gateway.wire import HOP_BY_HOP, upstream
 from clusterport.platform import Platform
 from clusterport.services import audit
-from clusterport.services.emr import app_ui, ui_links
+from clusterport.services.emr import endpoints, ui_links
+from clusterport.services.emr.provider import emr_engine
 from clusterport.services.emr.records import EmrRecords
 from clusterport.services.emr.spec import ui_prefix_for
 
@@ -50,31 +54,32 @@ def _refused(message: str, status: int = 403) -> Response:
     return PlainTextResponse(message + "\n", status_code=status)
 
 
-def _target(
-    platform: Platform, grant: ui_links.UiGrant, rest: str
-) -> tuple[int, str, str, dict[str, str]]:
-    """The local port, the upstream path, the public mount point for ``rest``, the UI key."""
+async def _ui_headers(platform: Platform, cluster_id: str) -> dict[str, str]:
+    """What a request to the cluster's Spark UIs must carry (its UI key)."""
+    return dict((await (await emr_engine(platform)).access(cluster_id)).ui_headers)
+
+
+def _target(platform: Platform, grant: ui_links.UiGrant, rest: str) -> tuple[Endpoint, str, str]:
+    """The upstream server, the upstream path and the public mount point for ``rest``."""
     with platform.db.session() as session:
         rec = EmrRecords(session, grant.account_id, grant.region)
         doc = rec.cluster(grant.cluster_id).data
-    key = app_ui.ui_headers(doc)
     prefix = ui_prefix_for(grant.cluster_id)
     if rest == _HISTORY or rest.startswith(_HISTORY + "/"):
-        port = app_ui.history_port(doc)
-        if port is None:
+        history = endpoints.history_endpoint(doc)
+        if history is None:
             raise LookupError(
                 f"No history server serves {grant.cluster_id}; create a persistent app UI with "
                 "CreatePersistentAppUI."
             )
-        return port, "/" + rest[len(_HISTORY) :].lstrip("/"), f"{prefix}/{_HISTORY}", key
-    endpoints = doc["Engine"].get("Endpoints") or {}
-    port = endpoints.get("MasterUiPort")
-    if not port:
+        return history, "/" + rest[len(_HISTORY) :].lstrip("/"), f"{prefix}/{_HISTORY}"
+    master_ui = endpoints.running_endpoint(doc, "MasterUi")
+    if master_ui is None:
         raise LookupError(
             f"Cluster {grant.cluster_id} runs no Spark master now; for a terminated cluster "
             "use a persistent app UI (CreatePersistentAppUI)."
         )
-    return int(port), "/" + rest, prefix, key
+    return master_ui, "/" + rest, prefix
 
 
 #: The Spark Connect server's application name ends so (``spark_commands``).
@@ -97,11 +102,11 @@ async def _application_page(
     prefix = ui_prefix_for(grant.cluster_id)
     page = page or ui_links.APPLICATION_LANDING
     if alias == ui_links.LIVE_APPLICATION:
-        port = (doc["Engine"].get("Endpoints") or {}).get("AppUiPort")
-        apps = await _applications(request, port, app_ui.ui_headers(doc)) if port else []
+        app_ui = endpoints.running_endpoint(doc, "AppUi")
+        apps = await _applications(request, platform, grant, app_ui) if app_ui else []
         return f"{prefix}/proxy/{apps[0]['id']}/{page}" if apps else f"{prefix}/"
-    port = app_ui.history_port(doc)
-    apps = await _applications(request, port, app_ui.ui_headers(doc)) if port else []
+    history = endpoints.history_endpoint(doc)
+    apps = await _applications(request, platform, grant, history) if history else []
     connect = [a for a in apps if str(a.get("name", "")).endswith(_CONNECT_APP_SUFFIX)]
     chosen = (connect or apps)[:1]
     if not chosen:
@@ -109,24 +114,28 @@ async def _application_page(
     return f"{prefix}/{_HISTORY}/history/{chosen[0]['id']}/{page}"
 
 
-async def _applications(request: Request, port: int, key: dict[str, str]) -> list[dict[str, Any]]:
+async def _applications(
+    request: Request, platform: Platform, grant: ui_links.UiGrant, target: Endpoint
+) -> list[dict[str, Any]]:
     """The applications a Spark UI's REST API lists (none when it does not answer)."""
     try:
         reply = await upstream(request).get(
-            f"http://127.0.0.1:{port}/api/v1/applications", headers=key, timeout=_TIMEOUT
+            target.url("/api/v1/applications"),
+            headers=await _ui_headers(platform, grant.cluster_id),
+            timeout=_TIMEOUT,
         )
         apps = reply.json() if reply.status_code == 200 else []
-    except (httpx.HTTPError, ValueError):
+    except (httpx.HTTPError, ValueError, EngineError):
         return []
     if not isinstance(apps, list):
         return []
     return [a for a in apps if isinstance(a, dict) and isinstance(a.get("id"), str)]
 
 
-def _location(value: str, mount: str, prefix: str) -> str:
-    """A redirect as the browser must follow it: through the proxy, never to a local port."""
+def _location(value: str, mount: str, prefix: str, host: str) -> str:
+    """A redirect as the browser must follow it: through the proxy, never to the upstream."""
     parts = urlsplit(value)
-    if parts.scheme and parts.hostname in ("127.0.0.1", "localhost"):
+    if parts.scheme and parts.hostname in ("127.0.0.1", "localhost", host):
         path = parts.path or "/"
         if not path.startswith(prefix):
             path = mount + path
@@ -176,9 +185,9 @@ def _without_token(request: Request) -> str:
 
 
 async def _forward(
-    request: Request, port: int, path: str, mount: str, prefix: str, key: dict[str, str]
+    request: Request, target: Endpoint, path: str, mount: str, prefix: str, key: dict[str, str]
 ) -> Response:
-    url = f"http://127.0.0.1:{port}{path}"
+    url = target.url(path)
     if request.url.query:
         url += f"?{request.url.query}"
     headers = {k: v for k, v in request.headers.items() if k.lower() not in _HOP_BY_HOP}
@@ -194,7 +203,7 @@ async def _forward(
     )
     out_headers = {k: v for k, v in reply.headers.items() if k.lower() not in _HOP_BY_HOP}
     if "location" in reply.headers:
-        out_headers["location"] = _location(reply.headers["location"], mount, prefix)
+        out_headers["location"] = _location(reply.headers["location"], mount, prefix, target.host)
     out_headers.pop("set-cookie", None)
     return Response(reply.content, status_code=reply.status_code, headers=out_headers)
 
@@ -247,12 +256,13 @@ async def spark_ui(request: Request) -> Response:
             return _refused(exc.message, status=404)
         return RedirectResponse(where, status_code=303)
     try:
-        port, path, mount, ui_key = _target(platform, grant, rest)
-    except (LookupError, ServiceError) as exc:
+        target, path, mount = _target(platform, grant, rest)
+        ui_key = await _ui_headers(platform, cluster_id)
+    except (LookupError, ServiceError, EngineError) as exc:
         message = exc.message if isinstance(exc, ServiceError) else str(exc)
         return _refused(message, status=404)
     try:
-        return await _forward(request, port, path, mount, prefix, ui_key)
+        return await _forward(request, target, path, mount, prefix, ui_key)
     except httpx.HTTPError as exc:
         return _refused(
             f"The Spark UI of {cluster_id} does not answer ({type(exc).__name__}); if the "

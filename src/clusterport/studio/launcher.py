@@ -77,6 +77,7 @@ from clusterport.engines.sandbox import (
     runtime_paths,
     tenant_env,
 )
+from clusterport.process_groups import start_group, stop_group
 from clusterport.stopping import StopRequested, ignore_signals_for_cleanup, stop_on_signals
 from clusterport.studio.credentials import (
     CredentialError,
@@ -652,14 +653,13 @@ class StudioLauncher:
         log.write(header + "\n")
         log.flush()
         output: list[str] = []
-        process = subprocess.Popen(
+        process = start_group(
             sandbox.command(["/bin/bash", str(path)], cwd=self.paths.home),
             cwd=self.paths.home,
             env=dict(env),
             stdin=subprocess.DEVNULL,
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
-            start_new_session=True,
         )
         self._script = process
         reader = threading.Thread(
@@ -669,7 +669,7 @@ class StudioLauncher:
         try:
             code = process.wait(timeout=self.options.lifecycle_timeout)
         except subprocess.TimeoutExpired:
-            self._kill_group(process)
+            stop_group(process, grace=10)
             reader.join(5)
             log.write(f"== timed out after {self.options.lifecycle_timeout:g} s ==\n")
             raise LaunchError(
@@ -758,12 +758,11 @@ class StudioLauncher:
             command.append("--ServerApp.allow_root=True")
         self.say(f"starting JupyterLab on {self.url} (root {self.paths.home})")
         sandbox.own(self.paths.home)
-        self.jupyter = subprocess.Popen(
+        self.jupyter = start_group(
             sandbox.command(command, cwd=self.paths.home),
             cwd=self.paths.home,
             # The token travels in the environment, never on a command line.
             env={**env, "JUPYTER_TOKEN": self.token},
-            start_new_session=True,
         )
         deadline = time.monotonic() + self.options.startup_timeout
         while time.monotonic() < deadline:
@@ -837,28 +836,15 @@ class StudioLauncher:
             self.say("stopping JupyterLab")
             with contextlib.suppress(urllib.error.URLError, OSError):
                 self._request("/api/shutdown", method="POST", timeout=10)
-            try:
+            with contextlib.suppress(subprocess.TimeoutExpired):
                 process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                self._kill_group(process)
-        with contextlib.suppress(ProcessLookupError, PermissionError):
-            os.killpg(process.pid, signal.SIGKILL)
+        stop_group(process, grace=10)  # SIGTERM if it still runs; whatever is left is killed
         deadline = time.monotonic() + 10
         for pid in below:
             while _pid_alive(pid) and time.monotonic() < deadline:
                 time.sleep(0.1)
             with contextlib.suppress(ProcessLookupError, PermissionError):
                 os.kill(pid, signal.SIGKILL)
-
-    def _kill_group(self, process: subprocess.Popen[bytes]) -> None:
-        with contextlib.suppress(ProcessLookupError, PermissionError):
-            os.killpg(process.pid, signal.SIGTERM)
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            with contextlib.suppress(ProcessLookupError, PermissionError):
-                os.killpg(process.pid, signal.SIGKILL)
-            process.wait(timeout=10)
 
     # ---- the whole run -------------------------------------------------------------
     def start(self) -> None:
@@ -906,7 +892,7 @@ class StudioLauncher:
                 # The cleanup must finish: later SIGTERM/SIGINT wait until it has.
                 ignore_signals_for_cleanup()
                 if self._script is not None:
-                    self._kill_group(self._script)
+                    stop_group(self._script, grace=10)
                 self.remove_app_file()
                 self.stop_jupyter()
                 if self.groups is not None:

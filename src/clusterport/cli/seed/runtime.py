@@ -6,10 +6,8 @@ in their own process group and stopped by that group only.
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
-import signal
 import subprocess
 import sys
 import time
@@ -19,6 +17,7 @@ from typing import Any
 
 import boto3
 
+from clusterport import process_groups
 from clusterport.cli.common import running_server_url
 from clusterport.cli.seed.world import EMR_ACCOUNT, STUDIO_ACCOUNT
 
@@ -40,16 +39,7 @@ class ServerProcess:
 
 def stop_group(proc: subprocess.Popen[str], grace: float = 30.0) -> None:
     """SIGTERM to the process group ``proc`` leads, SIGKILL after ``grace`` seconds."""
-    if proc.poll() is not None:
-        return
-    with contextlib.suppress(ProcessLookupError):
-        os.killpg(proc.pid, signal.SIGTERM)
-    try:
-        proc.wait(grace)
-    except subprocess.TimeoutExpired:
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(proc.pid, signal.SIGKILL)
-        proc.wait()
+    process_groups.stop_group(proc, grace=grace, leftovers=False)
 
 
 def start_server(data_dir: Path, host: str, port: int) -> ServerProcess:
@@ -65,12 +55,11 @@ def start_server(data_dir: Path, host: str, port: int) -> ServerProcess:
             pass
     data_dir.mkdir(parents=True, exist_ok=True)
     log = (data_dir / "server.log").open("a")
-    proc = subprocess.Popen(
+    proc = process_groups.start_group(
         [*CLUSTERPORT, "server", "--host", host, "--port", str(port), "--data-dir", str(data_dir)],
         stdout=subprocess.PIPE,
         stderr=log,
         text=True,
-        start_new_session=True,
     )
     assert proc.stdout is not None
     try:

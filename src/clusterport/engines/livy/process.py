@@ -9,7 +9,6 @@ operation), then SIGTERM, then SIGKILL of the whole group.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
 import logging
 import os
@@ -20,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from clusterport.engines.livy import protocol
+from clusterport.process_groups import signal_group, start_group_async, stop_group_async
 
 __all__ = ["InterpreterGoneError", "InterpreterProcess", "release_connect_session"]
 
@@ -77,16 +77,13 @@ class InterpreterProcess:
     async def spawn(self) -> None:
         """Start the child; events and log lines flow to the callbacks from now on."""
         self._cwd.mkdir(parents=True, exist_ok=True)
-        self._process = await asyncio.create_subprocess_exec(
-            self._python,
-            "-m",
-            INTERPRETER_MODULE,
+        self._process = await start_group_async(
+            [self._python, "-m", INTERPRETER_MODULE],
             stdin=asyncio.subprocess.PIPE,
             stdout=asyncio.subprocess.PIPE,
             stderr=asyncio.subprocess.PIPE,
             cwd=self._cwd,
             env=_child_env(),
-            start_new_session=True,
             limit=self._line_limit,
         )
         self._exited = asyncio.get_running_loop().create_future()
@@ -119,17 +116,14 @@ class InterpreterProcess:
     def signal_group(self, signum: int) -> None:
         """Send ``signum`` to the child's whole process group."""
         if self._process is not None and self._process.returncode is None:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(self._process.pid, signum)
+            signal_group(self._process.pid, signum)
 
     async def terminate(self, grace: float) -> int | None:
         """SIGTERM, then SIGKILL after ``grace`` seconds; returns the exit status."""
-        self.signal_group(signal.SIGTERM)
-        code = await self.wait(grace)
-        if code is None:
-            self.signal_group(signal.SIGKILL)
-            code = await self.wait(10)
-        return code
+        if self._process is None:
+            return None
+        await stop_group_async(self._process, grace=grace)
+        return await self.wait(10)  # once its output is read too
 
     # ---- readers
 
@@ -175,8 +169,7 @@ class InterpreterProcess:
         if self._process.stdin is not None:
             self._process.stdin.close()
         # Whatever the interpreter left in its group (it starts none on purpose) goes too.
-        with contextlib.suppress(ProcessLookupError, PermissionError):
-            os.killpg(self._process.pid, signal.SIGKILL)
+        signal_group(self._process.pid, signal.SIGKILL)
         if not self._exited.done():
             self._exited.set_result(code)
 
@@ -189,24 +182,18 @@ async def release_connect_session(
     Runs the interpreter module's ``--release`` helper (so the server itself
     never imports pyspark); returns whether it succeeded in time.
     """
-    process = await asyncio.create_subprocess_exec(
-        python,
-        "-m",
-        INTERPRETER_MODULE,
-        "--release",
+    process = await start_group_async(
+        [python, "-m", INTERPRETER_MODULE, "--release"],
         stdin=asyncio.subprocess.PIPE,
         stdout=asyncio.subprocess.DEVNULL,
         stderr=asyncio.subprocess.PIPE,
         env=_child_env(),
-        start_new_session=True,
     )
     request = json.dumps({"remote": remote, "session_id": session_id}) + "\n"
     try:
         _, stderr = await asyncio.wait_for(process.communicate(request.encode()), timeout)
     except TimeoutError:
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(process.pid, signal.SIGKILL)
-        await process.wait()
+        await stop_group_async(process, grace=0, first=signal.SIGKILL)
         log.warning("releasing Connect session %s timed out", session_id)
         return False
     if process.returncode != 0:

@@ -23,13 +23,11 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Mapping
-from pathlib import Path
 from typing import Any
 
-from clusterport.engines import local_spark
 from clusterport.errors import ValidationError
 from clusterport.services.base import RequestContext
-from clusterport.services.emr import ids, ui_links
+from clusterport.services.emr import endpoints, ids, ui_links
 from clusterport.services.emr.documents import READY_STATES, api_view, cluster_state, iso
 from clusterport.services.emr.records import PERSISTENT_APP_UI, EmrRecords
 from clusterport.store.resources import ResourceRow
@@ -39,22 +37,6 @@ ATTACHED = "ATTACHED"
 FAILED = "FAILED"
 _ARN = re.compile(r"^arn:aws[a-z-]*:elasticmapreduce:([a-z0-9-]+):(\d{12}):cluster/(j-[A-Z0-9]+)$")
 _ON_CLUSTER_TYPES = ("SparkHistoryServer", "ApplicationMaster", "ResourceManager")
-
-
-def ui_headers(doc: Mapping[str, Any]) -> dict[str, str]:
-    """What a request to the cluster's Spark UIs must carry (its UI key)."""
-    return local_spark.ui_headers(Path(doc["Engine"]["WorkDir"]))
-
-
-def history_port(doc: Mapping[str, Any]) -> int | None:
-    """The port of the history server that serves a cluster's UI now, if known."""
-    if cluster_state(doc) in READY_STATES:
-        endpoints = doc["Engine"].get("Endpoints") or {}
-        port = endpoints.get("HistoryPort")
-        if port:
-            return int(port)
-    port = doc["Engine"].get("HistoryPort")
-    return int(port) if port else None
 
 
 def link(ctx: RequestContext, cluster_id: str, path: str) -> str:
@@ -140,9 +122,9 @@ def create(
     if existing:
         return existing[0], existing[0].state == ATTACHED
     now = ctx.now
-    attached = history_port(cluster.data) is not None and cluster_state(cluster.data) in (
-        READY_STATES
-    )
+    attached = endpoints.history_endpoint(cluster.data) is not None and cluster_state(
+        cluster.data
+    ) in (READY_STATES)
     ui_id = ids.persistent_app_ui_id()
     status = ATTACHED if attached else ATTACHING
     data = {

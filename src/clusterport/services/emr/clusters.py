@@ -26,7 +26,7 @@ from clusterport.services.emr.documents import (
 )
 from clusterport.services.emr.records import CLUSTER, STEP, EmrRecords
 from clusterport.services.emr.request import ClusterRequest, parse_run_job_flow
-from clusterport.services.emr.spec import ui_prefix_for, work_dir_for
+from clusterport.services.emr.spec import ui_prefix_for
 from clusterport.services.iam import names
 from clusterport.services.iam.records import IamRecords
 from clusterport.store.resources import ResourceRow
@@ -161,7 +161,6 @@ def cluster_document(
         "ScaleDownBehavior": "TERMINATE_AT_TASK_COMPLETION",
     }
     cluster.update(request.extra)
-    data_dir = ctx.platform.data_dir
     return {
         "Cluster": cluster,
         "InstanceGroups": groups,
@@ -177,11 +176,10 @@ def cluster_document(
             "Name": engine.name,
             "ForTests": engine.for_tests,
             "Summary": engine.summary,
-            "WorkDir": str(work_dir_for(data_dir, cluster_id).resolve()),
             "UiPrefix": ui_prefix_for(cluster_id),
             "ConnectToken": ctx.platform.secrets.seal(secrets.token_urlsafe(32)),
             "Endpoints": None,
-            "HistoryPort": None,
+            "History": None,
             # Set by the reconciler once the host's budget holds it (usage.admit).
             "Admitted": False,
         },

@@ -11,8 +11,9 @@ One resource row per cluster (service ``emr``, kind ``cluster``) holds::
     BootstrapActions   ListBootstrapActions entries
     Desired            RUNNING or TERMINATED: what the reconciler drives towards
     Termination        why termination was asked for: Code, Message, FinalState
-    Engine             WorkDir, UiPrefix, ConnectToken (sealed), Endpoints once
-                       ready, HistoryPort of a persistent history server
+    Engine             UiPrefix, ConnectToken (sealed), Endpoints once ready
+                       (host:port addresses, see .endpoints), History: the
+                       address of a persistent history server
     Network            VpcId, SubnetId, security groups of the nodes
     Events             what the platform did on its own (node replaced, resized …)
 

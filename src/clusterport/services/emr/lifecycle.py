@@ -33,6 +33,7 @@ from clusterport.services.emr.documents import (
     set_group_state,
     set_instance_state,
 )
+from clusterport.services.emr.endpoints import endpoints_data
 
 USER_REQUEST = "USER_REQUEST"
 ALL_STEPS_COMPLETED = "ALL_STEPS_COMPLETED"
@@ -44,18 +45,6 @@ INTERNAL_ERROR = "INTERNAL_ERROR"
 
 READY_MESSAGE = "Cluster ready to run steps."
 AFTER_STEPS_MESSAGE = "Cluster ready after last step completed."
-
-
-def endpoints_data(endpoints: ClusterEndpoints) -> dict[str, Any]:
-    """Engine endpoints as stored in the document."""
-    return {
-        "MasterUrl": endpoints.master_url,
-        "MasterUiPort": endpoints.master_ui_port,
-        "ConnectPort": endpoints.connect_port,
-        "AppUiPort": endpoints.app_ui_port,
-        "HistoryPort": endpoints.history_port,
-        "SidecarPorts": dict(endpoints.sidecar_ports),
-    }
 
 
 def starting(doc: Mapping[str, Any], state: str, message: str, now: dt.datetime) -> dict[str, Any]:
@@ -76,10 +65,10 @@ def with_endpoints(doc: Mapping[str, Any], endpoints: ClusterEndpoints) -> dict[
     """The document with the engine's endpoints, Livy's port advertised in ``livy-conf``."""
     out = copy.deepcopy(dict(doc))
     out["Engine"] = {**out["Engine"], "Endpoints": endpoints_data(endpoints)}
-    livy_port = endpoints.sidecar_ports.get("livy")
-    if livy_port:
+    livy = endpoints.sidecars.get("livy")
+    if livy is not None:
         out["Cluster"]["Configurations"] = configurations.with_livy_port(
-            out["Cluster"].get("Configurations", []), livy_port
+            out["Cluster"].get("Configurations", []), livy.port
         )
     return out
 

@@ -498,20 +498,24 @@ class EmrProvider(Provider):
     async def terminate_session(
         self, ctx: RequestContext, params: shapes.TerminateSessionInput
     ) -> shapes.TerminateSessionOutput:
+        runtime = await self.runtime()
+        cluster_id, session_id = str(params["ClusterId"]), str(params["SessionId"])
         with records_of(ctx) as rec:
-            answer = sessions.terminate_session(
-                rec, params["ClusterId"], params["SessionId"], ctx.now
-            )
-            return cast(shapes.TerminateSessionOutput, answer)
+            ended = sessions.terminate_session(rec, cluster_id, session_id, ctx.now)
+        if ended:  # a cluster never started had no proxy that accepted its tokens
+            with contextlib.suppress(ClusterNotFoundError):
+                await runtime.engine.revoke_session(cluster_id, session_id)
+        return cast(shapes.TerminateSessionOutput, sessions.terminated(cluster_id, session_id))
 
     async def get_session_endpoint(
         self, ctx: RequestContext, params: shapes.GetSessionEndpointInput
     ) -> shapes.GetSessionEndpointOutput:
+        runtime = await self.runtime()
         with records_of(ctx) as rec:
             cluster = rec.cluster(params["ClusterId"])
             check_connect(rec.session, ctx, cluster, SPARK_CONNECT_PORT, "a Spark Connect session")
-            endpoint = sessions.session_endpoint(
-                rec, params["ClusterId"], params["SessionId"], ctx.now
+            endpoint = await sessions.session_endpoint(
+                rec, runtime.engine, params["ClusterId"], params["SessionId"], ctx.now
             )
             return cast(shapes.GetSessionEndpointOutput, endpoint)
 
@@ -612,3 +616,13 @@ class EmrProvider(Provider):
             "Applications": release_applications(),
             "AvailableOSReleases": [],
         }
+
+
+async def emr_engine(platform: Platform) -> Engine:
+    """The engine the platform's clusters run on (the EMR service's, started on first use).
+
+    The gateway's Livy and Spark UI routes reach a cluster's keys through it.
+    """
+    provider = platform.providers["emr"]
+    assert isinstance(provider, EmrProvider)
+    return (await provider.runtime()).engine

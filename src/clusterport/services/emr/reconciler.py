@@ -44,7 +44,6 @@ import logging
 import time
 from collections.abc import Callable, Coroutine, Mapping, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from types import MappingProxyType
 from typing import Any, TypeVar
 
@@ -59,11 +58,9 @@ from clusterport.engines.base import (
     Phase,
     StepResult,
 )
-from clusterport.engines.connect_proxy import load_or_create_key
 from clusterport.errors import LimitExceededError
 from clusterport.platform import Platform
 from clusterport.services.emr import app_ui, lifecycle, nodes, scaling, steps, usage
-from clusterport.services.emr.activity import livy_activity, proxy_activity
 from clusterport.services.emr.documents import (
     ACTIVE_STATES,
     BOOTSTRAPPING,
@@ -88,12 +85,11 @@ from clusterport.services.emr.documents import (
     set_instance_state,
 )
 from clusterport.services.emr.ended_endpoints import EndedEndpoints
+from clusterport.services.emr.endpoints import endpoints_data, sidecar_endpoint
 from clusterport.services.emr.network import Placement, launch_nodes, set_nodes_state
 from clusterport.services.emr.records import CLUSTER, SESSION, EmrRecords, all_rows
 from clusterport.services.emr.spec import (
     CONNECT_PROXY,
-    LIVY_KEY_FILE,
-    SESSION_KEY_FILE,
     cluster_spec,
     node_spec,
     sidecars,
@@ -112,6 +108,8 @@ SIDECAR_RETRY = 60.0
 _PRIMARY_ROLES: Mapping[str, str] = MappingProxyType(
     {"master": "Spark master", "connect": "Spark Connect server"}
 )
+#: Hosts whose ports the control plane can take over (the ended endpoints).
+_THIS_HOST = ("127.0.0.1", "localhost", "::1")
 _JOB_KINDS = ("start", "steps", "resize", "repair", "sidecars", "stop")
 
 
@@ -324,8 +322,8 @@ class Reconciler:
                     key,
                     lifecycle.INSTANCE_FAILURE,
                     f"The primary node {master} failed: its {_PRIMARY_ROLES[process.role]} "
-                    f"process (pid {process.pid}) exited. See the logs under "
-                    f"{doc['Engine']['WorkDir']}/logs.",
+                    f"process ({process.process}) exited."
+                    + (f" See its log: {process.log}." if process.log else ""),
                     TERMINATED_WITH_ERRORS,
                 )
                 return
@@ -428,18 +426,11 @@ class Reconciler:
         self, key: ClusterKey, doc: dict[str, Any], *, busy: bool, last: dt.datetime | None
     ) -> None:
         """Idle auto-termination and managed scaling, from every sign of use."""
-        endpoints = doc["Engine"].get("Endpoints") or {}
-        livy_port = (endpoints.get("SidecarPorts") or {}).get("livy")
-        work_dir = Path(doc["Engine"]["WorkDir"])
-        livy = await livy_activity(int(livy_port), work_dir) if livy_port else None
-        proxy = proxy_activity(work_dir)
-        busy = busy or any(a.busy for a in (livy, proxy) if a is not None)
         now = self._now()
         times = [
             parse_iso(doc["Cluster"]["Status"]["Timeline"].get("ReadyDateTime")),
             parse_iso(doc.get("LastActivity")),
             last,
-            *(a.last_activity for a in (livy, proxy) if a is not None),
         ]
         if busy:
             self._change(key, lambda d: {**d, "LastActivity": iso(now)})
@@ -506,9 +497,6 @@ class Reconciler:
             return  # it waits for host capacity; a later round tries again
         token = self.platform.secrets.open(doc["Engine"]["ConnectToken"])
         spec = cluster_spec(doc, key.account_id, token)
-        spec.work_dir.mkdir(parents=True, exist_ok=True)
-        load_or_create_key(spec.work_dir / SESSION_KEY_FILE)
-        load_or_create_key(spec.work_dir / LIVY_KEY_FILE)
         async for checkpoint in self.engine.start(spec):
             if checkpoint.phase is Phase.WAITING and checkpoint.endpoints is not None:
                 self._with_cluster(key, functools.partial(self._mark_ready, checkpoint.endpoints))
@@ -576,13 +564,12 @@ class Reconciler:
         doc = self._read(key)
         if doc is None:
             return
-        endpoints = doc.get("Engine", {}).get("Endpoints") or {}
-        port = (endpoints.get("SidecarPorts") or {}).get(CONNECT_PROXY)
-        if not port:
-            return
+        proxy = sidecar_endpoint(doc, CONNECT_PROXY) if doc.get("Engine") else None
+        if proxy is None or proxy.host not in _THIS_HOST:
+            return  # only a port of this host can be taken over once the cluster let it go
         final = lifecycle.finalized(doc, self._now())["Cluster"]["Status"]
         reason = str(final.get("StateChangeReason", {}).get("Message", ""))
-        self.ended.open(key.cluster_id, int(port), str(final["State"]), reason)
+        self.ended.open(key.cluster_id, proxy.port, str(final["State"]), reason)
 
     # ------------------------------------------------------------------ steps
 
@@ -841,9 +828,8 @@ class Reconciler:
             return
         if not await self.engine.history_served(key.cluster_id):
             try:
-                port = await self.engine.start_history_server(
+                history = await self.engine.start_history_server(
                     key.cluster_id,
-                    Path(doc["Engine"]["WorkDir"]),
                     link_prefix=f"{doc['Engine']['UiPrefix']}{HISTORY_UI_SUFFIX}",
                 )
             except EngineError as exc:
@@ -855,8 +841,8 @@ class Reconciler:
                     ),
                 )
                 return
-            started = port
-            self._change(key, lambda d: {**d, "Engine": {**d["Engine"], "HistoryPort": started}})
+            started = history.address
+            self._change(key, lambda d: {**d, "Engine": {**d["Engine"], "History": started}})
         self._with_cluster(
             key,
             lambda rec, _row: app_ui.set_status(
@@ -888,8 +874,7 @@ class Reconciler:
         state = cluster_state(doc)
         if state == TERMINATING or doc.get("Desired") != DESIRED_RUNNING:
             return
-        work_dir = Path(doc["Engine"]["WorkDir"])
-        endpoints = await self.engine.adopt(key.cluster_id, work_dir)
+        endpoints = await self.engine.adopt(key.cluster_id)
         now = self._now()
         if endpoints is None and state in READY_STATES:
             self._terminate(
@@ -910,7 +895,7 @@ class Reconciler:
                 key,
                 lambda d: {
                     **d,
-                    "Engine": {**d["Engine"], "Endpoints": lifecycle.endpoints_data(endpoints)},
+                    "Engine": {**d["Engine"], "Endpoints": endpoints_data(endpoints)},
                 },
             )
         else:

@@ -2,12 +2,12 @@
 
 ``StartSession`` records a session of a RUNNING or WAITING cluster.
 ``GetSessionEndpoint`` hands out ``sc://localhost:<proxy port>`` and a
-session token minted for that session with the cluster's signing key
-(``<work dir>/session-token.key``, shared with the proxy), valid for
-:data:`TOKEN_LIFETIME`; the client calls it again for a new token. The
-endpoint names ``localhost`` because the Spark Connect client only skips TLS
-for that literal host. ``TerminateSession`` lists the session in
-``<work dir>/revoked-sessions``, and the proxy refuses its tokens from then
+session token minted for that session with the cluster's session key (the
+engine's :class:`~clusterport.engines.base.ClusterAccess`, shared with the
+proxy), valid for :data:`TOKEN_LIFETIME`; the client calls it again for a new
+token. An endpoint on this host is named ``localhost`` because the Spark
+Connect client only skips TLS for that literal host. ``TerminateSession``
+has the engine revoke the session, and the proxy refuses its tokens from then
 on; terminating the cluster ends every session.
 """
 
@@ -15,16 +15,12 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping
-from pathlib import Path
 from typing import Any
 
-from clusterport.engines.connect_proxy import (
-    load_or_create_key,
-    mint_session_token,
-    revoke_session,
-)
+from clusterport.engines.base import Engine
+from clusterport.engines.connect_proxy import mint_session_token
 from clusterport.errors import ValidationError
-from clusterport.services.emr import ids
+from clusterport.services.emr import endpoints, ids
 from clusterport.services.emr.documents import (
     READY_STATES,
     api_view,
@@ -34,13 +30,14 @@ from clusterport.services.emr.documents import (
 )
 from clusterport.services.emr.paging import page
 from clusterport.services.emr.records import SESSION, EmrRecords
-from clusterport.services.emr.spec import CONNECT_PROXY, REVOKED_SESSIONS_FILE, SESSION_KEY_FILE
+from clusterport.services.emr.spec import CONNECT_PROXY
 from clusterport.store.resources import ResourceRow
 
 TOKEN_LIFETIME = dt.timedelta(hours=1)
 STARTED = "STARTED"
 TERMINATED = "TERMINATED"
 LIVE_STATES = ("SUBMITTED", "STARTING", STARTED, "IDLE", "BUSY")
+_LOCAL_HOSTS = ("127.0.0.1", "::1", "localhost")
 
 
 def _ready_cluster(rec: EmrRecords, cluster_id: str) -> ResourceRow:
@@ -140,11 +137,9 @@ def list_sessions(rec: EmrRecords, params: Mapping[str, Any]) -> dict[str, Any]:
     return out
 
 
-def terminate_session(
-    rec: EmrRecords, cluster_id: str, session_id: str, now: dt.datetime
-) -> dict[str, Any]:
-    """TerminateSession: the session ends and its tokens stop working at the proxy."""
-    cluster = rec.cluster(cluster_id)
+def terminate_session(rec: EmrRecords, cluster_id: str, session_id: str, now: dt.datetime) -> bool:
+    """TerminateSession: the session ends; True when it was live (the engine revokes it)."""
+    rec.cluster(cluster_id)
     row = _session(rec, cluster_id, session_id)
     if row.state in LIVE_STATES:
         data = {
@@ -155,12 +150,17 @@ def terminate_session(
             "StateChangeReason": "Terminated by user request.",
         }
         rec.store.update(row, data, now, state=TERMINATED)
-        revoke_session(Path(cluster.data["Engine"]["WorkDir"]) / REVOKED_SESSIONS_FILE, session_id)
+        return True
+    return False
+
+
+def terminated(cluster_id: str, session_id: str) -> dict[str, Any]:
+    """TerminateSession's answer."""
     return {"ClusterId": cluster_id, "SessionId": session_id, "State": TERMINATED}
 
 
-def session_endpoint(
-    rec: EmrRecords, cluster_id: str, session_id: str, now: dt.datetime
+async def session_endpoint(
+    rec: EmrRecords, engine: Engine, cluster_id: str, session_id: str, now: dt.datetime
 ) -> dict[str, Any]:
     """GetSessionEndpoint: the proxy's Spark Connect endpoint and a fresh session token."""
     cluster = _ready_cluster(rec, cluster_id)
@@ -173,17 +173,17 @@ def session_endpoint(
     refusal = test_engine_refusal(cluster.data, "a Spark Connect session")
     if refusal is not None:
         raise ValidationError(refusal, code="InvalidRequestException")
-    endpoints = cluster.data["Engine"].get("Endpoints") or {}
-    port = (endpoints.get("SidecarPorts") or {}).get(CONNECT_PROXY)
-    if not port:
+    proxy = endpoints.sidecar_endpoint(cluster.data, CONNECT_PROXY)
+    if proxy is None:
         raise ValidationError(
             f"Cluster {cluster_id} has no Spark Connect endpoint yet; wait for it to be WAITING.",
             code="InvalidRequestException",
         )
-    key = load_or_create_key(Path(cluster.data["Engine"]["WorkDir"]) / SESSION_KEY_FILE)
+    access = await engine.access(cluster_id)
     expires = (now + TOKEN_LIFETIME).replace(microsecond=0)
+    host = "localhost" if proxy.host in _LOCAL_HOSTS else proxy.host
     return {
-        "Endpoint": f"sc://localhost:{port}",
-        "AuthToken": mint_session_token(key, session_id, expires),
+        "Endpoint": f"sc://{host}:{proxy.port}",
+        "AuthToken": mint_session_token(access.session_key, session_id, expires),
         "AuthTokenExpirationTime": expires,
     }

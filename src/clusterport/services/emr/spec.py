@@ -3,19 +3,24 @@
 Every cluster's primary node runs two sidecars next to Spark:
 
 * ``connect-proxy``: the Spark Connect session-token proxy that
-  ``GetSessionEndpoint`` hands out (its signing key is
-  ``<work dir>/session-token.key``, shared with the EMR service, which lists
-  terminated sessions in ``<work dir>/revoked-sessions``);
+  ``GetSessionEndpoint`` hands out (its signing key is the cluster's session
+  key, :attr:`~clusterport.engines.base.ClusterAccess.session_key`, with which
+  the EMR service mints tokens; ``TerminateSession`` revokes a session through
+  the engine);
 * ``livy`` (when the cluster has the Livy application): the Livy-compatible
   endpoint sparkmagic connects to, through the platform's ``/_livy/<cluster-id>/``
-  route; it answers only requests carrying the key in ``<work dir>/livy-access.key``,
+  route; it answers only requests carrying the cluster's sidecar access key,
   which the platform adds once it has checked the caller.
+
+Both report their use to the engine (the proxy in its activity file, Livy on
+``/_clusterport/activity``), which counts it in what it observes. The files
+behind the placeholders are the engine's (see
+:class:`~clusterport.engines.base.SidecarSpec`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from pathlib import Path
 from typing import Any
 
 from clusterport.engines.base import (
@@ -30,20 +35,8 @@ from clusterport.services.emr.instance_types import instance_type
 
 CONNECT_PROXY = "connect-proxy"
 LIVY = "livy"
-SESSION_KEY_FILE = "session-token.key"
-LIVY_KEY_FILE = "livy-access.key"
-PROXY_ACTIVITY_FILE = "connect-proxy-activity.json"
-REVOKED_SESSIONS_FILE = "revoked-sessions"
-
-
-def work_dir_for(data_dir: Path, cluster_id: str) -> Path:
-    """Where a cluster's processes keep their files."""
-    return data_dir / "clusters" / cluster_id
-
-
-def livy_key(work_dir: Path) -> str:
-    """The access key of a cluster's Livy endpoint, as its header carries it (OSError if absent)."""
-    return (work_dir / LIVY_KEY_FILE).read_text(encoding="ascii").strip()
+#: Where the Livy endpoint answers its activity (busy, last activity).
+LIVY_ACTIVITY_PATH = "/_clusterport/activity"
 
 
 def ui_prefix_for(cluster_id: str) -> str:
@@ -65,7 +58,6 @@ def node_spec(instance: Mapping[str, Any], role: str) -> NodeSpec:
 
 def sidecars(doc: Mapping[str, Any]) -> list[SidecarSpec]:
     """The connect proxy, and Livy when the cluster runs the Livy application."""
-    work = "{work_dir}"
     out = [
         SidecarSpec(
             name=CONNECT_PROXY,
@@ -80,11 +72,11 @@ def sidecars(doc: Mapping[str, Any]) -> list[SidecarSpec]:
                 "--upstream",
                 "localhost:{connect_port}",
                 "--key-file",
-                f"{work}/{SESSION_KEY_FILE}",
+                "{session_key_file}",
                 "--activity-file",
-                f"{work}/{PROXY_ACTIVITY_FILE}",
+                "{activity_file}",
                 "--revoked-file",
-                f"{work}/{REVOKED_SESSIONS_FILE}",
+                "{revoked_file}",
                 "--cluster-id",
                 str(doc["Cluster"]["Id"]),
             ],
@@ -102,9 +94,9 @@ def sidecars(doc: Mapping[str, Any]) -> list[SidecarSpec]:
             "--port",
             "{port}",
             "--work-dir",
-            work,
+            "{work_dir}",
             "--access-key-file",
-            f"{work}/{LIVY_KEY_FILE}",
+            "{access_key_file}",
         ]
         timeout = configurations.livy_session_timeout(doc["Cluster"].get("Configurations", []))
         if timeout is not None:
@@ -112,7 +104,7 @@ def sidecars(doc: Mapping[str, Any]) -> list[SidecarSpec]:
         remote = {
             "CLUSTERPORT_SPARK_REMOTE": "sc://localhost:{connect_port}/;token={connect_token}"
         }
-        out.append(SidecarSpec(name=LIVY, argv=argv, env=remote))
+        out.append(SidecarSpec(name=LIVY, argv=argv, env=remote, activity_path=LIVY_ACTIVITY_PATH))
     return out
 
 
@@ -129,7 +121,6 @@ def cluster_spec(doc: Mapping[str, Any], account_id: str, connect_token: str) ->
     return ClusterSpec(
         cluster_id=str(cluster["Id"]),
         account_id=account_id,
-        work_dir=Path(doc["Engine"]["WorkDir"]),
         release_label=str(cluster["ReleaseLabel"]),
         connect_token=connect_token,
         ui_prefix=str(doc["Engine"]["UiPrefix"]),

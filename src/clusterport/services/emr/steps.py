@@ -92,7 +92,7 @@ def finished(step: Mapping[str, Any], result: StepResult, now: dt.datetime) -> d
         failure={
             "Reason": f"The step exited with code {result.exit_code}.",
             "Message": result.message[-4000:] or f"exit code {result.exit_code}",
-            "LogFile": str(result.stderr_path),
+            "LogFile": result.stderr_log,
         },
     )
 

@@ -25,7 +25,7 @@ class TeardownReport:
 async def stop_everything(platform: Platform) -> TeardownReport:
     """Stop every process the data dir's engine started; mark live clusters TERMINATED."""
     engine = platform_engine(platform)
-    stopped = await engine.stop_all(platform.data_dir)
+    stopped = await engine.stop_all()
     terminated = []
     with platform.db.session() as session:
         for row in all_rows(session, CLUSTER, list(ACTIVE_STATES)):
