@@ -86,6 +86,14 @@ class ClusterState:
     spark_properties: Mapping[str, str] = field(default_factory=dict)
     env: Mapping[str, str] = field(default_factory=dict)
     scaling: NodeScaling = field(default_factory=NodeScaling)
+    #: The id the cluster's processes started under, when it is not ``cluster_id``
+    #: (a cluster taken from the warm pool keeps its pool id's uid and control group).
+    started_as: str = ""
+
+    @property
+    def sandbox_name(self) -> str:
+        """The name the cluster's uid and control group are keyed by."""
+        return self.started_as or self.cluster_id
 
     @property
     def master_url(self) -> str:
@@ -138,6 +146,7 @@ class ClusterState:
                 "cores_factor": self.scaling.cores_factor,
                 "memory_factor": self.scaling.memory_factor,
             },
+            "started_as": self.started_as,
         }
 
     @classmethod
@@ -161,6 +170,7 @@ class ClusterState:
                 cores_factor=float(scaling.get("cores_factor", 1.0)),
                 memory_factor=float(scaling.get("memory_factor", 1.0)),
             ),
+            started_as=str(data.get("started_as", "")),
         )
 
 

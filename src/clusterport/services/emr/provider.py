@@ -22,7 +22,16 @@ from clusterport.engines.base import ClusterNotFoundError, Engine, EngineError, 
 from clusterport.errors import ServiceError, ValidationError
 from clusterport.platform import Platform
 from clusterport.services.base import Provider, RequestContext, ResourceArns
-from clusterport.services.emr import app_ui, clusters, groups, paging, request, sessions, steps
+from clusterport.services.emr import (
+    app_ui,
+    clusters,
+    groups,
+    paging,
+    request,
+    sessions,
+    steps,
+    ui_links,
+)
 from clusterport.services.emr.connect_guard import (
     SPARK_CONNECT_PORT,
     SPARK_HISTORY_PORT,
@@ -552,7 +561,9 @@ class EmrProvider(Provider):
             await runtime.reconciler.history_ready(key)
         with records_of(ctx) as rec:
             row = app_ui.find(rec, params["PersistentAppUIId"])
-            return app_ui.presigned(ctx, row, params, row.state == app_ui.ATTACHED)
+            return app_ui.presigned(
+                ctx, row, params, row.state == app_ui.ATTACHED, ui_links.ui_prefix_of(cluster)
+            )
 
     # ------------------------------------------------------------------ releases
 
