@@ -27,6 +27,10 @@ Sessions (``GetSessionEndpoint``), Livy, the Spark UIs and persistent app UIs
 answer with an error naming the test engine: it runs no Spark, so there is
 nothing to connect to.
 
+A warm pool (option ``warm-pool``, see :mod:`clusterport.engines.pool`) keeps
+pretend members, ready as soon as they are made; a hand-off takes
+:data:`HANDOFF_SECONDS` of the clock in BOOTSTRAPPING.
+
 Failure injection for tests: :meth:`InProcessEngine.kill` ends one "process"
 of a cluster (``master``, ``connect``, ``worker:<instance-id>``,
 ``sidecar:<name>``) as if it died; :meth:`InProcessEngine.set_busy` makes a
@@ -82,6 +86,9 @@ SUMMARY = (
 TICK = 0.02
 #: Memory the engine pretends to have for clusters (quotas check against it).
 DEFAULT_MEMORY_MB = 64 * 1024
+#: Seconds of the clock a hand-off from the warm pool takes in BOOTSTRAPPING (the
+#: local engine starts the cluster's sidecars then).
+HANDOFF_SECONDS = 1.0
 
 
 class ControllableClock:
@@ -329,6 +336,7 @@ class InProcessEngine(Engine):
         if claimed is not None and claimed.claimed_from and not claimed.ready:
             yield Checkpoint(Phase.STARTING, "Handing a cluster of the warm pool to the account.")
             yield Checkpoint(Phase.BOOTSTRAPPING, "No bootstrap action to run.")
+            await self._wait(HANDOFF_SECONDS)
             claimed.ready = True
             claimed.last_activity = self.clock()
             yield Checkpoint(Phase.WAITING, "Cluster ready.", _endpoints(spec.cluster_id))
