@@ -313,7 +313,7 @@ class InProcessEngine(Engine):
 
     async def claim(self, spec: ClusterSpec) -> ClusterIdentity | None:
         """Hand a ready pool member of the spec's shape to ``spec.cluster_id``."""
-        member = self.pool.take(spec) if self.pool is not None else None
+        member = await self.pool.take(spec) if self.pool is not None else None
         if member is None:
             return None
         self._clusters.pop(member.cluster_id, None)

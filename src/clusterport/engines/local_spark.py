@@ -596,7 +596,7 @@ class LocalSparkEngine(Engine):
         """
         if self.pool is None:
             return None
-        member = self.pool.take(spec)
+        member = await self.pool.take(spec)
         if member is None:
             return None
         work_dir = member.work_dir.resolve()

@@ -252,12 +252,16 @@ class WarmPool:
         if template is None:
             await self.drain()
 
-    def take(self, spec: ClusterSpec) -> ClusterSpec | None:
-        """A ready, live member of ``spec``'s shape, now out of the pool for good (or None)."""
+    async def take(self, spec: ClusterSpec) -> ClusterSpec | None:
+        """A live member of ``spec``'s shape, now out of the pool for good (or None).
+
+        A ready member first; else one still starting is reserved and waited
+        for (it is further along than a cold start would be). A member that
+        died or failed to start is never handed out.
+        """
         if not self.matches(spec):
             return None
         self._settle()
-        taken = None
         for member_id, member in list(self._members.items()):
             if not member.ready:
                 continue
@@ -265,10 +269,26 @@ class WarmPool:
                 self._end(member_id)  # died since the pool last looked: never handed out
                 continue
             del self._members[member_id]
-            taken = member.spec
-            break
+            self._write_status()
+            return member.spec
+        starting = next(((i, m) for i, m in self._members.items() if m.task is not None), None)
+        if starting is None:
+            return None
+        member_id, member = starting
+        del self._members[member_id]  # reserved: no other cluster gets it
         self._write_status()
-        return taken
+        assert member.task is not None
+        try:
+            ok = await asyncio.shield(member.task)
+        except asyncio.CancelledError:
+            self._stop(member_id, member)
+            raise
+        except (EngineError, OSError):  # a start that raised left nothing to hand out
+            ok = False
+        if ok and self.host.member_alive(member_id):
+            return member.spec
+        self._stop(member_id, member)
+        return None
 
     async def drain(self) -> None:
         """Wait until every member being stopped has stopped."""
@@ -300,8 +320,11 @@ class WarmPool:
     def _end(self, member_id: str) -> None:
         """Take a member out of the pool and stop it in the background."""
         member = self._members.pop(member_id, None)
-        if member is None:
-            return
+        if member is not None:
+            self._stop(member_id, member)
+
+    def _stop(self, member_id: str, member: _Member) -> None:
+        """Stop a member (out of the pool) in the background."""
 
         async def end() -> None:
             if member.task is not None and not member.task.done():
