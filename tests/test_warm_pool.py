@@ -25,6 +25,7 @@ from typing import Any
 
 import httpx
 import pytest
+import requests
 import uvicorn
 from botocore.credentials import Credentials
 from pyspark.sql import SparkSession
@@ -146,36 +147,34 @@ def livy_count(pooled: Pooled, cluster_id: str) -> str:
     """``spark.range(5).count()`` in a Livy session through the platform's route."""
     key = pooled.running.account(A)
     base = platform_livy_url(pooled.running.url, cluster_id)
-    auth = SigV4Livy(Credentials(key.access_key_id, key.secret_access_key), "us-east-1", base)
-    with httpx.Client(auth=auth, timeout=30) as client:
-        created = client.post(f"{base}/sessions", json={"kind": "pyspark"})
+    with requests.Session() as client:
+        client.auth = SigV4Livy(
+            Credentials(key.access_key_id, key.secret_access_key), "us-east-1", base
+        )
+        created = client.post(f"{base}/sessions", json={"kind": "pyspark"}, timeout=30)
         assert created.status_code == 201, created.text
         session = created.json()["id"]
+        statements = f"{base}/sessions/{session}/statements"
         try:
             until(
-                lambda: client.get(f"{base}/sessions/{session}").json()["state"] == "idle",
+                lambda: (
+                    client.get(f"{base}/sessions/{session}", timeout=30).json()["state"] == "idle"
+                ),
                 "the Livy session to be idle",
             )
             statement = client.post(
-                f"{base}/sessions/{session}/statements", json={"code": "spark.range(5).count()"}
+                statements, json={"code": "spark.range(5).count()"}, timeout=30
             ).json()["id"]
-            done = until(
-                lambda: (
-                    reply
-                    if (
-                        reply := client.get(
-                            f"{base}/sessions/{session}/statements/{statement}"
-                        ).json()
-                    )["state"]
-                    == "available"
-                    else None
-                ),
-                "the statement's result",
-            )
+
+            def available() -> dict[str, Any] | None:
+                reply: dict[str, Any] = client.get(f"{statements}/{statement}", timeout=30).json()
+                return reply if reply["state"] == "available" else None
+
+            done = until(available, "the statement's result")
             assert done["output"]["status"] == "ok", done
             return str(done["output"]["data"]["text/plain"]).strip()
         finally:
-            client.delete(f"{base}/sessions/{session}")
+            client.delete(f"{base}/sessions/{session}", timeout=30)
 
 
 def terminate(emr: Any, cluster_id: str) -> None:
