@@ -88,7 +88,7 @@ from clusterport.engines.host_budget import (
     SIDECAR_MEMORY_MB,
     HostBudget,
 )
-from clusterport.engines.pool import WarmPool, is_pool_id, pool_size, status_path
+from clusterport.engines.pool import REFILL_DELAY, WarmPool, is_pool_id, pool_size, status_path
 from clusterport.engines.processes import (
     ProcessExitedError,
     ProcessRecord,
@@ -298,7 +298,12 @@ class LocalSparkEngine(Engine):
         self._trainers: set[str] = set()
         #: Pre-started clusters of the common shape (``--warm-pool``; None: no pool).
         self.pool: WarmPool | None = (
-            WarmPool(_PoolHost(self), warm_pool, status_file=status_path(self.data_dir))
+            WarmPool(
+                _PoolHost(self),
+                warm_pool,
+                status_file=status_path(self.data_dir),
+                refill_delay=REFILL_DELAY,
+            )
             if warm_pool > 0
             else None
         )
@@ -315,7 +320,10 @@ class LocalSparkEngine(Engine):
         size = pool_size(settings.options.get("warm-pool"), engine.capacity())
         if size > 0:
             engine.pool = WarmPool(
-                _PoolHost(engine), size, status_file=status_path(engine.data_dir)
+                _PoolHost(engine),
+                size,
+                status_file=status_path(engine.data_dir),
+                refill_delay=REFILL_DELAY,
             )
         return engine
 

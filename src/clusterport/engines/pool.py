@@ -22,6 +22,11 @@ is alive, and stop it. The pool writes what it holds to
 ``<data dir>/engine/pool.json`` (:func:`status_path`) for ``clusterport admin
 pool``.
 
+After a hand-off the pool waits ``refill_delay`` seconds before it starts a
+member again (the local engine: :data:`REFILL_DELAY`): a member's start takes
+the host's CPUs for seconds, and the cluster just handed out gets its first
+queries then.
+
 Sizing (:func:`largest_pool`, :func:`default_pool_size`): a member holds what
 a cluster of one primary and one core node holds; the pool may hold the
 budget less room for one such cluster; by default it keeps one member when the
@@ -36,6 +41,7 @@ import datetime as dt
 import json
 import os
 import secrets
+import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -71,6 +77,8 @@ AUTO = "auto"
 #: Every pool member's id starts so (and no EMR cluster id does: theirs start ``j-``).
 POOL_ID_PREFIX = "pool-"
 _STATUS_FILE = "pool.json"
+#: Seconds a pool of real clusters waits after a hand-off before starting a member.
+REFILL_DELAY = 10.0
 
 
 def is_pool_id(cluster_id: str) -> bool:
@@ -193,10 +201,19 @@ class _Member:
 class WarmPool:
     """Pre-started clusters of one shape, each handed to one cluster at most (see the module)."""
 
-    def __init__(self, host: PoolHost, size: int, *, status_file: Path | None = None) -> None:
+    def __init__(
+        self,
+        host: PoolHost,
+        size: int,
+        *,
+        status_file: Path | None = None,
+        refill_delay: float = 0.0,
+    ) -> None:
         self.host = host
         self.size = size
         self.status_file = status_file
+        self.refill_delay = refill_delay
+        self._refill_at = 0.0
         self._template: ClusterSpec | None = None
         self._shape: PoolShape | None = None
         self._member_mb = 0
@@ -243,7 +260,7 @@ class WarmPool:
         # Give way: the newest (least ready) members go first.
         while self._members and len(self._members) * member_mb > free_mb:
             self._end(next(reversed(self._members)))
-        if self._template is not None and member_mb > 0:
+        if self._template is not None and member_mb > 0 and time.monotonic() >= self._refill_at:
             while (
                 len(self._members) < self.size and (len(self._members) + 1) * member_mb <= free_mb
             ):
@@ -269,7 +286,7 @@ class WarmPool:
                 self._end(member_id)  # died since the pool last looked: never handed out
                 continue
             del self._members[member_id]
-            self._write_status()
+            self._handed_out()
             return member.spec
         starting = next(((i, m) for i, m in self._members.items() if m.task is not None), None)
         if starting is None:
@@ -286,6 +303,7 @@ class WarmPool:
         except (EngineError, OSError):  # a start that raised left nothing to hand out
             ok = False
         if ok and self.host.member_alive(member_id):
+            self._handed_out()
             return member.spec
         self._stop(member_id, member)
         return None
@@ -296,6 +314,10 @@ class WarmPool:
             await asyncio.gather(*self._ending, return_exceptions=True)
 
     # ------------------------------------------------------------------ inside
+
+    def _handed_out(self) -> None:
+        self._refill_at = time.monotonic() + self.refill_delay
+        self._write_status()
 
     def _launch(self, template: ClusterSpec) -> None:
         member_id = new_member_id()
