@@ -179,6 +179,20 @@ async def _run_all(*coros: Coroutine[Any, Any, _T]) -> list[_T]:
     return [t.result() for t in tasks]
 
 
+#: The main class of an executor JVM (a worker's child, in the worker's process group).
+_EXECUTOR_CLASS = b"org.apache.spark.executor.CoarseGrainedExecutorBackend"
+
+
+def _runs_executor(pid: int) -> bool:
+    """True while ``pid`` is an executor JVM (a sandboxed worker's group also holds the
+    sandbox's own processes and the worker itself: those are not waited for)."""
+    try:
+        with open(f"/proc/{pid}/cmdline", "rb") as cmdline:
+            return _EXECUTOR_CLASS in cmdline.read()
+    except OSError:
+        return False
+
+
 def validate_spec(spec: ClusterSpec) -> None:
     """Refuse specs the local engine cannot run, naming the problem."""
     if not spec.connect_token:
@@ -711,7 +725,7 @@ class LocalSparkEngine(Engine):
         loop = asyncio.get_running_loop()
         deadline = loop.time() + grace
         while loop.time() < deadline and any(
-            set(group_members(w.pid)) - {w.pid} for w in workers if is_running(w)
+            _runs_executor(pid) for w in workers if is_running(w) for pid in group_members(w.pid)
         ):
             await asyncio.sleep(0.2)
         await terminate([r for r in records if r not in masters and r not in drivers], grace=grace)
