@@ -118,20 +118,35 @@ def create_account(data_dir: Path, account_id: str, name: str) -> dict[str, str]
 
 @contextmanager
 def clusterport_server(
-    data_dir: Path, root_key: dict[str, str] | None = None, *, source: Path | None = None
+    data_dir: Path,
+    root_key: dict[str, str] | None = None,
+    *,
+    source: Path | None = None,
+    warm_pool: int = 0,
 ) -> Iterator[tuple[str, dict[str, str]]]:
     """A clusterport server subprocess and the root key of account 111111111111.
 
     The account is created unless ``root_key`` (its key, from an earlier run on the
     same data dir) is given. ``source``: a ``src`` folder of another checkout to run
-    the server from (to compare two versions in one run).
+    the server from (to compare two versions in one run). ``warm_pool``: the
+    clusters it keeps started ahead (``--warm-pool``; none by default, and never
+    with ``source``, whose version may not know the option).
     """
     key = root_key or create_account(data_dir, "111111111111", "bench")
     env = dict(os.environ)
     if source is not None:
         env["PYTHONPATH"] = str(source)
+    pool = ["--warm-pool", str(warm_pool)] if source is None else []
     proc = start_group(
-        [str(VENV_BIN / "clusterport"), "server", "--port", "0", "--data-dir", str(data_dir)],
+        [
+            str(VENV_BIN / "clusterport"),
+            "server",
+            "--port",
+            "0",
+            *pool,
+            "--data-dir",
+            str(data_dir),
+        ],
         stdout=subprocess.PIPE,
         text=True,
         env=env,

@@ -90,12 +90,20 @@ def start_server(
     engine: str = "local",
     clock: Callable[[], dt.datetime] | None = None,
     resync_interval: float = 5.0,
+    engine_options: dict[str, str] | None = None,
 ) -> tuple[RunningServer, uvicorn.Server, threading.Thread]:
-    """A server on ``data_dir`` whose clusters run on ``engine`` (with ``clock``, if given)."""
+    """A server on ``data_dir`` whose clusters run on ``engine`` (with ``clock``, if given).
+
+    It keeps no warm pool unless ``engine_options`` asks for one (``{"warm-pool": "1"}``).
+    """
     sock = bind("127.0.0.1", 0)
     url = url_for("127.0.0.1", sock.getsockname()[1])
     settings = Settings(
-        data_dir=data_dir, public_url=url, engine=engine, resync_interval=resync_interval
+        data_dir=data_dir,
+        public_url=url,
+        engine=engine,
+        resync_interval=resync_interval,
+        engine_options={"warm-pool": "0", **(engine_options or {})},
     )
     platform = Platform(settings) if clock is None else Platform(settings, clock=clock)
     app = create_app(platform)
@@ -117,11 +125,15 @@ def start_server(
 
 
 def start_inprocess_server(
-    data_dir: Path,
+    data_dir: Path, engine_options: dict[str, str] | None = None
 ) -> tuple[RunningServer, uvicorn.Server, threading.Thread]:
     """A server whose clusters run on the in-process engine with a controllable clock."""
     return start_server(
-        data_dir, engine="inprocess", clock=ControllableClock(), resync_interval=0.1
+        data_dir,
+        engine="inprocess",
+        clock=ControllableClock(),
+        resync_interval=0.1,
+        engine_options=engine_options,
     )
 
 

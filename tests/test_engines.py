@@ -107,7 +107,18 @@ def test_the_server_runs_clusters_on_the_engine_its_settings_name(tmp_path: Path
     assert created.returncode == 0, created.stderr
     keys = json.loads(created.stdout)
     server = start_group(
-        [*CLI, "server", "--port", "0", "--data-dir", str(data), "--engine", "inprocess"],
+        [
+            *CLI,
+            "server",
+            "--port",
+            "0",
+            "--warm-pool",
+            "0",
+            "--data-dir",
+            str(data),
+            "--engine",
+            "inprocess",
+        ],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,

@@ -328,7 +328,16 @@ def test_cli_server_admin_profile_and_aws_cli(tmp_path: Path) -> None:
     )
     assert bad.returncode == 1 and "12 digits" in bad.stderr
     proc = subprocess.Popen(
-        [str(VENV_BIN / "clusterport"), "server", "--port", "0", "--data-dir", str(data)],
+        [
+            str(VENV_BIN / "clusterport"),
+            "server",
+            "--port",
+            "0",
+            "--warm-pool",
+            "0",
+            "--data-dir",
+            str(data),
+        ],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,

@@ -708,6 +708,8 @@ def test_cli_admin_and_server_share_postgres(postgres_url: str, data_dir: Path) 
             "server",
             "--port",
             "0",
+            "--warm-pool",
+            "0",
             "--data-dir",
             str(data_dir),
             "--database-url",

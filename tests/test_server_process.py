@@ -25,7 +25,16 @@ ACCOUNT = "222222222222"
 def _start(data_dir: Path, port: int = 0) -> tuple[subprocess.Popen[str], str]:
     """A server on ``data_dir``; returns it with its URL once it listens."""
     proc = subprocess.Popen(
-        [str(VENV_BIN / "clusterport"), "server", "--port", str(port), "--data-dir", str(data_dir)],
+        [
+            str(VENV_BIN / "clusterport"),
+            "server",
+            "--port",
+            str(port),
+            "--warm-pool",
+            "0",
+            "--data-dir",
+            str(data_dir),
+        ],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
@@ -58,7 +67,16 @@ def test_a_second_server_on_the_same_data_dir_refuses_naming_the_first(tmp_path:
     first, url = _start(data_dir)
     try:
         second = subprocess.run(
-            [str(VENV_BIN / "clusterport"), "server", "--port", "0", "--data-dir", str(data_dir)],
+            [
+                str(VENV_BIN / "clusterport"),
+                "server",
+                "--port",
+                "0",
+                "--warm-pool",
+                "0",
+                "--data-dir",
+                str(data_dir),
+            ],
             capture_output=True,
             text=True,
             timeout=60,

@@ -37,7 +37,16 @@ def test_walkthrough_runs(tmp_path: Path) -> None:
         CLUSTERPORT_DATA_DIR=str(data),
     )
     server = start_group(
-        [str(VENV_BIN / "clusterport"), "server", "--port", "0", "--data-dir", str(data)],
+        [
+            str(VENV_BIN / "clusterport"),
+            "server",
+            "--port",
+            "0",
+            "--warm-pool",
+            "0",
+            "--data-dir",
+            str(data),
+        ],
         stdout=subprocess.PIPE,
         text=True,
         env=env,

@@ -1,4 +1,8 @@
-"""``clusterport admin``: accounts and their root keys, with or without a running server."""
+"""``clusterport admin``: accounts and their root keys, with or without a running server.
+
+``clusterport admin pool`` shows the warm pool of the server running on the
+data dir (``clusterport server --warm-pool``), as the server last wrote it.
+"""
 
 from __future__ import annotations
 
@@ -10,6 +14,7 @@ import sys
 from pathlib import Path
 
 from clusterport.cli.common import add_data_dir, running_server_url
+from clusterport.engines.pool import members_of, read_status
 from clusterport.errors import ServiceError
 from clusterport.platform import DEFAULT_REGION, Platform, Settings
 from clusterport.services import identity
@@ -35,6 +40,12 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
     listing = actions.add_parser("list-accounts", help="list the accounts")
     add_data_dir(listing)
     listing.set_defaults(run=run_list_accounts)
+
+    pool = actions.add_parser(
+        "pool", help="show the warm pool: its size, shape, memory and each member's state"
+    )
+    add_data_dir(pool)
+    pool.set_defaults(run=run_pool)
 
 
 def _profile_options(parser: argparse.ArgumentParser) -> None:
@@ -113,6 +124,46 @@ def run_list_accounts(args: argparse.Namespace) -> int:
     finally:
         platform.close()
     print(json.dumps({"Accounts": rows}, indent=2))
+    return 0
+
+
+def _alive(pid: object) -> bool:
+    if not isinstance(pid, int) or pid <= 0:
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def run_pool(args: argparse.Namespace) -> int:
+    """Print the warm pool of the server on the data dir (JSON), as it last said it."""
+    status = read_status(args.data_dir)
+    if status is None or not _alive(status.get("ServerPid")):
+        print(
+            json.dumps(
+                {"Size": 0, "Shape": "", "MemberMemoryMiB": 0, "MemoryMiB": 0, "Members": []},
+                indent=2,
+            )
+        )
+        print(
+            f"clusterport admin: no server with a warm pool runs on {args.data_dir}; start "
+            "one with 'clusterport server --warm-pool N'.",
+            file=sys.stderr,
+        )
+        return 0
+    shown = {
+        "Size": status.get("Size", 0),
+        "Shape": status.get("Shape", ""),
+        "MemberMemoryMiB": status.get("MemberMemoryMiB", 0),
+        "MemoryMiB": status.get("MemoryMiB", 0),
+        "Members": [{"Id": m.get("Id"), "State": m.get("State")} for m in members_of(status)],
+        "UpdatedAt": status.get("UpdatedAt"),
+    }
+    print(json.dumps(shown, indent=2))
     return 0
 
 

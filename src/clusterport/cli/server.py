@@ -18,8 +18,15 @@ from types import MappingProxyType
 import uvicorn
 
 from clusterport.cli.common import SERVER_FILE, add_data_dir
+from clusterport.engines.base import EngineError, EngineSettings
 from clusterport.engines.cgroups import ControlGroups
-from clusterport.engines.registry import DEFAULT_ENGINE, ENTRY_POINT_GROUP, engine_names
+from clusterport.engines.pool import AUTO, pool_size
+from clusterport.engines.registry import (
+    DEFAULT_ENGINE,
+    ENTRY_POINT_GROUP,
+    engine_names,
+    load_engine,
+)
 from clusterport.engines.sandbox import SandboxPolicy, SandboxUnavailableError
 from clusterport.gateway.app import create_app
 from clusterport.platform import Platform, Settings
@@ -63,8 +70,45 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
         "(an API-only test engine, no Spark) or an engine installed in the "
         f"'{ENTRY_POINT_GROUP}' entry-point group",
     )
+    parser.add_argument(
+        "--warm-pool",
+        default=AUTO,
+        type=_warm_pool,
+        metavar="N",
+        help="keep N clusters of the common shape (the default release, 1 primary + 1 core "
+        "m5.xlarge node, no bootstrap action or configuration) started ahead, so RunJobFlow "
+        "of that shape gets one in about a second; they count against the host's budget and "
+        "give way to waiting clusters. Default 'auto': 1 when the budget holds three such "
+        "clusters, else 0; 0 turns the pool off; a size the budget cannot hold is refused, "
+        "naming the largest that fits",
+    )
     add_data_dir(parser)
     parser.set_defaults(run=run)
+
+
+def _warm_pool(text: str) -> str:
+    """``--warm-pool``: ``auto`` or a number of clusters (0 or more)."""
+    if text == AUTO or (text.isdigit() and int(text) >= 0):
+        return text
+    raise argparse.ArgumentTypeError(f"expected a number of clusters or '{AUTO}', not {text!r}")
+
+
+def warm_pool_size(args: argparse.Namespace) -> int:
+    """The pool size ``--warm-pool`` asks for, checked against the engine's budget.
+
+    Raises EngineError naming the largest size that fits. With ``auto``, an
+    engine that cannot run here keeps no pool (its clusters fail saying why).
+    """
+    try:
+        engine = load_engine(
+            args.engine, EngineSettings(data_dir=args.data_dir, sandbox=args.sandbox)
+        )
+        capacity = engine.capacity()
+    except EngineError:
+        if args.warm_pool in (AUTO, "0"):
+            return 0
+        raise
+    return pool_size(args.warm_pool, capacity)
 
 
 def bind(host: str, port: int) -> socket.socket:
@@ -122,6 +166,7 @@ async def serve(
     level: str,
     sandbox: bool = True,
     engine: str = DEFAULT_ENGINE,
+    warm_pool: int = 0,
 ) -> None:
     lock_data_dir(data_dir)
     policy = describe_sandbox(sandbox)
@@ -134,6 +179,7 @@ async def serve(
         public_url=url,
         sandbox=sandbox,
         engine=engine,
+        engine_options={"warm-pool": str(warm_pool)},
     )
     platform = Platform(settings)
     print(policy, file=sys.stderr, flush=True)
@@ -171,6 +217,11 @@ def describe_sandbox(sandbox: bool) -> str:
 def run(args: argparse.Namespace) -> int:
     logging.basicConfig(level=LOG_LEVELS[args.log_level], stream=sys.stderr)
     try:
+        warm_pool = warm_pool_size(args)
+    except EngineError as exc:
+        print(f"clusterport server: {exc}", file=sys.stderr)
+        return 2
+    try:
         asyncio.run(
             serve(
                 args.host,
@@ -180,6 +231,7 @@ def run(args: argparse.Namespace) -> int:
                 args.log_level,
                 sandbox=args.sandbox,
                 engine=args.engine,
+                warm_pool=warm_pool,
             )
         )
     except DataDirInUseError as exc:

@@ -58,6 +58,12 @@ def create_keys(work_dir: Path) -> None:
     load_or_create_key(work_dir / ACCESS_KEY_FILE)
 
 
+def remove_keys(work_dir: Path) -> None:
+    """Forget the cluster's session and access keys (the next :func:`create_keys` makes new)."""
+    for name in (SESSION_KEY_FILE, ACCESS_KEY_FILE):
+        (work_dir / name).unlink(missing_ok=True)
+
+
 def cluster_access(work_dir: Path) -> ClusterAccess:
     """The keys of the cluster whose work dir is ``work_dir`` (OSError when it has none)."""
     return ClusterAccess(

@@ -215,6 +215,58 @@ class ClusterEndpoints:
 
 
 @dataclass(frozen=True)
+class ClusterIdentity:
+    """What a cluster taken from the warm pool is known by, which the control plane records.
+
+    A pool member started before any tenant asked for it, under an id of its
+    own: the path its Spark UIs' links carry and its Spark Connect token were
+    fixed then. :meth:`Engine.claim` reports them so the control plane keeps
+    them in the cluster's record (a cold cluster has the ones its spec gave).
+    Where the member keeps its files is the engine's business: every method
+    called with the cluster's id reaches it.
+    """
+
+    ui_prefix: str
+    connect_token: str
+
+
+class PoolMemberState(enum.StrEnum):
+    """Where one member of the warm pool is."""
+
+    STARTING = "STARTING"
+    READY = "READY"
+
+
+@dataclass(frozen=True)
+class PoolMember:
+    """One pre-started, unassigned cluster of the warm pool."""
+
+    member_id: str
+    state: PoolMemberState
+
+
+@dataclass(frozen=True)
+class PoolStatus:
+    """The warm pool of an engine: how many members it keeps, of which shape, and each one.
+
+    ``size`` is how many it keeps when the host has room; ``member_memory_mb``
+    what one member holds of the host's budget (it counts against it like
+    any cluster). ``shape`` describes the clusters it serves, ``""`` when the
+    engine keeps no pool.
+    """
+
+    size: int = 0
+    shape: str = ""
+    member_memory_mb: int = 0
+    members: Sequence[PoolMember] = ()
+
+    @property
+    def memory_mb(self) -> int:
+        """What the members hold of the host's budget together."""
+        return self.member_memory_mb * len(self.members)
+
+
+@dataclass(frozen=True)
 class Checkpoint:
     """One step of a cluster's start-up; ``endpoints`` is set once WAITING."""
 
@@ -391,6 +443,35 @@ class Engine(abc.ABC):
 
         A FAILED start leaves no process of the cluster running.
         """
+
+    async def claim(self, spec: ClusterSpec) -> ClusterIdentity | None:
+        """Take a warm pool member of the spec's shape for it, before :meth:`start`.
+
+        Returns None when no member fits (no pool, another shape, bootstrap
+        actions or configurations, none ready): :meth:`start` then starts the
+        cluster cold. Otherwise the member now answers to ``spec.cluster_id``
+        (every method called with that id reaches it) and the returned
+        identity is what the control plane must record. The member's keys
+        (:meth:`access`) are made afresh here; the caller then calls
+        :meth:`start` with a spec carrying that identity, which finishes the
+        hand-off through the usual phases.
+        """
+        return None
+
+    def pool_status(self) -> PoolStatus:
+        """The warm pool now (an engine without one keeps none)."""
+        return PoolStatus()
+
+    async def tend_pool(self, template: ClusterSpec | None, free_mb: int, member_mb: int) -> None:
+        """Keep the warm pool: members of ``template``'s shape, within ``free_mb`` together.
+
+        ``free_mb`` is what the host's budget leaves for the pool (tenants'
+        clusters, those waiting included, come first): members beyond it are
+        stopped, dead ones replaced, missing ones started in the background
+        while they fit (each holds ``member_mb``). ``template`` None empties
+        the pool. Returns at once.
+        """
+        return  # an engine without a pool has nothing to keep
 
     @abc.abstractmethod
     async def stop(self, cluster_id: str) -> None:

@@ -27,6 +27,10 @@ Sessions (``GetSessionEndpoint``), Livy, the Spark UIs and persistent app UIs
 answer with an error naming the test engine: it runs no Spark, so there is
 nothing to connect to.
 
+A warm pool (option ``warm-pool``, see :mod:`clusterport.engines.pool`) keeps
+pretend members, ready as soon as they are made; a hand-off takes
+:data:`HANDOFF_SECONDS` of the clock in BOOTSTRAPPING.
+
 Failure injection for tests: :meth:`InProcessEngine.kill` ends one "process"
 of a cluster (``master``, ``connect``, ``worker:<instance-id>``,
 ``sidecar:<name>``) as if it died; :meth:`InProcessEngine.set_busy` makes a
@@ -38,6 +42,7 @@ WAITING cluster is found gone and ends with errors).
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import datetime as dt
 import secrets
 import shlex
@@ -52,6 +57,7 @@ from clusterport.engines.base import (
     ClusterAccess,
     ClusterEndpoints,
     ClusterHealth,
+    ClusterIdentity,
     ClusterNotFoundError,
     ClusterSpec,
     Endpoint,
@@ -63,6 +69,7 @@ from clusterport.engines.base import (
     NodeRole,
     NodeSpec,
     Phase,
+    PoolStatus,
     ProcessHealth,
     SidecarSpec,
     StepJar,
@@ -70,6 +77,7 @@ from clusterport.engines.base import (
     StepSpec,
     now_utc,
 )
+from clusterport.engines.pool import WarmPool, pool_size, status_path
 
 NAME = "inprocess"
 SUMMARY = (
@@ -80,6 +88,9 @@ SUMMARY = (
 TICK = 0.02
 #: Memory the engine pretends to have for clusters (quotas check against it).
 DEFAULT_MEMORY_MB = 64 * 1024
+#: Seconds of the clock a hand-off from the warm pool takes in BOOTSTRAPPING (the
+#: local engine starts the cluster's sidecars then).
+HANDOFF_SECONDS = 1.0
 
 
 class ControllableClock:
@@ -121,6 +132,8 @@ class _Cluster:
     ready: bool = False
     session_key: bytes = field(default_factory=lambda: secrets.token_bytes(32))
     revoked: set[str] = field(default_factory=set)
+    #: The warm pool member this cluster was (claimed, not started yet), if any.
+    claimed_from: str = ""
 
 
 @dataclass(frozen=True)
@@ -208,21 +221,34 @@ class InProcessEngine(Engine):
         clock: Callable[[], dt.datetime] = now_utc,
         *,
         memory_mb: int = DEFAULT_MEMORY_MB,
+        warm_pool: int = 0,
     ) -> None:
         self.root = data_dir / "inprocess"
         self.clock = clock
         self.memory_mb = memory_mb
         self._clusters: dict[str, _Cluster] = {}
+        #: Pre-started (pretend) clusters of the common shape; None: no pool.
+        self.pool: WarmPool | None = (
+            WarmPool(_PoolHost(self), warm_pool, status_file=status_path(data_dir))
+            if warm_pool > 0
+            else None
+        )
 
     @classmethod
     def from_settings(cls, settings: EngineSettings) -> InProcessEngine:
-        """``clusterport server --engine inprocess``; option ``memory-mb`` sets the capacity."""
+        """``clusterport server --engine inprocess``; options ``memory-mb``, ``warm-pool``."""
         memory = settings.options.get("memory-mb")
-        return cls(
+        engine = cls(
             settings.data_dir,
             settings.clock,
             memory_mb=int(memory) if memory else DEFAULT_MEMORY_MB,
         )
+        size = pool_size(settings.options.get("warm-pool"), engine.capacity())
+        if size > 0:
+            engine.pool = WarmPool(
+                _PoolHost(engine), size, status_file=status_path(settings.data_dir)
+            )
+        return engine
 
     def describe(self) -> EngineDescription:
         """A test engine: it says so wherever a cluster shows its engine."""
@@ -284,8 +310,42 @@ class InProcessEngine(Engine):
 
     # ------------------------------------------------------------------ the interface
 
+    def pool_status(self) -> PoolStatus:
+        """The warm pool now (empty without the ``warm-pool`` option)."""
+        return self.pool.status() if self.pool is not None else PoolStatus()
+
+    async def tend_pool(self, template: ClusterSpec | None, free_mb: int, member_mb: int) -> None:
+        """Keep the warm pool: its members are ready as soon as they are made."""
+        if self.pool is not None:
+            await self.pool.tend(template, free_mb, member_mb)
+
+    async def claim(self, spec: ClusterSpec) -> ClusterIdentity | None:
+        """Hand a ready pool member of the spec's shape to ``spec.cluster_id`` (fresh keys)."""
+        member = await self.pool.take(spec) if self.pool is not None else None
+        if member is None:
+            return None
+        self._clusters.pop(member.cluster_id, None)
+        claimed = dataclasses.replace(
+            spec, ui_prefix=member.ui_prefix, connect_token=member.connect_token
+        )
+        self._clusters[spec.cluster_id] = _Cluster(
+            spec=claimed,
+            nodes={n.instance_id: n for n in spec.nodes},
+            claimed_from=member.cluster_id,
+        )
+        return ClusterIdentity(member.ui_prefix, member.connect_token)
+
     async def start(self, spec: ClusterSpec) -> AsyncIterator[Checkpoint]:
         """STARTING, BOOTSTRAPPING (the actions as their arguments ask), then WAITING."""
+        claimed = self._clusters.get(spec.cluster_id)
+        if claimed is not None and claimed.claimed_from and not claimed.ready:
+            yield Checkpoint(Phase.STARTING, "Handing a cluster of the warm pool to the account.")
+            yield Checkpoint(Phase.BOOTSTRAPPING, "No bootstrap action to run.")
+            await self._wait(HANDOFF_SECONDS)
+            claimed.ready = True
+            claimed.last_activity = self.clock()
+            yield Checkpoint(Phase.WAITING, "Cluster ready.", _endpoints(spec.cluster_id))
+            return
         cluster = _Cluster(spec=spec, nodes={n.instance_id: n for n in spec.nodes})
         self._clusters[spec.cluster_id] = cluster
         yield Checkpoint(Phase.STARTING, "Provisioning the cluster's nodes (in-process engine).")
@@ -495,3 +555,38 @@ class InProcessEngine(Engine):
             return list(self._cluster(cluster_id).steps)
         except ClusterNotFoundError:
             return []
+
+
+class _PoolHost:
+    """Pool members of the in-process engine: pretend clusters, ready at once."""
+
+    def __init__(self, engine: InProcessEngine) -> None:
+        self.engine = engine
+
+    def member_spec(self, template: ClusterSpec, member_id: str) -> ClusterSpec:
+        nodes = [
+            dataclasses.replace(node, instance_id=f"{member_id}-{index}")
+            for index, node in enumerate(template.nodes)
+        ]
+        return dataclasses.replace(
+            template,
+            cluster_id=member_id,
+            account_id="",
+            connect_token=secrets.token_urlsafe(32),
+            ui_prefix=f"/_ui/{member_id}",
+            nodes=nodes,
+            sidecars=(),
+        )
+
+    async def start_member(self, spec: ClusterSpec) -> bool:
+        self.engine._clusters[spec.cluster_id] = _Cluster(
+            spec=spec, nodes={n.instance_id: n for n in spec.nodes}, ready=True
+        )
+        return True
+
+    def member_alive(self, member_id: str) -> bool:
+        cluster = self.engine._clusters.get(member_id)
+        return cluster is not None and not cluster.dead
+
+    async def stop_member(self, member_id: str) -> None:
+        await self.engine.stop(member_id)

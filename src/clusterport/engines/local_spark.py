@@ -45,6 +45,7 @@ import httpx
 from clusterport.engines.access import (
     cluster_access,
     create_keys,
+    remove_keys,
     revoke,
     sidecar_activity,
     sidecar_files,
@@ -57,6 +58,7 @@ from clusterport.engines.base import (
     ClusterAccess,
     ClusterEndpoints,
     ClusterHealth,
+    ClusterIdentity,
     ClusterNotFoundError,
     ClusterSpec,
     Endpoint,
@@ -69,6 +71,7 @@ from clusterport.engines.base import (
     NodeRole,
     NodeSpec,
     Phase,
+    PoolStatus,
     ProcessHealth,
     SidecarSpec,
     StepResult,
@@ -85,6 +88,7 @@ from clusterport.engines.host_budget import (
     SIDECAR_MEMORY_MB,
     HostBudget,
 )
+from clusterport.engines.pool import REFILL_DELAY, WarmPool, is_pool_id, pool_size, status_path
 from clusterport.engines.processes import (
     ProcessExitedError,
     ProcessRecord,
@@ -173,6 +177,20 @@ async def _run_all(*coros: Coroutine[Any, Any, _T]) -> list[_T]:
             first = first.exceptions[0]
         raise first from None
     return [t.result() for t in tasks]
+
+
+#: The main class of an executor JVM (a worker's child, in the worker's process group).
+_EXECUTOR_CLASS = b"org.apache.spark.executor.CoarseGrainedExecutorBackend"
+
+
+def _runs_executor(pid: int) -> bool:
+    """True while ``pid`` is an executor JVM (a sandboxed worker's group also holds the
+    sandbox's own processes and the worker itself: those are not waited for)."""
+    try:
+        with open(f"/proc/{pid}/cmdline", "rb") as cmdline:
+            return _EXECUTOR_CLASS in cmdline.read()
+    except OSError:
+        return False
 
 
 def validate_spec(spec: ClusterSpec) -> None:
@@ -269,6 +287,7 @@ class LocalSparkEngine(Engine):
         training_grace: float = 120.0,
         sandbox: bool = True,
         step_max_file_mb: int = STEP_MAX_FILE_MB,
+        warm_pool: int = 0,
     ) -> None:
         self.data_dir = data_dir.resolve()
         self.host_budget = host_budget or HostBudget.detect()
@@ -291,11 +310,36 @@ class LocalSparkEngine(Engine):
         self.memory_cap_mb = HostBudget.detect(MEMORY_CAP_FRACTION).memory_mb
         #: Clusters of the platform's own (archive training) that no tenant reaches.
         self._trainers: set[str] = set()
+        #: Pre-started clusters of the common shape (``--warm-pool``; None: no pool).
+        self.pool: WarmPool | None = (
+            WarmPool(
+                _PoolHost(self),
+                warm_pool,
+                status_file=status_path(self.data_dir),
+                refill_delay=REFILL_DELAY,
+            )
+            if warm_pool > 0
+            else None
+        )
+        self._pool_swept = False
 
     @classmethod
     def from_settings(cls, settings: EngineSettings) -> LocalSparkEngine:
-        """The engine ``clusterport server --engine local`` runs (the default)."""
-        return cls(settings.data_dir, sandbox=settings.sandbox)
+        """The engine ``clusterport server --engine local`` runs (the default).
+
+        Option ``warm-pool``: how many pre-started clusters to keep (a number,
+        or ``auto`` for the size the host's budget suggests; absent: none).
+        """
+        engine = cls(settings.data_dir, sandbox=settings.sandbox)
+        size = pool_size(settings.options.get("warm-pool"), engine.capacity())
+        if size > 0:
+            engine.pool = WarmPool(
+                _PoolHost(engine),
+                size,
+                status_file=status_path(engine.data_dir),
+                refill_delay=REFILL_DELAY,
+            )
+        return engine
 
     def describe(self) -> EngineDescription:
         """Real Spark on this host."""
@@ -314,10 +358,14 @@ class LocalSparkEngine(Engine):
     # ------------------------------------------------------------------ shared helpers
 
     def work_dir(self, cluster_id: str) -> Path:
-        """The folder a cluster's processes keep their files in (its own, 0700)."""
+        """The folder a cluster's processes keep their files in (its own, 0700).
+
+        A cluster taken from the warm pool keeps the folder its member started in
+        (the registry remembers which, also after it stopped: its history stays).
+        """
         if cluster_id in self._trainers:
             return self.data_dir / "engine" / "cds-training" / cluster_id
-        return self.data_dir / "clusters" / cluster_id
+        return self.data_dir / "clusters" / (self.registry.member_of(cluster_id) or cluster_id)
 
     def sandbox_policy(self) -> SandboxPolicy:
         """How clusters are walled in here (checked once; raises if bubblewrap cannot run)."""
@@ -523,6 +571,14 @@ class LocalSparkEngine(Engine):
             return
         work_dir = self.work_dir(spec.cluster_id)
         previous = load_state(work_dir)
+        if (
+            previous is not None
+            and previous.phase == _CLAIMED
+            and previous.cluster_id == spec.cluster_id
+        ):
+            async for checkpoint in self._hand_off(previous, spec):
+                yield checkpoint
+            return
         if previous is not None and any(is_running(p) for p in previous.processes):
             yield Checkpoint(
                 Phase.FAILED,
@@ -555,6 +611,89 @@ class LocalSparkEngine(Engine):
             if not finished:  # cancelled, or the consumer stopped listening mid-start
                 await launch.abort()
 
+    # ------------------------------------------------------------------ warm pool
+
+    def pool_status(self) -> PoolStatus:
+        """The warm pool now (empty without ``--warm-pool``)."""
+        return self.pool.status() if self.pool is not None else PoolStatus()
+
+    async def tend_pool(self, template: ClusterSpec | None, free_mb: int, member_mb: int) -> None:
+        """Keep the warm pool (see :class:`~clusterport.engines.pool.WarmPool`)."""
+        if self.pool is None:
+            return
+        if not self._pool_swept:
+            # Members of an earlier server on this data dir were never handed out: stop them.
+            self._pool_swept = True
+            for cluster_id in self.registry.clusters():
+                if is_pool_id(cluster_id):
+                    await self.stop(cluster_id)
+        await self.pool.tend(template, free_mb, member_mb)
+
+    async def claim(self, spec: ClusterSpec) -> ClusterIdentity | None:
+        """Hand a ready pool member of the spec's shape to ``spec.cluster_id`` (None: cold start).
+
+        The member's records now name the cluster and its nodes (its uid and
+        control group stay those it started with); its sidecars start in
+        :meth:`start`, reading the keys the control plane wrote meanwhile.
+        """
+        if self.pool is None:
+            return None
+        member = await self.pool.take(spec)
+        if member is None:
+            return None
+        work_dir = self.work_dir(member.cluster_id)
+        async with cluster_lock(work_dir):
+            state = load_state(work_dir)
+            if state is None or not _all_running(state):
+                await self._stop_member(member.cluster_id)
+                return None
+            state = _handed_over(state, spec)
+            # Fresh keys: whatever the member held before belonged to no one and is not kept.
+            remove_keys(work_dir)
+            create_keys(work_dir)
+            save_state(state)
+            self.registry.add_member(spec.cluster_id, member.cluster_id)
+            self.registry.add_cluster(spec.cluster_id, work_dir)
+            self.registry.remove_cluster(member.cluster_id)
+        _log.info("%s: taken from the warm pool (%s)", spec.cluster_id, member.cluster_id)
+        return ClusterIdentity(ui_prefix=state.ui_prefix, connect_token=member.connect_token)
+
+    async def _hand_off(self, state: ClusterState, spec: ClusterSpec) -> AsyncIterator[Checkpoint]:
+        """A claimed member's last steps: its sidecars start with the new owner's keys."""
+        finished = False
+        try:
+            yield Checkpoint(
+                Phase.STARTING, "Handing a pre-started cluster of the warm pool to the account."
+            )
+            yield Checkpoint(Phase.BOOTSTRAPPING, "No bootstrap action to run.")
+            async with cluster_lock(state.work_dir):
+                launch = await _Launch.resume(self, state, connect_token=spec.connect_token)
+                launch.spec = spec
+                # The keys the control plane just wrote become the member's own.
+                launch.sandbox_for_cluster().own(state.work_dir)
+                await _run_all(*(launch.start_sidecar(s) for s in spec.sidecars))
+                launch.state = dataclasses.replace(launch.state, phase=Phase.WAITING.value)
+                save_state(launch.state)
+            finished = True
+            yield Checkpoint(
+                Phase.WAITING,
+                "Cluster ready: Spark answered through Spark Connect (from the warm pool).",
+                launch.state.endpoints(),
+            )
+        except (EngineError, OSError, httpx.HTTPError) as exc:
+            await self.stop(spec.cluster_id)
+            finished = True
+            yield Checkpoint(Phase.FAILED, str(exc))
+        finally:
+            if not finished:
+                await self.stop(spec.cluster_id)
+
+    async def _stop_member(self, member_id: str) -> None:
+        await self.stop(member_id)
+        work_dir = self.data_dir / "clusters" / member_id
+        shutil.rmtree(engine_dir(work_dir), ignore_errors=True)
+        shutil.rmtree(work_dir, ignore_errors=True)
+
     # ------------------------------------------------------------------ stop
 
     async def _stop_records(self, records: Sequence[ProcessRecord]) -> None:
@@ -586,7 +725,7 @@ class LocalSparkEngine(Engine):
         loop = asyncio.get_running_loop()
         deadline = loop.time() + grace
         while loop.time() < deadline and any(
-            set(group_members(w.pid)) - {w.pid} for w in workers if is_running(w)
+            _runs_executor(pid) for w in workers if is_running(w) for pid in group_members(w.pid)
         ):
             await asyncio.sleep(0.2)
         await terminate([r for r in records if r not in masters and r not in drivers], grace=grace)
@@ -603,7 +742,7 @@ class LocalSparkEngine(Engine):
             if state is not None:
                 save_state(dataclasses.replace(state, phase="STOPPED", processes=[]))
             self.registry.remove_cluster(cluster_id)
-        await self.release_group(cluster_id)
+        await self.release_group(state.sandbox_name if state else cluster_id)
         self._cds().promote()
 
     async def stop_all(self) -> list[str]:
@@ -618,7 +757,7 @@ class LocalSparkEngine(Engine):
                 if state is not None:
                     save_state(dataclasses.replace(state, phase="STOPPED", processes=[]))
                 registry.remove_cluster(cluster_id)
-            await self.release_group(cluster_id)
+            await self.release_group(state.sandbox_name if state else cluster_id)
             stopped.append(cluster_id)
         for cluster_id, record in registry.histories().items():
             await terminate([record], grace=self.stop_grace)
@@ -797,7 +936,7 @@ class LocalSparkEngine(Engine):
     async def _step_runner(self, state: ClusterState) -> StepRunner:
         return StepRunner(
             self.install,
-            sandbox=self.sandbox(state.cluster_id, state.work_dir, Part.STEPS),
+            sandbox=self.sandbox(state.sandbox_name, state.work_dir, Part.STEPS),
             work_dir=state.work_dir,
             spark_conf_dir=state.work_dir / "conf" / "steps",
             env=self.cluster_env(state),
@@ -892,7 +1031,11 @@ class LocalSparkEngine(Engine):
             env=self._env(state.env if state else {}, **{UI_KEY_ENV: ui_key(work_dir)}),
             cwd=work_dir / "run" / "persistent-history",
             log_path=work_dir / "logs" / "persistent-history.log",
-            sandbox=self.sandbox(cluster_id, work_dir, group=_history_group(cluster_id)),
+            sandbox=self.sandbox(
+                state.sandbox_name if state else cluster_id,
+                work_dir,
+                group=_history_group(cluster_id),
+            ),
             timeout=self.start_timeout,
             on_spawn=on_spawn,
         )
@@ -992,6 +1135,84 @@ def initial_state(spec: ClusterSpec, work_dir: Path, budget: HostBudget) -> Clus
     )
 
 
+#: The phase of a pool member handed to a cluster whose sidecars have not started yet.
+_CLAIMED = "CLAIMED"
+
+
+def _all_running(state: ClusterState) -> bool:
+    current = boot_id()
+    return state.phase == Phase.WAITING.value and all(
+        is_running(p, current) for p in state.processes
+    )
+
+
+def _handed_over(state: ClusterState, spec: ClusterSpec) -> ClusterState:
+    """A pool member's state renamed for the cluster it now is: its id, account and nodes."""
+    renamed: dict[str, NodeSpec] = {}
+    for role in NodeRole:
+        mine = [n.spec for n in state.nodes if n.spec.role is role]
+        theirs = [n for n in spec.nodes if n.role is role]
+        renamed.update({old.instance_id: new for old, new in zip(mine, theirs, strict=True)})
+
+    def new_id(instance_id: str | None) -> str | None:
+        return renamed[instance_id].instance_id if instance_id in renamed else instance_id
+
+    def new_role(role: str) -> str:
+        kind, _, instance_id = role.partition(":")
+        return _worker_role(renamed[instance_id].instance_id) if kind == "worker" else role
+
+    return dataclasses.replace(
+        state,
+        cluster_id=spec.cluster_id,
+        account_id=spec.account_id,
+        started_as=state.sandbox_name,
+        phase=_CLAIMED,
+        nodes=[dataclasses.replace(n, spec=renamed[n.spec.instance_id]) for n in state.nodes],
+        processes=[
+            dataclasses.replace(p, role=new_role(p.role), instance_id=new_id(p.instance_id))
+            for p in state.processes
+        ],
+    )
+
+
+class _PoolHost:
+    """What the warm pool needs of the local engine: members are clusters like any other."""
+
+    def __init__(self, engine: LocalSparkEngine) -> None:
+        self.engine = engine
+
+    def member_spec(self, template: ClusterSpec, member_id: str) -> ClusterSpec:
+        nodes = []
+        for index, node in enumerate(template.nodes):
+            role = node.role.value.lower()
+            suffix = "primary" if node.role is NodeRole.MASTER else f"{role}-{index}"
+            nodes.append(dataclasses.replace(node, instance_id=f"{member_id}-{suffix}"))
+        return ClusterSpec(
+            cluster_id=member_id,
+            account_id="",
+            release_label=template.release_label,
+            connect_token=secrets.token_urlsafe(32),
+            ui_prefix=f"/_ui/{member_id}",
+            nodes=nodes,
+        )
+
+    async def start_member(self, spec: ClusterSpec) -> bool:
+        last = None
+        async for checkpoint in self.engine.start(spec):
+            last = checkpoint
+        if last is not None and last.phase is Phase.FAILED:
+            _log.warning("a warm pool member could not start: %s", last.message)
+        return last is not None and last.phase is Phase.WAITING
+
+    def member_alive(self, member_id: str) -> bool:
+        work_dir = self.engine.registry.cluster_dir(member_id)
+        state = load_state(work_dir) if work_dir is not None else None
+        return state is not None and _all_running(state)
+
+    async def stop_member(self, member_id: str) -> None:
+        await self.engine._stop_member(member_id)
+
+
 class _Launch:
     """One cluster being started (or grown): its state, kept on disk after every change.
 
@@ -1037,7 +1258,7 @@ class _Launch:
 
     def sandbox_for_cluster(self) -> Sandbox:
         """The sandbox this cluster's processes start in."""
-        return self.engine.sandbox(self.state.cluster_id, self.state.work_dir)
+        return self.engine.sandbox(self.state.sandbox_name, self.state.work_dir)
 
     def prepare(self) -> None:
         """Create the cluster's folders (its own, 0700), write its first state, register it."""
@@ -1058,7 +1279,7 @@ class _Launch:
         self.state = dataclasses.replace(self.state, phase=Phase.FAILED.value, processes=[])
         save_state(self.state)
         self.engine.registry.remove_cluster(self.state.cluster_id)
-        await self.engine.release_group(self.state.cluster_id)
+        await self.engine.release_group(self.state.sandbox_name)
 
     # -- phases
 
@@ -1070,7 +1291,7 @@ class _Launch:
             work_dir=self.state.work_dir,
             env=self.engine.cluster_env(self.state),
             timeout=self.engine.bootstrap_timeout,
-            sandbox=self.engine.sandbox(self.state.cluster_id, self.state.work_dir, Part.STEPS),
+            sandbox=self.engine.sandbox(self.state.sandbox_name, self.state.work_dir, Part.STEPS),
             roots=file_roots(self.engine.data_dir),
         )
         for daemon in outcome.daemons:
@@ -1260,7 +1481,8 @@ class _Launch:
                 master_url=master_url,
                 connect_port=ports["connect"],
                 ui_port=ports["ui"],
-                cluster_id=self.state.cluster_id,
+                # A pool member's driver is named for no one: it may serve any account.
+                cluster_id="" if is_pool_id(self.state.cluster_id) else self.state.cluster_id,
                 executor=sizing,
                 executor_cds=executor_choice.options,
             )

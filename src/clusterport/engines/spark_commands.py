@@ -263,7 +263,7 @@ class SparkCommands:
         props = self.application_defaults(
             master_url=master_url, executor=executor, executor_cds=executor_cds
         )
-        props.setdefault("spark.app.name", f"{cluster_id} Spark Connect server")
+        props.setdefault("spark.app.name", f"{cluster_id} Spark Connect server".lstrip())
         if "spark.dynamicAllocation.minExecutors" not in self.user_properties:
             props["spark.dynamicAllocation.minExecutors"] = "1"
         props.update(

@@ -88,6 +88,14 @@ class ClusterState:
     spark_properties: Mapping[str, str] = field(default_factory=dict)
     env: Mapping[str, str] = field(default_factory=dict)
     scaling: NodeScaling = field(default_factory=NodeScaling)
+    #: The id the cluster's processes started under, when it is not ``cluster_id``
+    #: (a cluster taken from the warm pool keeps its pool id's uid and control group).
+    started_as: str = ""
+
+    @property
+    def sandbox_name(self) -> str:
+        """The name the cluster's uid and control group are keyed by."""
+        return self.started_as or self.cluster_id
 
     @property
     def master_url(self) -> str:
@@ -142,6 +150,7 @@ class ClusterState:
                 "cores_factor": self.scaling.cores_factor,
                 "memory_factor": self.scaling.memory_factor,
             },
+            "started_as": self.started_as,
         }
 
     @classmethod
@@ -166,6 +175,7 @@ class ClusterState:
                 cores_factor=float(scaling.get("cores_factor", 1.0)),
                 memory_factor=float(scaling.get("memory_factor", 1.0)),
             ),
+            started_as=str(data.get("started_as", "")),
         )
 
 
@@ -293,6 +303,22 @@ class Registry:
             with contextlib.suppress(FileNotFoundError, json.JSONDecodeError):
                 found[entry.stem] = Path(json.loads(entry.read_text())["work_dir"])
         return found
+
+    def _member_file(self, cluster_id: str) -> Path:
+        return self.root / "members" / cluster_id
+
+    def add_member(self, cluster_id: str, member_id: str) -> None:
+        """Remember that ``cluster_id`` is the warm pool member ``member_id`` (for good)."""
+        path = self._member_file(cluster_id)
+        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        path.write_text(member_id, encoding="ascii")
+
+    def member_of(self, cluster_id: str) -> str | None:
+        """The warm pool member a cluster was handed, if it was."""
+        try:
+            return self._member_file(cluster_id).read_text(encoding="ascii").strip() or None
+        except FileNotFoundError:
+            return None
 
     def add_history(self, cluster_id: str, record: ProcessRecord, work_dir: Path) -> None:
         """Remember a persistent history server."""

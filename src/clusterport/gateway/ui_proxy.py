@@ -1,8 +1,11 @@
-"""The Spark UI proxy: ``/_ui/<cluster-id>/…`` to a cluster's master, app and history UIs.
+"""The Spark UI proxy: ``/_ui/<handle>/…`` to a cluster's master, app and history UIs.
 
-A request is let through when it carries a presigned link token for that
+The handle is the cluster's id, or for a cluster taken from the warm pool the
+opaque id its processes started under (its document's ``Engine.UiPrefix``):
+the cluster is found by the token's grant, and let in only under its own
+handle. A request is let through when it carries a presigned link token for that
 cluster (``?cp-ui-token=…``, see :mod:`clusterport.services.emr.ui_links`),
-which is traded for a cookie scoped to ``/_ui/<cluster-id>/`` and a redirect
+which is traded for a cookie scoped to ``/_ui/<handle>/`` and a redirect
 to the same page without the token, or when it carries that cookie. The
 request then goes, with the prefix stripped, to the cluster's history server
 (``shs/…``) or its standalone master (everything else, including
@@ -64,7 +67,7 @@ def _target(platform: Platform, grant: ui_links.UiGrant, rest: str) -> tuple[End
     with platform.db.session() as session:
         rec = EmrRecords(session, grant.account_id, grant.region)
         doc = rec.cluster(grant.cluster_id).data
-    prefix = ui_prefix_for(grant.cluster_id)
+    prefix = ui_links.ui_prefix_of(doc)
     if rest == _HISTORY or rest.startswith(_HISTORY + "/"):
         history = endpoints.history_endpoint(doc)
         if history is None:
@@ -99,7 +102,7 @@ async def _application_page(
     with platform.db.session() as session:
         rec = EmrRecords(session, grant.account_id, grant.region)
         doc = rec.cluster(grant.cluster_id).data
-    prefix = ui_prefix_for(grant.cluster_id)
+    prefix = ui_links.ui_prefix_of(doc)
     page = page or ui_links.APPLICATION_LANDING
     if alias == ui_links.LIVE_APPLICATION:
         app_ui = endpoints.running_endpoint(doc, "AppUi")
@@ -208,15 +211,36 @@ async def _forward(
     return Response(reply.content, status_code=reply.status_code, headers=out_headers)
 
 
+def _cluster_of(platform: Platform, key: bytes, token: str | None, handle: str) -> str:
+    """The cluster a UI path's handle stands for, as the token's grant names it.
+
+    A grant whose cluster was started under this handle (taken from the warm
+    pool) names that cluster; anything else is checked against the handle
+    itself, so a link is refused under any other cluster's handle.
+    """
+    grant = ui_links.genuine(key, token) if token else None
+    if grant is None or grant.cluster_id == handle:
+        return handle
+    try:
+        with platform.db.session() as session:
+            doc = EmrRecords(session, grant.account_id, grant.region).cluster(grant.cluster_id).data
+    except ServiceError:
+        return handle
+    return grant.cluster_id if ui_links.ui_prefix_of(doc) == ui_prefix_for(handle) else handle
+
+
 async def spark_ui(request: Request) -> Response:
     """Serve one request of a cluster's Spark UI (see the module docstring)."""
     platform: Platform = request.app.state.platform
-    cluster_id = request.path_params["cluster_id"]
+    handle = request.path_params["cluster_id"]
     rest = request.path_params.get("rest", "")
     key = ui_links.signing_key(platform.data_dir)
     now = platform.now()
-    prefix = ui_prefix_for(cluster_id)
+    prefix = ui_prefix_for(handle)
     link = request.query_params.get(ui_links.TOKEN_PARAM)
+    cluster_id = _cluster_of(
+        platform, key, link or request.cookies.get(ui_links.COOKIE_NAME), handle
+    )
     try:
         if link is not None:
             try:

@@ -39,8 +39,8 @@ _ARN = re.compile(r"^arn:aws[a-z-]*:elasticmapreduce:([a-z0-9-]+):(\d{12}):clust
 _ON_CLUSTER_TYPES = ("SparkHistoryServer", "ApplicationMaster", "ResourceManager")
 
 
-def link(ctx: RequestContext, cluster_id: str, path: str) -> str:
-    """A presigned URL to ``path`` below the cluster's UI prefix, for the caller."""
+def link(ctx: RequestContext, cluster_id: str, path: str, prefix: str | None = None) -> str:
+    """A presigned URL to ``path`` below the cluster's UI prefix (``prefix``), for the caller."""
     key = ui_links.signing_key(ctx.platform.data_dir)
     grant = ui_links.UiGrant(
         ctx.account_id,
@@ -50,7 +50,7 @@ def link(ctx: RequestContext, cluster_id: str, path: str) -> str:
         principal_arn=ctx.principal.arn,
         principal_id=ctx.principal.user_id,
     )
-    return ui_links.presigned_url(ctx.platform.settings.public_url, grant, key, path)
+    return ui_links.presigned_url(ctx.platform.settings.public_url, grant, key, path, prefix=prefix)
 
 
 def on_cluster_url(
@@ -80,7 +80,8 @@ def on_cluster_url(
         path = ui_links.application_path(app_id)
     else:
         path = ""
-    return {"PresignedURLReady": True, "PresignedURL": link(ctx, cluster_id, path)}
+    prefix = ui_links.ui_prefix_of(row.data)
+    return {"PresignedURLReady": True, "PresignedURL": link(ctx, cluster_id, path, prefix)}
 
 
 def parse_cluster_arn(arn: str) -> tuple[str, str, str]:
@@ -189,9 +190,16 @@ def set_status(
 
 
 def presigned(
-    ctx: RequestContext, row: ResourceRow, params: Mapping[str, Any], ready: bool
+    ctx: RequestContext,
+    row: ResourceRow,
+    params: Mapping[str, Any],
+    ready: bool,
+    prefix: str | None = None,
 ) -> dict[str, Any]:
-    """GetPersistentAppUIPresignedURL's answer: a link once the history server answers."""
+    """GetPersistentAppUIPresignedURL's answer: a link once the history server answers.
+
+    ``prefix`` is the cluster's UI prefix (:func:`ui_links.ui_prefix_of`).
+    """
     if params.get("PersistentAppUIType") not in (None, "SHS"):
         raise ValidationError(
             f"PersistentAppUIType {params['PersistentAppUIType']} is not available; use SHS.",
@@ -201,4 +209,7 @@ def presigned(
         return {"PresignedURLReady": False}
     app_id = params.get("ApplicationId")
     path = ui_links.history_path(app_id) if app_id else ui_links.history_application_path()
-    return {"PresignedURLReady": True, "PresignedURL": link(ctx, str(row.parent_id), path)}
+    return {
+        "PresignedURLReady": True,
+        "PresignedURL": link(ctx, str(row.parent_id), path, prefix),
+    }

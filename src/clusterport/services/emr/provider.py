@@ -22,7 +22,16 @@ from clusterport.engines.base import ClusterNotFoundError, Engine, EngineError, 
 from clusterport.errors import ServiceError, ValidationError
 from clusterport.platform import Platform
 from clusterport.services.base import Provider, RequestContext, ResourceArns
-from clusterport.services.emr import app_ui, clusters, groups, paging, request, sessions, steps
+from clusterport.services.emr import (
+    app_ui,
+    clusters,
+    groups,
+    paging,
+    request,
+    sessions,
+    steps,
+    ui_links,
+)
 from clusterport.services.emr import shapes_generated as shapes
 from clusterport.services.emr.connect_guard import (
     SPARK_CONNECT_PORT,
@@ -586,7 +595,9 @@ class EmrProvider(Provider):
             await runtime.reconciler.history_ready(key)
         with records_of(ctx) as rec:
             row = app_ui.find(rec, params["PersistentAppUIId"])
-            answer = app_ui.presigned(ctx, row, params, row.state == app_ui.ATTACHED)
+            answer = app_ui.presigned(
+                ctx, row, params, row.state == app_ui.ATTACHED, ui_links.ui_prefix_of(cluster)
+            )
             return cast(shapes.GetPersistentAppUIPresignedURLOutput, answer)
 
     # ------------------------------------------------------------------ releases

@@ -26,6 +26,14 @@ What it does, by state:
   its Spark Connect port then tells every client the cluster's state
   (:mod:`.ended_endpoints`).
 
+The engine's warm pool (``--warm-pool``) is tended on every resync and
+after every hand-off (:meth:`Engine.tend_pool`), with what the host's budget
+leaves it once every active cluster is counted (waiting ones too: the pool
+gives way). A cluster about to start first asks the engine for a pool member
+of its shape (:meth:`Engine.claim`, which makes the member's keys afresh);
+when it gets one, the member's identity (UI prefix, Connect token) goes into
+its document and the start goes through the usual checkpoints.
+
 On start, clusters the store says are alive are adopted (:meth:`Engine.adopt`):
 they keep running and answering. Stopping the reconciler never stops a
 cluster, nor a step it runs: the next control plane waits for that step
@@ -38,6 +46,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import copy
+import dataclasses
 import datetime as dt
 import functools
 import logging
@@ -51,7 +60,9 @@ from clusterport.engines.base import (
     HISTORY_UI_SUFFIX,
     Checkpoint,
     ClusterEndpoints,
+    ClusterIdentity,
     ClusterNotFoundError,
+    ClusterSpec,
     Engine,
     EngineError,
     NodeNotFoundError,
@@ -60,7 +71,7 @@ from clusterport.engines.base import (
 )
 from clusterport.errors import LimitExceededError
 from clusterport.platform import Platform
-from clusterport.services.emr import app_ui, lifecycle, nodes, scaling, steps, usage
+from clusterport.services.emr import app_ui, lifecycle, nodes, quotas, scaling, steps, usage
 from clusterport.services.emr.documents import (
     ACTIVE_STATES,
     BOOTSTRAPPING,
@@ -92,6 +103,7 @@ from clusterport.services.emr.spec import (
     CONNECT_PROXY,
     cluster_spec,
     node_spec,
+    pool_template,
     sidecars,
 )
 from clusterport.services.emr.usage import check_added_nodes
@@ -163,6 +175,7 @@ class Reconciler:
             return
         self._started = True
         await self.adopt_all()
+        await self._tend_pool()
         self._tasks = [
             asyncio.create_task(self._work(), name="emr-reconciler"),
             asyncio.create_task(self._resync(), name="emr-resync"),
@@ -178,6 +191,8 @@ class Reconciler:
         self._jobs.clear()
         self._started = False
         self.ended.close_all()
+        # Pool members serve no one yet: they end with the control plane (clusters do not).
+        await self.engine.tend_pool(None, 0, 0)
 
     def notify(self, key: ClusterKey) -> None:
         """Look at a cluster soon (after an API call changed what it should be)."""
@@ -200,10 +215,22 @@ class Reconciler:
         while True:
             await asyncio.sleep(self.resync_interval)
             self.ended.expire()
+            await self._tend_pool()
             with self.platform.db.session() as session:
                 keys = [ClusterKey.of(r) for r in all_rows(session, CLUSTER, list(ACTIVE_STATES))]
             for key in keys:
                 self.queue.put(key)
+
+    async def _tend_pool(self) -> None:
+        """Keep the engine's warm pool within what the host's budget leaves it."""
+        try:
+            capacity = self.engine.capacity()
+            with self.platform.db.session() as session:
+                room = usage.pool_room_mb(EmrRecords(session, "", ""), capacity)
+            member = quotas.cluster_host_memory_mb(capacity, 1)
+            await self.engine.tend_pool(pool_template(), room, member)
+        except (EngineError, OSError):
+            log.exception("tending the warm pool failed; tried again at the next resync")
 
     # ------------------------------------------------------------------ store helpers
 
@@ -494,22 +521,53 @@ class Reconciler:
         if doc is None or cluster_state(doc) not in (STARTING, BOOTSTRAPPING):
             return
         if not usage.admitted(doc) and not self._admitted(key):
+            await self._tend_pool()  # the pool gives way to a waiting cluster
             return  # it waits for host capacity; a later round tries again
         token = self.platform.secrets.open(doc["Engine"]["ConnectToken"])
         spec = cluster_spec(doc, key.account_id, token)
+        identity = await self.engine.claim(spec)
+        if identity is not None:
+            spec = self._take_identity(key, spec, identity)
         async for checkpoint in self.engine.start(spec):
             if checkpoint.phase is Phase.WAITING and checkpoint.endpoints is not None:
                 self._with_cluster(key, functools.partial(self._mark_ready, checkpoint.endpoints))
             else:
                 self._change(key, functools.partial(self._checkpoint, checkpoint, self._now()))
         self.notify(key)
+        if identity is not None:
+            await self._tend_pool()  # refill
+
+    def _take_identity(
+        self, key: ClusterKey, spec: ClusterSpec, identity: ClusterIdentity
+    ) -> ClusterSpec:
+        """Record a pool member's identity in the cluster's document; the spec to start with.
+
+        The engine made the member's keys afresh when it was claimed: whatever it
+        held before belonged to no one and is not kept.
+        """
+        sealed = self.platform.secrets.seal(identity.connect_token)
+
+        def record(doc: dict[str, Any]) -> dict[str, Any]:
+            engine = {
+                **doc["Engine"],
+                "UiPrefix": identity.ui_prefix,
+                "ConnectToken": sealed,
+                "WarmPool": True,
+            }
+            return {**doc, "Engine": engine}
+
+        self._change(key, record)
+        return dataclasses.replace(
+            spec, ui_prefix=identity.ui_prefix, connect_token=identity.connect_token
+        )
 
     def _admitted(self, key: ClusterKey) -> bool:
         """Admit the cluster if the host holds it now; else say in its status what it waits for."""
         capacity, now = self.engine.capacity(), self._now()
+        pool_mb = self.engine.pool_status().memory_mb
 
         def attempt(rec: EmrRecords, row: ResourceRow) -> bool:
-            waiting = usage.admit(rec, row, capacity, now)
+            waiting = usage.admit(rec, row, capacity, now, pool_mb)
             if waiting is None:
                 return True
             status = row.data["Cluster"]["Status"]

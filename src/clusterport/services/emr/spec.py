@@ -32,11 +32,38 @@ from clusterport.engines.base import (
 )
 from clusterport.services.emr import configurations
 from clusterport.services.emr.instance_types import instance_type
+from clusterport.services.emr.releases import DEFAULT_RELEASE_LABEL
 
 CONNECT_PROXY = "connect-proxy"
 LIVY = "livy"
 #: Where the Livy endpoint answers its activity (busy, last activity).
 LIVY_ACTIVITY_PATH = "/_clusterport/activity"
+
+
+#: The instance type of both nodes of the clusters the warm pool keeps (the one
+#: ``clusterport up``, the demo and the catalog's product start with).
+POOL_INSTANCE_TYPE = "m5.xlarge"
+
+
+def pool_template() -> ClusterSpec:
+    """The shape the engine's warm pool keeps: the default release, 1 primary + 1 core node.
+
+    Only the release and the nodes' sizes count (see
+    :class:`~clusterport.engines.pool.PoolShape`); the engine gives each member
+    its own id, folder and token.
+    """
+    itype = instance_type(POOL_INSTANCE_TYPE)
+    return ClusterSpec(
+        cluster_id="pool-template",
+        account_id="",
+        release_label=DEFAULT_RELEASE_LABEL,
+        connect_token="",
+        ui_prefix="",
+        nodes=[
+            NodeSpec("primary", NodeRole.MASTER, itype.vcpus, itype.memory_mib),
+            NodeSpec("core", NodeRole.CORE, itype.vcpus, itype.memory_mib),
+        ],
+    )
 
 
 def ui_prefix_for(cluster_id: str) -> str:

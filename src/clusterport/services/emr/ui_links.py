@@ -1,4 +1,10 @@
-"""Presigned links to a cluster's Spark UIs, served by the gateway under ``/_ui/<cluster-id>/``.
+"""Presigned links to a cluster's Spark UIs, served by the gateway under ``/_ui/<handle>/``.
+
+The handle is the path segment a cluster's Spark processes were started with
+(its ``Engine.UiPrefix``, :func:`ui_prefix_of`): the cluster's id for a cluster
+started cold, the opaque id of the warm pool member it was handed for one taken
+from the pool. The gateway finds the cluster by the link's grant and lets it in
+only under that cluster's own handle.
 
 A link carries a token: the cluster (account, region, id) and an expiry,
 signed with HMAC-SHA256 under a key file of the data dir
@@ -25,8 +31,10 @@ import datetime as dt
 import hashlib
 import hmac
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Any
 from urllib.parse import quote, urlencode
 
 from clusterport.engines.base import HISTORY_UI_SUFFIX
@@ -141,9 +149,21 @@ def verify(key: bytes, token: str, cluster_id: str, now: dt.datetime) -> UiGrant
     return grant
 
 
-def presigned_url(public_url: str, grant: UiGrant, key: bytes, path: str = "") -> str:
-    """``<public url>/_ui/<cluster-id>/<path>?cp-ui-token=…`` for ``grant``."""
-    base = f"{public_url.rstrip('/')}{ui_prefix_for(grant.cluster_id)}/{quote(path)}"
+def ui_prefix_of(doc: Mapping[str, Any]) -> str:
+    """The path a cluster's Spark UIs are served under (its handle's), from its document."""
+    prefix = doc.get("Engine", {}).get("UiPrefix")
+    return str(prefix) if prefix else ui_prefix_for(str(doc["Cluster"]["Id"]))
+
+
+def presigned_url(
+    public_url: str, grant: UiGrant, key: bytes, path: str = "", *, prefix: str | None = None
+) -> str:
+    """``<public url><prefix>/<path>?cp-ui-token=…`` for ``grant``.
+
+    ``prefix`` is the cluster's UI prefix (:func:`ui_prefix_of`); by default its id's.
+    """
+    mount = prefix or ui_prefix_for(grant.cluster_id)
+    base = f"{public_url.rstrip('/')}{mount}/{quote(path)}"
     return f"{base}?{urlencode({TOKEN_PARAM: sign(key, grant)})}"
 
 

@@ -6,6 +6,11 @@ and waits in STARTING, its status message saying what it waits for, until
 clusters end (:func:`admit`, called by the reconciler before each start).
 Clusters are admitted in the order they were created, so a large one is not
 passed over for ever by smaller ones behind it.
+
+The engine's warm pool (pre-started clusters no tenant holds yet) counts
+against the budget too, and gives way: it gets only what every active cluster,
+waiting ones included, leaves free (:func:`pool_room_mb`), so a waiting
+cluster is admitted once the pool has shrunk for it.
 """
 
 from __future__ import annotations
@@ -62,12 +67,29 @@ def admitted(doc: Mapping[str, Any]) -> bool:
     return doc.get("Engine", {}).get("Admitted", True) is not False
 
 
-def admit(rec: EmrRecords, row: ResourceRow, capacity: Capacity, now: dt.datetime) -> str | None:
+def pool_room_mb(rec: EmrRecords, capacity: Capacity) -> int:
+    """What the host's budget leaves the warm pool: all but every active cluster's need.
+
+    Clusters that wait for room count as well: the pool gives way to them.
+    """
+    rows = all_rows(rec.session, CLUSTER, list(ACTIVE_STATES))
+    used = sum(quotas.cluster_host_memory_mb(capacity, cluster_workers(r.data)) for r in rows)
+    return capacity.memory_mb - used
+
+
+def admit(
+    rec: EmrRecords,
+    row: ResourceRow,
+    capacity: Capacity,
+    now: dt.datetime,
+    pool_mb: int = 0,
+) -> str | None:
     """Admit the cluster of ``row`` if the host holds it now; else what it waits for.
 
     Marks the cluster admitted in ``row`` (the caller's transaction) and returns
     None, or returns the status message of a cluster that waits. Other
-    accounts' clusters are counted but never named.
+    accounts' clusters are counted but never named. ``pool_mb`` is what the
+    engine's warm pool holds (it gives way, see :func:`pool_room_mb`).
     """
     if admitted(row.data):
         return None
@@ -78,12 +100,12 @@ def admit(rec: EmrRecords, row: ResourceRow, capacity: Capacity, now: dt.datetim
         for r in all_rows(rec.session, CLUSTER, list(ACTIVE_STATES))
         if not admitted(r.data) and r.pk < row.pk
     )
-    if not ahead and committed + need <= capacity.memory_mb:
+    if not ahead and committed + pool_mb + need <= capacity.memory_mb:
         doc = dict(row.data)
         doc["Engine"] = {**doc["Engine"], "Admitted": True}
         rec.store.update(row, doc, now, state=row.state)
         return None
-    free = max(0, capacity.memory_mb - committed)
+    free = max(0, capacity.memory_mb - committed - pool_mb)
     queue = ""
     if ahead:
         queue = f"; {ahead} cluster{'s wait' if ahead > 1 else ' waits'} before it"
