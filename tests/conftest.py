@@ -222,15 +222,16 @@ def _marker_matches_processes(request: pytest.FixtureRequest) -> Iterator[None]:
 
 # ------------------------------------------------- one worker for everything that starts a JVM
 
-#: The xdist scope every module with Spark or browser tests joins: one worker runs them all,
-#: one after another (two clusters or browsers at once would starve this 2-core machine and
-#: race for the same ports), while the other worker runs the fast lane beside it.
-HEAVY_SCOPE = "spark-and-browser"
-_HEAVY_MARK = re.compile(r"pytest\.mark\.(?:spark|browser)\b")
+#: The xdist scope every module with Spark tests joins: one worker runs them all, one
+#: after another (two clusters at once would starve this 2-core machine and race for the
+#: same ports), while the other worker runs everything else beside it (browser tests
+#: without Spark included: they start no JVM).
+HEAVY_SCOPE = "spark"
+_HEAVY_MARK = re.compile(r"pytest\.mark\.spark\b")
 
 
 def heavy_modules(tests_dir: Path) -> frozenset[str]:
-    """The test modules (as node ids spell them) whose source marks a test ``spark``/``browser``.
+    """The test modules (as node ids spell them) whose source marks a test ``spark``.
 
     Read from the source, because xdist's controller schedules node ids without collecting;
     ``pytest_collection_modifyitems`` checks every collected item against it.
@@ -265,21 +266,20 @@ class OneHeavyWorker(LoadScopeScheduling):  # type: ignore[misc]  # xdist ships 
 
 @pytest.hookimpl(optionalhook=True)
 def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> OneHeavyWorker | None:
-    """``--dist loadscope`` groups by module and keeps every Spark or browser module together."""
+    """``--dist loadscope`` groups by module and keeps every Spark module together."""
     if config.getoption("dist") != "loadscope":
         return None
     return OneHeavyWorker(config, log, heavy=heavy_modules(REPO / "tests"))
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Refuse a Spark or browser test the scheduler would not put on the heavy worker."""
+    """Refuse a Spark test the scheduler would not put on the heavy worker."""
     heavy = heavy_modules(REPO / "tests")
     for item in items:
         module = item.nodeid.split("::", 1)[0]
-        marked = any(item.get_closest_marker(name) for name in _MARKED_PROCESSES)
-        if marked and module not in heavy:
+        if item.get_closest_marker("spark") and module not in heavy:
             raise pytest.UsageError(
-                f"{item.nodeid} is marked spark or browser, but its module's source does not "
-                "say pytest.mark.spark or pytest.mark.browser: mark it in the module "
-                "(pytestmark or a decorator) so that --dist loadscope runs it on the heavy worker"
+                f"{item.nodeid} is marked spark, but its module's source does not say "
+                "pytest.mark.spark: mark it in the module (pytestmark or a decorator) so "
+                "that --dist loadscope runs it on the heavy worker"
             )
