@@ -16,7 +16,6 @@ from clusterport.iam.cache import ParsedPolicies
 from clusterport.memo import BoundedMemo
 from clusterport.store.db import Database, sqlite_url
 from clusterport.store.secrets import SecretBox
-from clusterport.store.write_behind import WriteBehind
 from clusterport.workers import WorkerPool
 
 if TYPE_CHECKING:
@@ -85,8 +84,6 @@ class Platform:
         self.network_snapshots: BoundedMemo[tuple[Hashable, ...], NetworkSnapshot] = BoundedMemo(64)
         #: Where work that grows with its input runs, off the event loop (see workers).
         self.workers = WorkerPool()
-        #: Audit records of the doors that are not API calls, stored off the request path.
-        self.write_behind = WriteBehind(self.db, name="clusterport-audit")
 
     @property
     def data_dir(self) -> Path:
@@ -96,6 +93,5 @@ class Platform:
         return self.clock()
 
     def close(self) -> None:
-        self.write_behind.close()
         self.workers.close()
         self.db.dispose()

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
-from functools import partial
 from typing import TYPE_CHECKING, Any
 
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from clusterport.services.base import Principal
@@ -17,6 +18,7 @@ from clusterport.store.audit import AuditEvent
 if TYPE_CHECKING:
     from clusterport.platform import Platform
 
+log = logging.getLogger(__name__)
 
 _SECRET_WORDS = ("secret", "password", "token", "privatekey", "credentials")
 _READ_PREFIXES = ("Describe", "List", "Get", "Search", "Lookup", "Scan", "Simulate", "Validate")
@@ -170,9 +172,9 @@ def record(session: Session, call: CallRecord) -> None:
 
 
 def record_quietly(platform: Platform, call: CallRecord) -> None:
-    """Store ``call`` off the request path (a door's record: Livy, UI proxy, credentials, login).
-
-    The platform's write-behind queue stores it in order, soon; a failing store is logged,
-    never turned into a failed request. ``LookupEvents`` waits for the queue first.
-    """
-    platform.write_behind.submit(partial(record, call=call))
+    """Store ``call``; a failing trail is logged, never turned into a failed request."""
+    try:
+        with platform.db.session() as session:
+            record(session, call)
+    except SQLAlchemyError:
+        log.exception("could not record the audit event of %s", call.event_name)
