@@ -185,8 +185,13 @@ def terminate(emr: Any, cluster_id: str) -> None:
 def test_a_matching_cluster_is_served_by_the_member_and_runs_spark(pooled: Pooled) -> None:
     emr = pooled.running.client("emr", A)
     member = ready_member(pooled)
+    before = asyncio.run(pooled.engine().access(member))
     cluster_id = emr.run_job_flow(**common_shape())["JobFlowId"]
     seen = states_until_waiting(emr, cluster_id)
+    # Re-keyed at the hand-off: neither the session signing key nor Livy's access key is kept.
+    after = asyncio.run(pooled.engine().access(cluster_id))
+    assert after.session_key != before.session_key
+    assert after.sidecar_key != before.sidecar_key
     assert seen[0] in ("STARTING", "BOOTSTRAPPING") and seen[-1] == "WAITING", seen
     order = ["STARTING", "BOOTSTRAPPING", "WAITING"]
     assert [order.index(s) for s in seen] == sorted(order.index(s) for s in seen), seen

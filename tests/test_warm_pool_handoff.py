@@ -11,6 +11,7 @@ the pool gives way to a cluster waiting for room, and how ``--warm-pool`` and
 
 from __future__ import annotations
 
+import asyncio
 import json
 import time
 from collections.abc import Callable, Iterator
@@ -105,11 +106,15 @@ def test_a_matching_cluster_is_served_by_the_member_through_the_usual_states(
 ) -> None:
     emr = pooled.client("emr", A)
     member = ready_member(pooled)
+    before = asyncio.run(pooled.inprocess().access(member))
     cluster_id = emr.run_job_flow(**common_shape())["JobFlowId"]
     seen = states_until_waiting(emr, cluster_id)
     assert seen[0] in ("STARTING", "BOOTSTRAPPING") and seen[-1] == "WAITING", seen
     order = ["STARTING", "BOOTSTRAPPING", "WAITING"]
     assert [order.index(s) for s in seen] == sorted(order.index(s) for s in seen), seen
+    # Re-keyed at the hand-off: nothing the member held before is the cluster's.
+    after = asyncio.run(pooled.inprocess().access(cluster_id))
+    assert after.session_key != before.session_key
     doc = document(pooled, A, cluster_id)
     engine = doc["Engine"]
     assert engine["UiPrefix"] == f"/_ui/{member}"

@@ -26,7 +26,7 @@ from pathlib import Path
 import httpx
 
 from clusterport.engines.base import ClusterAccess, Endpoint
-from clusterport.engines.connect_proxy import load_or_create_key, revoke_session
+from clusterport.engines.connect_proxy import load_or_create_key, read_key, revoke_session
 from clusterport.engines.livy.config import ACCESS_KEY_HEADER
 from clusterport.engines.state import ui_key
 from clusterport.engines.ui_filter import UI_KEY_HEADER
@@ -69,7 +69,7 @@ def cluster_access(work_dir: Path) -> ClusterAccess:
     return ClusterAccess(
         sidecar_key=(work_dir / ACCESS_KEY_FILE).read_text(encoding="ascii").strip(),
         ui_headers={UI_KEY_HEADER: ui_key(work_dir)},
-        session_key=load_or_create_key(work_dir / SESSION_KEY_FILE),
+        session_key=read_key(work_dir / SESSION_KEY_FILE),
     )
 
 

@@ -89,6 +89,7 @@ __all__ = [
     "load_or_create_key",
     "main",
     "mint_session_token",
+    "read_key",
     "verify_session_token",
 ]
 
@@ -255,7 +256,12 @@ def load_or_create_key(path: Path) -> bytes:
                 os.link(tmp_name, path)
         finally:
             os.unlink(tmp_name)
-    text = path.read_text(encoding="ascii").strip()
+    return read_key(path)
+
+
+def read_key(path: Path) -> bytes:
+    """Return the signing key stored (hex) in ``path`` (OSError when there is none)."""
+    text = Path(path).read_text(encoding="ascii").strip()
     try:
         key = bytes.fromhex(text)
     except ValueError as exc:

@@ -633,8 +633,8 @@ class LocalSparkEngine(Engine):
         """Hand a ready pool member of the spec's shape to ``spec.cluster_id`` (None: cold start).
 
         The member's records now name the cluster and its nodes (its uid and
-        control group stay those it started with); its sidecars start in
-        :meth:`start`, reading the keys the control plane wrote meanwhile.
+        control group stay those it started with) and its keys are made afresh;
+        its sidecars start with them in :meth:`start`.
         """
         if self.pool is None:
             return None
@@ -669,7 +669,7 @@ class LocalSparkEngine(Engine):
             async with cluster_lock(state.work_dir):
                 launch = await _Launch.resume(self, state, connect_token=spec.connect_token)
                 launch.spec = spec
-                # The keys the control plane just wrote become the member's own.
+                # The keys made at the claim become the member's own (its uid reads them).
                 launch.sandbox_for_cluster().own(state.work_dir)
                 await _run_all(*(launch.start_sidecar(s) for s in spec.sidecars))
                 launch.state = dataclasses.replace(launch.state, phase=Phase.WAITING.value)

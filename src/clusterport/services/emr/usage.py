@@ -53,12 +53,15 @@ def account_usage(rec: EmrRecords) -> tuple[int, int]:
     return len(active), sum(cluster_vcpus(r.data) for r in active)
 
 
-def host_committed_mb(rec: EmrRecords, capacity: Capacity) -> int:
-    """Engine memory promised to every admitted active cluster of every account."""
+def host_committed_mb(rec: EmrRecords, capacity: Capacity, *, waiting: bool = False) -> int:
+    """Engine memory promised to every admitted active cluster of every account.
+
+    With ``waiting``, the clusters that wait for room count as well.
+    """
     return sum(
         quotas.cluster_host_memory_mb(capacity, cluster_workers(r.data))
         for r in all_rows(rec.session, CLUSTER, list(ACTIVE_STATES))
-        if admitted(r.data)
+        if waiting or admitted(r.data)
     )
 
 
@@ -72,9 +75,7 @@ def pool_room_mb(rec: EmrRecords, capacity: Capacity) -> int:
 
     Clusters that wait for room count as well: the pool gives way to them.
     """
-    rows = all_rows(rec.session, CLUSTER, list(ACTIVE_STATES))
-    used = sum(quotas.cluster_host_memory_mb(capacity, cluster_workers(r.data)) for r in rows)
-    return capacity.memory_mb - used
+    return capacity.memory_mb - host_committed_mb(rec, capacity, waiting=True)
 
 
 def admit(
