@@ -500,6 +500,16 @@ async def test_cluster_answers_spark_connect_only_with_the_token(
     assert str(archives.archive(CdsRole.EXECUTOR)) in maps
 
 
+async def connect_executors(cluster: RunningCluster, count: int) -> bool:
+    """Whether the cluster's Spark Connect driver has exactly ``count`` live executors."""
+    access = await cluster.engine.access(cluster.spec.cluster_id)
+    base = cluster.endpoints.app_ui.url("api/v1/applications")
+    async with http_client(access.ui_headers) as client:
+        apps = (await client.get(base)).json()
+        executors = (await client.get(f"{base}/{apps[0]['id']}/executors")).json()
+    return sum(1 for e in executors if e["id"] != "driver" and e["isActive"]) == count
+
+
 @spark
 @module_loop
 async def test_observe_sees_sessions_and_processes(cluster_a: RunningCluster) -> None:
@@ -507,10 +517,15 @@ async def test_observe_sees_sessions_and_processes(cluster_a: RunningCluster) ->
     health = await engine.observe(cluster_id)
     assert health.healthy and health.alive_workers == 1 and not health.dead_instance_ids
     assert {p.role for p in health.processes} >= {"master", "connect", "history", "worker:i-c1"}
+    # Spark Connect's release of a session aborts, and the Connect tab lists the session for
+    # good, when an executor leaves at that moment (SessionHolder.close asks every block
+    # manager, and the leaving one's channel is closed). Release it with one executor kept
+    # (the minimum, never given back) and a query of one task (which asks for no other).
+    assert await wait_for(lambda: connect_executors(cluster_a, 1), "one executor of the driver")
     url = f"sc://localhost:{cluster_a.endpoints.connect.port}/;token={TOKEN}"
     session = await asyncio.to_thread(lambda: SparkSession.builder.remote(url).create())
     try:
-        await asyncio.to_thread(lambda: session.range(10).count())
+        await asyncio.to_thread(lambda: session.range(0, 10, 1, 1).count())
         busy = await engine.observe(cluster_id)
         assert busy.active_sessions >= 1 and busy.busy
         assert busy.last_activity is not None

@@ -112,8 +112,14 @@ async def test_the_async_stop_takes_the_same_steps() -> None:
 
 @pytest.mark.parametrize("first", [signal.SIGINT, signal.SIGKILL])
 def test_the_first_signal_can_be_another(first: int) -> None:
+    # The child says when it runs: a SIGINT that lands while Python is still starting (its
+    # handler installed, the default one not yet) is dropped, and the child reads on.
     process = start_group(
-        [sys.executable, "-c", "import sys; sys.stdin.read()"], stdin=subprocess.PIPE
+        [sys.executable, "-c", "import sys; print('ready', flush=True); sys.stdin.read()"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
     )
+    assert process.stdout is not None and process.stdout.readline() == "ready\n"
     # Python ends a KeyboardInterrupt it did not catch by the same signal.
     assert stop_group(process, grace=30, first=first) == -first
