@@ -14,28 +14,33 @@ import sys
 
 from pyspark.sql import SparkSession
 
-EXPECTED_SUM = sum(range(20_000))
+EXPECTED_ROWS = 20_000
+EXPECTED_SUM = sum(range(EXPECTED_ROWS))
 
 
 def run(port: int) -> int:
     """Run the warm-up query against ``localhost:port``; returns a process exit code."""
     session = SparkSession.builder.remote(f"sc://localhost:{port}").create()
     try:
-        # One partition: the warm executor runs every task, so dynamic allocation
-        # asks for no more executors than the one it keeps.
+        # One partition first: the warm executor runs every task while its code is
+        # still cold, so dynamic allocation (which asks for more executors once tasks
+        # wait for a second) asks for no more than the one it keeps.
         session.conf.set("spark.sql.shuffle.partitions", "1")
-        total = session.range(0, 20_000, 1, 1).selectExpr("sum(id) AS s").collect()[0]["s"]
         counted = (
-            session.range(0, 20_000, 1, 1)
+            session.range(0, EXPECTED_ROWS, 1, 1)
             .selectExpr("id % 7 AS k")
             .groupBy("k")
             .count()
             .orderBy("k")
             .collect()
         )
+        # Then a user's first query as it comes: SQL text over the default partitions,
+        # aggregated in each and finally after a shuffle read on the executor. Its tasks
+        # are warm by now and wait for each other only briefly.
+        total = session.sql(f"SELECT sum(id) AS s FROM range({EXPECTED_ROWS})").collect()[0]["s"]
     finally:
         session.stop()
-    if total != EXPECTED_SUM or sum(row["count"] for row in counted) != 20_000:
+    if total != EXPECTED_SUM or sum(row["count"] for row in counted) != EXPECTED_ROWS:
         print(f"warm-up query returned a wrong answer: {total}, {counted}", file=sys.stderr)
         return 2
     print(f"warm-up query answered: sum={total}, groups={len(counted)}")
