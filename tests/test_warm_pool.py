@@ -62,7 +62,9 @@ class Pooled:
 @pytest.fixture(scope="module")
 def pooled(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Pooled]:
     data_dir = tmp_path_factory.mktemp("warm-pool")
-    running, uv, thread = start_server(data_dir, engine_options={"warm-pool": "1"})
+    running, uv, thread = start_server(
+        data_dir, engine_options={"warm-pool": "1", "pool-refill-delay": "0"}
+    )
     world = Pooled(running, uv, data_dir)
     try:
         yield world

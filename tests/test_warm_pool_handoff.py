@@ -23,9 +23,9 @@ import pytest
 import requests
 
 from clusterport.cli.main import main
-from clusterport.engines.base import PoolMemberState
+from clusterport.engines.base import EngineError, PoolMemberState
 from clusterport.engines.inprocess import InProcessEngine
-from clusterport.engines.pool import is_pool_id
+from clusterport.engines.pool import REFILL_DELAY, is_pool_id, refill_delay
 from clusterport.services.emr.records import EmrRecords
 from conftest import RunningServer, start_inprocess_server
 from emr_support import FINAL, instances, sleeping_bootstrap, wait_for
@@ -296,3 +296,11 @@ def test_a_warm_pool_larger_than_the_budget_is_refused_naming_the_largest(
         main([*argv, "--warm-pool", "many"])
     assert bad.value.code == 2
     assert "expected a number of clusters or 'auto'" in capsys.readouterr().err
+
+
+def test_the_refill_delay_is_a_number_of_seconds_or_refused_naming_the_option() -> None:
+    assert refill_delay(None) == REFILL_DELAY
+    assert refill_delay("0") == 0.0 and refill_delay("2.5") == 2.5
+    for bad in ("soon", "-1", "nan", "inf"):
+        with pytest.raises(EngineError, match="pool-refill-delay must be a number of seconds"):
+            refill_delay(bad)

@@ -88,7 +88,14 @@ from clusterport.engines.host_budget import (
     SIDECAR_MEMORY_MB,
     HostBudget,
 )
-from clusterport.engines.pool import REFILL_DELAY, WarmPool, is_pool_id, pool_size, status_path
+from clusterport.engines.pool import (
+    REFILL_DELAY,
+    WarmPool,
+    is_pool_id,
+    pool_size,
+    refill_delay,
+    status_path,
+)
 from clusterport.engines.processes import (
     ProcessExitedError,
     ProcessRecord,
@@ -329,15 +336,18 @@ class LocalSparkEngine(Engine):
 
         Option ``warm-pool``: how many pre-started clusters to keep (a number,
         or ``auto`` for the size the host's budget suggests; absent: none).
+        Option ``pool-refill-delay``: seconds the pool waits after a hand-off
+        before it starts the next member (default :data:`REFILL_DELAY`).
         """
         engine = cls(settings.data_dir, sandbox=settings.sandbox)
         size = pool_size(settings.options.get("warm-pool"), engine.capacity())
+        delay = refill_delay(settings.options.get("pool-refill-delay"))
         if size > 0:
             engine.pool = WarmPool(
                 _PoolHost(engine),
                 size,
                 status_file=status_path(engine.data_dir),
-                refill_delay=REFILL_DELAY,
+                refill_delay=delay,
             )
         return engine
 

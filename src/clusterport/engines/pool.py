@@ -111,6 +111,26 @@ def default_pool_size(capacity: Capacity) -> int:
     return 1 if largest_pool(capacity) >= 2 else 0
 
 
+def refill_delay(option: str | None) -> float:
+    """The refill delay an engine option asks for (absent: :data:`REFILL_DELAY`).
+
+    A test or a host with cores to spare sets it lower (``pool-refill-delay=0``);
+    raises EngineError naming the option when it is not a number of seconds.
+    """
+    if option is None or option == "":
+        return REFILL_DELAY
+    try:
+        delay = float(option)
+    except ValueError:
+        delay = -1.0
+    if not 0 <= delay < float("inf"):
+        raise EngineError(
+            f"The engine option pool-refill-delay must be a number of seconds (0 or more), "
+            f"not {option!r}."
+        )
+    return delay
+
+
 def pool_size(option: str | None, capacity: Capacity) -> int:
     """The pool size an engine option asks for (absent: no pool; ``auto``: the default).
 
