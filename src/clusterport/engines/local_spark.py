@@ -1539,6 +1539,11 @@ class _Launch:
                 "clusterport.engines.warmup",
                 str(self.state.ports["connect"]),
             ]
+            # A pool member (and a training cluster, whose archives then hold the classes
+            # of that query) runs a user's first query too: no one waits for it yet.
+            cluster_id = self.state.cluster_id
+            if is_pool_id(cluster_id) or cluster_id in self.engine._trainers:
+                argv.append("--first-query")
             proc = await start_group_async(
                 self.sandbox_for_cluster().command(argv, cwd=self.state.work_dir / "run"),
                 env=env,
