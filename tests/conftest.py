@@ -17,6 +17,7 @@ import pytest
 import uvicorn
 from xdist.scheduler import LoadScopeScheduling
 
+import boto_support
 from clusterport.cli.server import bind, url_for
 from clusterport.engines.base import Engine
 from clusterport.engines.bootstrap import FILE_ROOTS_ENV
@@ -74,11 +75,7 @@ class RunningServer:
 
     def session(self, account_id: str, region: str = "us-east-1") -> boto3.Session:
         key = self.account(account_id)
-        return boto3.Session(
-            aws_access_key_id=key.access_key_id,
-            aws_secret_access_key=key.secret_access_key,
-            region_name=region,
-        )
+        return boto_support.session(key.access_key_id, key.secret_access_key, region=region)
 
     def client(self, service: str, account_id: str = "111111111111", **kwargs: Any) -> Any:
         return self.session(account_id).client(service, endpoint_url=self.url, **kwargs)
