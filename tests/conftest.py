@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import functools
 import os
 import re
 import threading
@@ -26,6 +27,8 @@ from clusterport.gateway.app import create_app
 from clusterport.platform import Platform, Settings
 from clusterport.services import identity
 from clusterport.services.emr.provider import EmrProvider
+from clusterport.services.registry import served_services
+from clusterport.services.service_models import ServiceModels
 
 REPO = Path(__file__).resolve().parents[1]
 # The aws-samples EMR templates (MIT-0, see the LICENSE beside them), kept in the repository.
@@ -81,6 +84,16 @@ class RunningServer:
         return self.session(account_id).client(service, endpoint_url=self.url, **kwargs)
 
 
+@functools.cache
+def served_models() -> ServiceModels:
+    """The served services' botocore models, parsed once per test process.
+
+    Parsing them is most of a server's start; they are read-only, so the test process's
+    servers share them (a server started by the CLI parses its own).
+    """
+    return ServiceModels(served_services())
+
+
 def start_server(
     data_dir: Path,
     *,
@@ -103,7 +116,7 @@ def start_server(
         engine_options={"warm-pool": "0", **(engine_options or {})},
     )
     platform = Platform(settings) if clock is None else Platform(settings, clock=clock)
-    app = create_app(platform)
+    app = create_app(platform, served_models())
     server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="on"))
 
     def run() -> None:
