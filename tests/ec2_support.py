@@ -2,29 +2,22 @@
 
 from __future__ import annotations
 
-import functools
-import io
 import json
 import os
 import secrets
 import subprocess
 import sys
 from collections.abc import Iterator
-from contextlib import contextmanager, redirect_stderr, redirect_stdout
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-import botocore.session
 import pytest
-from awscli import EnvironmentVariables  # type: ignore[import-untyped]
-from awscli.clidriver import (  # type: ignore[import-untyped]
-    CLIDriver,
-    _set_user_agent_for_session,
-)
-from awscli.plugin import load_plugins  # type: ignore[import-untyped]
 from botocore.exceptions import ClientError
 from sqlalchemy.orm import Session
 
+import aws_cli_support
+from aws_cli_support import Ran
 from conftest import RunningServer
 
 #: The AWS CLI of the environment running the tests.
@@ -67,45 +60,15 @@ def cli_env(server: RunningServer, account_id: str) -> dict[str, str]:
     return env
 
 
-def _aws_cli_session() -> botocore.session.Session:
-    """A botocore session as the ``aws`` command makes it, reading no AWS config file."""
-    session = botocore.session.Session(EnvironmentVariables)
-    session.set_config_variable("config_file", os.devnull)
-    session.set_config_variable("credentials_file", os.devnull)
-    session.set_config_variable("region", REGION)
-    return session
-
-
-@functools.cache
-def _cli_loader() -> Any:
-    """The AWS CLI's data loader (botocore's and the CLI's models), shared by its drivers.
-
-    Loading the EC2 model is most of an ``aws ec2`` command's time; the loader only reads
-    the installed JSON files, so one per test process answers every driver alike.
-    """
-    return _aws_cli_session().get_component("data_loader")
-
-
-def _cli(access_key_id: str, secret_access_key: str) -> Any:
-    """A fresh AWS CLI driver (what the ``aws`` command runs), signing with this key."""
-    session = _aws_cli_session()
-    session.register_component("data_loader", _cli_loader())
-    session.set_credentials(access_key_id, secret_access_key)
-    # As awscli.clidriver.create_clidriver: the CLI's own customizations are plugins.
-    _set_user_agent_for_session(session)
-    load_plugins({}, event_hooks=session.get_component("event_emitter"))
-    return CLIDriver(session=session)
-
-
-def _run_cli(server: RunningServer, account_id: str, args: tuple[str, ...]) -> tuple[int, str, str]:
-    """``aws ec2 <args>`` as ``account_id``'s root, in this process: (status, stdout, stderr)."""
+def _run_cli(server: RunningServer, account_id: str, args: tuple[str, ...]) -> Ran:
+    """``aws ec2 <args>`` as ``account_id``'s root, in this process."""
     key = server.account(account_id)
-    out, err = io.StringIO(), io.StringIO()
-    with redirect_stdout(out), redirect_stderr(err):
-        status = _cli(key.access_key_id, key.secret_access_key).main(
-            ["ec2", *args, "--endpoint-url", server.url, "--output", "json"]
-        )
-    return int(status), out.getvalue(), err.getvalue()
+    return aws_cli_support.run(
+        ["ec2", *args, "--endpoint-url", server.url, "--output", "json"],
+        access_key_id=key.access_key_id,
+        secret_access_key=key.secret_access_key,
+        region=REGION,
+    )
 
 
 def aws(server: RunningServer, account_id: str, *args: str) -> dict[str, Any]:
@@ -114,18 +77,18 @@ def aws(server: RunningServer, account_id: str, *args: str) -> dict[str, Any]:
     The AWS CLI runs in this process, through its driver's ``main`` as the ``aws`` command
     does; :func:`aws_process_error` runs the command itself.
     """
-    status, out, err = _run_cli(server, account_id, args)
-    if status != 0:
-        raise AssertionError(f"aws ec2 {' '.join(args)} failed ({status}): {err}")
-    result: dict[str, Any] = json.loads(out) if out.strip() else {}
+    ran = _run_cli(server, account_id, args)
+    if ran.returncode != 0:
+        raise AssertionError(f"aws ec2 {' '.join(args)} failed ({ran.returncode}): {ran.stderr}")
+    result: dict[str, Any] = json.loads(ran.stdout) if ran.stdout.strip() else {}
     return result
 
 
 def aws_error(server: RunningServer, account_id: str, *args: str) -> str:
     """Run ``aws ec2 <args>`` (in this process) expecting failure; its error output."""
-    status, _, err = _run_cli(server, account_id, args)
-    assert status != 0, f"aws ec2 {' '.join(args)} unexpectedly succeeded"
-    return err
+    ran = _run_cli(server, account_id, args)
+    assert ran.returncode != 0, f"aws ec2 {' '.join(args)} unexpectedly succeeded"
+    return ran.stderr
 
 
 def aws_process_error(server: RunningServer, account_id: str, *args: str) -> str:

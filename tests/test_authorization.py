@@ -20,6 +20,7 @@ from typing import Any
 import pytest
 from botocore import xform_name
 
+import aws_cli_support
 from clusterport.errors import AccessDeniedError
 from clusterport.services import identity
 from clusterport.services.authorization import authorize
@@ -353,9 +354,19 @@ def test_denied_calls_through_the_aws_cli(server: RunningServer) -> None:
     env.pop("AWS_SESSION_TOKEN", None)
     env.pop("AWS_PROFILE", None)
 
-    def aws(*args: str) -> subprocess.CompletedProcess[str]:
+    def aws(
+        *args: str, process: bool = False
+    ) -> subprocess.CompletedProcess[str] | aws_cli_support.Ran:
+        """``aws <args>`` as the user: in this process, or as an ``aws`` process."""
+        command = ["--endpoint-url", server.url, "--output", "json", *args]
+        if not process:
+            return aws_cli_support.run(
+                command,
+                access_key_id=key["AccessKeyId"],
+                secret_access_key=key["SecretAccessKey"],
+            )
         return subprocess.run(
-            [str(VENV_BIN / "aws"), "--endpoint-url", server.url, "--output", "json", *args],
+            [str(VENV_BIN / "aws"), *command],
             capture_output=True,
             text=True,
             env=env,
@@ -370,6 +381,7 @@ def test_denied_calls_through_the_aws_cli(server: RunningServer) -> None:
         "cli-made",
         "--assume-role-policy-document",
         trust(account_root(C)),
+        process=True,  # one real ``aws`` process; the other commands run in-process
     )
     assert made.returncode == 0, made.stderr
     assert json.loads(made.stdout)["Role"]["RoleName"] == "cli-made"

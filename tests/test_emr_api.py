@@ -25,6 +25,7 @@ from botocore.config import Config
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+import aws_cli_support
 from clusterport.services.emr.provider import EmrProvider
 from clusterport.services.emr.scaling import SCALE_DOWN_AFTER, decide
 from clusterport.services.emr.workqueue import WorkQueue
@@ -758,10 +759,21 @@ def test_aws_cli_creates_and_lists_clusters(server: RunningServer, tmp_path: Pat
     )
     aws = [str(Path(sys.executable).parent / "aws"), "--endpoint-url", server.url, "emr"]
 
-    def cli(*args: str) -> Any:
-        done = subprocess.run([*aws, *args], env=env, capture_output=True, text=True, check=False)
-        assert done.returncode == 0, done.stderr
-        return json.loads(done.stdout) if done.stdout.strip() else None
+    def cli(*args: str, process: bool = False) -> Any:
+        """``aws emr <args>``: in this process, or as an ``aws`` process."""
+        if process:
+            done = subprocess.run(
+                [*aws, *args], env=env, capture_output=True, text=True, check=False
+            )
+            assert done.returncode == 0, done.stderr
+            return json.loads(done.stdout) if done.stdout.strip() else None
+        ran = aws_cli_support.run(
+            aws[1:] + list(args),
+            access_key_id=key.access_key_id,
+            secret_access_key=key.secret_access_key,
+        )
+        assert ran.returncode == 0, ran.stderr
+        return json.loads(ran.stdout) if ran.stdout.strip() else None
 
     created = cli(
         "create-cluster",
@@ -777,6 +789,7 @@ def test_aws_cli_creates_and_lists_clusters(server: RunningServer, tmp_path: Pat
         "1",
         "--bootstrap-actions",
         "Path=file:///nonexistent/boot.sh,Name=missing",
+        process=True,  # one real ``aws`` process; the other commands run in-process
     )
     cluster_id = created["ClusterId"]
     emr = server.client("emr", "333333333305")
