@@ -32,6 +32,7 @@ from botocore.config import Config as BotoConfig
 from botocore.exceptions import ClientError
 from sqlalchemy import inspect
 
+from clusterport.cli.main import main
 from clusterport.platform import Platform, Settings
 from clusterport.services import identity
 from clusterport.store.db import Database, StoreUnavailableError
@@ -683,7 +684,12 @@ def _clean_env(**extra: str) -> dict[str, str]:
     return env
 
 
-def test_cli_admin_and_server_share_postgres(postgres_url: str, data_dir: Path) -> None:
+def test_cli_admin_and_server_share_postgres(
+    postgres_url: str,
+    data_dir: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
     created = _cli(
         "admin",
         "create-account",
@@ -740,27 +746,25 @@ def test_cli_admin_and_server_share_postgres(postgres_url: str, data_dir: Path) 
         vpc = client(root, "ec2").create_vpc(CidrBlock="10.30.0.0/16")["Vpc"]["VpcId"]
 
         # An account made while the server runs, the URL given by environment: usable at once.
-        env = _clean_env(CLUSTERPORT_DATABASE_URL=postgres_url)
-        second = _cli(
-            "admin",
-            "create-account",
-            "--data-dir",
-            str(data_dir),
-            "--account-id",
-            B,
-            "--name",
-            "emr",
-            env=env,
-        )
-        assert second.returncode == 0, second.stderr
-        other = json.loads(second.stdout)
+        # (Run in this process through the entry point; the first one ran as a process.)
+        for name in [*os.environ]:
+            if name.startswith(("AWS_", "CLUSTERPORT_")):
+                monkeypatch.delenv(name)
+        monkeypatch.setenv("CLUSTERPORT_DATABASE_URL", postgres_url)
+        capsys.readouterr()
+        account = ["--account-id", B, "--name", "emr"]
+        status = main(["admin", "create-account", "--data-dir", str(data_dir), *account])
+        second = capsys.readouterr()
+        assert status == 0, second.err
+        other = json.loads(second.out)
         assert client(other, "sts").get_caller_identity()["Account"] == B
         with pytest.raises(ClientError) as excinfo:  # accounts stay isolated
             client(other, "ec2").describe_vpcs(VpcIds=[vpc])
         assert excinfo.value.response["Error"]["Code"] == "InvalidVpcID.NotFound"
-        listed = _cli("admin", "list-accounts", "--data-dir", str(data_dir), env=env)
-        assert listed.returncode == 0, listed.stderr
-        accounts = json.loads(listed.stdout)["Accounts"]
+        status = main(["admin", "list-accounts", "--data-dir", str(data_dir)])
+        listed = capsys.readouterr()
+        assert status == 0, listed.err
+        accounts = json.loads(listed.out)["Accounts"]
         assert [(a["AccountId"], a["Name"]) for a in accounts] == [(A, "studio"), (B, "emr")]
         assert dt.datetime.fromisoformat(accounts[0]["Created"]).tzinfo is not None
     finally:
