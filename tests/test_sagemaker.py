@@ -14,12 +14,12 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import boto3
 import httpx
 import pytest
 from botocore.exceptions import ClientError
 
 import aws_cli_support
+import boto_support
 from clusterport.services.base import Principal
 from clusterport.services.sagemaker.source_network import DOMAIN_TAG, PROFILE_TAG, studio_source
 from sagemaker_support import (
@@ -658,10 +658,11 @@ def test_creating_a_domain_needs_pass_role_to_sagemaker(server: Any, net: Networ
         ),
     )
     key = iam.create_access_key(UserName="studio-admin")["AccessKey"]
-    admin = boto3.Session(
-        aws_access_key_id=key["AccessKeyId"],
-        aws_secret_access_key=key["SecretAccessKey"],
-        region_name="us-east-1",
+    admin = boto_support.session(
+        key["AccessKeyId"],
+        key["SecretAccessKey"],
+        None,
+        "us-east-1",
     ).client("sagemaker", endpoint_url=server.url)
     with pytest.raises(ClientError) as denied:
         create_domain(admin, net, A)
