@@ -10,7 +10,6 @@ still its own.
 from __future__ import annotations
 
 import functools
-from typing import Any
 
 import boto3
 import botocore.session
@@ -37,6 +36,13 @@ def shared_loader() -> Loader:
     return loader
 
 
+def _core() -> botocore.session.Session:
+    """A fresh botocore session on the process's shared loader."""
+    core = botocore.session.Session()
+    core.register_component("data_loader", shared_loader())
+    return core
+
+
 def session(
     access_key_id: str,
     secret_access_key: str,
@@ -44,23 +50,15 @@ def session(
     region: str = "us-east-1",
 ) -> boto3.Session:
     """A boto3 session with these credentials, on the process's shared loader."""
-    core = botocore.session.Session()
-    core.register_component("data_loader", shared_loader())
     return boto3.Session(
         aws_access_key_id=access_key_id,
         aws_secret_access_key=secret_access_key,
         aws_session_token=session_token,
         region_name=region,
-        botocore_session=core,
+        botocore_session=_core(),
     )
 
 
-def client(service: str, **kwargs: Any) -> Any:
-    """``boto3.client(service, aws_access_key_id=…, region_name=…, endpoint_url=…)``, faster."""
-    credentials = {
-        name: kwargs.pop(name, None)
-        for name in ("aws_access_key_id", "aws_secret_access_key", "aws_session_token")
-    }
-    core = botocore.session.Session()
-    core.register_component("data_loader", shared_loader())
-    return boto3.Session(botocore_session=core, **credentials).client(service, **kwargs)
+def environment_session() -> boto3.Session:
+    """``boto3.Session()`` (credentials and region from the environment), on the shared loader."""
+    return boto3.Session(botocore_session=_core())
