@@ -10,6 +10,7 @@ still its own.
 from __future__ import annotations
 
 import functools
+from typing import Any
 
 import boto3
 import botocore.session
@@ -62,3 +63,17 @@ def session(
 def environment_session() -> boto3.Session:
     """``boto3.Session()`` (credentials and region from the environment), on the shared loader."""
     return boto3.Session(botocore_session=_core())
+
+
+class SharedLoaderSession(boto3.Session):  # type: ignore[misc]  # boto3 ships no types
+    """``boto3.Session`` on the process's shared loader, for code that builds its own.
+
+    A test of such code (the doctor builds its sessions from a profile) puts this class
+    in place of ``boto3.Session``: the sessions behave the same, without parsing
+    botocore's models again.
+    """
+
+    def __init__(self, **kwargs: Any) -> None:
+        if kwargs.get("botocore_session") is None:
+            kwargs["botocore_session"] = _core()
+        super().__init__(**kwargs)
