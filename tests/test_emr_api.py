@@ -627,13 +627,18 @@ def test_list_clusters_filters_and_pages(server: RunningServer) -> None:
     account = "333333333304"
     emr = server.client("emr", account)
     before = dt.datetime.now(dt.UTC) - dt.timedelta(seconds=1)
-    created = []
-    for index in range(52):
-        cluster_id = emr.run_job_flow(
-            Name=f"c{index}", Instances=instances(), BootstrapActions=failing_bootstrap()
-        )["JobFlowId"]
-        wait_for(emr, cluster_id, ("TERMINATED_WITH_ERRORS",))
-        created.append(cluster_id)
+    created: list[str] = []
+    # Ten at a time (the account may run 20 clusters at once): each batch fails together.
+    for start in range(0, 52, 10):
+        batch = [
+            emr.run_job_flow(
+                Name=f"c{index}", Instances=instances(), BootstrapActions=failing_bootstrap()
+            )["JobFlowId"]
+            for index in range(start, min(start + 10, 52))
+        ]
+        for cluster_id in batch:
+            wait_for(emr, cluster_id, ("TERMINATED_WITH_ERRORS",))
+        created += batch
     first = emr.list_clusters()
     assert len(first["Clusters"]) == 50 and "Marker" in first
     assert [c["Id"] for c in first["Clusters"]] == list(reversed(created))[:50]
