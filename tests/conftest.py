@@ -26,6 +26,7 @@ from clusterport.engines.inprocess import ControllableClock, InProcessEngine
 from clusterport.gateway.app import create_app
 from clusterport.platform import Platform, Settings
 from clusterport.services import identity
+from clusterport.services.calls import ServiceCaller
 from clusterport.services.emr.provider import EmrProvider
 from clusterport.services.registry import served_services
 from clusterport.services.service_models import ServiceModels
@@ -94,6 +95,15 @@ def served_models() -> ServiceModels:
     return ServiceModels(served_services())
 
 
+def share_served_models(platform: Platform) -> None:
+    """Give the providers that call other services (CloudFormation, Service Catalog) the
+    process's parsed models as well, instead of parsing those services' models again."""
+    for provider in platform.providers.values():
+        caller = getattr(provider, "caller", None)
+        if isinstance(caller, ServiceCaller):
+            caller.models = served_models()
+
+
 def start_server(
     data_dir: Path,
     *,
@@ -117,6 +127,7 @@ def start_server(
     )
     platform = Platform(settings) if clock is None else Platform(settings, clock=clock)
     app = create_app(platform, served_models())
+    share_served_models(platform)
     server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="on"))
 
     def run() -> None:
