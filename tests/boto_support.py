@@ -15,6 +15,7 @@ from typing import Any
 import boto3
 import botocore.session
 from botocore.loaders import Loader, create_loader
+from botocore.model import ServiceModel
 
 
 class _Paths(list[str]):
@@ -58,6 +59,12 @@ def session(
         region_name=region,
         botocore_session=_core(),
     )
+
+
+def service_model(service: str) -> ServiceModel:
+    """botocore's model of ``service``, read through the process's shared loader."""
+    model: ServiceModel = _core().get_service_model(service)
+    return model
 
 
 def environment_session() -> boto3.Session:

@@ -264,7 +264,7 @@ Outputs:
 def implemented(service: str) -> list[str]:
     """Operations of ``service`` that its provider serves."""
     provider = next(cls for cls in PROVIDER_CLASSES if cls.service == service)
-    model = botocore.session.get_session().get_service_model(service)
+    model = boto_support.service_model(service)
     return [
         name
         for name in model.operation_names

@@ -25,8 +25,7 @@ from clusterport.errors import AccessDeniedError
 from clusterport.services import identity
 from clusterport.services.authorization import authorize
 from clusterport.services.base import Provider, RequestContext, UndeclaredResourcesError
-from clusterport.services.service_models import ServiceModels
-from conftest import RunningServer
+from conftest import RunningServer, served_models
 from iam_support import (
     account_root,
     allow,
@@ -424,7 +423,7 @@ Resources:
 def test_every_served_operation_declares_its_resources(server: RunningServer) -> None:
     served = 0
     undeclared = []
-    for service in ServiceModels(tuple(server.platform.providers)):
+    for service in served_models():
         provider = server.platform.providers[service.name]
         for name in service.model.operation_names:
             method = getattr(provider, xform_name(name), None)

@@ -14,7 +14,6 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-import botocore.session
 import httpx
 import pytest
 from botocore.config import Config
@@ -556,7 +555,7 @@ def test_subnets_carry_the_members_aws_returns_for_a_new_subnet(server: RunningS
 
 def _documented_filters(operation: str) -> set[str]:
     """The filter names (and "You can also use" aliases) EC2's documentation gives."""
-    model = botocore.session.get_session().get_service_model("ec2")
+    model = boto_support.service_model("ec2")
     shape = model.operation_model(operation).input_shape
     text = re.sub(
         r"<[^>]+>", "", (shape.members.get("Filters") or shape.members["Filter"]).documentation

@@ -29,9 +29,8 @@ import aws_cli_support
 from clusterport.services.emr.provider import EmrProvider
 from clusterport.services.emr.scaling import SCALE_DOWN_AFTER, decide
 from clusterport.services.emr.workqueue import WorkQueue
-from clusterport.services.service_models import ServiceModels
 from clusterport.store.resources import ResourceStore
-from conftest import RunningServer
+from conftest import RunningServer, served_models
 from emr_support import (
     default_roles,
     error_code,
@@ -46,7 +45,7 @@ from emr_support import (
 from wire_support import for_shape
 
 ACCOUNT = "111111111111"
-MODELS = ServiceModels(("emr",))
+MODELS = served_models()
 OTHER = "222222222222"
 
 

@@ -22,6 +22,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import aws_cli_support
+import boto_support
 from clusterport.services.registry import PROVIDER_CLASSES
 from conftest import RunningServer
 from iam_support import (
@@ -774,7 +775,7 @@ def test_aws_cli_creates_and_reads_roles_and_policies(
 # ---- robustness ----------------------------------------------------------------------------------
 def _implemented(service: str) -> list[str]:
     provider = PROVIDERS[service]
-    model = botocore.session.get_session().get_service_model(service)
+    model = boto_support.service_model(service)
     return [
         name
         for name in model.operation_names
