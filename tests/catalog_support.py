@@ -13,6 +13,7 @@ import boto3
 import botocore
 import botocore.session
 
+import boto_support
 from clusterport.services.registry import PROVIDER_CLASSES
 from conftest import RunningServer
 
@@ -71,11 +72,8 @@ def role_session(server: RunningServer, account: str, role_arn: str) -> boto3.Se
     """A boto3 session of ``role_arn``, assumed by ``account``'s root."""
     sts = server.client("sts", account)
     credentials = sts.assume_role(RoleArn=role_arn, RoleSessionName=unique("test"))["Credentials"]
-    return boto3.Session(
-        aws_access_key_id=credentials["AccessKeyId"],
-        aws_secret_access_key=credentials["SecretAccessKey"],
-        aws_session_token=credentials["SessionToken"],
-        region_name="us-east-1",
+    return boto_support.session(
+        credentials["AccessKeyId"], credentials["SecretAccessKey"], credentials["SessionToken"]
     )
 
 
@@ -86,11 +84,7 @@ def user_session(server: RunningServer, account: str, name: str, *grants: Any) -
     if grants:
         iam.put_user_policy(UserName=name, PolicyName="grants", PolicyDocument=policy(*grants))
     key = iam.create_access_key(UserName=name)["AccessKey"]
-    return boto3.Session(
-        aws_access_key_id=key["AccessKeyId"],
-        aws_secret_access_key=key["SecretAccessKey"],
-        region_name="us-east-1",
-    )
+    return boto_support.session(key["AccessKeyId"], key["SecretAccessKey"])
 
 
 def wait_stack(cf: Any, stack_id: str, timeout: float = 120) -> dict[str, Any]:
@@ -270,7 +264,7 @@ Outputs:
 def implemented(service: str) -> list[str]:
     """Operations of ``service`` that its provider serves."""
     provider = next(cls for cls in PROVIDER_CLASSES if cls.service == service)
-    model = botocore.session.get_session().get_service_model(service)
+    model = boto_support.service_model(service)
     return [
         name
         for name in model.operation_names

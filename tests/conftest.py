@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import functools
 import os
 import re
 import threading
@@ -17,6 +18,7 @@ import pytest
 import uvicorn
 from xdist.scheduler import LoadScopeScheduling
 
+import boto_support
 from clusterport.cli.server import bind, url_for
 from clusterport.engines.base import Engine
 from clusterport.engines.bootstrap import FILE_ROOTS_ENV
@@ -24,7 +26,10 @@ from clusterport.engines.inprocess import ControllableClock, InProcessEngine
 from clusterport.gateway.app import create_app
 from clusterport.platform import Platform, Settings
 from clusterport.services import identity
+from clusterport.services.calls import ServiceCaller
 from clusterport.services.emr.provider import EmrProvider
+from clusterport.services.registry import served_services
+from clusterport.services.service_models import ServiceModels
 
 REPO = Path(__file__).resolve().parents[1]
 # The aws-samples EMR templates (MIT-0, see the LICENSE beside them), kept in the repository.
@@ -74,14 +79,29 @@ class RunningServer:
 
     def session(self, account_id: str, region: str = "us-east-1") -> boto3.Session:
         key = self.account(account_id)
-        return boto3.Session(
-            aws_access_key_id=key.access_key_id,
-            aws_secret_access_key=key.secret_access_key,
-            region_name=region,
-        )
+        return boto_support.session(key.access_key_id, key.secret_access_key, region=region)
 
     def client(self, service: str, account_id: str = "111111111111", **kwargs: Any) -> Any:
         return self.session(account_id).client(service, endpoint_url=self.url, **kwargs)
+
+
+@functools.cache
+def served_models() -> ServiceModels:
+    """The served services' botocore models, parsed once per test process.
+
+    Parsing them is most of a server's start; they are read-only, so the test process's
+    servers share them (a server started by the CLI parses its own).
+    """
+    return ServiceModels(served_services())
+
+
+def share_served_models(platform: Platform) -> None:
+    """Give the providers that call other services (CloudFormation, Service Catalog) the
+    process's parsed models as well, instead of parsing those services' models again."""
+    for provider in platform.providers.values():
+        caller = getattr(provider, "caller", None)
+        if isinstance(caller, ServiceCaller):
+            caller.models = served_models()
 
 
 def start_server(
@@ -106,7 +126,8 @@ def start_server(
         engine_options={"warm-pool": "0", **(engine_options or {})},
     )
     platform = Platform(settings) if clock is None else Platform(settings, clock=clock)
-    app = create_app(platform)
+    app = create_app(platform, served_models())
+    share_served_models(platform)
     server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="on"))
 
     def run() -> None:

@@ -21,6 +21,7 @@ from typing import Any
 import boto3
 from botocore.exceptions import ClientError
 
+import boto_support
 from clusterport.cli.demo import worker_session
 from clusterport.cli.seed.world import (
     EMR_ACCOUNT,
@@ -60,11 +61,8 @@ def assume(session: boto3.Session, url: str, role_arn: str, name: str) -> boto3.
     creds = session.client("sts", endpoint_url=url).assume_role(
         RoleArn=role_arn, RoleSessionName=name
     )["Credentials"]
-    return boto3.Session(
-        aws_access_key_id=creds["AccessKeyId"],
-        aws_secret_access_key=creds["SecretAccessKey"],
-        aws_session_token=creds["SessionToken"],
-        region_name=REGION,
+    return boto_support.session(
+        creds["AccessKeyId"], creds["SecretAccessKey"], creds["SessionToken"], REGION
     )
 
 

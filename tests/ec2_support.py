@@ -16,6 +16,8 @@ import pytest
 from botocore.exceptions import ClientError
 from sqlalchemy.orm import Session
 
+import aws_cli_support
+from aws_cli_support import Ran
 from conftest import RunningServer
 
 #: The AWS CLI of the environment running the tests.
@@ -58,23 +60,39 @@ def cli_env(server: RunningServer, account_id: str) -> dict[str, str]:
     return env
 
 
-def aws(server: RunningServer, account_id: str, *args: str) -> dict[str, Any]:
-    """Run ``aws ec2 <args>`` as ``account_id``'s root; the parsed JSON output."""
-    result = subprocess.run(
-        [str(AWS), "ec2", *args, "--endpoint-url", server.url, "--output", "json"],
-        env=cli_env(server, account_id),
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
+def _run_cli(server: RunningServer, account_id: str, args: tuple[str, ...]) -> Ran:
+    """``aws ec2 <args>`` as ``account_id``'s root, in this process."""
+    key = server.account(account_id)
+    return aws_cli_support.run(
+        ["ec2", *args, "--endpoint-url", server.url, "--output", "json"],
+        access_key_id=key.access_key_id,
+        secret_access_key=key.secret_access_key,
+        region=REGION,
     )
-    if result.returncode != 0:
-        raise AssertionError(f"aws ec2 {' '.join(args)} failed: {result.stderr}")
-    return json.loads(result.stdout) if result.stdout.strip() else {}
+
+
+def aws(server: RunningServer, account_id: str, *args: str) -> dict[str, Any]:
+    """Run ``aws ec2 <args>`` as ``account_id``'s root; the parsed JSON output.
+
+    The AWS CLI runs in this process, through its driver's ``main`` as the ``aws`` command
+    does; :func:`aws_process_error` runs the command itself.
+    """
+    ran = _run_cli(server, account_id, args)
+    if ran.returncode != 0:
+        raise AssertionError(f"aws ec2 {' '.join(args)} failed ({ran.returncode}): {ran.stderr}")
+    result: dict[str, Any] = json.loads(ran.stdout) if ran.stdout.strip() else {}
+    return result
 
 
 def aws_error(server: RunningServer, account_id: str, *args: str) -> str:
-    """Run ``aws ec2 <args>`` expecting failure; its error output."""
+    """Run ``aws ec2 <args>`` (in this process) expecting failure; its error output."""
+    ran = _run_cli(server, account_id, args)
+    assert ran.returncode != 0, f"aws ec2 {' '.join(args)} unexpectedly succeeded"
+    return ran.stderr
+
+
+def aws_process_error(server: RunningServer, account_id: str, *args: str) -> str:
+    """Run the ``aws ec2 <args>`` command expecting failure; its error output."""
     result = subprocess.run(
         [str(AWS), "ec2", *args, "--endpoint-url", server.url, "--output", "json"],
         env=cli_env(server, account_id),

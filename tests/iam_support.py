@@ -12,6 +12,7 @@ import boto3
 import botocore.exceptions
 import pytest
 
+import boto_support
 from conftest import RunningServer
 
 ALLOW_ALL = {
@@ -58,11 +59,11 @@ def account_root(account_id: str) -> dict[str, str]:
 
 def session_of(credentials: dict[str, Any], region: str = "us-east-1") -> boto3.Session:
     """A boto3 session from STS ``Credentials`` or IAM ``AccessKey`` output."""
-    return boto3.Session(
-        aws_access_key_id=credentials["AccessKeyId"],
-        aws_secret_access_key=credentials["SecretAccessKey"],
-        aws_session_token=credentials.get("SessionToken"),
-        region_name=region,
+    return boto_support.session(
+        credentials["AccessKeyId"],
+        credentials["SecretAccessKey"],
+        credentials.get("SessionToken"),
+        region,
     )
 
 

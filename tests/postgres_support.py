@@ -36,7 +36,7 @@ from psycopg import sql
 from clusterport.cli.server import bind, url_for
 from clusterport.gateway.app import create_app
 from clusterport.platform import Platform, Settings
-from conftest import RunningServer
+from conftest import RunningServer, served_models, share_served_models
 
 DEBIAN_ROOT = Path("/usr/lib/postgresql")
 #: The superuser ``initdb`` creates; tests connect as it.
@@ -282,7 +282,8 @@ def start_server_on_database(
     sock = bind("127.0.0.1", 0)
     url = url_for("127.0.0.1", sock.getsockname()[1])
     platform = Platform(Settings(data_dir=data_dir, database_url=database_url, public_url=url))
-    app = create_app(platform)
+    app = create_app(platform, served_models())
+    share_served_models(platform)
     server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="on"))
 
     def run() -> None:

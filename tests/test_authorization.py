@@ -20,12 +20,12 @@ from typing import Any
 import pytest
 from botocore import xform_name
 
+import aws_cli_support
 from clusterport.errors import AccessDeniedError
 from clusterport.services import identity
 from clusterport.services.authorization import authorize
 from clusterport.services.base import Provider, RequestContext, UndeclaredResourcesError
-from clusterport.services.service_models import ServiceModels
-from conftest import RunningServer
+from conftest import RunningServer, served_models
 from iam_support import (
     account_root,
     allow,
@@ -353,9 +353,19 @@ def test_denied_calls_through_the_aws_cli(server: RunningServer) -> None:
     env.pop("AWS_SESSION_TOKEN", None)
     env.pop("AWS_PROFILE", None)
 
-    def aws(*args: str) -> subprocess.CompletedProcess[str]:
+    def aws(
+        *args: str, process: bool = False
+    ) -> subprocess.CompletedProcess[str] | aws_cli_support.Ran:
+        """``aws <args>`` as the user: in this process, or as an ``aws`` process."""
+        command = ["--endpoint-url", server.url, "--output", "json", *args]
+        if not process:
+            return aws_cli_support.run(
+                command,
+                access_key_id=key["AccessKeyId"],
+                secret_access_key=key["SecretAccessKey"],
+            )
         return subprocess.run(
-            [str(VENV_BIN / "aws"), "--endpoint-url", server.url, "--output", "json", *args],
+            [str(VENV_BIN / "aws"), *command],
             capture_output=True,
             text=True,
             env=env,
@@ -370,6 +380,7 @@ def test_denied_calls_through_the_aws_cli(server: RunningServer) -> None:
         "cli-made",
         "--assume-role-policy-document",
         trust(account_root(C)),
+        process=True,  # one real ``aws`` process; the other commands run in-process
     )
     assert made.returncode == 0, made.stderr
     assert json.loads(made.stdout)["Role"]["RoleName"] == "cli-made"
@@ -412,7 +423,7 @@ Resources:
 def test_every_served_operation_declares_its_resources(server: RunningServer) -> None:
     served = 0
     undeclared = []
-    for service in ServiceModels(tuple(server.platform.providers)):
+    for service in served_models():
         provider = server.platform.providers[service.name]
         for name in service.model.operation_names:
             method = getattr(provider, xform_name(name), None)

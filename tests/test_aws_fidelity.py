@@ -14,13 +14,12 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-import boto3
-import botocore.session
 import httpx
 import pytest
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
+import boto_support
 from conftest import RunningServer
 
 NO_RETRIES = Config(retries={"max_attempts": 1, "mode": "standard"})
@@ -248,10 +247,11 @@ def test_regions_of_other_partitions_are_refused_at_the_endpoint(server: Running
     """
     key = server.account("150000000007")
     for region, partition in (("cn-north-1", "aws-cn"), ("us-gov-west-1", "aws-us-gov")):
-        session = boto3.Session(
-            aws_access_key_id=key.access_key_id,
-            aws_secret_access_key=key.secret_access_key,
-            region_name=region,
+        session = boto_support.session(
+            key.access_key_id,
+            key.secret_access_key,
+            None,
+            region,
         )
         iam = session.client("iam", endpoint_url=server.url, config=NO_RETRIES)
         response = refused(iam.list_roles)
@@ -263,10 +263,11 @@ def test_regions_of_other_partitions_are_refused_at_the_endpoint(server: Running
         assert refused(emr.list_clusters)["Error"]["Code"] == "InvalidSignatureException"
         ec2 = session.client("ec2", endpoint_url=server.url, config=NO_RETRIES)
         assert refused(ec2.describe_vpcs)["Error"]["Code"] == "AuthFailure"
-    unknown = boto3.Session(
-        aws_access_key_id=key.access_key_id,
-        aws_secret_access_key=key.secret_access_key,
-        region_name="xx-nowhere-1",
+    unknown = boto_support.session(
+        key.access_key_id,
+        key.secret_access_key,
+        None,
+        "xx-nowhere-1",
     ).client("sts", endpoint_url=server.url, config=NO_RETRIES)
     assert (
         "not a region of the aws partition"
@@ -554,7 +555,7 @@ def test_subnets_carry_the_members_aws_returns_for_a_new_subnet(server: RunningS
 
 def _documented_filters(operation: str) -> set[str]:
     """The filter names (and "You can also use" aliases) EC2's documentation gives."""
-    model = botocore.session.get_session().get_service_model("ec2")
+    model = boto_support.service_model("ec2")
     shape = model.operation_model(operation).input_shape
     text = re.sub(
         r"<[^>]+>", "", (shape.members.get("Filters") or shape.members["Filter"]).documentation

@@ -19,6 +19,7 @@ from moto.ec2.models import ec2_backends
 from moto.emr.models import emr_backends
 from moto.server import ThreadedMotoServer
 
+import boto_support
 from clusterport.cli import doctor
 from clusterport.network.from_ec2 import snapshot_from_ec2
 
@@ -43,6 +44,12 @@ def endpoint() -> Iterator[str]:
 def wide_terminal(monkeypatch: pytest.MonkeyPatch) -> None:
     """Rich lays the hop table out for the terminal width; make it wide enough for whole ids."""
     monkeypatch.setenv("COLUMNS", "250")
+
+
+@pytest.fixture(autouse=True)
+def shared_loader(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The doctor's own boto3 sessions read botocore's models from the process's loader."""
+    monkeypatch.setattr(boto3, "Session", boto_support.SharedLoaderSession)
 
 
 def credentials(endpoint: str, account: str) -> dict[str, str]:

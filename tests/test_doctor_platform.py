@@ -15,8 +15,10 @@ import os
 from collections.abc import Iterator
 from pathlib import Path
 
+import boto3
 import pytest
 
+import boto_support
 from clusterport.cli.main import main
 from clusterport.cli.seed.world import EMR_ACCOUNT, STUDIO_ACCOUNT, STUDIO_CIDR, SeedWorld
 from conftest import RunningServer
@@ -67,6 +69,12 @@ def cluster(
     finally:
         terminate_quietly(emr, cluster_id)
         assert processes_mentioning(str(scripts)) == []
+
+
+@pytest.fixture(autouse=True)
+def shared_loader(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The doctor's own boto3 sessions read botocore's models from the process's loader."""
+    monkeypatch.setattr(boto3, "Session", boto_support.SharedLoaderSession)
 
 
 @pytest.fixture

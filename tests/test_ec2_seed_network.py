@@ -18,7 +18,7 @@ from clusterport.network.from_ec2 import instance_interfaces, snapshot_from_ec2
 from clusterport.network.reachability import Destination, ReachabilityVerdict, Source, analyze
 from clusterport.services.ec2 import network_api
 from conftest import RunningServer
-from ec2_support import REGION, aws, aws_error, store
+from ec2_support import REGION, aws, aws_error, aws_process_error, store
 
 A = "111111111111"
 B = "222222222222"
@@ -187,7 +187,8 @@ def test_the_seed_network_step_by_step(server: RunningServer) -> None:
                 seed.pcx,
             )["VpcPeeringConnections"][0]
             assert seen["Status"]["Code"] == "pending-acceptance"
-        refused = aws_error(
+        # The one ``aws`` process of the set-up: the command's own exit status and output.
+        refused = aws_process_error(
             server, A, "accept-vpc-peering-connection", "--vpc-peering-connection-id", seed.pcx
         )
         assert "OperationNotPermitted" in refused

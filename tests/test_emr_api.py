@@ -25,12 +25,12 @@ from botocore.config import Config
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+import aws_cli_support
 from clusterport.services.emr.provider import EmrProvider
 from clusterport.services.emr.scaling import SCALE_DOWN_AFTER, decide
 from clusterport.services.emr.workqueue import WorkQueue
-from clusterport.services.service_models import ServiceModels
 from clusterport.store.resources import ResourceStore
-from conftest import RunningServer
+from conftest import RunningServer, served_models
 from emr_support import (
     default_roles,
     error_code,
@@ -45,7 +45,7 @@ from emr_support import (
 from wire_support import for_shape
 
 ACCOUNT = "111111111111"
-MODELS = ServiceModels(("emr",))
+MODELS = served_models()
 OTHER = "222222222222"
 
 
@@ -626,13 +626,18 @@ def test_list_clusters_filters_and_pages(server: RunningServer) -> None:
     account = "333333333304"
     emr = server.client("emr", account)
     before = dt.datetime.now(dt.UTC) - dt.timedelta(seconds=1)
-    created = []
-    for index in range(52):
-        cluster_id = emr.run_job_flow(
-            Name=f"c{index}", Instances=instances(), BootstrapActions=failing_bootstrap()
-        )["JobFlowId"]
-        wait_for(emr, cluster_id, ("TERMINATED_WITH_ERRORS",))
-        created.append(cluster_id)
+    created: list[str] = []
+    # Ten at a time (the account may run 20 clusters at once): each batch fails together.
+    for start in range(0, 52, 10):
+        batch = [
+            emr.run_job_flow(
+                Name=f"c{index}", Instances=instances(), BootstrapActions=failing_bootstrap()
+            )["JobFlowId"]
+            for index in range(start, min(start + 10, 52))
+        ]
+        for cluster_id in batch:
+            wait_for(emr, cluster_id, ("TERMINATED_WITH_ERRORS",))
+        created += batch
     first = emr.list_clusters()
     assert len(first["Clusters"]) == 50 and "Marker" in first
     assert [c["Id"] for c in first["Clusters"]] == list(reversed(created))[:50]
@@ -758,10 +763,21 @@ def test_aws_cli_creates_and_lists_clusters(server: RunningServer, tmp_path: Pat
     )
     aws = [str(Path(sys.executable).parent / "aws"), "--endpoint-url", server.url, "emr"]
 
-    def cli(*args: str) -> Any:
-        done = subprocess.run([*aws, *args], env=env, capture_output=True, text=True, check=False)
-        assert done.returncode == 0, done.stderr
-        return json.loads(done.stdout) if done.stdout.strip() else None
+    def cli(*args: str, process: bool = False) -> Any:
+        """``aws emr <args>``: in this process, or as an ``aws`` process."""
+        if process:
+            done = subprocess.run(
+                [*aws, *args], env=env, capture_output=True, text=True, check=False
+            )
+            assert done.returncode == 0, done.stderr
+            return json.loads(done.stdout) if done.stdout.strip() else None
+        ran = aws_cli_support.run(
+            aws[1:] + list(args),
+            access_key_id=key.access_key_id,
+            secret_access_key=key.secret_access_key,
+        )
+        assert ran.returncode == 0, ran.stderr
+        return json.loads(ran.stdout) if ran.stdout.strip() else None
 
     created = cli(
         "create-cluster",
@@ -777,6 +793,7 @@ def test_aws_cli_creates_and_lists_clusters(server: RunningServer, tmp_path: Pat
         "1",
         "--bootstrap-actions",
         "Path=file:///nonexistent/boot.sh,Name=missing",
+        process=True,  # one real ``aws`` process; the other commands run in-process
     )
     cluster_id = created["ClusterId"]
     emr = server.client("emr", "333333333305")

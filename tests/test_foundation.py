@@ -294,13 +294,29 @@ def _run_cli(*args: str, env: dict[str, str] | None = None) -> subprocess.Comple
     )
 
 
-def test_cli_server_admin_profile_and_aws_cli(tmp_path: Path) -> None:
+def _main(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
+    """``clusterport <args>`` through the entry point, in this process: (status, out, err)."""
+    capsys.readouterr()
+    status = main(list(args))
+    captured = capsys.readouterr()
+    return status, captured.out, captured.err
+
+
+def test_cli_server_admin_profile_and_aws_cli(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     data = tmp_path / "data"
     env = dict(os.environ)
     env["AWS_CONFIG_FILE"] = str(tmp_path / "aws-config")
     env["AWS_SHARED_CREDENTIALS_FILE"] = str(tmp_path / "aws-credentials")
     for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_PROFILE", "AWS_ENDPOINT_URL"):
         env.pop(name, None)
+    # The same environment for the commands run in this process through the entry point
+    # (the server, the first create-account and the AWS CLI run as processes).
+    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_PROFILE", "AWS_ENDPOINT_URL"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("AWS_CONFIG_FILE", env["AWS_CONFIG_FILE"])
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", env["AWS_SHARED_CREDENTIALS_FILE"])
     # create-account works without a server
     created = _run_cli(
         "admin",
@@ -315,7 +331,8 @@ def test_cli_server_admin_profile_and_aws_cli(tmp_path: Path) -> None:
     )
     assert created.returncode == 0, created.stderr
     assert json.loads(created.stdout)["AccountId"] == "111111111111"
-    bad = _run_cli(
+    status, _, err = _main(
+        capsys,
         "admin",
         "create-account",
         "--data-dir",
@@ -324,9 +341,8 @@ def test_cli_server_admin_profile_and_aws_cli(tmp_path: Path) -> None:
         "12345",
         "--name",
         "x",
-        env=env,
     )
-    assert bad.returncode == 1 and "12 digits" in bad.stderr
+    assert status == 1 and "12 digits" in err
     proc = subprocess.Popen(
         [
             str(VENV_BIN / "clusterport"),
@@ -350,7 +366,8 @@ def test_cli_server_admin_profile_and_aws_cli(tmp_path: Path) -> None:
         assert line.startswith("clusterport listening on http://127.0.0.1:")
         url = line.split()[-1]
         assert httpx.get(url + "/_clusterport/health").status_code == 200
-        second = _run_cli(
+        status, _, err = _main(
+            capsys,
             "admin",
             "create-account",
             "--data-dir",
@@ -361,11 +378,11 @@ def test_cli_server_admin_profile_and_aws_cli(tmp_path: Path) -> None:
             "emr",
             "--write-profile",
             "emr-admin",
-            env=env,
         )
-        assert second.returncode == 0, second.stderr
-        listed = _run_cli("admin", "list-accounts", "--data-dir", str(data), env=env)
-        ids = [a["AccountId"] for a in json.loads(listed.stdout)["Accounts"]]
+        assert status == 0, err
+        status, out, err = _main(capsys, "admin", "list-accounts", "--data-dir", str(data))
+        assert status == 0, err
+        ids = [a["AccountId"] for a in json.loads(out)["Accounts"]]
         assert ids == ["111111111111", "222222222222"]
         aws = subprocess.run(
             [str(VENV_BIN / "aws"), "--profile", "emr-admin", "sts", "get-caller-identity"],

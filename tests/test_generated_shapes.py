@@ -18,9 +18,8 @@ from botocore import xform_name
 from clusterport.services import gen_shapes
 from clusterport.services.emr import shapes_generated as emr
 from clusterport.services.registry import PROVIDER_CLASSES
-from clusterport.services.service_models import ServiceModels
 from clusterport.services.sts import shapes_generated as sts
-from conftest import REPO
+from conftest import REPO, served_models
 from test_docs import locked_version
 
 SERVICES_DIR = REPO / "src" / "clusterport" / "services"
@@ -49,7 +48,7 @@ def test_generated_shapes_are_current(tmp_path: Path) -> None:
 
 
 def test_every_served_service_has_a_module_with_its_operations() -> None:
-    models = ServiceModels(tuple(cls.service for cls in PROVIDER_CLASSES))
+    models = served_models()
     for cls in PROVIDER_CLASSES:
         info = models.get(cls.service)
         module = importlib.import_module(f"{cls.__module__.rsplit('.', 1)[0]}.shapes_generated")
@@ -87,7 +86,7 @@ def test_inputs_require_what_the_model_requires_and_outputs_require_nothing() ->
 
 
 def test_served_operations_take_and_return_their_generated_classes() -> None:
-    models = ServiceModels(tuple(cls.service for cls in PROVIDER_CLASSES))
+    models = served_models()
     for cls in PROVIDER_CLASSES:
         module = importlib.import_module(f"{cls.__module__.rsplit('.', 1)[0]}.shapes_generated")
         for op in gen_shapes.served_operations(cls, models.get(cls.service)):

@@ -21,6 +21,8 @@ from botocore.config import Config
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+import aws_cli_support
+import boto_support
 from clusterport.services.registry import PROVIDER_CLASSES
 from conftest import RunningServer
 from iam_support import (
@@ -681,9 +683,19 @@ def test_simulate_custom_policy_with_resource_policy(server: RunningServer) -> N
 
 # ---- the AWS CLI -------------------------------------------------------------------------------
 def _aws(
-    server: RunningServer, account_id: str, *args: str, check: bool = True
-) -> subprocess.CompletedProcess[str]:
+    server: RunningServer, account_id: str, *args: str, check: bool = True, process: bool = False
+) -> subprocess.CompletedProcess[str] | aws_cli_support.Ran:
+    """``aws <args>`` as ``account_id``'s root: in this process, or as an ``aws`` process."""
     key = server.account(account_id)
+    if not process:
+        ran = aws_cli_support.run(
+            ["--endpoint-url", server.url, "--output", "json", *args],
+            access_key_id=key.access_key_id,
+            secret_access_key=key.secret_access_key,
+        )
+        if check and ran.returncode != 0:
+            raise AssertionError(f"aws {' '.join(args)} failed: {ran.stderr}")
+        return ran
     env = {
         **os.environ,
         "AWS_ACCESS_KEY_ID": key.access_key_id,
@@ -715,6 +727,7 @@ def test_aws_cli_creates_and_reads_roles_and_policies(
             server, acct, "iam", "create-role", "--role-name", "cli-role",
             "--assume-role-policy-document", f"file://{trust_file}",
             "--max-session-duration", "7200",
+            process=True,  # one real ``aws`` process; the other commands run in-process
         ).stdout
     )  # fmt: skip
     assert made["Role"]["Arn"] == f"arn:aws:iam::{acct}:role/cli-role"
@@ -762,7 +775,7 @@ def test_aws_cli_creates_and_reads_roles_and_policies(
 # ---- robustness ----------------------------------------------------------------------------------
 def _implemented(service: str) -> list[str]:
     provider = PROVIDERS[service]
-    model = botocore.session.get_session().get_service_model(service)
+    model = boto_support.service_model(service)
     return [
         name
         for name in model.operation_names

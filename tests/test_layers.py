@@ -10,6 +10,9 @@ dependency on it all the same.
 from __future__ import annotations
 
 import ast
+import functools
+from collections import deque
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -89,7 +92,7 @@ def _is_module(name: str, root: Path) -> bool:
 
 def _type_checking_lines(tree: ast.Module) -> set[int]:
     lines: set[int] = set()
-    for node in ast.walk(tree):
+    for node in _statements(tree):
         if isinstance(node, ast.If) and "TYPE_CHECKING" in ast.unparse(node.test):
             for child in node.body:
                 for inner in ast.walk(child):
@@ -98,14 +101,34 @@ def _type_checking_lines(tree: ast.Module) -> set[int]:
     return lines
 
 
-def imports_of(path: Path, root: Path) -> list[Edge]:
-    """The package-internal imports of one module, resolved to module names."""
+#: The fields of a node that hold statements (an import is a statement: it is never
+#: inside an expression).
+_STATEMENT_FIELDS = ("body", "orelse", "finalbody", "handlers", "cases")
+
+
+def _statements(tree: ast.Module) -> Iterator[ast.AST]:
+    """Every statement of ``tree`` in ``ast.walk``'s order, without walking expressions."""
+    todo: deque[ast.AST] = deque([tree])
+    while todo:
+        node = todo.popleft()
+        for field in node._fields:
+            if field in _STATEMENT_FIELDS:
+                todo.extend(getattr(node, field))
+        yield node
+
+
+@functools.cache
+def imports_of(path: Path, root: Path) -> tuple[Edge, ...]:
+    """The package-internal imports of one module, resolved to module names.
+
+    Read once per module and test process: both rules walk the whole package.
+    """
     source = module_name(path, root)
     package = source if path.name == "__init__.py" else source.rpartition(".")[0]
     tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
     type_only = _type_checking_lines(tree)
     edges: list[Edge] = []
-    for node in ast.walk(tree):
+    for node in _statements(tree):
         if not isinstance(node, ast.Import | ast.ImportFrom):
             continue
         targets: list[str] = []
@@ -123,7 +146,7 @@ def imports_of(path: Path, root: Path) -> list[Edge]:
             if target == root.name or target.startswith(root.name + "."):
                 where = f"{path.relative_to(root.parent)}:{node.lineno}"
                 edges.append(Edge(source, target, where, node.lineno in type_only))
-    return edges
+    return tuple(edges)
 
 
 def layer_of(module: str) -> int | None:

@@ -23,7 +23,6 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-import boto3
 import pytest
 from alembic import command
 from alembic.config import Config
@@ -32,6 +31,8 @@ from botocore.config import Config as BotoConfig
 from botocore.exceptions import ClientError
 from sqlalchemy import inspect
 
+import boto_support
+from clusterport.cli.main import main
 from clusterport.platform import Platform, Settings
 from clusterport.services import identity
 from clusterport.store.db import Database, StoreUnavailableError
@@ -420,11 +421,11 @@ def test_session_credentials_expire_when_stored(
         assert stored.expires_at.tzinfo == dt.UTC
         assert abs(stored.expires_at - expiration) < dt.timedelta(seconds=1)
         assert stored.expires_at - stored.issued_at == dt.timedelta(seconds=900)
-    temporary = boto3.Session(
-        aws_access_key_id=issued["AccessKeyId"],
-        aws_secret_access_key=issued["SecretAccessKey"],
-        aws_session_token=issued["SessionToken"],
-        region_name=REGION,
+    temporary = boto_support.session(
+        issued["AccessKeyId"],
+        issued["SecretAccessKey"],
+        issued["SessionToken"],
+        REGION,
     ).client("sts", endpoint_url=on_postgres.url)
     assert temporary.get_caller_identity()["Account"] == A
     [(sealed,)] = rows(
@@ -495,11 +496,11 @@ def test_iam_roles_and_policies_round_trip(on_postgres: RunningServer) -> None:
     assumed = on_postgres.client("sts", A).assume_role(
         RoleArn=role["Arn"], RoleSessionName="SageMakerStudioUser"
     )["Credentials"]
-    as_role = boto3.Session(
-        aws_access_key_id=assumed["AccessKeyId"],
-        aws_secret_access_key=assumed["SecretAccessKey"],
-        aws_session_token=assumed["SessionToken"],
-        region_name=REGION,
+    as_role = boto_support.session(
+        assumed["AccessKeyId"],
+        assumed["SecretAccessKey"],
+        assumed["SessionToken"],
+        REGION,
     ).client("sts", endpoint_url=on_postgres.url)
     assert as_role.get_caller_identity()["Arn"] == (
         f"arn:aws:sts::{B}:assumed-role/emr-discovery/SageMakerStudioUser"
@@ -605,10 +606,11 @@ def _edge_cases(server: RunningServer) -> dict[str, tuple[str, str]]:
     """Calls whose values stretch what a column holds; the outcome of each."""
     ec2 = server.client("ec2", A, config=NO_RETRIES)
     vpc = ec2.create_vpc(CidrBlock="10.90.0.0/16")["Vpc"]["VpcId"]
-    far = boto3.Session(
-        aws_access_key_id=server.account(A).access_key_id,
-        aws_secret_access_key=server.account(A).secret_access_key,
-        region_name="xx-" + "long" * 10 + "-1",
+    far = boto_support.session(
+        server.account(A).access_key_id,
+        server.account(A).secret_access_key,
+        None,
+        "xx-" + "long" * 10 + "-1",
     ).client("ec2", endpoint_url=server.url, config=NO_RETRIES)
     return {
         "group name of 300 characters": _outcome(
@@ -683,7 +685,12 @@ def _clean_env(**extra: str) -> dict[str, str]:
     return env
 
 
-def test_cli_admin_and_server_share_postgres(postgres_url: str, data_dir: Path) -> None:
+def test_cli_admin_and_server_share_postgres(
+    postgres_url: str,
+    data_dir: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
     created = _cli(
         "admin",
         "create-account",
@@ -730,37 +737,36 @@ def test_cli_admin_and_server_share_postgres(postgres_url: str, data_dir: Path) 
         url = json.loads(server_file.read_text())["url"]
 
         def client(key: dict[str, str], service: str) -> Any:
-            return boto3.Session(
-                aws_access_key_id=key["AccessKeyId"],
-                aws_secret_access_key=key["SecretAccessKey"],
-                region_name=REGION,
+            return boto_support.session(
+                key["AccessKeyId"],
+                key["SecretAccessKey"],
+                None,
+                REGION,
             ).client(service, endpoint_url=url)
 
         assert client(root, "sts").get_caller_identity()["Arn"] == f"arn:aws:iam::{A}:root"
         vpc = client(root, "ec2").create_vpc(CidrBlock="10.30.0.0/16")["Vpc"]["VpcId"]
 
         # An account made while the server runs, the URL given by environment: usable at once.
-        env = _clean_env(CLUSTERPORT_DATABASE_URL=postgres_url)
-        second = _cli(
-            "admin",
-            "create-account",
-            "--data-dir",
-            str(data_dir),
-            "--account-id",
-            B,
-            "--name",
-            "emr",
-            env=env,
-        )
-        assert second.returncode == 0, second.stderr
-        other = json.loads(second.stdout)
+        # (Run in this process through the entry point; the first one ran as a process.)
+        for name in [*os.environ]:
+            if name.startswith(("AWS_", "CLUSTERPORT_")):
+                monkeypatch.delenv(name)
+        monkeypatch.setenv("CLUSTERPORT_DATABASE_URL", postgres_url)
+        capsys.readouterr()
+        account = ["--account-id", B, "--name", "emr"]
+        status = main(["admin", "create-account", "--data-dir", str(data_dir), *account])
+        second = capsys.readouterr()
+        assert status == 0, second.err
+        other = json.loads(second.out)
         assert client(other, "sts").get_caller_identity()["Account"] == B
         with pytest.raises(ClientError) as excinfo:  # accounts stay isolated
             client(other, "ec2").describe_vpcs(VpcIds=[vpc])
         assert excinfo.value.response["Error"]["Code"] == "InvalidVpcID.NotFound"
-        listed = _cli("admin", "list-accounts", "--data-dir", str(data_dir), env=env)
-        assert listed.returncode == 0, listed.stderr
-        accounts = json.loads(listed.stdout)["Accounts"]
+        status = main(["admin", "list-accounts", "--data-dir", str(data_dir)])
+        listed = capsys.readouterr()
+        assert status == 0, listed.err
+        accounts = json.loads(listed.out)["Accounts"]
         assert [(a["AccountId"], a["Name"]) for a in accounts] == [(A, "studio"), (B, "emr")]
         assert dt.datetime.fromisoformat(accounts[0]["Created"]).tzinfo is not None
     finally:

@@ -14,11 +14,12 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import boto3
 import httpx
 import pytest
 from botocore.exceptions import ClientError
 
+import aws_cli_support
+import boto_support
 from clusterport.services.base import Principal
 from clusterport.services.sagemaker.source_network import DOMAIN_TAG, PROFILE_TAG, studio_source
 from sagemaker_support import (
@@ -561,7 +562,16 @@ def test_aws_cli_creates_a_domain_and_a_login_url(
     }
     aws = [str(Path(sys.executable).parent / "aws"), "--endpoint-url", server.url, "sagemaker"]
 
-    def run(*args: str) -> Any:
+    def run(*args: str, process: bool = False) -> Any:
+        """``aws sagemaker <args>``: in this process, or as an ``aws`` process."""
+        if not process:
+            ran = aws_cli_support.run(
+                aws[1:] + list(args),
+                access_key_id=key.access_key_id,
+                secret_access_key=key.secret_access_key,
+            )
+            assert ran.returncode == 0, ran.stderr
+            return json.loads(ran.stdout) if ran.stdout.strip() else None
         done = subprocess.run(
             [*aws, *args], env=env, capture_output=True, text=True, check=False, timeout=120
         )
@@ -581,6 +591,7 @@ def test_aws_cli_creates_a_domain_and_a_login_url(
         net.subnet_id,
         "--default-user-settings",
         settings,
+        process=True,  # one real ``aws`` process; the other commands run in-process
     )
     domain_id = created["DomainId"]
     run("create-user-profile", "--domain-id", domain_id, "--user-profile-name", "ana")
@@ -647,10 +658,11 @@ def test_creating_a_domain_needs_pass_role_to_sagemaker(server: Any, net: Networ
         ),
     )
     key = iam.create_access_key(UserName="studio-admin")["AccessKey"]
-    admin = boto3.Session(
-        aws_access_key_id=key["AccessKeyId"],
-        aws_secret_access_key=key["SecretAccessKey"],
-        region_name="us-east-1",
+    admin = boto_support.session(
+        key["AccessKeyId"],
+        key["SecretAccessKey"],
+        None,
+        "us-east-1",
     ).client("sagemaker", endpoint_url=server.url)
     with pytest.raises(ClientError) as denied:
         create_domain(admin, net, A)

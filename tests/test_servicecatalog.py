@@ -25,6 +25,7 @@ from botocore.config import Config
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+import aws_cli_support
 from catalog_support import (
     CLUSTER_TEMPLATE,
     allow,
@@ -812,9 +813,17 @@ def test_the_aws_cli_reads_the_catalog(server: RunningServer, shop: dict[str, An
     }
     env.pop("AWS_PROFILE", None)
 
-    def cli(*args: str) -> Any:
+    def cli(*args: str, process: bool = False) -> Any:
+        """``aws servicecatalog <args>``: in this process, or as an ``aws`` process."""
+        command = ["--endpoint-url", server.url, "--output", "json", "servicecatalog", *args]
+        if not process:
+            ran = aws_cli_support.run(
+                command, access_key_id=key.access_key_id, secret_access_key=key.secret_access_key
+            )
+            assert ran.returncode == 0, ran.stderr
+            return json.loads(ran.stdout)
         done = subprocess.run(
-            [str(CLI), "--endpoint-url", server.url, "--output", "json", "servicecatalog", *args],
+            [str(CLI), *command],
             capture_output=True,
             text=True,
             env=env,
@@ -824,7 +833,8 @@ def test_the_aws_cli_reads_the_catalog(server: RunningServer, shop: dict[str, An
         assert done.returncode == 0, done.stderr
         return json.loads(done.stdout)
 
-    found = cli("search-products-as-admin", "--portfolio-id", shop["portfolio"])
+    # One real ``aws`` process; the other commands run in-process.
+    found = cli("search-products-as-admin", "--portfolio-id", shop["portfolio"], process=True)
     assert [p["ProductViewSummary"]["ProductId"] for p in found["ProductViewDetails"]] == [
         shop["product"]
     ]

@@ -18,6 +18,7 @@ import boto3
 import pytest
 from botocore.stub import ANY, Stubber
 
+import boto_support
 from browser_support import MotoEndpoint, aws_environment
 from clusterport.studio.errors import StudioError
 from clusterport.studio.manager import ClustersManager
@@ -59,7 +60,7 @@ class Calls:
 
 
 def observed_session(calls: Calls) -> boto3.session.Session:
-    session = boto3.session.Session()
+    session = boto_support.environment_session()
     session.events.register("before-call", calls)
     return session
 

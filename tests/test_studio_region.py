@@ -4,13 +4,21 @@ from __future__ import annotations
 
 import os
 
+import boto3
 import pytest
 
+import boto_support
 from clusterport.cli.studio import domain_region
 from conftest import RunningServer
 from sagemaker_support import Network, create_domain
 
 A = "111111111111"
+
+
+@pytest.fixture(autouse=True)
+def shared_loader(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The command's own boto3 session reads botocore's models from the process's loader."""
+    monkeypatch.setattr(boto3, "Session", boto_support.SharedLoaderSession)
 
 
 @pytest.fixture

@@ -22,12 +22,12 @@ from hypothesis import strategies as st
 
 from clusterport.gateway.protocols.base import WireRequest
 from clusterport.gateway.routing import Router
-from clusterport.services.registry import served_services
-from clusterport.services.service_models import ServiceInfo, ServiceModels
+from clusterport.services.service_models import ServiceInfo
 from clusterport.services.shapes import decode
+from conftest import served_models
 from wire_support import for_shape, normalize
 
-MODELS = ServiceModels(served_services())
+MODELS = served_models()
 ROUTER = Router(MODELS)
 WIRE_SETTINGS = settings(
     max_examples=4,

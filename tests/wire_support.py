@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from typing import Any
 
 from botocore.model import ListShape, MapShape, Shape, StructureShape
@@ -18,8 +19,14 @@ TIMES = st.integers(min_value=0, max_value=4_000_000_000).map(
 MAX_DEPTH = 4
 
 
+@functools.cache
 def for_shape(shape: Shape, depth: int = 0) -> st.SearchStrategy[Any]:
-    """Values of ``shape``; recursion is cut at :data:`MAX_DEPTH`."""
+    """Values of ``shape``; recursion is cut at :data:`MAX_DEPTH`.
+
+    Built once per shape and depth: a strategy is immutable, and hypothesis works out a
+    strategy's properties (can it be empty, …) on first use, which for a deep operation
+    shape costs far more than drawing from it.
+    """
     if isinstance(shape, StructureShape):
         union = bool(getattr(shape, "is_tagged_union", False))
         if depth >= MAX_DEPTH and not union:
