@@ -16,6 +16,7 @@ from typing import Any
 import boto3
 import pytest
 import uvicorn
+from hypothesis import settings
 from xdist.scheduler import LoadScopeScheduling
 
 import boto_support
@@ -32,6 +33,11 @@ from clusterport.services.registry import served_services
 from clusterport.services.service_models import ServiceModels
 
 REPO = Path(__file__).resolve().parents[1]
+
+# Property tests check behaviour, never time: hypothesis's default deadline (200 ms per
+# example) is a timing assertion that a loaded machine fails.
+settings.register_profile("clusterport", deadline=None)
+settings.load_profile("clusterport")
 # The aws-samples EMR templates (MIT-0, see the LICENSE beside them), kept in the repository.
 SAMPLES = REPO / "tests" / "fixtures" / "aws-samples"
 
