@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import functools
 import io
+import json
 import os
 from collections.abc import Sequence
 from contextlib import redirect_stderr, redirect_stdout
@@ -34,6 +35,11 @@ class Ran:
     returncode: int
     stdout: str
     stderr: str
+
+    def json(self) -> Any:
+        """The JSON it printed (None when it printed nothing); its error when it failed."""
+        assert self.returncode == 0, self.stderr
+        return json.loads(self.stdout) if self.stdout.strip() else None
 
 
 def _session(region: str) -> botocore.session.Session:

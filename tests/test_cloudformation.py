@@ -764,12 +764,9 @@ def cli(server: RunningServer, account: str, *args: str, process: bool = False) 
     key = server.account(account)
     command = ["--endpoint-url", server.url, "--output", "json", *args]
     if not process:
-        ran = aws_cli_support.run(
+        return aws_cli_support.run(
             command, access_key_id=key.access_key_id, secret_access_key=key.secret_access_key
-        )
-        if ran.returncode != 0:
-            raise AssertionError(ran.stderr)
-        return json.loads(ran.stdout) if ran.stdout.strip() else None
+        ).json()
     env = {
         **os.environ,
         "AWS_ACCESS_KEY_ID": key.access_key_id,

@@ -771,13 +771,11 @@ def test_aws_cli_creates_and_lists_clusters(server: RunningServer, tmp_path: Pat
             )
             assert done.returncode == 0, done.stderr
             return json.loads(done.stdout) if done.stdout.strip() else None
-        ran = aws_cli_support.run(
+        return aws_cli_support.run(
             aws[1:] + list(args),
             access_key_id=key.access_key_id,
             secret_access_key=key.secret_access_key,
-        )
-        assert ran.returncode == 0, ran.stderr
-        return json.loads(ran.stdout) if ran.stdout.strip() else None
+        ).json()
 
     created = cli(
         "create-cluster",

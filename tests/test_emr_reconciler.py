@@ -13,6 +13,8 @@ in all.
 
 from __future__ import annotations
 
+import asyncio
+import datetime as dt
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -24,6 +26,9 @@ import pytest
 import requests
 import uvicorn
 
+from clusterport.services.emr.documents import parse_iso
+from clusterport.services.emr.reconciler import ClusterKey, Reconciler
+from clusterport.services.emr.records import EmrRecords
 from clusterport.services.emr.scaling import SCALE_DOWN_AFTER
 from clusterport.studio.livy_auth import SigV4Livy, platform_livy_url
 from conftest import RunningServer, start_inprocess_server
@@ -282,6 +287,30 @@ def test_an_idle_cluster_ends_after_its_idle_timeout_and_a_busy_one_does_not(
     server.inprocess().set_busy(busy, False)
     server.advance(61)
     assert wait_for(emr, busy, FINAL)["Status"]["StateChangeReason"]["Code"] == "IDLE_TIMEOUT"
+
+
+def test_a_busy_sign_counts_from_when_it_was_seen_not_from_when_it_is_recorded(
+    server: RunningServer, emr: Any
+) -> None:
+    """A look that found the cluster busy may end after the clock moved on (the engine
+    answered slowly, or the work ended meanwhile): its activity is the look's time."""
+    cluster_id = start(emr, "seen", AutoTerminationPolicy={"IdleTimeout": 3600})
+    try:
+        seen = server.platform.now()
+        server.advance(120)
+        key = ClusterKey(ACCOUNT, "us-east-1", cluster_id)
+        reconciler = Reconciler(server.platform, server.engine())
+        with server.platform.db.session() as session:
+            row = EmrRecords(session, ACCOUNT, "us-east-1").cluster(cluster_id)
+            doc = dict(row.data)
+        asyncio.run(reconciler._watch_use(key, doc, busy=True, last=None, observed_at=seen))
+        with server.platform.db.session() as session:
+            row = EmrRecords(session, ACCOUNT, "us-east-1").cluster(cluster_id)
+            recorded = parse_iso(row.data.get("LastActivity"))
+        assert recorded is not None and recorded <= seen + dt.timedelta(seconds=1)
+    finally:
+        emr.terminate_job_flows(JobFlowIds=[cluster_id])
+        wait_for(emr, cluster_id, FINAL)
 
 
 # ---------------------------------------------------------------------- failures

@@ -112,10 +112,15 @@ async def test_the_async_stop_takes_the_same_steps() -> None:
 
 @pytest.mark.parametrize("first", [signal.SIGINT, signal.SIGKILL])
 def test_the_first_signal_can_be_another(first: int) -> None:
-    # The child says when it runs: a SIGINT that lands while Python is still starting (its
-    # handler installed, the default one not yet) is dropped, and the child reads on.
+    # A child inherits an ignored SIGINT (a shell ignores it for what it starts in the
+    # background, the test run included) and Python then keeps it ignored: the child sets
+    # Python's own handler and says when it has.
+    child = (
+        "import signal, sys; signal.signal(signal.SIGINT, signal.default_int_handler); "
+        "print('ready', flush=True); sys.stdin.read()"
+    )
     process = start_group(
-        [sys.executable, "-c", "import sys; print('ready', flush=True); sys.stdin.read()"],
+        [sys.executable, "-c", child],
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         text=True,

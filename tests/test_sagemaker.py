@@ -565,13 +565,11 @@ def test_aws_cli_creates_a_domain_and_a_login_url(
     def run(*args: str, process: bool = False) -> Any:
         """``aws sagemaker <args>``: in this process, or as an ``aws`` process."""
         if not process:
-            ran = aws_cli_support.run(
+            return aws_cli_support.run(
                 aws[1:] + list(args),
                 access_key_id=key.access_key_id,
                 secret_access_key=key.secret_access_key,
-            )
-            assert ran.returncode == 0, ran.stderr
-            return json.loads(ran.stdout) if ran.stdout.strip() else None
+            ).json()
         done = subprocess.run(
             [*aws, *args], env=env, capture_output=True, text=True, check=False, timeout=120
         )

@@ -817,11 +817,9 @@ def test_the_aws_cli_reads_the_catalog(server: RunningServer, shop: dict[str, An
         """``aws servicecatalog <args>``: in this process, or as an ``aws`` process."""
         command = ["--endpoint-url", server.url, "--output", "json", "servicecatalog", *args]
         if not process:
-            ran = aws_cli_support.run(
+            return aws_cli_support.run(
                 command, access_key_id=key.access_key_id, secret_access_key=key.secret_access_key
-            )
-            assert ran.returncode == 0, ran.stderr
-            return json.loads(ran.stdout)
+            ).json()
         done = subprocess.run(
             [str(CLI), *command],
             capture_output=True,

@@ -337,6 +337,9 @@ class Reconciler:
 
     async def _tend(self, key: ClusterKey, doc: dict[str, Any]) -> None:
         """A ready cluster: health, resizes, steps, idleness, scaling."""
+        # The time the cluster was seen as it is: a busy sign is as old as the look that
+        # found it (the clock may move on while the engine answers).
+        observed_at = self._now()
         try:
             health = await self.engine.observe(key.cluster_id)
         except ClusterNotFoundError as exc:
@@ -392,7 +395,13 @@ class Reconciler:
                     else None
                 ),
             )
-        await self._watch_use(key, doc, busy=health.busy or stepping, last=health.last_activity)
+        await self._watch_use(
+            key,
+            doc,
+            busy=health.busy or stepping,
+            last=health.last_activity,
+            observed_at=observed_at,
+        )
 
     @staticmethod
     def _each(
@@ -450,9 +459,19 @@ class Reconciler:
         return self._with_cluster(key, read) or []
 
     async def _watch_use(
-        self, key: ClusterKey, doc: dict[str, Any], *, busy: bool, last: dt.datetime | None
+        self,
+        key: ClusterKey,
+        doc: dict[str, Any],
+        *,
+        busy: bool,
+        last: dt.datetime | None,
+        observed_at: dt.datetime,
     ) -> None:
-        """Idle auto-termination and managed scaling, from every sign of use."""
+        """Idle auto-termination and managed scaling, from every sign of use.
+
+        ``busy`` was seen at ``observed_at``: that is the activity it records, never a
+        later time (a cluster found busy just before it went idle is idle since then).
+        """
         now = self._now()
         times = [
             parse_iso(doc["Cluster"]["Status"]["Timeline"].get("ReadyDateTime")),
@@ -460,8 +479,8 @@ class Reconciler:
             last,
         ]
         if busy:
-            self._change(key, lambda d: {**d, "LastActivity": iso(now)})
-            latest = now
+            self._change(key, lambda d: _later_activity(d, observed_at))
+            latest = observed_at
         else:
             latest = max((t for t in times if t is not None), default=now)
         idle_for = max(0.0, (now - latest).total_seconds())
@@ -962,6 +981,14 @@ class Reconciler:
 
 
 # ---------------------------------------------------------------------- shared helpers
+
+
+def _later_activity(doc: dict[str, Any], at: dt.datetime) -> dict[str, Any] | None:
+    """The document with ``LastActivity`` at ``at``, unless it records a later one (None)."""
+    recorded = parse_iso(doc.get("LastActivity"))
+    if recorded is not None and recorded >= at:
+        return None
+    return {**doc, "LastActivity": iso(at)}
 
 
 def _needs_resize(doc: Mapping[str, Any]) -> bool:
