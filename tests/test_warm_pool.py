@@ -36,6 +36,7 @@ from clusterport.engines.base import PoolMemberState
 from clusterport.engines.cgroups import ControlGroups
 from clusterport.engines.local_spark import LocalSparkEngine
 from clusterport.engines.state import load_state
+from clusterport.engines.warmup import FIRST_QUERY_NOTE
 from clusterport.services.emr.records import EmrRecords
 from clusterport.studio.livy_auth import SigV4Livy, platform_livy_url
 from conftest import RunningServer, start_server
@@ -208,6 +209,9 @@ def test_a_matching_cluster_is_served_by_the_member_and_runs_spark(pooled: Poole
     assert {n.spec.instance_id for n in state.nodes} == ec2_ids
     assert ControlGroups.detect().members(member) or not ControlGroups.detect().enabled
 
+    # The member's warm-up ran a user's first query too: its first answer is warm.
+    warmup_log = pooled.engine().work_dir(cluster_id) / "logs" / "warmup.log"
+    assert FIRST_QUERY_NOTE in warmup_log.read_text()
     assert spark_answer(emr, cluster_id) == 42
     assert livy_count(pooled, cluster_id) == "5"
 
@@ -278,6 +282,9 @@ def test_a_shape_the_pool_does_not_hold_starts_cold(pooled: Pooled) -> None:
     assert engine_doc["UiPrefix"] == f"/_ui/{cluster_id}"
     assert pooled.engine().work_dir(cluster_id).name == cluster_id
     assert member in [m.member_id for m in pooled.engine().pool_status().members]
+    # A cold cluster's user waits for its warm-up: it runs the short one.
+    warmup_log = (pooled.engine().work_dir(cluster_id) / "logs" / "warmup.log").read_text()
+    assert "warm-up query answered" in warmup_log and FIRST_QUERY_NOTE not in warmup_log
     terminate(emr, cluster_id)
 
 

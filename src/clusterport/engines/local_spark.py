@@ -318,16 +318,7 @@ class LocalSparkEngine(Engine):
         #: Clusters of the platform's own (archive training) that no tenant reaches.
         self._trainers: set[str] = set()
         #: Pre-started clusters of the common shape (``--warm-pool``; None: no pool).
-        self.pool: WarmPool | None = (
-            WarmPool(
-                _PoolHost(self),
-                warm_pool,
-                status_file=status_path(self.data_dir),
-                refill_delay=REFILL_DELAY,
-            )
-            if warm_pool > 0
-            else None
-        )
+        self.pool = self._warm_pool(warm_pool, REFILL_DELAY)
         self._pool_swept = False
 
     @classmethod
@@ -340,16 +331,19 @@ class LocalSparkEngine(Engine):
         before it starts the next member (default :data:`REFILL_DELAY`).
         """
         engine = cls(settings.data_dir, sandbox=settings.sandbox)
-        size = pool_size(settings.options.get("warm-pool"), engine.capacity())
-        delay = refill_delay(settings.options.get("pool-refill-delay"))
-        if size > 0:
-            engine.pool = WarmPool(
-                _PoolHost(engine),
-                size,
-                status_file=status_path(engine.data_dir),
-                refill_delay=delay,
-            )
+        engine.pool = engine._warm_pool(
+            pool_size(settings.options.get("warm-pool"), engine.capacity()),
+            refill_delay(settings.options.get("pool-refill-delay")),
+        )
         return engine
+
+    def _warm_pool(self, size: int, delay: float) -> WarmPool | None:
+        """A pool of ``size`` members (None for none), refilled ``delay`` s after a hand-off."""
+        if size <= 0:
+            return None
+        return WarmPool(
+            _PoolHost(self), size, status_file=status_path(self.data_dir), refill_delay=delay
+        )
 
     def describe(self) -> EngineDescription:
         """Real Spark on this host."""

@@ -23,6 +23,8 @@ from pyspark.sql import SparkSession
 
 EXPECTED_ROWS = 20_000
 EXPECTED_SUM = sum(range(EXPECTED_ROWS))
+#: What the warm-up's log adds when it ran a user's first query too (``--first-query``).
+FIRST_QUERY_NOTE = ", a user's first query included"
 
 
 def run(port: int, first_query: bool = False) -> int:
@@ -45,16 +47,19 @@ def run(port: int, first_query: bool = False) -> int:
         # default partitions, aggregated in each and finally after a shuffle read on the
         # executor. Its tasks are warm by now and wait for each other only briefly.
         if first_query:
-            row = session.sql(f"SELECT sum(id) AS s FROM range({EXPECTED_ROWS})").first()
+            summed = session.sql(f"SELECT sum(id) AS s FROM range({EXPECTED_ROWS})").first()
         else:
-            row = session.range(0, EXPECTED_ROWS, 1, 1).selectExpr("sum(id) AS s").first()
+            summed = session.range(0, EXPECTED_ROWS, 1, 1).selectExpr("sum(id) AS s").first()
     finally:
         session.stop()
-    total = row["s"] if row is not None else None
+    total = summed["s"] if summed is not None else None
     if total != EXPECTED_SUM or sum(row["count"] for row in counted) != EXPECTED_ROWS:
         print(f"warm-up query returned a wrong answer: {total}, {counted}", file=sys.stderr)
         return 2
-    print(f"warm-up query answered: sum={total}, groups={len(counted)}")
+    print(
+        f"warm-up query answered: sum={total}, groups={len(counted)}"
+        + (FIRST_QUERY_NOTE if first_query else "")
+    )
     return 0
 
 
