@@ -190,7 +190,13 @@ def wait_until(check: Callable[[], Any], timeout: float, what: str, interval: fl
 
 
 def open_clusters_panel(page: Any, timeout_ms: int) -> None:
-    """Show the Clusters sidebar (a click on its tab toggles it, so only when hidden)."""
+    """Show the Clusters sidebar (a click on its tab toggles it, so only when hidden).
+
+    After a load or a reload JupyterLab restores its layout (the sidebar open before
+    included) behind its splash screen: whether the panel is hidden is known only once
+    the splash is gone, else a click races the restore and closes the panel again.
+    """
+    page.wait_for_selector("#jupyterlab-splash", state="detached", timeout=timeout_ms)
     if not page.locator(f"{PANEL} .cp-table").is_visible():
         page.click('.jp-SideBar .lm-TabBar-tab[data-id="clusterport-clusters"]', timeout=timeout_ms)
     page.wait_for_selector(f"{PANEL} .cp-table", timeout=timeout_ms)
