@@ -204,7 +204,13 @@ def test_api_refuses_a_body_that_is_not_json(studio: Studio) -> None:
 def open_lab(page: Any, lab: JupyterLab) -> None:
     # "reset" starts from an empty workspace, so the sidebar tab is closed and a click opens it.
     page.goto(lab.lab_url() + "&reset", timeout=TIMEOUT_MS)
-    page.wait_for_selector("#jp-main-dock-panel", timeout=TIMEOUT_MS)
+    # The empty workspace gets a Launcher, which takes the keyboard focus once JupyterLab has
+    # started (about half a second after the dock panel shows). A fill before that can lose
+    # its keystrokes to it: the search kept its old text and a later check saw a stale row.
+    page.wait_for_function(
+        "() => document.activeElement?.closest('#jp-main-dock-panel .jp-Launcher') != null",
+        timeout=TIMEOUT_MS,
+    )
     page.click('.jp-SideBar .lm-TabBar-tab[data-id="clusterport-clusters"]', timeout=TIMEOUT_MS)
     page.wait_for_selector("#clusterport-clusters .cp-table", timeout=TIMEOUT_MS)
 
@@ -621,6 +627,8 @@ def test_table_filter_sort_pages_reasons_and_accessibility(studio: Studio) -> No
             # Terminated clusters say why they stopped; their Terminate looks disabled.
             page.fill(f"{panel} .cp-search", "")
             page.select_option(f"{panel} .cp-state-filter", label="Terminated with errors")
+            # (The row itself, not a count: the rows before the listing arrives could match.)
+            page.wait_for_selector(f"{panel} tr[data-cluster-id=j-FAILEDETLXX]", timeout=TIMEOUT_MS)
             wait_rows(page, 1)
             reason = page.inner_text(f"{panel} tbody .cp-reason")
             assert reason.startswith("BOOTSTRAP_FAILURE: On the master instance")
