@@ -231,6 +231,19 @@ def chromium(headless: bool = True) -> Iterator[Any]:
             browser.close()
 
 
+def wait_for_launcher_focus(page: Any, timeout_ms: int) -> None:
+    """Wait until the Launcher of an empty workspace has the keyboard focus.
+
+    JupyterLab opens it, and focuses it, about half a second after the dock panel shows;
+    a fill before that can lose its keystrokes to it (a clearing of the search did, and a
+    later check read a stale row).
+    """
+    page.wait_for_function(
+        "() => document.activeElement?.closest('#jp-main-dock-panel .jp-Launcher') != null",
+        timeout=timeout_ms,
+    )
+
+
 @contextlib.contextmanager
 def screenshot_on_failure(page: Any, name: str) -> Iterator[None]:
     """Keep ``test-artifacts/<name>-failure.png`` when the block fails, then re-raise."""

@@ -29,7 +29,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from browser_support import chromium, screenshot_on_failure
+from browser_support import chromium, screenshot_on_failure, wait_for_launcher_focus
 from clusterport.cli.seed.world import (
     EMR_ACCOUNT,
     PRODUCT_NAME,
@@ -112,7 +112,7 @@ def journey(
 
     # The presigned domain URL leads into the user's JupyterLab.
     page.goto(login, timeout=TIMEOUT_MS)
-    page.wait_for_selector("#jp-main-dock-panel", timeout=TIMEOUT_MS)
+    wait_for_launcher_focus(page, TIMEOUT_MS)
     assert page.url.startswith(json.loads(studio.app_file.read_text())["url"])
     steps.shot("lab")
 

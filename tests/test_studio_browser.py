@@ -36,6 +36,7 @@ from browser_support import (
     screenshot_on_failure,
     serious_violations,
     use_theme,
+    wait_for_launcher_focus,
 )
 from clusterport.studio import build_labextension
 from clusterport.studio.command import connect_line
@@ -204,13 +205,7 @@ def test_api_refuses_a_body_that_is_not_json(studio: Studio) -> None:
 def open_lab(page: Any, lab: JupyterLab) -> None:
     # "reset" starts from an empty workspace, so the sidebar tab is closed and a click opens it.
     page.goto(lab.lab_url() + "&reset", timeout=TIMEOUT_MS)
-    # The empty workspace gets a Launcher, which takes the keyboard focus once JupyterLab has
-    # started (about half a second after the dock panel shows). A fill before that can lose
-    # its keystrokes to it: the search kept its old text and a later check saw a stale row.
-    page.wait_for_function(
-        "() => document.activeElement?.closest('#jp-main-dock-panel .jp-Launcher') != null",
-        timeout=TIMEOUT_MS,
-    )
+    wait_for_launcher_focus(page, TIMEOUT_MS)
     page.click('.jp-SideBar .lm-TabBar-tab[data-id="clusterport-clusters"]', timeout=TIMEOUT_MS)
     page.wait_for_selector("#clusterport-clusters .cp-table", timeout=TIMEOUT_MS)
 
