@@ -34,7 +34,9 @@ from pyspark.sql.connect.client.retries import DefaultPolicy
 from clusterport.cli.main import main
 from clusterport.engines.base import PoolMemberState
 from clusterport.engines.cgroups import ControlGroups
+from clusterport.engines.livy.config import ACCESS_KEY_HEADER
 from clusterport.engines.local_spark import LocalSparkEngine
+from clusterport.engines.processes import is_running
 from clusterport.engines.state import load_state
 from clusterport.engines.warmup import FIRST_QUERY_NOTE
 from clusterport.services.emr.records import EmrRecords
@@ -189,12 +191,26 @@ def test_a_matching_cluster_is_served_by_the_member_and_runs_spark(pooled: Poole
     emr = pooled.running.client("emr", A)
     member = ready_member(pooled)
     before = asyncio.run(pooled.engine().access(member))
+    # The member's sidecars wait parked: their modules imported, no port open, no key read.
+    member_state = load_state(pooled.engine().work_dir(member))
+    assert member_state is not None
+    parked = {p.role: p.pid for p in member_state.processes if p.role.startswith("parked:")}
+    assert set(parked) == {"parked:connect-proxy", "parked:livy"}
     cluster_id = emr.run_job_flow(**common_shape())["JobFlowId"]
     seen = states_until_waiting(emr, cluster_id)
     # Re-keyed at the hand-off: neither the session signing key nor Livy's access key is kept.
     after = asyncio.run(pooled.engine().access(cluster_id))
     assert after.session_key != before.session_key
     assert after.sidecar_key != before.sidecar_key
+    # The parked processes run the sidecars, with the keys made at the claim.
+    handed = load_state(pooled.engine().work_dir(cluster_id))
+    assert handed is not None
+    assert {p.role: p.pid for p in handed.processes if p.role.startswith("sidecar:")} == {
+        role.replace("parked:", "sidecar:"): pid for role, pid in parked.items()
+    }
+    livy = f"http://127.0.0.1:{handed.sidecar_ports['livy']}/sessions"
+    assert httpx.get(livy, headers={ACCESS_KEY_HEADER: before.sidecar_key}).status_code == 403
+    assert httpx.get(livy, headers={ACCESS_KEY_HEADER: after.sidecar_key}).status_code == 200
     assert seen[0] in ("STARTING", "BOOTSTRAPPING") and seen[-1] == "WAITING", seen
     order = ["STARTING", "BOOTSTRAPPING", "WAITING"]
     assert [order.index(s) for s in seen] == sorted(order.index(s) for s in seen), seen
@@ -247,11 +263,24 @@ def test_accounts_never_share_a_member_and_a_terminated_one_ends_for_good(
     in_a = emr_a.run_job_flow(**common_shape())["JobFlowId"]
     wait_for(emr_a, in_a, ("WAITING",), 180)
     second = ready_member(pooled, other_than=(first,))
-    in_b = emr_b.run_job_flow(**common_shape())["JobFlowId"]
+    second_state = load_state(pooled.engine().work_dir(second))
+    assert second_state is not None
+    parked_livy = second_state.process("parked:livy")
+    assert parked_livy is not None
+    # Without the Livy application: the member's parked Livy ends, unused.
+    in_b = emr_b.run_job_flow(**{**common_shape(), "Applications": [{"Name": "Spark"}]})[
+        "JobFlowId"
+    ]
     wait_for(emr_b, in_b, ("WAITING",), 180)
     work_a = pooled.engine().work_dir(in_a)
     work_b = pooled.engine().work_dir(in_b)
     assert (work_a.name, work_b.name) == (first, second)
+    state_b = load_state(work_b)
+    assert state_b is not None
+    roles_b = {p.role for p in state_b.processes}
+    assert "sidecar:connect-proxy" in roles_b
+    assert not {"sidecar:livy", "parked:livy", "parked:connect-proxy"} & roles_b
+    assert not is_running(parked_livy)
     assert work_a.stat().st_uid != work_b.stat().st_uid or os.geteuid() != 0
 
     terminate(emr_a, in_a)

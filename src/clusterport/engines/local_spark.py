@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import json
 import logging
 import os
 import re
@@ -36,7 +37,7 @@ import secrets
 import shutil
 import signal
 import time
-from collections.abc import AsyncIterator, Callable, Coroutine, Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Coroutine, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -88,6 +89,7 @@ from clusterport.engines.host_budget import (
     SIDECAR_MEMORY_MB,
     HostBudget,
 )
+from clusterport.engines.parked import entry_module, parked_argv
 from clusterport.engines.pool import (
     REFILL_DELAY,
     WarmPool,
@@ -320,6 +322,8 @@ class LocalSparkEngine(Engine):
         #: Pre-started clusters of the common shape (``--warm-pool``; None: no pool).
         self.pool = self._warm_pool(warm_pool, REFILL_DELAY)
         self._pool_swept = False
+        #: Sidecars parked in pool members, by cluster id then sidecar name (see _Parked).
+        self._parked: dict[str, dict[str, _Parked]] = {}
 
     @classmethod
     def from_settings(cls, settings: EngineSettings) -> LocalSparkEngine:
@@ -657,6 +661,7 @@ class LocalSparkEngine(Engine):
             create_keys(work_dir)
             save_state(state)
             self.registry.add_member(spec.cluster_id, member.cluster_id)
+            self._parked[spec.cluster_id] = self._parked.pop(member.cluster_id, {})
             self.registry.add_cluster(spec.cluster_id, work_dir)
             self.registry.remove_cluster(member.cluster_id)
         _log.info("%s: taken from the warm pool (%s)", spec.cluster_id, member.cluster_id)
@@ -675,7 +680,16 @@ class LocalSparkEngine(Engine):
                 launch.spec = spec
                 # The keys made at the claim become the member's own (its uid reads them).
                 launch.sandbox_for_cluster().own(state.work_dir)
-                await _run_all(*(launch.start_sidecar(s) for s in spec.sidecars))
+                parked = self._parked.pop(spec.cluster_id, {})
+                try:
+                    await _run_all(
+                        *(
+                            launch.start_sidecar(s, parked=parked.pop(s.name, None))
+                            for s in spec.sidecars
+                        )
+                    )
+                finally:
+                    await launch.unpark(parked.values())
                 launch.state = dataclasses.replace(launch.state, phase=Phase.WAITING.value)
                 save_state(launch.state)
             finished = True
@@ -691,6 +705,16 @@ class LocalSparkEngine(Engine):
         finally:
             if not finished:
                 await self.stop(spec.cluster_id)
+
+    async def _park_sidecars(self, spec: ClusterSpec) -> None:
+        """Start a parked process for each of the member's sidecars (see :mod:`.parked`)."""
+        work_dir = self.work_dir(spec.cluster_id)
+        async with cluster_lock(work_dir):
+            state = self._running_state(spec.cluster_id)
+            launch = await _Launch.resume(self, state, connect_token=spec.connect_token)
+            parked = self._parked.setdefault(spec.cluster_id, {})
+            for sidecar in spec.sidecars:
+                parked[sidecar.name] = launch.park(sidecar)
 
     async def _stop_member(self, member_id: str) -> None:
         await self.stop(member_id)
@@ -736,6 +760,8 @@ class LocalSparkEngine(Engine):
 
     async def stop(self, cluster_id: str) -> None:
         """Stop every process of the cluster: SIGTERM together, SIGKILL after ``driver_grace`` s."""
+        for parked in self._parked.pop(cluster_id, {}).values():
+            parked.close()
         work_dir = self.registry.cluster_dir(cluster_id)
         if work_dir is None:
             return
@@ -1141,6 +1167,38 @@ def initial_state(spec: ClusterSpec, work_dir: Path, budget: HostBudget) -> Clus
 
 #: The phase of a pool member handed to a cluster whose sidecars have not started yet.
 _CLAIMED = "CLAIMED"
+#: The role of a pool member's parked sidecar: this, then the sidecar's name.
+_PARKED_ROLE = "parked:"
+
+
+@dataclasses.dataclass
+class _Parked:
+    """A sidecar parked in a pool member: its module imported, waiting on a pipe we hold."""
+
+    name: str
+    module: str
+    env: Mapping[str, str]
+    fd: int | None
+    role: str
+
+    def runs(self, argv: Sequence[str], env: Mapping[str, str]) -> bool:
+        """True when it can run ``argv`` (its module, the environment it was parked with)."""
+        return self.fd is not None and entry_module(argv) == self.module and dict(env) == self.env
+
+    def go(self, argv: Sequence[str]) -> None:
+        """Hand it its command line (the interpreter left out); it runs at once."""
+        assert self.fd is not None
+        line = json.dumps(list(argv[1:])) + "\n"
+        try:
+            os.write(self.fd, line.encode())
+        finally:
+            self.close()
+
+    def close(self) -> None:
+        """End its input: unless it was told what to run, it exits."""
+        if self.fd is not None:
+            os.close(self.fd)
+            self.fd = None
 
 
 def _all_running(state: ClusterState) -> bool:
@@ -1198,15 +1256,25 @@ class _PoolHost:
             connect_token=secrets.token_urlsafe(32),
             ui_prefix=f"/_ui/{member_id}",
             nodes=nodes,
+            sidecars=template.sidecars,
         )
 
     async def start_member(self, spec: ClusterSpec) -> bool:
+        """Start the member to WAITING, then park the sidecars its template names."""
         last = None
-        async for checkpoint in self.engine.start(spec):
+        async for checkpoint in self.engine.start(dataclasses.replace(spec, sidecars=[])):
             last = checkpoint
-        if last is not None and last.phase is Phase.FAILED:
-            _log.warning("a warm pool member could not start: %s", last.message)
-        return last is not None and last.phase is Phase.WAITING
+        if last is None or last.phase is not Phase.WAITING:
+            if last is not None:
+                _log.warning("a warm pool member could not start: %s", last.message)
+            return False
+        try:
+            await self.engine._park_sidecars(spec)
+        except (EngineError, OSError) as exc:
+            _log.warning("a warm pool member could not park its sidecars: %s", exc)
+            await self.engine._stop_member(spec.cluster_id)
+            return False
+        return True
 
     def member_alive(self, member_id: str) -> bool:
         work_dir = self.engine.registry.cluster_dir(member_id)
@@ -1583,10 +1651,8 @@ class _Launch:
         )
         save_state(self.state)
 
-    async def start_sidecar(self, sidecar: SidecarSpec, port: int | None = None) -> None:
-        """Start one sidecar on ``port`` when given and free, else on a free port."""
-        if port is None or not port_is_free(port):
-            port = free_ports(1)[0]
+    def _sidecar_command(self, sidecar: SidecarSpec, port: int) -> tuple[list[str], dict[str, str]]:
+        """The sidecar's argv and its whole environment, for ``port``."""
         values = {
             "port": str(port),
             "connect_port": str(self.state.ports["connect"]),
@@ -1597,19 +1663,79 @@ class _Launch:
             **sidecar_files(self.state.work_dir, sidecar.name),
         }
         argv, sidecar_env = fill_template(sidecar, values)
-        role = f"sidecar:{sidecar.name}"
         env = self.engine.cluster_env(self.state)
         env.update(sidecar_env)
-        record = spawn(
+        return argv, env
+
+    def _spawn_sidecar(
+        self, sidecar: SidecarSpec, argv: Sequence[str], env: Mapping[str, str], **more: Any
+    ) -> ProcessRecord:
+        return spawn(
             argv,
-            role=role,
             env=env,
             cwd=self.state.work_dir / "run" / f"sidecar-{sidecar.name}",
             log_path=self.state.work_dir / "logs" / f"sidecar-{sidecar.name}.log",
             sandbox=self.sandbox_for_cluster(),
-            ports={"port": port},
             instance_id=self.master_id,
+            **more,
         )
+
+    def park(self, sidecar: SidecarSpec) -> _Parked:
+        """Start ``sidecar``'s module parked: imported, waiting for its command line."""
+        argv, env = self._sidecar_command(sidecar, 0)
+        module = entry_module(argv)
+        if module is None or argv[0] != self.engine.install.python:
+            raise EngineError(f"Sidecar {sidecar.name!r} is not a Python module; it cannot park.")
+        read_end, write_end = os.pipe()
+        try:
+            record = self._spawn_sidecar(
+                sidecar,
+                parked_argv(argv[0], module),
+                env,
+                role=f"{_PARKED_ROLE}{sidecar.name}",
+                stdin=read_end,
+            )
+        except BaseException:
+            os.close(write_end)
+            raise
+        finally:
+            os.close(read_end)
+        self._remember(record)
+        return _Parked(sidecar.name, module, env, write_end, record.role)
+
+    async def unpark(self, parked: Iterable[_Parked]) -> None:
+        """Stop parked sidecars no one asked to run (their input ends: they exit)."""
+        roles = []
+        for one in parked:
+            one.close()
+            roles.append(one.role)
+        records = [p for p in self.state.processes if p.role in roles]
+        if records:
+            await terminate(records, grace=self.engine.stop_grace)
+            self.state = self.state.without_processes(roles)
+            save_state(self.state)
+
+    async def start_sidecar(
+        self, sidecar: SidecarSpec, port: int | None = None, *, parked: _Parked | None = None
+    ) -> None:
+        """Start one sidecar on ``port`` when given and free, else on a free port.
+
+        A ``parked`` process of the sidecar's module runs it when it was parked
+        with the same environment; else it exits and a new process starts.
+        """
+        if port is None or not port_is_free(port):
+            port = free_ports(1)[0]
+        argv, env = self._sidecar_command(sidecar, port)
+        role = f"sidecar:{sidecar.name}"
+        held = self.state.process(parked.role) if parked is not None else None
+        if parked is not None and held is not None and parked.runs(argv, env):
+            parked.go(argv)
+            record = dataclasses.replace(held, role=role, ports={"port": port})
+            self.state = self.state.without_processes([parked.role])
+        else:
+            if parked is not None:
+                await self.unpark([parked])
+            record = self._spawn_sidecar(sidecar, argv, env, role=role, ports={"port": port})
         self._remember(record)
         await wait_for_port(record, port, timeout=self.engine.start_timeout)
         activity = dict(self.state.sidecar_activity)

@@ -145,11 +145,14 @@ def spawn(
     sandbox: Sandbox,
     ports: Mapping[str, int] | None = None,
     instance_id: str | None = None,
+    stdin: int | None = None,
 ) -> ProcessRecord:
     """Start ``argv`` in ``sandbox``, in a new session, output appended to ``log_path``.
 
-    Returns its record; the recorded pid is the sandbox's outermost process,
-    whose process group holds everything started inside.
+    Its standard input is ``/dev/null``, or the descriptor ``stdin`` (the read
+    end of a pipe the caller keeps the other end of). Returns its record; the
+    recorded pid is the sandbox's outermost process, whose process group holds
+    everything started inside.
     """
     log_path.parent.mkdir(parents=True, exist_ok=True)
     cwd.mkdir(parents=True, exist_ok=True)
@@ -157,7 +160,9 @@ def spawn(
     full = sandbox.command(argv, cwd=cwd)
     # The log is the engine's (0600); the process only writes through the descriptor.
     actions = [
-        (os.POSIX_SPAWN_OPEN, 0, os.devnull, os.O_RDONLY, 0),
+        (os.POSIX_SPAWN_OPEN, 0, os.devnull, os.O_RDONLY, 0)
+        if stdin is None
+        else (os.POSIX_SPAWN_DUP2, stdin, 0),
         (os.POSIX_SPAWN_OPEN, 1, str(log_path), os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600),
         (os.POSIX_SPAWN_DUP2, 1, 2),
     ]

@@ -36,6 +36,8 @@ from clusterport.services.emr.releases import DEFAULT_RELEASE_LABEL
 
 CONNECT_PROXY = "connect-proxy"
 LIVY = "livy"
+#: The EMR application whose clusters run the Livy sidecar.
+LIVY_APP = "Livy"
 #: Where the Livy endpoint answers its activity (busy, last activity).
 LIVY_ACTIVITY_PATH = "/_clusterport/activity"
 
@@ -50,11 +52,14 @@ def pool_template() -> ClusterSpec:
 
     Only the release and the nodes' sizes count (see
     :class:`~clusterport.engines.pool.PoolShape`); the engine gives each member
-    its own id, folder and token.
+    its own id, folder and token. The sidecars are those of a cluster with
+    Livy: an engine may prepare them ahead (the local one parks their
+    interpreters); a claimed cluster runs those its own spec names.
     """
     itype = instance_type(POOL_INSTANCE_TYPE)
+    template_id = "pool-template"
     return ClusterSpec(
-        cluster_id="pool-template",
+        cluster_id=template_id,
         account_id="",
         release_label=DEFAULT_RELEASE_LABEL,
         connect_token="",
@@ -63,6 +68,7 @@ def pool_template() -> ClusterSpec:
             NodeSpec("primary", NodeRole.MASTER, itype.vcpus, itype.memory_mib),
             NodeSpec("core", NodeRole.CORE, itype.vcpus, itype.memory_mib),
         ],
+        sidecars=sidecars({"Cluster": {"Id": template_id, "Applications": [{"Name": LIVY_APP}]}}),
     )
 
 
@@ -111,7 +117,7 @@ def sidecars(doc: Mapping[str, Any]) -> list[SidecarSpec]:
         )
     ]
     apps = {a["Name"] for a in doc["Cluster"].get("Applications", [])}
-    if "Livy" in apps:
+    if LIVY_APP in apps:
         argv = [
             "{python}",
             "-m",
