@@ -1270,6 +1270,9 @@ class _PoolHost:
             return False
         try:
             await self.engine._park_sidecars(spec)
+            # The control plane observes a cluster from its hand-off on: the UI pages that
+            # reads are rendered once now, not beside the user's first query.
+            await self.engine.observe(spec.cluster_id)
         except (EngineError, OSError) as exc:
             _log.warning("a warm pool member could not park its sidecars: %s", exc)
             await self.engine._stop_member(spec.cluster_id)
