@@ -38,11 +38,16 @@ class BoundedMemo(Generic[K, V]):
                 self._entries.move_to_end(key)
                 return self._entries[key]
         value = make()
+        self.put(key, value)
+        return value
+
+    def put(self, key: K, value: V) -> None:
+        """Keep ``value`` for ``key`` (the least recently used entry makes room)."""
         with self._lock:
             self._entries[key] = value
+            self._entries.move_to_end(key)
             while len(self._entries) > self._size:
                 self._entries.popitem(last=False)
-        return value
 
     def get(self, key: K) -> V | None:
         """The value kept for ``key``, or None."""

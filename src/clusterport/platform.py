@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from clusterport.network.model import NetworkSnapshot
     from clusterport.services.base import Provider
     from clusterport.services.iam.principal_policies import CallerPolicies
+    from clusterport.services.identity import KnownKey
 
 DEFAULT_REGION = "us-east-1"
 
@@ -80,6 +81,8 @@ class Platform:
         self.trust_policies: BoundedMemo[tuple[int, str], tuple[NamedPolicy | None]] = BoundedMemo(
             256
         )
+        #: Stored access keys (secret, principal, status), by IAM version and key id.
+        self.known_keys: BoundedMemo[tuple[int, str], KnownKey] = BoundedMemo(1024)
         #: Network snapshots, by network version, accounts and region.
         self.network_snapshots: BoundedMemo[tuple[Hashable, ...], NetworkSnapshot] = BoundedMemo(64)
         #: Where work that grows with its input runs, off the event loop (see workers).

@@ -120,9 +120,14 @@ def verify_caller(
         known_keys: dict[str, identity.KnownKey] = {}
 
         def lookup(access_key_id: str) -> str | None:
-            known = identity.lookup_key(session, platform.secrets, access_key_id)
+            # Kept by IAM version: a key's status change or deletion bumps it, and
+            # temporary keys never change (their expiry is checked on every use below).
+            known = platform.known_keys.get((iam_version, access_key_id))
             if known is None:
-                return None
+                known = identity.lookup_key(session, platform.secrets, access_key_id)
+                if known is None:
+                    return None
+                platform.known_keys.put((iam_version, access_key_id), known)
             known_keys[access_key_id] = known
             return known.secret
 

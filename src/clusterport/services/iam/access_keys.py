@@ -17,6 +17,7 @@ from clusterport.services.iam import users
 from clusterport.services.iam.errors import limit_exceeded, no_such_entity, validation
 from clusterport.services.iam.records import IamRecords
 from clusterport.services.identity import new_access_key_id, new_secret
+from clusterport.store import versions
 from clusterport.store.identity import AccessKey
 from clusterport.store.secrets import SecretBox
 
@@ -113,8 +114,12 @@ def find(rec: IamRecords, user_name: str | None, access_key_id: str) -> AccessKe
 
 
 def set_status(rec: IamRecords, user_name: str | None, access_key_id: str, status: str) -> None:
+    """Make a key Active or Inactive (the next request signed with it sees the change)."""
     find(rec, user_name, access_key_id).status = status
+    versions.bump(rec.session, versions.IAM)  # verified keys are kept by IAM version
 
 
 def delete(rec: IamRecords, user_name: str | None, access_key_id: str) -> None:
+    """Delete a key (the next request signed with it is refused)."""
     rec.session.delete(find(rec, user_name, access_key_id))
+    versions.bump(rec.session, versions.IAM)  # verified keys are kept by IAM version
