@@ -56,6 +56,7 @@ TYPE_ONLY_UPWARD: dict[tuple[str, str], str] = {
     # what the IAM provider computes; it names their types, never runs their code.
     ("clusterport.platform", "clusterport.services.base"): "Platform.providers",
     ("clusterport.platform", "clusterport.services.iam.principal_policies"): "policy cache",
+    ("clusterport.platform", "clusterport.services.identity"): "verified-key cache",
 }
 
 #: Sibling packages that must not import each other, with what to do instead.

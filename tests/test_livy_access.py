@@ -9,6 +9,7 @@ route's network check on a running cluster is in ``test_connect_enforcement``.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import datetime as dt
 import json
@@ -28,6 +29,8 @@ from botocore.credentials import Credentials
 
 from clusterport.engines.livy.__main__ import config_from_args, parse_args
 from clusterport.engines.livy.config import ACCESS_KEY_HEADER
+from clusterport.engines.processes import free_ports
+from clusterport.gateway.wire import LIGHT_UPSTREAM_ERRORS, light_upstream_client
 from clusterport.process_groups import start_group, stop_group
 from clusterport.services import identity
 from clusterport.services.base import RequestContext
@@ -251,3 +254,39 @@ def test_every_spark_ui_login_is_in_the_audit_trail(server: RunningServer) -> No
         assert event["userIdentity"]["arn"] == f"arn:aws:iam::{ACCOUNT}:root"
         assert event["userIdentity"]["type"] == "Root"
         assert event["sourceIPAddress"] == "127.0.0.1"
+
+
+# ---- the route's client to the endpoint ------------------------------------------------------
+
+
+async def _serve_once(reply: bytes) -> tuple[asyncio.base_events.Server, int]:
+    """A TCP server that answers each connection with ``reply`` and closes it."""
+
+    async def answer(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await reader.readuntil(b"\r\n\r\n")
+        writer.write(reply)
+        await writer.drain()
+        writer.close()
+
+    server = await asyncio.start_server(answer, "127.0.0.1", 0)
+    return server, server.sockets[0].getsockname()[1]
+
+
+async def test_the_routes_client_fails_only_as_the_route_expects() -> None:
+    """An endpoint gone, or one that breaks off its answer, raises what the route turns into
+    its 502 (or 409 when the cluster ended meanwhile), never another error."""
+    pool = light_upstream_client()
+    try:
+        closed = free_ports(1)[0]
+        with pytest.raises(LIGHT_UPSTREAM_ERRORS):
+            await pool.request("GET", f"http://127.0.0.1:{closed}/sessions")
+        server, port = await _serve_once(b"HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n{")
+        async with server:
+            with pytest.raises(LIGHT_UPSTREAM_ERRORS):
+                await pool.request("GET", f"http://127.0.0.1:{port}/sessions")
+        server, port = await _serve_once(b"not http at all\r\n\r\n")
+        async with server:
+            with pytest.raises(LIGHT_UPSTREAM_ERRORS):
+                await pool.request("GET", f"http://127.0.0.1:{port}/sessions")
+    finally:
+        await pool.aclose()

@@ -57,6 +57,11 @@ class BoundedMemo(Generic[K, V]):
             self._entries.move_to_end(key)
             return self._entries[key]
 
+    def forget(self, key: K) -> None:
+        """Drop the entry of ``key``, if any."""
+        with self._lock:
+            self._entries.pop(key, None)
+
     def clear(self) -> None:
         """Forget every entry."""
         with self._lock:

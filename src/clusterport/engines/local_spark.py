@@ -146,6 +146,7 @@ from clusterport.engines.state import (
 from clusterport.engines.steps import STEP_MAX_FILE_MB, StepRunner, running_steps, wait_for_step
 from clusterport.engines.steps import cancel_step as cancel_step_process
 from clusterport.engines.ui_filter import UI_KEY_ENV, UI_KEY_HEADER, compiled_filter
+from clusterport.memo import BoundedMemo
 from clusterport.process_groups import group_members, start_group_async, stop_group_async
 
 _T = TypeVar("_T")
@@ -324,6 +325,8 @@ class LocalSparkEngine(Engine):
         self._pool_swept = False
         #: Sidecars parked in pool members, by cluster id then sidecar name (see _Parked).
         self._parked: dict[str, dict[str, _Parked]] = {}
+        #: Clusters' keys as read from their work dirs (see access).
+        self._access: BoundedMemo[str, ClusterAccess] = BoundedMemo(256)
 
     @classmethod
     def from_settings(cls, settings: EngineSettings) -> LocalSparkEngine:
@@ -659,6 +662,7 @@ class LocalSparkEngine(Engine):
             # Fresh keys: whatever the member held before belonged to no one and is not kept.
             remove_keys(work_dir)
             create_keys(work_dir)
+            self._access.forget(member.cluster_id)
             save_state(state)
             self.registry.add_member(spec.cluster_id, member.cluster_id)
             self._parked[spec.cluster_id] = self._parked.pop(member.cluster_id, {})
@@ -990,13 +994,23 @@ class LocalSparkEngine(Engine):
     # ------------------------------------------------------------------ adopt
 
     async def access(self, cluster_id: str) -> ClusterAccess:
-        """The cluster's keys, kept in its work dir (they outlive the cluster)."""
+        """The cluster's keys, kept in its work dir (they outlive the cluster).
+
+        They are read once per cluster: a cluster's keys are made when it starts
+        and never change (a pool member's are made afresh at its claim, under the
+        new cluster's id); every Livy and Spark UI request asks for them.
+        """
+        kept = self._access.get(cluster_id)
+        if kept is not None:
+            return kept
         try:
-            return cluster_access(self.work_dir(cluster_id))
+            access = cluster_access(self.work_dir(cluster_id))
         except OSError as exc:
             raise ClusterNotFoundError(
                 f"Cluster {cluster_id} was never started by this engine (it has no keys)."
             ) from exc
+        self._access.put(cluster_id, access)
+        return access
 
     async def revoke_session(self, cluster_id: str, session_id: str) -> None:
         """List the session as revoked for the cluster's connect proxy."""

@@ -20,6 +20,7 @@ from clusterport.gateway.studio_login import login_route
 from clusterport.gateway.ui_proxy import ui_route
 from clusterport.gateway.wire import (
     BodyTooLarge,
+    light_upstream_client,
     read_body,
     too_large,
     upstream_client,
@@ -57,6 +58,7 @@ def create_app(platform: Platform, models: ServiceModels | None = None) -> Starl
         for provider in platform.providers.values():
             await provider.startup()
         app.state.upstream = upstream_client()
+        app.state.light_upstream = light_upstream_client()
         # Work a previous run left in progress resumes once the server listens, never before.
         resuming = asyncio.create_task(_resume(platform), name="resume interrupted work")
         try:
@@ -65,6 +67,7 @@ def create_app(platform: Platform, models: ServiceModels | None = None) -> Starl
             resuming.cancel()
             await asyncio.gather(resuming, return_exceptions=True)
             await app.state.upstream.aclose()
+            await app.state.light_upstream.aclose()
             for provider in platform.providers.values():
                 await provider.shutdown()
             platform.close()

@@ -35,7 +35,6 @@ from __future__ import annotations
 
 import uuid
 
-import httpx
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
@@ -47,9 +46,10 @@ from clusterport.gateway.pipeline import verify_caller
 from clusterport.gateway.sigv4 import SigV4Error
 from clusterport.gateway.wire import (
     HOP_BY_HOP,
+    LIGHT_UPSTREAM_ERRORS,
     BodyTooLarge,
+    light_upstream,
     read_body,
-    upstream,
     wire_request,
 )
 from clusterport.platform import Platform
@@ -77,7 +77,7 @@ _DROPPED = HOP_BY_HOP | {
     "x-amz-content-sha256",
     ACCESS_KEY_HEADER.lower(),
 }
-_TIMEOUT = httpx.Timeout(60.0, connect=5.0)
+_TIMEOUT = {"connect": 5.0, "read": 60.0, "write": 60.0, "pool": 60.0}
 
 
 class _Refusal(Exception):
@@ -222,16 +222,15 @@ async def _forward(
     url = target.url(rest)
     if request.url.query:
         url += f"?{request.url.query}"
-    headers = {k: v for k, v in request.headers.items() if k.lower() not in _DROPPED}
-    headers[ACCESS_KEY_HEADER] = key
-    reply = await upstream(request).request(
-        request.method, url, headers=headers, content=body, timeout=_TIMEOUT
+    headers = [(k, v) for k, v in request.headers.items() if k.lower() not in _DROPPED]
+    headers.append((ACCESS_KEY_HEADER, key))
+    reply = await light_upstream(request).request(
+        request.method, url, headers=headers, content=body, extensions={"timeout": _TIMEOUT}
     )
-    return Response(
-        reply.content,
-        status_code=reply.status_code,
-        media_type=reply.headers.get("content-type"),
+    content_type = next(
+        (v.decode("latin-1") for k, v in reply.headers if k.lower() == b"content-type"), None
     )
+    return Response(reply.content, status_code=reply.status, media_type=content_type)
 
 
 async def livy(request: Request) -> Response:
@@ -259,7 +258,7 @@ async def livy(request: Request) -> Response:
     except InternalError as exc:
         _audit(request, ctx, cluster_id, arn, _Refusal(500, exc.message, exc.code))
         return JSONResponse({"msg": exc.message}, status_code=500)
-    except (OSError, httpx.HTTPError, EngineError) as exc:
+    except (OSError, EngineError, *LIGHT_UPSTREAM_ERRORS) as exc:
         ended = _ended_refusal(platform, ctx, cluster_id)  # it stopped while we asked
         if ended is not None:
             _audit(request, ctx, cluster_id, arn, ended)

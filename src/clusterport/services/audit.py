@@ -7,8 +7,9 @@ import logging
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
+from sqlalchemy import Table, insert
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
@@ -151,24 +152,29 @@ def record(session: Session, call: CallRecord) -> None:
             if call.principal.kind == "root"
             else call.principal.session_name or call.principal.name
         )
-    session.add(
-        AuditEvent(
-            event_id=event_id,
-            account_id=call.account_id,
-            region=call.region,
-            event_time=call.event_time,
-            event_source=call.event_source,
-            event_name=call.event_name,
-            username=username,
-            access_key_id=call.principal.access_key_id if call.principal else None,
-            read_only="true" if read_only else "false",
-            error_code=call.error_code,
-            error_message=call.error_message,
-            resource_names=list(call.resources),
-            resource_types=[],
-            event=event,
-        )
+    session.execute(
+        _INSERT,
+        {
+            "event_id": event_id,
+            "account_id": call.account_id,
+            "region": call.region,
+            "event_time": call.event_time,
+            "event_source": call.event_source,
+            "event_name": call.event_name,
+            "username": username,
+            "access_key_id": call.principal.access_key_id if call.principal else None,
+            "read_only": "true" if read_only else "false",
+            "error_code": call.error_code,
+            "error_message": call.error_message,
+            "resource_names": list(call.resources),
+            "resource_types": [],
+            "event": event,
+        },
     )
+
+
+#: One event's row, written as a plain (Core) insert: no unit of work is needed for it.
+_INSERT = insert(cast(Table, AuditEvent.__table__))
 
 
 def record_quietly(platform: Platform, call: CallRecord) -> None:
