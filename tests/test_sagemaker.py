@@ -21,7 +21,12 @@ from botocore.exceptions import ClientError
 import aws_cli_support
 import boto_support
 from clusterport.services.base import Principal
-from clusterport.services.sagemaker.source_network import DOMAIN_TAG, PROFILE_TAG, studio_source
+from clusterport.services.sagemaker.source_network import (
+    DOMAIN_TAG,
+    PROFILE_TAG,
+    StudioSource,
+    studio_source,
+)
 from sagemaker_support import (
     Network,
     create_domain,
@@ -628,18 +633,31 @@ def test_session_tags_name_the_studio_source_network(server: Any, sm: Any, net: 
         )
 
     tags = {DOMAIN_TAG: domain_arn, PROFILE_TAG: profile_arn}
-    with server.platform.db.session() as session:
-        # The same answer in the domain's account and after chaining into another account.
-        for account in (A, B):
-            source = studio_source(session, principal(account, tags))
-            assert source is not None
-            assert source.domain_id == domain_id and source.user_profile == "ana"
-            assert source.account_id == A and source.vpc_id == net.vpc_id
-            assert source.subnet_ids == (net.subnet_id,)
-            assert source.security_group_ids == (net.security_group_id, extra)
-        assert studio_source(session, principal(A, {})) is None
-        other_domain = {**tags, DOMAIN_TAG: domain_arn.replace(domain_id, "d-000000000000")}
-        assert studio_source(session, principal(A, other_domain)) is None
+    kept = server.platform.studio_sources
+
+    def source_of(account: str, tags: dict[str, str]) -> StudioSource | None:
+        with server.platform.db.session() as session:
+            return studio_source(session, principal(account, tags), kept)
+
+    # The same answer in the domain's account and after chaining into another account.
+    for account in (A, B):
+        source = source_of(account, tags)
+        assert source is not None
+        assert source.domain_id == domain_id and source.user_profile == "ana"
+        assert source.account_id == A and source.vpc_id == net.vpc_id
+        assert source.subnet_ids == (net.subnet_id,)
+        assert source.security_group_ids == (net.security_group_id, extra)
+    assert source_of(A, {}) is None
+    other_domain = {**tags, DOMAIN_TAG: domain_arn.replace(domain_id, "d-000000000000")}
+    assert source_of(A, other_domain) is None
+
+    # The answer is kept, and every change of the domain or the profile is seen at once.
+    assert len(kept) > 0
+    sm.update_domain(DomainId=domain_id, DefaultUserSettings={"SecurityGroups": [extra]})
+    source = source_of(A, tags)
+    assert source is not None and source.security_group_ids == (extra,)
+    sm.delete_user_profile(DomainId=domain_id, UserProfileName="ana")
+    assert source_of(A, tags) is None
 
 
 def test_creating_a_domain_needs_pass_role_to_sagemaker(server: Any, net: Network) -> None:

@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from clusterport.services.base import Provider
     from clusterport.services.iam.principal_policies import CallerPolicies
     from clusterport.services.identity import KnownKey
+    from clusterport.services.sagemaker.source_network import StudioSource
 
 DEFAULT_REGION = "us-east-1"
 
@@ -83,6 +84,8 @@ class Platform:
         )
         #: Stored access keys (secret, principal, status), by IAM version and key id.
         self.known_keys: BoundedMemo[tuple[int, str], KnownKey] = BoundedMemo(1024)
+        #: Studio users' networks (None: gone), by Studio version, domain and profile ARN.
+        self.studio_sources: BoundedMemo[Hashable, tuple[StudioSource | None]] = BoundedMemo(256)
         #: Network snapshots, by network version, accounts and region.
         self.network_snapshots: BoundedMemo[tuple[Hashable, ...], NetworkSnapshot] = BoundedMemo(64)
         #: Where work that grows with its input runs, off the event loop (see workers).

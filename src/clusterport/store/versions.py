@@ -20,12 +20,14 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from clusterport.store.base import Base
 
-__all__ = ["IAM", "NETWORK", "VersionCounter", "bump", "current"]
+__all__ = ["IAM", "NETWORK", "STUDIO", "VersionCounter", "bump", "current"]
 
 #: Users, roles, groups, policies, tags, boundaries, trust policies (every account).
 IAM = "iam"
 #: VPCs, subnets, route tables, security groups, peering connections, instances.
 NETWORK = "network"
+#: SageMaker domains, user profiles and lifecycle configurations.
+STUDIO = "studio"
 
 
 class VersionCounter(Base):

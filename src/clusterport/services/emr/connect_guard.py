@@ -96,7 +96,7 @@ def check_connect(
     users, and clusters that are not RUNNING or WAITING (the operation itself
     refuses those), are let through.
     """
-    source = studio_source(session, ctx.principal)
+    source = studio_source(session, ctx.principal, ctx.platform.studio_sources)
     if source is None or cluster_state(cluster.data) not in READY_STATES:
         return
     cluster_id = cluster.resource_id

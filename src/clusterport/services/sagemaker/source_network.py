@@ -12,12 +12,15 @@ policies that let them be set.
 
 from __future__ import annotations
 
+from collections.abc import Hashable
 from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
 
+from clusterport.memo import BoundedMemo
 from clusterport.services.base import Principal
 from clusterport.services.sagemaker.records import DOMAIN, SageMakerRecords
+from clusterport.store import versions
 
 DOMAIN_TAG = "sagemaker:domain-arn"
 PROFILE_TAG = "sagemaker:user-profile-arn"
@@ -46,12 +49,28 @@ def _arn_parts(arn: str, kind: str) -> tuple[str, str, list[str]] | None:
     return parts[3], parts[4], path[1:]
 
 
-def studio_source(session: Session, principal: Principal) -> StudioSource | None:
-    """The Studio network of ``principal``'s session, or None when it names none (or a gone one)."""
+def studio_source(
+    session: Session, principal: Principal, kept: BoundedMemo[Hashable, tuple[StudioSource | None]]
+) -> StudioSource | None:
+    """The Studio network of ``principal``'s session, or None when it names none (or a gone one).
+
+    ``kept`` holds what was found before, by the Studio version
+    (:data:`clusterport.store.versions.STUDIO`, bumped by every domain and
+    profile write) and the two tags: every Livy request of a Studio user asks.
+    """
     domain_arn = principal.session_tags.get(DOMAIN_TAG)
     profile_arn = principal.session_tags.get(PROFILE_TAG)
     if not domain_arn or not profile_arn:
         return None
+    version = versions.current(session, versions.STUDIO)  # before the rows (see versions)
+    (source,) = kept.get_or_make(
+        (version, domain_arn, profile_arn),
+        lambda: (_studio_source(session, domain_arn, profile_arn),),
+    )
+    return source
+
+
+def _studio_source(session: Session, domain_arn: str, profile_arn: str) -> StudioSource | None:
     domain = _arn_parts(domain_arn, "domain")
     profile = _arn_parts(profile_arn, "user-profile")
     if domain is None or profile is None or len(domain[2]) != 1 or len(profile[2]) != 2:
