@@ -57,6 +57,7 @@ TYPE_ONLY_UPWARD: dict[tuple[str, str], str] = {
     ("clusterport.platform", "clusterport.services.base"): "Platform.providers",
     ("clusterport.platform", "clusterport.services.iam.principal_policies"): "policy cache",
     ("clusterport.platform", "clusterport.services.identity"): "verified-key cache",
+    ("clusterport.platform", "clusterport.services.sagemaker.source_network"): "Studio networks",
 }
 
 #: Sibling packages that must not import each other, with what to do instead.
