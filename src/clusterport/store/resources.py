@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import JSON, Index, Integer, String, UniqueConstraint, bindparam, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
+from clusterport.store import versions
 from clusterport.store.base import Base, UtcDateTime
 
 
@@ -52,11 +53,21 @@ _GET = select(ResourceRow).where(
 
 
 class ResourceStore:
-    """Finds and writes :class:`ResourceRow` rows of one service within a DB session."""
+    """Finds and writes :class:`ResourceRow` rows of one service within a DB session.
 
-    def __init__(self, session: Session, service: str) -> None:
+    With a ``version`` (a counter of :mod:`clusterport.store.versions`), every
+    write bumps it in the same transaction: what the platform derives from
+    these rows is kept by it.
+    """
+
+    def __init__(self, session: Session, service: str, version: str | None = None) -> None:
         self.session = session
         self.service = service
+        self.version = version
+
+    def _changed(self) -> None:
+        if self.version is not None:
+            versions.bump(self.session, self.version)
 
     def get(self, account_id: str, region: str, kind: str, resource_id: str) -> ResourceRow | None:
         return self.session.scalars(
@@ -122,6 +133,7 @@ class ResourceStore:
             updated_at=now,
             data=data,
         )
+        self._changed()
         self.session.add(row)
         self.session.flush()
         return row
@@ -130,12 +142,14 @@ class ResourceStore:
         self, row: ResourceRow, data: dict[str, Any], now: dt.datetime, state: str | None = None
     ) -> None:
         """Replace a row's document (JSON columns are compared whole, so always assign anew)."""
+        self._changed()
         row.data = dict(data)
         row.updated_at = now
         if state is not None:
             row.state = state
 
     def delete(self, row: ResourceRow) -> None:
+        self._changed()
         self.session.delete(row)
 
 
@@ -146,11 +160,18 @@ class ScopedResources:
     record classes from this and add their typed lookups.
     """
 
-    def __init__(self, session: Session, service: str, account_id: str, region: str) -> None:
+    def __init__(
+        self,
+        session: Session,
+        service: str,
+        account_id: str,
+        region: str,
+        version: str | None = None,
+    ) -> None:
         self.session = session
         self.account_id = account_id
         self.region = region
-        self.store = ResourceStore(session, service)
+        self.store = ResourceStore(session, service, version)
 
     def get(self, kind: str, resource_id: str) -> ResourceRow | None:
         return self.store.get(self.account_id, self.region, kind, resource_id)

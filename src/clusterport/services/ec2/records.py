@@ -10,7 +10,6 @@ open a second :class:`Ec2Records` for the other account on the same session.
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -61,33 +60,7 @@ class Ec2Records(ScopedResources):
     """
 
     def __init__(self, session: Session, account_id: str, region: str) -> None:
-        super().__init__(session, SERVICE, account_id, region)
-
-    def add(
-        self,
-        kind: str,
-        resource_id: str,
-        data: dict[str, Any],
-        now: dt.datetime,
-        *,
-        name: str | None = None,
-        state: str | None = None,
-        parent_id: str | None = None,
-    ) -> ResourceRow:
-        versions.bump(self.session, versions.NETWORK)
-        return super().add(
-            kind, resource_id, data, now, name=name, state=state, parent_id=parent_id
-        )
-
-    def update(
-        self, row: ResourceRow, data: dict[str, Any], now: dt.datetime, state: str | None = None
-    ) -> None:
-        versions.bump(self.session, versions.NETWORK)
-        super().update(row, data, now, state=state)
-
-    def delete(self, row: ResourceRow) -> None:
-        versions.bump(self.session, versions.NETWORK)
-        super().delete(row)
+        super().__init__(session, SERVICE, account_id, region, versions.NETWORK)
 
     def other(self, account_id: str, region: str | None = None) -> Ec2Records:
         """The rows of another account (and region) on the same session."""

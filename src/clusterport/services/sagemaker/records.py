@@ -15,9 +15,6 @@ resource still in use with ``ResourceInUse`` and bad input with
 
 from __future__ import annotations
 
-import datetime as dt
-from typing import Any
-
 from sqlalchemy.orm import Session
 
 from clusterport.errors import ConflictError, NotFoundError, ValidationError
@@ -45,52 +42,13 @@ def invalid(message: str) -> ValidationError:
     return ValidationError(message, code="ValidationException", status=400)
 
 
-class _StudioStore(ResourceStore):
-    """The Studio rows' store: every write bumps the Studio version (see source_network)."""
-
-    def add(
-        self,
-        *,
-        account_id: str,
-        region: str,
-        kind: str,
-        resource_id: str,
-        data: dict[str, Any],
-        now: dt.datetime,
-        name: str | None = None,
-        state: str | None = None,
-        parent_id: str | None = None,
-    ) -> ResourceRow:
-        versions.bump(self.session, versions.STUDIO)
-        return super().add(
-            account_id=account_id,
-            region=region,
-            kind=kind,
-            resource_id=resource_id,
-            data=data,
-            now=now,
-            name=name,
-            state=state,
-            parent_id=parent_id,
-        )
-
-    def update(
-        self, row: ResourceRow, data: dict[str, Any], now: dt.datetime, state: str | None = None
-    ) -> None:
-        versions.bump(self.session, versions.STUDIO)
-        super().update(row, data, now, state)
-
-    def delete(self, row: ResourceRow) -> None:
-        versions.bump(self.session, versions.STUDIO)
-        super().delete(row)
-
-
 class SageMakerRecords:
     """The Studio rows of one account in one region, within one store session."""
 
     def __init__(self, session: Session, account_id: str, region: str) -> None:
         self.session = session
-        self.store: ResourceStore = _StudioStore(session, SERVICE)
+        # Every write bumps the Studio version: Studio users' networks are kept by it.
+        self.store = ResourceStore(session, SERVICE, versions.STUDIO)
         self.account_id = account_id
         self.region = region
 
