@@ -14,6 +14,7 @@ test_warm_pool_handoff.py.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import json
 import os
 import signal
@@ -32,14 +33,16 @@ from pyspark.sql import SparkSession
 from pyspark.sql.connect.client.retries import DefaultPolicy
 
 from clusterport.cli.main import main
-from clusterport.engines.base import PoolMemberState
+from clusterport.engines.base import Phase, PoolMemberState
 from clusterport.engines.cgroups import ControlGroups
 from clusterport.engines.livy.config import ACCESS_KEY_HEADER
 from clusterport.engines.local_spark import LocalSparkEngine
+from clusterport.engines.pool import member_memory_mb
 from clusterport.engines.processes import is_running
 from clusterport.engines.state import load_state
 from clusterport.engines.warmup import FIRST_QUERY_NOTE
 from clusterport.services.emr.records import EmrRecords
+from clusterport.services.emr.spec import pool_template, sidecars
 from clusterport.studio.livy_auth import SigV4Livy, platform_livy_url
 from conftest import RunningServer, start_server
 from emr_support import FINAL, instances, processes_under, wait_for
@@ -354,3 +357,53 @@ def test_a_warm_pool_larger_than_the_host_budget_is_refused(
     err = capsys.readouterr().err
     assert "--warm-pool 1000 does not fit" in err
     assert "This host's budget" in err and "use --warm-pool " in err
+
+
+def test_a_hand_off_cut_short_by_a_restart_ends_in_the_next_server(tmp_path: Path) -> None:
+    """A server that claimed a member and ended before its hand-off: the next one hands it
+    off, with new sidecars, and keeps no record of the member's parked ones (which ended
+    with the first server's pipes), so no node looks dead."""
+    template = pool_template()
+    doc = {"Cluster": {"Id": "j-RESTARTED", "Applications": [{"Name": "Livy"}]}}
+    spec = dataclasses.replace(
+        template,
+        cluster_id="j-RESTARTED",
+        account_id=A,
+        ui_prefix="/_ui/j-RESTARTED",
+        nodes=[
+            dataclasses.replace(n, instance_id=f"i-restarted{i}")
+            for i, n in enumerate(template.nodes)
+        ],
+        sidecars=sidecars(doc),
+    )
+
+    async def scenario() -> None:
+        first = LocalSparkEngine(tmp_path, warm_pool=1)
+        try:
+            capacity = first.capacity()
+            await first.tend_pool(template, capacity.memory_mb, member_memory_mb(capacity))
+            deadline = time.monotonic() + 180
+            while not any(m.state is PoolMemberState.READY for m in first.pool_status().members):
+                assert time.monotonic() < deadline, "no member became ready"
+                await asyncio.sleep(0.2)
+            identity = await first.claim(spec)
+            assert identity is not None
+            # The first server ends here: its pipes to the parked sidecars close.
+            for parked in first._parked.get(spec.cluster_id, {}).values():
+                parked.close()
+            claimed = dataclasses.replace(spec, connect_token=identity.connect_token)
+            second = LocalSparkEngine(tmp_path)
+            phases = [c.phase async for c in second.start(claimed)]
+            assert phases[-1] is Phase.WAITING, phases
+            state = load_state(second.work_dir(spec.cluster_id))
+            assert state is not None
+            roles = {p.role for p in state.processes}
+            assert {"sidecar:connect-proxy", "sidecar:livy"} <= roles
+            assert not [r for r in roles if r.startswith("parked:")], roles
+            health = await second.observe(spec.cluster_id)
+            assert health.dead_instance_ids == [], health
+        finally:
+            await LocalSparkEngine(tmp_path).stop_all()
+
+    asyncio.run(scenario())
+    assert processes_under(tmp_path) == []

@@ -693,7 +693,9 @@ class LocalSparkEngine(Engine):
                         )
                     )
                 finally:
-                    await launch.unpark(parked.values())
+                    # Also any parked process no pipe of ours reaches: one this server did
+                    # not start (the claim was made by a server that ended before the hand-off).
+                    await launch.unpark(parked.values(), every=True)
                 launch.state = dataclasses.replace(launch.state, phase=Phase.WAITING.value)
                 save_state(launch.state)
             finished = True
@@ -1720,16 +1722,23 @@ class _Launch:
         self._remember(record)
         return _Parked(sidecar.name, module, env, write_end, record.role)
 
-    async def unpark(self, parked: Iterable[_Parked]) -> None:
-        """Stop parked sidecars no one asked to run (their input ends: they exit)."""
-        roles = []
+    async def unpark(self, parked: Iterable[_Parked], *, every: bool = False) -> None:
+        """Stop parked sidecars no one asked to run (their input ends: they exit).
+
+        With ``every``, also every other parked process the cluster's records hold.
+        """
+        roles = set()
         for one in parked:
             one.close()
-            roles.append(one.role)
-        records = [p for p in self.state.processes if p.role in roles]
+            roles.add(one.role)
+        records = [
+            p
+            for p in self.state.processes
+            if p.role in roles or (every and p.role.startswith(_PARKED_ROLE))
+        ]
         if records:
             await terminate(records, grace=self.engine.stop_grace)
-            self.state = self.state.without_processes(roles)
+            self.state = self.state.without_processes([p.role for p in records])
             save_state(self.state)
 
     async def start_sidecar(
