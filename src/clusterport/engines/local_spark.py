@@ -713,14 +713,19 @@ class LocalSparkEngine(Engine):
                 await self.stop(spec.cluster_id)
 
     async def _park_sidecars(self, spec: ClusterSpec) -> None:
-        """Start a parked process for each of the member's sidecars (see :mod:`.parked`)."""
+        """Start a parked process for each of the member's Python sidecars (see :mod:`.parked`).
+
+        Any other sidecar starts at the hand-off, as on a cold start.
+        """
         work_dir = self.work_dir(spec.cluster_id)
         async with cluster_lock(work_dir):
             state = self._running_state(spec.cluster_id)
             launch = await _Launch.resume(self, state, connect_token=spec.connect_token)
             parked = self._parked.setdefault(spec.cluster_id, {})
             for sidecar in spec.sidecars:
-                parked[sidecar.name] = launch.park(sidecar)
+                one = launch.park(sidecar)
+                if one is not None:
+                    parked[sidecar.name] = one
 
     async def _stop_member(self, member_id: str) -> None:
         await self.stop(member_id)
@@ -1195,7 +1200,11 @@ class _Parked:
     module: str
     env: Mapping[str, str]
     fd: int | None
-    role: str
+
+    @property
+    def role(self) -> str:
+        """Its role in the cluster's records while parked."""
+        return f"{_PARKED_ROLE}{self.name}"
 
     def runs(self, argv: Sequence[str], env: Mapping[str, str]) -> bool:
         """True when it can run ``argv`` (its module, the environment it was parked with)."""
@@ -1699,28 +1708,28 @@ class _Launch:
             **more,
         )
 
-    def park(self, sidecar: SidecarSpec) -> _Parked:
-        """Start ``sidecar``'s module parked: imported, waiting for its command line."""
+    def park(self, sidecar: SidecarSpec) -> _Parked | None:
+        """Start ``sidecar``'s module parked: imported, waiting for its command line.
+
+        None when the sidecar is not ``{python} -m MODULE`` (nothing to import ahead).
+        """
         argv, env = self._sidecar_command(sidecar, 0)
         module = entry_module(argv)
         if module is None or argv[0] != self.engine.install.python:
-            raise EngineError(f"Sidecar {sidecar.name!r} is not a Python module; it cannot park.")
-        read_end, write_end = os.pipe()
+            return None
+        parked = _Parked(sidecar.name, module, env, None)
+        read_end, parked.fd = os.pipe()
         try:
             record = self._spawn_sidecar(
-                sidecar,
-                parked_argv(argv[0], module),
-                env,
-                role=f"{_PARKED_ROLE}{sidecar.name}",
-                stdin=read_end,
+                sidecar, parked_argv(argv[0], module), env, role=parked.role, stdin=read_end
             )
         except BaseException:
-            os.close(write_end)
+            parked.close()
             raise
         finally:
             os.close(read_end)
         self._remember(record)
-        return _Parked(sidecar.name, module, env, write_end, record.role)
+        return parked
 
     async def unpark(self, parked: Iterable[_Parked], *, every: bool = False) -> None:
         """Stop parked sidecars no one asked to run (their input ends: they exit).
