@@ -77,14 +77,15 @@ WARM_REPEATS = 7
 
 FRESH_CLIENT = textwrap.dedent(
     """
-    import sys, time
+    import json, sys, time
     from pyspark.sql import SparkSession
     session = SparkSession.builder.remote(sys.argv[1]).create()
     try:
         value = session.sql(sys.argv[2]).collect()[0][0]
+        first_at = time.time()
     finally:
         session.stop()
-    print(value, flush=True)
+    print(json.dumps({"value": value, "first_at": first_at}), flush=True)
     """
 )
 
@@ -198,6 +199,7 @@ async def cluster_sample(
         ],
     )
     start = time.perf_counter()
+    started_at = time.time()  # wall clock: the client reports its result time the same way
     try:
         last = None
         async for checkpoint in engine.start(spec):
@@ -207,14 +209,15 @@ async def cluster_sample(
             raise SystemExit(f"cluster did not start: {last}")
         url = f"sc://localhost:{last.endpoints.connect.port}/;token={TOKEN}"
         client_start = time.perf_counter()
-        subprocess.run(
+        done = subprocess.run(
             [sys.executable, "-c", FRESH_CLIENT, url, FIRST_QUERY],
             check=True,
             capture_output=True,
+            text=True,
             env=clean_env(),
         )
-        first = time.perf_counter() - start
         client = time.perf_counter() - client_start
+        first = float(json.loads(done.stdout.strip().splitlines()[-1])["first_at"]) - started_at
         warm = await asyncio.to_thread(warm_latency, url)
         memory = rss_mib([int(p) for p in last.endpoints.processes.values()])
     finally:
@@ -275,9 +278,9 @@ def pooled_sample(emr: Any, data_dir: Path) -> Sample:
         spark = SparkSession.builder.remote(url).create()
         try:
             spark.sql(FIRST_QUERY).collect()
+            first = time.perf_counter() - start
         finally:
             spark.stop()
-        first = time.perf_counter() - start
         client_start = time.perf_counter()
         subprocess.run(
             [sys.executable, "-c", FRESH_CLIENT, url, FIRST_QUERY],
@@ -597,8 +600,12 @@ async def main() -> None:
         f"Training the CDS archives (`clusterport train-cds`, once per machine, shared by "
         f"every data dir): {training_s:.1f} s.",
         "",
-        "WAITING comes after a warm-up query through Spark Connect, so a user's first query "
-        "finds a warm driver and executor. The cold and plain first results count the "
+        "A cold cluster is WAITING once its master, workers and Spark Connect server are up "
+        "and the master granted the Connect server its executor; the executor's JVM starts "
+        "while the client does, and the first query pays its cold start. A pool member "
+        "answered warm-up queries before it was handed out. Every first result is taken "
+        "when the query's rows arrive (the client's session stop and exit not counted). The "
+        "cold and plain first results count the "
         "client's Python start and pyspark import; the pooled one is counted from the "
         "RunJobFlow call to a fresh Spark Connect session's first result in a process that "
         "has pyspark imported (a notebook's kernel), and its client process column is a "

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import io
 import json
 import os
@@ -62,6 +63,7 @@ from clusterport.engines.local_spark import (
     validate_spec,
 )
 from clusterport.engines.sandbox import Sandbox, runtime_paths, tenant_env
+from clusterport.engines.spark_commands import keeps_executor
 from clusterport.engines.spark_status import http_client, master_view
 from clusterport.engines.state import cluster_secret, engine_dir, load_state
 from clusterport.engines.steps import rewrite_submit_args
@@ -208,6 +210,18 @@ def test_spark_submit_args_target_this_cluster() -> None:
     ]
 
 
+def test_which_configurations_ask_for_an_executor_at_once() -> None:
+    dynamic = {"spark.dynamicAllocation.enabled": "true"}
+    assert keeps_executor({})  # static allocation takes its cores at once
+    assert keeps_executor({"spark.dynamicAllocation.enabled": "false"})
+    assert not keeps_executor(dynamic)
+    assert not keeps_executor({**dynamic, "spark.dynamicAllocation.minExecutors": "0"})
+    assert keeps_executor({**dynamic, "spark.dynamicAllocation.minExecutors": "1"})
+    assert keeps_executor({**dynamic, "spark.dynamicAllocation.initialExecutors": "2"})
+    assert keeps_executor({**dynamic, "spark.executor.instances": "1"})
+    assert not keeps_executor({**dynamic, "spark.dynamicAllocation.minExecutors": "one"})
+
+
 # --------------------------------------------------------------------------- fixtures
 
 
@@ -314,6 +328,29 @@ async def test_failing_bootstrap_action_fails_the_start_and_leaves_nothing(
         await engine.stop_all()
 
 
+@spark
+async def test_a_connect_server_no_worker_can_serve_fails_the_start_naming_the_properties(
+    tmp_path: Path, cds_dir: Path
+) -> None:
+    # WAITING needs the Connect server's first executor granted; an executor larger than
+    # every worker is never granted, so the start fails instead of a first query hanging.
+    engine = LocalSparkEngine(tmp_path / "data", BUDGET, cds_dir=cds_dir, start_timeout=20)
+    spec = dataclasses.replace(
+        make_spec("j-BIGEXEC", [NodeSpec("i-m", NodeRole.MASTER, 2, 4096)]),
+        spark_properties={"spark.executor.cores": "64"},
+    )
+    try:
+        checkpoints = await start_all(engine, spec)
+        assert [c.phase for c in checkpoints] == [Phase.STARTING, Phase.BOOTSTRAPPING, Phase.FAILED]
+        message = checkpoints[-1].message
+        assert "get its first executor" in message
+        assert "spark.executor.cores and spark.executor.memory" in message
+        state = load_state(engine.work_dir(spec.cluster_id))
+        assert state is not None and state.phase == "FAILED" and not state.processes
+    finally:
+        await engine.stop_all()
+
+
 # --------------------------------------------------------------------------- cancelled start
 
 
@@ -334,11 +371,12 @@ async def test_cancelled_start_with_corrupt_archives_leaves_nothing(tmp_path: Pa
     task = asyncio.create_task(consume())
     try:
 
-        async def driver_listening() -> bool:
+        async def driver_spawned() -> bool:
             state = load_state(engine.work_dir(spec.cluster_id))
-            return state is not None and "connect" in state.ports
+            return state is not None and state.process("connect") is not None
 
-        await wait_for(driver_listening, "the Connect server to listen", timeout=240)
+        # Cancelled while the Connect server starts (its port is not open yet).
+        await wait_for(driver_spawned, "the Connect server to be spawned", timeout=240)
         state = load_state(engine.work_dir(spec.cluster_id))
         assert state is not None
         pids = [p.pid for p in state.processes]

@@ -6,6 +6,7 @@ import ast
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -20,6 +21,7 @@ from clusterport.engines.cgroups import (
     Part,
     TenantGroup,
 )
+from clusterport.engines.processes import inheritable_descriptors, reap, spawn
 from clusterport.engines.sandbox import (
     TENANT_UID_BASE,
     Sandbox,
@@ -255,3 +257,44 @@ def test_only_files_from_the_admins_folders_are_fetched_into_a_cluster(tmp_path:
             stage_file(path, target, [allowed], what="bootstrap action script")
     with pytest.raises(InvalidSpecError, match="does not exist"):
         stage_file(allowed / "missing.sh", target, [allowed], what="bootstrap action script")
+
+
+def test_a_spawned_server_inherits_no_descriptor_the_server_was_left(
+    policy: SandboxPolicy, tmp_path: Path
+) -> None:
+    """A descriptor the server inherited (a wrapper's lock, say) does not reach a tenant."""
+    own = tmp_path / "j-FDS"
+    own.mkdir()
+    sandbox = Sandbox(
+        policy,
+        "j-FDS",
+        writable=(own,),
+        readable=runtime_paths(),
+        uid=TenantUsers(tmp_path).uid_for("j-FDS") if policy.separate_users else None,
+        home=own,
+        identity_dir=tmp_path / ".identity",
+    )
+    sandbox.own(own)
+    leaked = os.open(tmp_path / "wrapper.lock", os.O_CREAT | os.O_RDWR, 0o600)
+    os.set_inheritable(leaked, True)
+    log = tmp_path / "probe.log"
+    try:
+        assert leaked in inheritable_descriptors()
+        record = spawn(
+            ["/bin/sh", "-c", f"ls /proc/$$/fd; test -e /proc/$$/fd/{leaked} && echo LEAKED"],
+            role="probe",
+            env=tenant_env({}),
+            cwd=own,
+            log_path=log,
+            sandbox=sandbox,
+        )
+        for _ in range(600):
+            code = reap(record.pid)
+            if code is not None:
+                break
+            time.sleep(0.05)
+        assert code == 1, log.read_text()  # `test` failed: no such descriptor
+    finally:
+        os.close(leaked)
+    listed = log.read_text().split()
+    assert "LEAKED" not in listed and {"0", "1", "2"} <= set(listed)

@@ -12,15 +12,18 @@ A cluster is, on 127.0.0.1 and each in its own session (``setsid``):
 * a **Spark History Server** over the cluster's event logs;
 * the **sidecars** of the spec (Livy, a Connect auth proxy, …).
 
-Start-up order (races measured on small hosts): bootstrap actions → master →
-(once the master is ALIVE) workers and Connect server together → a warm-up
-query through Spark Connect → history server and sidecars → WAITING. Ports are
+Start-up order (races measured on small hosts): bootstrap actions → master and
+history server together → (once the master is ALIVE) workers and Connect server
+together → the workers registered and the Connect server's application granted
+its executor → sidecars → WAITING. The executor's JVM starts while the user's
+client does; a warm-pool member (and a cluster training CDS archives) also
+answers warm-up queries through Spark Connect before it is ready. Ports are
 picked free on 127.0.0.1 and Spark is told not to drift to another port; a
 port taken in between is retried with fresh ports.
 
 Files under the cluster's ``work_dir``: ``state.json`` (pids, start times,
 ports), ``logs/``, ``eventlog/``, ``conf/``, ``nodes/<instance-id>/`` (worker
-and executor folders), ``bootstrap/``, ``steps/``, ``warmup.log``. The data
+and executor folders), ``bootstrap/``, ``steps/``, ``logs/warmup.log``. The data
 dir holds the registry of clusters (``engine/``) and the CDS archives
 (``cds/``).
 """
@@ -121,6 +124,7 @@ from clusterport.engines.sandbox import (
 from clusterport.engines.spark_commands import (
     ExecutorSizing,
     SparkCommands,
+    keeps_executor,
     write_properties,
 )
 from clusterport.engines.spark_install import LaunchTemplate, SparkInstall
@@ -128,6 +132,7 @@ from clusterport.engines.spark_status import (
     driver_activity,
     http_client,
     master_view,
+    wait_connect_ready,
     wait_master_alive,
     wait_workers,
 )
@@ -162,6 +167,8 @@ _SAFE_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 _CONNECT_ROLE = "connect"
 _MASTER_ROLE = "master"
 _HISTORY_ROLE = "history"
+#: Role prefixes of the JVMs a cluster cannot work without.
+_SPARK_ROLES = ("master", "worker:", "connect")
 #: How long a stop waits for its just-killed processes to leave their control group.
 _GROUP_SETTLE_SECONDS = 2.0
 
@@ -611,9 +618,7 @@ class LocalSparkEngine(Engine):
                 return
             endpoints = await launch.spark()
             finished = True
-            yield Checkpoint(
-                Phase.WAITING, "Cluster ready: Spark answered through Spark Connect.", endpoints
-            )
+            yield Checkpoint(Phase.WAITING, launch.ready_message(), endpoints)
         except (EngineError, OSError, httpx.HTTPError) as exc:
             await launch.abort()
             finished = True
@@ -1336,6 +1341,9 @@ class _Launch:
         )
         self.cds = engine._cds(state.cluster_id)
         self.commands = commands
+        #: Whether the Connect server asks for an executor at its start (it does unless
+        #: the cluster's configuration lets it keep none).
+        self.connect_executor = True
 
     @classmethod
     async def resume(
@@ -1410,8 +1418,10 @@ class _Launch:
 
         self.cds.promote()
         self.commands = await engine._commands(self.state)
-        await self._start_master()
-        progress("master ALIVE")
+        # The history server needs neither the master nor Spark's answer: it starts on
+        # the core the master's start leaves idle.
+        await _run_all(self._start_master(), self._start_history())
+        progress("master ALIVE, history server up")
         workers = [n for n in self.state.nodes if n.worker_cores > 0]
         executor_choice = self.cds.choose(CdsRole.EXECUTOR, train_name="{{APP_ID}}-{{EXECUTOR_ID}}")
         try:
@@ -1424,22 +1434,48 @@ class _Launch:
             self.cds.release(executor_choice)
             raise
         progress("Connect server listening")
-        await wait_workers(
+        await wait_connect_ready(
             self.state.ports["master_ui"],
-            present=[p.ports["rpc"] for p in self.state.processes if p.role.startswith("worker:")],
-            watched=[p for p in self.state.processes if p.role.startswith(("worker:", "master"))],
+            workers=[p.ports["rpc"] for p in self.state.processes if p.role.startswith("worker:")],
+            executor=self.connect_executor,
+            watched=[p for p in self.state.processes if p.role.startswith(_SPARK_ROLES)],
             timeout=engine.start_timeout,
             headers=ui_headers(self.state.work_dir),
         )
-        progress("workers registered")
-        # The history server needs no Spark answer: it starts while the warm-up runs.
-        await _run_all(self._warmup(), self._start_history())
-        progress("warm-up query answered, history server up")
+        progress("workers registered, Connect server's executor granted")
+        if self.warms_up:
+            await self._warmup()
+            progress("warm-up query answered")
         await _run_all(*(self.start_sidecar(s) for s in self.spec.sidecars))
         progress("sidecars listening")
         self.state = dataclasses.replace(self.state, phase=Phase.WAITING.value)
         save_state(self.state)
         return self.state.endpoints()
+
+    def ready_message(self) -> str:
+        """What a started cluster's WAITING says it proved."""
+        if self.warms_up:
+            return "Cluster ready: Spark answered through Spark Connect."
+        workers = sum(1 for p in self.state.processes if p.role.startswith("worker:"))
+        executor = "; its first executor is starting on a worker" if self.connect_executor else ""
+        return (
+            f"Cluster ready: the Spark master, {workers} worker(s) and the Spark Connect "
+            f"server are up{executor}."
+        )
+
+    @property
+    def warms_up(self) -> bool:
+        """Whether the cluster answers a query before it is ready.
+
+        A pool member does (its first user then finds a warm driver and
+        executor), and so does a cluster training CDS archives (the archives then
+        hold the classes of that query). No one waits for either. A cluster a user
+        waits for does not: its executor starts while the user's client starts,
+        and the first query pays the executor's cold start instead of the user
+        paying a warm-up query and then a client's start one after the other.
+        """
+        cluster_id = self.state.cluster_id
+        return is_pool_id(cluster_id) or cluster_id in self.engine._trainers
 
     async def _server(
         self,
@@ -1586,6 +1622,7 @@ class _Launch:
                 executor=sizing,
                 executor_cds=executor_choice.options,
             )
+            self.connect_executor = keeps_executor(props)
             properties_file = work_dir / "conf" / "connect.properties"
             write_properties(properties_file, {**props, **secret})
             sandbox.own(properties_file)
@@ -1629,11 +1666,6 @@ class _Launch:
                 "clusterport.engines.warmup",
                 str(self.state.ports["connect"]),
             ]
-            # A pool member (and a training cluster, whose archives then hold the classes
-            # of that query) runs a user's first query too: no one waits for it yet.
-            cluster_id = self.state.cluster_id
-            if is_pool_id(cluster_id) or cluster_id in self.engine._trainers:
-                argv.append("--first-query")
             proc = await start_group_async(
                 self.sandbox_for_cluster().command(argv, cwd=self.state.work_dir / "run"),
                 env=env,

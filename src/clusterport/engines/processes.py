@@ -135,6 +135,23 @@ def owned_group(record: ProcessRecord, current_boot: str | None = None) -> bool:
     return bool(group_members(record.pid))
 
 
+def inheritable_descriptors() -> list[int]:
+    """This process's descriptors above 2 that a child would inherit.
+
+    Python opens its own files non-inheritable, but whatever started the server
+    may have left some (a lock held by a wrapper, say): a tenant's process must
+    not get them.
+    """
+    found = []
+    for name in os.listdir("/proc/self/fd"):
+        fd = int(name)
+        if fd > 2:
+            with contextlib.suppress(OSError):  # the listing's own descriptor, now closed
+                if os.get_inheritable(fd):
+                    found.append(fd)
+    return found
+
+
 def spawn(
     argv: Sequence[str],
     *,
@@ -165,6 +182,7 @@ def spawn(
         else (os.POSIX_SPAWN_DUP2, stdin, 0),
         (os.POSIX_SPAWN_OPEN, 1, str(log_path), os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600),
         (os.POSIX_SPAWN_DUP2, 1, 2),
+        *((os.POSIX_SPAWN_CLOSE, fd) for fd in inheritable_descriptors()),
     ]
     pid = os.posix_spawn(full[0], full, dict(env), file_actions=actions, setsid=True)
     ticks = start_ticks(pid)

@@ -323,6 +323,28 @@ class SparkCommands:
         return env
 
 
+def keeps_executor(props: Mapping[str, str]) -> bool:
+    """Whether an application with ``props`` asks for an executor as soon as it starts.
+
+    It does without dynamic allocation (it takes its cores at once), and with it
+    when ``minExecutors``, ``initialExecutors`` or ``spark.executor.instances`` is
+    above zero (Spark starts with the largest of them).
+    """
+    if props.get("spark.dynamicAllocation.enabled", "false").strip().lower() != "true":
+        return True
+    for key in (
+        "spark.dynamicAllocation.minExecutors",
+        "spark.dynamicAllocation.initialExecutors",
+        "spark.executor.instances",
+    ):
+        try:
+            if int(props.get(key, "0")) > 0:
+                return True
+        except ValueError:
+            continue
+    return False
+
+
 def write_properties(path: Path, props: Mapping[str, str]) -> None:
     """Write a Java properties file (``key=value``, escaped as Java expects)."""
 

@@ -53,6 +53,8 @@ class AppInfo:
     name: str
     started_at: datetime
     ended_at: datetime | None
+    #: Cores the master granted it (its executors').
+    cores: int = 0
 
 
 @dataclass(frozen=True)
@@ -79,7 +81,9 @@ def _app(data: dict[str, Any], *, completed: bool) -> AppInfo:
     ended = None
     if completed and data.get("duration") is not None:
         ended = _ms(int(data.get("starttime", 0)) + int(data["duration"]))
-    return AppInfo(str(data["id"]), str(data.get("name", "")), started, ended)
+    return AppInfo(
+        str(data["id"]), str(data.get("name", "")), started, ended, int(data.get("cores") or 0)
+    )
 
 
 async def master_view(client: httpx.AsyncClient, ui_port: int) -> MasterView:
@@ -165,6 +169,46 @@ async def wait_workers(
         timeout=timeout,
         headers=headers,
         what=f"workers {sorted(want)} to join and {sorted(gone)} to leave the master",
+    )
+
+
+async def wait_connect_ready(
+    ui_port: int,
+    *,
+    workers: Collection[int],
+    executor: bool,
+    watched: Collection[ProcessRecord],
+    timeout: float,
+    headers: Mapping[str, str],
+) -> MasterView:
+    """Wait until the workers on ``workers`` are ALIVE and the master runs an application.
+
+    That application is the Spark Connect server's (a cluster runs no other
+    before it is ready); with ``executor``, the master must also have granted
+    it cores, that is launched its first executor on a worker.
+    """
+    want = set(workers)
+
+    def ready(view: MasterView) -> bool:
+        apps = [a for a in view.active_apps if a.cores > 0 or not executor]
+        return want <= view.alive_worker_ports and bool(apps)
+
+    return await _poll(
+        ready,
+        ui_port=ui_port,
+        watched=watched,
+        timeout=timeout,
+        headers=headers,
+        what=(
+            f"workers {sorted(want)} to join the master and the Spark Connect server's "
+            "application to "
+            + (
+                "get its first executor (do spark.executor.cores and spark.executor.memory "
+                "fit one worker?)"
+                if executor
+                else "register"
+            )
+        ),
     )
 
 

@@ -1,18 +1,17 @@
-"""The warm-up query a cluster answers before it is WAITING (run as its own process).
+"""The warm-up queries a cluster answers while no one waits for it (run as its own process).
 
-``python -m clusterport.engines.warmup PORT [--first-query]`` connects to the
-Spark Connect server on ``localhost:PORT`` with the token in
+``python -m clusterport.engines.warmup PORT`` connects to the Spark Connect
+server on ``localhost:PORT`` with the token in
 ``SPARK_CONNECT_AUTHENTICATE_TOKEN`` (never on the command line, where ``ps``
-would show it), runs a small query that needs an executor and a shuffle,
-checks the answer and exits 0. This proves the cluster works end to end and
-pays the JIT cost of the first query so the first user does not.
+would show it), runs a small query that needs an executor and a shuffle, then
+a user's typical first query (SQL text over the default partitions, a shuffle
+read on the executor), checks the answers and exits 0. This proves the cluster
+works end to end and pays the JIT cost of a first query before anyone asks.
 
-``--first-query`` also runs a user's typical first query (SQL text over the
-default partitions, a shuffle read on the executor), whose first run costs
-about half a second more than later ones. A warm-pool member runs it while no
-one waits, so that the account it is handed to gets that answer at once; a
-cold cluster does not (its user would wait for it before WAITING instead of
-after).
+A warm-pool member runs it before it is ready, so that the account it is
+handed to gets its first answer at once, and so does a cluster training CDS
+archives (the archives then hold those classes). A cluster a user waits for
+does not: see ``_Launch.warms_up`` in :mod:`clusterport.engines.local_spark`.
 """
 
 from __future__ import annotations
@@ -23,11 +22,11 @@ from pyspark.sql import SparkSession
 
 EXPECTED_ROWS = 20_000
 EXPECTED_SUM = sum(range(EXPECTED_ROWS))
-#: What the warm-up's log adds when it ran a user's first query too (``--first-query``).
-FIRST_QUERY_NOTE = ", a user's first query included"
+#: What the warm-up's log says once it answered.
+ANSWERED = "warm-up query answered"
 
 
-def run(port: int, first_query: bool = False) -> int:
+def run(port: int) -> int:
     """Run the warm-up queries against ``localhost:port``; returns a process exit code."""
     session = SparkSession.builder.remote(f"sc://localhost:{port}").create()
     try:
@@ -43,34 +42,27 @@ def run(port: int, first_query: bool = False) -> int:
             .orderBy("k")
             .collect()
         )
-        # Then, for --first-query, a user's first query as it comes: SQL text over the
-        # default partitions, aggregated in each and finally after a shuffle read on the
-        # executor. Its tasks are warm by now and wait for each other only briefly.
-        if first_query:
-            summed = session.sql(f"SELECT sum(id) AS s FROM range({EXPECTED_ROWS})").first()
-        else:
-            summed = session.range(0, EXPECTED_ROWS, 1, 1).selectExpr("sum(id) AS s").first()
+        # Then a user's first query as it comes: SQL text over the default partitions,
+        # aggregated in each and finally after a shuffle read on the executor. Its tasks
+        # are warm by now and wait for each other only briefly.
+        summed = session.sql(f"SELECT sum(id) AS s FROM range({EXPECTED_ROWS})").first()
     finally:
         session.stop()
     total = summed["s"] if summed is not None else None
     if total != EXPECTED_SUM or sum(row["count"] for row in counted) != EXPECTED_ROWS:
         print(f"warm-up query returned a wrong answer: {total}, {counted}", file=sys.stderr)
         return 2
-    print(
-        f"warm-up query answered: sum={total}, groups={len(counted)}"
-        + (FIRST_QUERY_NOTE if first_query else "")
-    )
+    print(f"{ANSWERED}: sum={total}, groups={len(counted)}")
     return 0
 
 
 def main() -> None:
-    """Entry point: ``python -m clusterport.engines.warmup PORT [--first-query]``."""
+    """Entry point: ``python -m clusterport.engines.warmup PORT``."""
     args = sys.argv[1:]
-    first_query = args[1:] == ["--first-query"]
-    if len(args) != (2 if first_query else 1) or not args[0].isdigit():
-        print("usage: python -m clusterport.engines.warmup PORT [--first-query]", file=sys.stderr)
+    if len(args) != 1 or not args[0].isdigit():
+        print("usage: python -m clusterport.engines.warmup PORT", file=sys.stderr)
         raise SystemExit(64)
-    raise SystemExit(run(int(args[0]), first_query))
+    raise SystemExit(run(int(args[0])))
 
 
 if __name__ == "__main__":
