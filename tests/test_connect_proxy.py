@@ -33,6 +33,7 @@ from pyspark.sql.connect.client.retries import DefaultPolicy
 from pyspark.sql.connect.proto import base_pb2
 from pyspark.sql.connect.session import SparkSession
 
+from clusterport.engines import connect_proxy
 from clusterport.engines.connect_proxy import (
     ConnectAuthProxy,
     EndedEndpoint,
@@ -42,6 +43,7 @@ from clusterport.engines.connect_proxy import (
     RevokedSessions,
     _bearer_token,
     _connect_session_of,
+    _Counters,
     _release_session_request,
     ended_message,
     load_or_create_key,
@@ -685,3 +687,21 @@ def test_sigterm_ends_a_query_under_way_naming_the_cluster(
     assert len(said) == 1, "the query did not end with an error"
     assert "FAILED_PRECONDITION" in said[0]
     assert "Cluster j-PROXYTEST is TERMINATING" in said[0]
+
+
+def test_a_call_after_its_sessions_release_does_not_reopen_it() -> None:
+    """A client releases its last execution in the background, after the session itself;
+    that call must not count the session as open again (Spark never reopens it)."""
+    counters = _Counters()
+    counters.saw("s-1", b"ctx")
+    counters.saw("s-2", b"ctx")
+    assert set(counters.sessions) == {"s-1", "s-2"}
+    counters.release("s-1")
+    counters.saw("s-1", b"ctx")  # a late ReleaseExecute of s-1
+    assert set(counters.sessions) == {"s-2"}
+    for index in range(connect_proxy._RELEASED_KEPT + 5):
+        counters.release(f"old-{index}")
+    assert len(counters.released) == connect_proxy._RELEASED_KEPT
+    assert "s-1" not in counters.released and f"old-{connect_proxy._RELEASED_KEPT + 4}" in (
+        counters.released
+    )

@@ -23,7 +23,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -43,9 +43,11 @@ from attack_support import assert_walled_in, platform_targets, probe_source
 from clusterport.engines.connect_proxy import mint_session_token
 from clusterport.engines.local_spark import LocalSparkEngine
 from clusterport.engines.processes import ProcessRecord, is_running
+from clusterport.engines.spark_status import driver_activity, http_client
 from clusterport.engines.state import load_state
 from clusterport.process_groups import group_members
 from clusterport.services.emr import ui_links
+from clusterport.services.emr.records import EmrRecords
 from clusterport.studio.livy_auth import SigV4Livy, platform_livy_url
 from clusterport.studio.magics import AnalyticsMagics
 from conftest import RunningServer, start_server
@@ -333,6 +335,64 @@ def test_sessions_hand_out_a_working_spark_connect_endpoint(world: World) -> Non
     with pytest.raises(Exception) as refused:
         emr.get_session_endpoint(ClusterId=world.cluster_id, SessionId=session["Id"])
     assert error_code(refused.value) == "InvalidRequestException"
+
+
+def test_only_sessions_open_through_the_proxy_keep_the_cluster_busy(world: World) -> None:
+    """Spark's Connect tab can list a session for good (its release aborts when an executor
+    leaves at that moment); the proxy, the users' door, knows it is not open."""
+    engine = LocalSparkEngine(world.data_dir)
+    state = load_state(engine.work_dir(world.cluster_id))
+    assert state is not None
+    with world.running.platform.db.session() as db:
+        doc = EmrRecords(db, ACCOUNT, "us-east-1").cluster(world.cluster_id).data
+    token = world.running.platform.secrets.open(doc["Engine"]["ConnectToken"])
+
+    async def look() -> tuple[int, int]:
+        """Sessions the Connect tab lists, and those the engine counts."""
+        access = await engine.access(world.cluster_id)
+        async with http_client(access.ui_headers) as client:
+            tab = await driver_activity(client, state.ports["app_ui"])
+        health = await engine.observe(world.cluster_id)
+        return (tab.online_sessions if tab else 0), health.active_sessions
+
+    def seen(check: Callable[[int, int], bool], what: str) -> tuple[int, int]:
+        # The tab learns through Spark's listener bus, the engine from the proxy's
+        # activity file (written at most once a second): both a moment late.
+        last = (0, 0)
+        for _ in range(150):
+            last = asyncio.run(look())
+            if check(*last):
+                return last
+            time.sleep(0.1)
+        raise AssertionError(f"{what}: (listed, counted) = {last}")
+
+    listed, counted = asyncio.run(look())
+    # A session the proxy never saw: opened on the Connect server's own port.
+    direct = SparkSession.builder.remote(
+        f"sc://localhost:{state.ports['connect']}/;token={token}"
+    ).create()
+    try:
+        assert direct.range(0, 10, 1, 1).count() == 10
+        seen(
+            lambda tab, engine_count: tab == listed + 1 and engine_count == counted,
+            "the tab lists the direct session, the engine does not count it",
+        )
+        # A session opened through the proxy counts.
+        session = world.emr.start_session(ClusterId=world.cluster_id, Name="busy")
+        endpoint = world.emr.get_session_endpoint(
+            ClusterId=world.cluster_id, SessionId=session["Id"]
+        )
+        proxied = SparkSession.builder.remote(
+            f"{endpoint['Endpoint']}/;token={endpoint['AuthToken']}"
+        ).create()
+        try:
+            assert proxied.range(0, 10, 1, 1).count() == 10
+            seen(lambda _, engine_count: engine_count > counted, "the proxied session counts")
+        finally:
+            proxied.stop()
+            world.emr.terminate_session(ClusterId=world.cluster_id, SessionId=session["Id"])
+    finally:
+        direct.stop()
 
 
 class SignedLivy(requests.Session):

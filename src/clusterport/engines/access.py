@@ -84,6 +84,8 @@ class SidecarActivity:
 
     busy: bool
     last_activity: dt.datetime | None
+    #: The Spark Connect sessions a connect proxy holds open (None: not such a sidecar).
+    connect_sessions: int | None = None
 
 
 def _when(epoch: object) -> dt.datetime | None:
@@ -95,7 +97,12 @@ def _when(epoch: object) -> dt.datetime | None:
 def _activity(data: Mapping[str, object]) -> SidecarActivity:
     streams = data.get("active_streams")
     busy = bool(data.get("busy")) or (isinstance(streams, int) and streams > 0)
-    return SidecarActivity(busy=busy, last_activity=_when(data.get("last_activity")))
+    sessions = data.get("connect_sessions")
+    return SidecarActivity(
+        busy=busy,
+        last_activity=_when(data.get("last_activity")),
+        connect_sessions=sessions if isinstance(sessions, int) else None,
+    )
 
 
 async def sidecar_activity(

@@ -56,6 +56,7 @@ import argparse
 import asyncio
 import base64
 import binascii
+import collections
 import contextlib
 import hashlib
 import hmac
@@ -99,6 +100,8 @@ TOKEN_PREFIX = "cps1"
 KEY_BYTES = 32
 FORWARDED_METHOD_PREFIX = "/spark.connect."
 RELEASE_SESSION_METHOD = "/spark.connect.SparkConnectService/ReleaseSession"
+#: How many released session ids the proxy remembers (a late call never reopens them).
+_RELEASED_KEPT = 4096
 # Spark Connect moves Arrow batches of up to 128 MiB; a proxy must never be the narrower pipe.
 UNLIMITED_MESSAGES: list[tuple[str, int]] = [
     ("grpc.max_send_message_length", -1),
@@ -385,7 +388,22 @@ class _Counters:
     rejected_calls: int = 0
     last_activity: float = field(default_factory=time.time)
     sessions: dict[str, bytes] = field(default_factory=dict)
+    #: Sessions released lately: a call that arrives after its session's release (a
+    #: client releases its last execution in the background) must not count it again.
+    released: collections.OrderedDict[str, None] = field(default_factory=collections.OrderedDict)
     changed: asyncio.Event = field(default_factory=asyncio.Event)
+
+    def saw(self, session_id: str, user_context: bytes) -> None:
+        """A call of ``session_id`` passed: it is open unless it was released."""
+        if session_id not in self.released:
+            self.sessions.setdefault(session_id, user_context)
+
+    def release(self, session_id: str) -> None:
+        """``session_id`` was released (Spark never opens a released session again)."""
+        self.sessions.pop(session_id, None)
+        self.released[session_id] = None
+        while len(self.released) > _RELEASED_KEPT:
+            self.released.popitem(last=False)
 
 
 class _ForwardingHandler:
@@ -515,7 +533,7 @@ class ConnectAuthProxy:
                 released += 1
             except aio.AioRpcError as exc:
                 log.warning("could not release Connect session %s: %s", session_id, exc.details())
-            self._counters.sessions.pop(session_id, None)
+            self._counters.release(session_id)
         return released
 
     def activity(self) -> ProxyActivity:
@@ -565,9 +583,9 @@ class ConnectAuthProxy:
                 first = False
                 found = _connect_session_of(message)
                 if found is not None and method != RELEASE_SESSION_METHOD:
-                    self._counters.sessions.setdefault(found[0], found[1])
+                    self._counters.saw(*found)
                 elif found is not None:
-                    self._counters.sessions.pop(found[0], None)
+                    self._counters.release(found[0])
             yield message
 
     async def _forward(

@@ -870,6 +870,13 @@ class LocalSparkEngine(Engine):
             },
             state.sidecar_activity,
         )
+        proxied = [a.connect_sessions for a in sidecars if a.connect_sessions is not None]
+        if proxied:
+            # Users reach the Connect server through the proxy: a session is online when
+            # both say so. Spark's tab alone keeps a released session for good when its
+            # release aborts (an executor leaving at that moment); the proxy alone keeps a
+            # session whose client vanished after Spark's own timeout ended it.
+            sessions = min(sessions, sum(proxied))
         other_apps = [a for a in active_apps if a != connect_app]
         used = [a.last_activity for a in sidecars]
         times = [t for t in (last_activity, *app_times, *used) if t is not None]
