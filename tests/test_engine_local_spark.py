@@ -507,6 +507,11 @@ async def test_cluster_answers_spark_connect_only_with_the_token(
 ) -> None:
     phases = [c.phase for c in cluster_a.checkpoints]
     assert phases == [Phase.STARTING, Phase.BOOTSTRAPPING, Phase.WAITING]
+    # Ready without a warm-up query: its executor starts while the first client does.
+    ready = cluster_a.checkpoints[-1].message
+    assert "Spark Connect server are up; its first executor is starting" in ready
+    logs = cluster_a.engine.work_dir(cluster_a.spec.cluster_id) / "logs"
+    assert not (logs / "warmup.log").exists()
     port = cluster_a.endpoints.connect.port
     rows = await asyncio.to_thread(run_query, port, TOKEN, "SELECT sum(id) FROM range(1000)")
     assert rows == [(499500,)]

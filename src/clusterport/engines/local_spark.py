@@ -167,8 +167,8 @@ _SAFE_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 _CONNECT_ROLE = "connect"
 _MASTER_ROLE = "master"
 _HISTORY_ROLE = "history"
-#: Role prefixes of the JVMs a cluster cannot work without.
-_SPARK_ROLES = ("master", "worker:", "connect")
+#: Role prefixes of the JVMs a cluster cannot work without (workers: ``worker:<id>``).
+_SPARK_ROLES = (_MASTER_ROLE, "worker:", _CONNECT_ROLE)
 #: How long a stop waits for its just-killed processes to leave their control group.
 _GROUP_SETTLE_SECONDS = 2.0
 
